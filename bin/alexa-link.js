@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// Shim: Node version guard, a fast --version, then the CLI.
+import { readFileSync } from 'node:fs';
+
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 20 || (major === 20 && minor < 19)) {
+  process.stderr.write(
+    `alexa-link needs Node.js 20.19 or newer; this is ${process.versions.node}.\n` +
+      'Install a current LTS from https://nodejs.org or with your version manager (nvm install --lts).\n',
+  );
+  process.exit(1);
+}
+
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  process.stdout.write(`${pkg.version}\n`);
+} else {
+  const { main } = await import('../dist/cli.js');
+  process.exitCode = await main(process.argv);
+}

@@ -1,0 +1,167 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { COMMANDS } from './commands/index.js';
+import { resolveCwd, type CommandContext, type GlobalOptions } from './context.js';
+import { AlexaLinkError, type ExitCode } from './errors.js';
+import { colorLevel } from './ui/color.js';
+import { Output, type TextSink } from './ui/output.js';
+import { runCleanups } from './ui/lifecycle.js';
+
+export interface CliIO {
+  stdout: TextSink;
+  stderr: TextSink;
+  env: NodeJS.ProcessEnv;
+  stdinIsTTY: boolean;
+  cwd: string;
+  /** Install SIGINT/SIGTERM handlers (the real binary does; in-process tests do not). */
+  handleSignals: boolean;
+}
+
+const REPORT_URL = 'https://github.com/alexa-link/alexa-link/issues';
+
+function readVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Global options that take a value, so the command scan skips the value. */
+const VALUE_OPTIONS = new Set(['--cwd']);
+
+/** The command named on the command line, if any (the first bare word). */
+export function findCommandName(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') return undefined;
+    if (VALUE_OPTIONS.has(a)) {
+      i++;
+      continue;
+    }
+    if (a.startsWith('-')) continue;
+    return a;
+  }
+  return undefined;
+}
+
+/** Runs the CLI and returns its exit code. Never calls process.exit (except on a signal). */
+export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Promise<number> {
+  const io: CliIO = {
+    stdout: partialIO.stdout ?? process.stdout,
+    stderr: partialIO.stderr ?? process.stderr,
+    env: partialIO.env ?? process.env,
+    stdinIsTTY: partialIO.stdinIsTTY ?? Boolean(process.stdin.isTTY),
+    cwd: partialIO.cwd ?? process.cwd(),
+    handleSignals: partialIO.handleSignals ?? true,
+  };
+  const args = argv.slice(2);
+  const controller = new AbortController();
+  let out: Output | undefined;
+
+  const program = new Command('alexa-link');
+  program
+    .description('Get Alexa skill account linking working, and see why it does not.')
+    .version(readVersion(), '-V, --version', 'print the version')
+    .option('--json', 'machine-readable output: one JSON document on stdout')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .option('-v, --verbose', 'stack traces and HTTP traces (secrets redacted)')
+    .option('--cwd <dir>', 'run as if started in <dir>')
+    .helpOption('-h, --help', 'show help')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .addHelpText(
+      'after',
+      '\nStart with:  npx alexa-link init my-skill\nThen:        alexa-link configure, alexa-link login, alexa-link doctor\n',
+    );
+
+  const makeContext = (cmd: Command): CommandContext => {
+    const g = cmd.optsWithGlobals() as { json?: boolean; color?: boolean; verbose?: boolean; cwd?: string };
+    const globals: GlobalOptions = {
+      json: Boolean(g.json),
+      color: g.color !== false,
+      verbose: Boolean(g.verbose),
+      cwd: resolveCwd(io.cwd, g.cwd),
+    };
+    out = new Output({
+      json: globals.json,
+      verbose: globals.verbose,
+      stdoutColor: colorLevel({ flag: globals.color, env: io.env, isTTY: io.stdout.isTTY }),
+      stderrColor: colorLevel({ flag: globals.color, env: io.env, isTTY: io.stderr.isTTY }),
+      stdout: io.stdout,
+      stderr: io.stderr,
+    });
+    return { globals, out, env: io.env, stdinIsTTY: io.stdinIsTTY, signal: controller.signal };
+  };
+
+  let exitCode = 0;
+  const invoked = findCommandName(args);
+  for (const entry of COMMANDS) {
+    const cmd = program.command(entry.args ? `${entry.name} ${entry.args}` : entry.name).description(entry.summary);
+    cmd.exitOverride().configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+    if (entry.name !== invoked) continue;
+    const mod = await entry.load();
+    mod.define(cmd);
+    cmd.action(async (...actionArgs: unknown[]) => {
+      const self = actionArgs[actionArgs.length - 1] as Command;
+      exitCode = await mod.run(makeContext(self), self.args, self.opts());
+    });
+  }
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    controller.abort(new Error(`interrupted by ${signal}`));
+    io.stderr.write('\nInterrupted, cleaning up…\n');
+    void runCleanups().finally(() => process.exit(130));
+  };
+  if (io.handleSignals) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+
+  try {
+    if (args.length === 0) {
+      io.stderr.write(program.helpInformation());
+      return 2;
+    }
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    return reportError(err, out, io);
+  } finally {
+    await runCleanups();
+    if (io.handleSignals) {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    }
+  }
+}
+
+function reportError(err: unknown, out: Output | undefined, io: CliIO): ExitCode {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    // commander already printed the message (with a suggestion where it has one).
+    return 2;
+  }
+  const sink = out ?? new Output({ json: false, verbose: false, stdoutColor: 0, stderrColor: 0, stdout: io.stdout, stderr: io.stderr });
+  if (err instanceof AlexaLinkError) {
+    sink.error(err.message);
+    if (err.hint) sink.info(`  ${err.hint}`);
+    if (sink.verbose && err.stack) sink.debug(err.stack);
+    if (sink.json && !sink.hasResult) {
+      sink.result({ ok: false, error: { code: err.code, message: err.message, hint: err.hint ?? null } });
+    }
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  sink.error(`Internal error: ${message}`);
+  if (err instanceof Error && err.stack) sink.info(sink.errStyle.dim(err.stack));
+  sink.info(`This is a bug in alexa-link. Please report it with the command you ran: ${REPORT_URL}`);
+  if (sink.json && !sink.hasResult) sink.result({ ok: false, error: { code: 'E_INTERNAL', message, hint: null } });
+  return 1;
+}

@@ -1,0 +1,76 @@
+import { CancelledError, UsageError } from '../errors.js';
+
+/**
+ * Prompts, only when interactive (stdin is a TTY and --yes not given). In non-interactive mode
+ * every question names the flag that answers it, and asking it is a usage error (exit 2).
+ * @inquirer/prompts is loaded on first use only.
+ */
+export interface Choice<T extends string> {
+  value: T;
+  name?: string;
+  description?: string;
+}
+
+export interface Prompter {
+  readonly interactive: boolean;
+  input(q: { message: string; flag: string; default?: string; validate?: (v: string) => true | string }): Promise<string>;
+  password(q: { message: string; flag: string }): Promise<string>;
+  select<T extends string>(q: { message: string; flag: string; choices: Choice<T>[]; default?: T }): Promise<T>;
+  confirm(q: { message: string; flag: string; default?: boolean }): Promise<boolean>;
+  checkbox<T extends string>(q: { message: string; flag: string; choices: Choice<T>[]; required?: boolean }): Promise<T[]>;
+}
+
+export function isInteractive(opts: { stdinIsTTY: boolean | undefined; yes?: boolean }): boolean {
+  return Boolean(opts.stdinIsTTY) && !opts.yes;
+}
+
+function missing(flag: string, message: string): never {
+  throw new UsageError(`Missing a value for ${flag} (${message.replace(/[?:]\s*$/, '')}).`, {
+    code: 'E_MISSING_FLAG',
+    hint: `Pass ${flag}, or run in a terminal without --yes to be asked.`,
+  });
+}
+
+async function guard<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof Error && (err.name === 'ExitPromptError' || err.name === 'AbortPromptError')) {
+      throw new CancelledError();
+    }
+    throw err;
+  }
+}
+
+export function createPrompter(interactive: boolean, output: NodeJS.WritableStream = process.stderr): Prompter {
+  const ctx = { output };
+  const load = () => import('@inquirer/prompts');
+  return {
+    interactive,
+    async input(q) {
+      if (!interactive) return missing(q.flag, q.message);
+      const { input } = await load();
+      return guard(() => input({ message: q.message, default: q.default, validate: q.validate }, ctx));
+    },
+    async password(q) {
+      if (!interactive) return missing(q.flag, q.message);
+      const { password } = await load();
+      return guard(() => password({ message: q.message, mask: '*' }, ctx));
+    },
+    async select(q) {
+      if (!interactive) return missing(q.flag, q.message);
+      const { select } = await load();
+      return guard(() => select({ message: q.message, choices: q.choices, default: q.default }, ctx));
+    },
+    async confirm(q) {
+      if (!interactive) return missing(q.flag, q.message);
+      const { confirm } = await load();
+      return guard(() => confirm({ message: q.message, default: q.default }, ctx));
+    },
+    async checkbox(q) {
+      if (!interactive) return missing(q.flag, q.message);
+      const { checkbox } = await load();
+      return guard(() => checkbox({ message: q.message, choices: q.choices, required: q.required }, ctx));
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+describe('alexa-link (built binary)', () => {
+  it('--help lists the five commands and exits 0', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code).toBe(0);
+    for (const c of ['init', 'configure', 'login', 'doctor', 'demo']) expect(r.stdout).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
+    expect(r.stdout).toContain('--json');
+    expect(r.stdout).toContain('--no-color');
+  });
+
+  it('--version matches package.json', async () => {
+    for (const flag of ['--version', '-V']) {
+      const r = await runCli([flag]);
+      expect(r.code).toBe(0);
+      expect(r.stdout.trim()).toBe(pkg.version);
+    }
+  });
+
+  it('an unknown command exits 2 with a suggestion on stderr', async () => {
+    const r = await runCli(['doctr']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain("unknown command 'doctr'");
+    expect(r.stderr).toContain('Did you mean doctor?');
+  });
+
+  it('an unknown flag exits 2 naming the flag', async () => {
+    const r = await runCli(['doctor', '--frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown option '--frobnicate'");
+  });
+
+  it('no command prints help on stderr and exits 2', async () => {
+    const r = await runCli([]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Usage: alexa-link');
+  });
+
+  it('--json writes exactly one JSON document on stdout, even on failure', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'al-json-'));
+    const r = await runCli(['--json', 'configure', '--dry-run'], { cwd: dir });
+    expect(r.code).not.toBe(0);
+    const doc = JSON.parse(r.stdout) as { ok: boolean; error?: { message: string } };
+    expect(doc.ok).toBe(false);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace for a known error
+  });
+
+  it('NO_COLOR gives no escape codes, FORCE_COLOR gives them', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'al-color-'));
+    const plain = await runCli(['configure', '--dry-run'], { cwd: dir });
+    expect(plain.stderr).not.toMatch(/\x1b\[/);
+    const forced = await runCli(['configure', '--dry-run'], { cwd: dir, env: { NO_COLOR: '', FORCE_COLOR: '1' } });
+    expect(forced.stderr).toMatch(/\x1b\[/);
+    const flag = await runCli(['--no-color', 'configure', '--dry-run'], { cwd: dir, env: { NO_COLOR: '', FORCE_COLOR: '1' } });
+    expect(flag.stderr).not.toMatch(/\x1b\[/);
+  });
+});

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import type { AccountLinkingPayload } from '../../src/linking/config.js';
+import { checkLinkingConfig, hasErrors } from '../../src/linking/rules.js';
+
+const good: AccountLinkingPayload = {
+  type: 'AUTH_CODE',
+  authorizationUrl: 'https://auth.example.com/authorize',
+  accessTokenUrl: 'https://auth.example.com/oauth/token',
+  clientId: 'abc123',
+  scopes: ['profile'],
+  accessTokenScheme: 'HTTP_BASIC',
+};
+
+describe('checkLinkingConfig', () => {
+  it('accepts a complete AUTH_CODE configuration', () => {
+    expect(checkLinkingConfig(good, { fromFile: true })).toEqual([]);
+  });
+
+  // Each invalid configuration from the reference, the rule it breaks, and words of the fix.
+  const cases: Array<[string, AccountLinkingPayload, string, RegExp]> = [
+    ['missing type', { ...good, type: undefined }, 'type-required', /AUTH_CODE/],
+    ['bad type', { ...good, type: 'CODE' as never }, 'type-valid', /AUTH_CODE/],
+    ['missing authorizationUrl', { ...good, authorizationUrl: undefined }, 'authorization-url-required', /authorization endpoint/],
+    ['relative authorizationUrl', { ...good, authorizationUrl: '/authorize' }, 'url-valid', /full URL/],
+    ['http authorizationUrl', { ...good, authorizationUrl: 'http://auth.example.com/a' }, 'url-https', /HTTPS on port 443/],
+    ['port 8443', { ...good, accessTokenUrl: 'https://auth.example.com:8443/token' }, 'url-port-443', /:8443/],
+    ['missing clientId', { ...good, clientId: undefined }, 'client-id-required', /client ID/],
+    ['clientSecret in file', { ...good, clientSecret: 's3cr3t' }, 'client-secret-in-file', /ALEXA_LINK_CLIENT_SECRET/],
+    ['AUTH_CODE without accessTokenUrl', { ...good, accessTokenUrl: undefined }, 'access-token-url-required', /token endpoint/],
+    ['AUTH_CODE without scheme', { ...good, accessTokenScheme: undefined }, 'access-token-scheme-required', /HTTP_BASIC/],
+    ['bad scheme', { ...good, accessTokenScheme: 'BASIC' as never }, 'access-token-scheme-valid', /REQUEST_BODY_CREDENTIALS/],
+    ['lifetime under 360 s', { ...good, defaultTokenExpirationInSeconds: 300 }, 'default-expiration-min', /360/],
+    ['lifetime zero', { ...good, defaultTokenExpirationInSeconds: 0 }, 'default-expiration-positive', /seconds/],
+    ['16 domains', { ...good, domains: Array.from({ length: 16 }, (_, i) => `d${i}.example.com`) }, 'domains-max', /only the domains/],
+    ['domain as URL', { ...good, domains: ['https://cdn.example.com/x'] }, 'domain-bare-host', /"cdn\.example\.com"/],
+    ['16 scopes', { ...good, scopes: Array.from({ length: 16 }, (_, i) => `s${i}`) }, 'scopes-max', /only the scopes/],
+    ['space-joined scopes', { ...good, scopes: ['openid profile'] }, 'scope-single', /\["openid","profile"\]/],
+    ['Auth0 without offline_access', { ...good, authorizationUrl: 'https://t.us.auth0.com/authorize', accessTokenUrl: 'https://t.us.auth0.com/oauth/token', scopes: ['openid'] }, 'refresh-offline-access', /offline_access/],
+    ['Okta without offline_access', { ...good, authorizationUrl: 'https://dev-1.okta.com/oauth2/default/v1/authorize', accessTokenUrl: 'https://dev-1.okta.com/oauth2/default/v1/token' }, 'refresh-offline-access', /offline_access/],
+    ['Google without access_type=offline', { ...good, authorizationUrl: 'https://accounts.google.com/o/oauth2/v2/auth', accessTokenUrl: 'https://oauth2.googleapis.com/token' }, 'refresh-google-offline', /access_type=offline/],
+    ['Alexa params in authorizationUrl', { ...good, authorizationUrl: 'https://auth.example.com/a?client_id=x&redirect_uri=y' }, 'authorization-url-reserved-params', /client_id, redirect_uri/],
+    ['IMPLICIT has no refresh', { type: 'IMPLICIT', authorizationUrl: good.authorizationUrl, clientId: 'x' }, 'implicit-no-refresh', /AUTH_CODE/],
+    ['bad platform', { ...good, authorizationUrlsByPlatform: [{ platformType: 'ios' as never, platformAuthorizationUrl: 'https://a.example.com' }] }, 'platform-type-valid', /"iOS"/],
+    ['bad voice forward', { ...good, voiceForwardAccountLinking: 'ON' as never }, 'voice-forward-valid', /ENABLED/],
+  ];
+
+  it.each(cases)('%s → %s', (_name, payload, rule, fix) => {
+    const findings = checkLinkingConfig(payload, { fromFile: true });
+    const f = findings.find((x) => x.rule === rule);
+    expect(f, JSON.stringify(findings, null, 2)).toBeDefined();
+    expect(f!.fix).toMatch(fix);
+    expect(f!.field).toMatch(/^accountLinkingRequest\./);
+  });
+
+  it('rules that break linking are errors, refresh hints are warnings', () => {
+    expect(hasErrors(checkLinkingConfig({ ...good, accessTokenUrl: 'http://x.example.com/t' }))).toBe(true);
+    const auth0 = checkLinkingConfig({ ...good, authorizationUrl: 'https://t.auth0.com/authorize', accessTokenUrl: 'https://t.auth0.com/oauth/token' });
+    expect(hasErrors(auth0)).toBe(false);
+    expect(auth0.map((f) => f.rule)).toContain('refresh-offline-access');
+  });
+
+  it('loopback http URLs are only warnings in a local rehearsal', () => {
+    const local = { ...good, authorizationUrl: 'http://127.0.0.1:3000/auth', accessTokenUrl: 'http://localhost:3000/token' };
+    expect(hasErrors(checkLinkingConfig(local))).toBe(true);
+    const rehearsal = checkLinkingConfig(local, { allowLocal: true });
+    expect(hasErrors(rehearsal)).toBe(false);
+    expect(rehearsal.filter((f) => f.rule === 'url-https')).toHaveLength(2);
+  });
+
+  it('a clientSecret passed at push time (not from a file) is fine', () => {
+    expect(checkLinkingConfig({ ...good, clientSecret: 'x' })).toEqual([]);
+  });
+});
