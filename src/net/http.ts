@@ -1,0 +1,355 @@
+import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
+import { NetworkError } from '../errors.js';
+
+/**
+ * The one HTTP client every network peer goes through (OAuth provider, skill endpoint, SMAPI,
+ * Login with Amazon): a total deadline (so a slow drip of bytes cannot hang us), a body size
+ * limit, bounded redirects, and failures turned into specific diagnoses.
+ */
+export type FailureKind =
+  | 'refused'
+  | 'timeout'
+  | 'dns'
+  | 'reset'
+  | 'unreachable'
+  | 'tls-self-signed'
+  | 'tls-expired'
+  | 'tls-hostname'
+  | 'tls-untrusted'
+  | 'tls-other'
+  | 'too-large'
+  | 'redirect-loop'
+  | 'too-many-redirects'
+  | 'aborted'
+  | 'bad-url'
+  | 'other';
+
+export class HttpError extends NetworkError {
+  readonly kind: FailureKind;
+  readonly url: string;
+  /** Milliseconds from start to failure. */
+  readonly ms: number;
+  constructor(kind: FailureKind, url: string, message: string, hint: string | undefined, ms: number, cause?: unknown) {
+    super(message, { code: `E_HTTP_${kind.toUpperCase().replace(/-/g, '_')}`, hint, cause });
+    this.kind = kind;
+    this.url = url;
+    this.ms = ms;
+  }
+}
+
+export interface HttpRequest {
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  /** Total time for connect, send and the whole answer. Default 10 s. */
+  timeoutMs?: number;
+  /** Largest answer body read; more is a `too-large` failure. Default 5 MiB. */
+  maxBodyBytes?: number;
+  /** Redirects followed for GET/HEAD (0 = none, the 3xx is returned). Default 0. */
+  maxRedirects?: number;
+  /** Extra trusted CA certificate(s), PEM (tests with self-signed certificates). */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Accept any certificate (only for inspecting, never for sending secrets). */
+  insecure?: boolean;
+  signal?: AbortSignal;
+  /** Called with one line per request and response (redact before printing). */
+  trace?: (line: string) => void;
+}
+
+export interface TlsInfo {
+  authorized: boolean;
+  authorizationError?: string;
+  subject?: string;
+  issuer?: string;
+  validFrom?: string;
+  validTo?: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  bytes: number;
+  ms: number;
+  /** The URL that answered (after redirects). */
+  url: string;
+  redirects: string[];
+  tls?: TlsInfo;
+}
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_BODY = 5 * 1024 * 1024;
+
+/** The header value as one string. */
+export function header(res: Pick<HttpResponse, 'headers'>, name: string): string | undefined {
+  const v = res.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+/** Parses JSON of an answer, or undefined when it is not JSON. */
+export function jsonBody(res: Pick<HttpResponse, 'body'>): unknown {
+  try {
+    return JSON.parse(res.body);
+  } catch {
+    return undefined;
+  }
+}
+
+function cn(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+/** Turns a low-level error into a diagnosis with a fix. */
+export function diagnose(err: unknown, url: string, ms: number, timeoutMs: number): HttpError {
+  if (err instanceof HttpError) return err;
+  const e = err as NodeJS.ErrnoException & { reason?: string };
+  const code = e?.code ?? '';
+  const host = hostOf(url);
+  const msg = e?.message ?? String(err);
+  switch (code) {
+    case 'ECONNREFUSED':
+      return new HttpError('refused', url, `Connection refused by ${host}: nothing is listening there.`, 'Check the host and port, and that the server is running.', ms, err);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new HttpError('dns', url, `Cannot resolve ${host} (DNS ${code}).`, 'Check the host name for typos; Alexa must be able to resolve it from the public internet.', ms, err);
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return new HttpError('reset', url, `${host} closed the connection before answering completely (${code}).`, 'Look at the server logs: it crashed or dropped the request.', ms, err);
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new HttpError('unreachable', url, `${host} is unreachable (${code}).`, 'Check the network path and firewall.', ms, err);
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+      return new HttpError('tls-self-signed', url, `${host} presents a self-signed TLS certificate.`, 'Alexa only trusts certificates from an Amazon-approved certificate authority; install one (not Let\'s Encrypt, per Amazon\'s account-linking requirements).', ms, err);
+    case 'CERT_HAS_EXPIRED':
+      return new HttpError('tls-expired', url, `${host}'s TLS certificate has expired.`, 'Renew the certificate.', ms, err);
+    case 'CERT_NOT_YET_VALID':
+      return new HttpError('tls-expired', url, `${host}'s TLS certificate is not valid yet.`, 'Check the certificate dates and the server clock.', ms, err);
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return new HttpError('tls-hostname', url, `${host}'s TLS certificate is for another host name${e.reason ? ` (${e.reason})` : ''}.`, `Use a certificate whose subject alternative names include ${host.split(':')[0]}.`, ms, err);
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'CERT_UNTRUSTED':
+      return new HttpError('tls-untrusted', url, `${host}'s TLS certificate is not trusted (${code}).`, 'Serve the full certificate chain, from a certificate authority Amazon trusts.', ms, err);
+    case 'ERR_INVALID_URL':
+      return new HttpError('bad-url', url, `"${url}" is not a valid URL.`, undefined, ms, err);
+  }
+  if (/^ERR_TLS|^ERR_SSL|SSL routines|wrong version number/i.test(`${code} ${msg}`)) {
+    return new HttpError('tls-other', url, `TLS handshake with ${host} failed: ${msg}`, 'Check that the server speaks HTTPS on this port with a valid certificate.', ms, err);
+  }
+  if (/socket hang up/i.test(msg)) {
+    return new HttpError('reset', url, `${host} closed the connection before answering (socket hang up).`, 'Look at the server logs: it crashed or dropped the request.', ms, err);
+  }
+  if (e?.name === 'AbortError' || code === 'ABORT_ERR') {
+    return new HttpError('aborted', url, `Request to ${host} was cancelled.`, undefined, ms, err);
+  }
+  return new HttpError('other', url, `Request to ${host} failed: ${msg}`, undefined, ms, err ?? new Error(String(timeoutMs)));
+}
+
+function once(req: HttpRequest, url: URL, started: number, deadline: number): Promise<HttpResponse> {
+  return new Promise<HttpResponse>((resolve, reject) => {
+    const isHttps = url.protocol === 'https:';
+    const mod = isHttps ? https : http;
+    const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body, 'utf8');
+    const headers: Record<string, string> = { ...(req.headers ?? {}) };
+    if (body && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-length')) headers['content-length'] = String(body.length);
+    const maxBody = req.maxBodyBytes ?? DEFAULT_MAX_BODY;
+    const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    let settled = false;
+    const options: https.RequestOptions = {
+      method: req.method ?? 'GET',
+      headers,
+      agent: false,
+    };
+    if (isHttps) {
+      if (req.ca) options.ca = req.ca;
+      if (req.insecure) options.rejectUnauthorized = false;
+    }
+    const r = mod.request(url, options);
+    let tlsInfo: TlsInfo | undefined;
+    const fail = (err: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
+      r.destroy();
+      reject(diagnose(err, url.href, Date.now() - started, timeoutMs));
+    };
+    const remaining = Math.max(1, deadline - Date.now());
+    const timer = setTimeout(() => {
+      fail(
+        new HttpError(
+          'timeout',
+          url.href,
+          `${url.host} did not answer within ${timeoutMs} ms.`,
+          'The server is slow or stuck; Alexa gives token endpoints 4.5 s and skills 8 s.',
+          Date.now() - started,
+        ),
+      );
+    }, remaining);
+    const onAbort = () => fail(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+    if (req.signal) {
+      if (req.signal.aborted) return onAbort();
+      req.signal.addEventListener('abort', onAbort, { once: true });
+    }
+    r.on('socket', (socket) => {
+      if (socket instanceof tls.TLSSocket) {
+        socket.once('secureConnect', () => {
+          const cert = socket.getPeerCertificate();
+          tlsInfo = {
+            authorized: socket.authorized,
+            ...(socket.authorizationError ? { authorizationError: String(socket.authorizationError) } : {}),
+            ...(cert && cert.subject ? { subject: cn(cert.subject.CN), issuer: cn(cert.issuer?.CN), validFrom: cert.valid_from, validTo: cert.valid_to } : {}),
+          };
+        });
+      }
+    });
+    r.on('error', fail);
+    r.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      const declared = Number(res.headers['content-length']);
+      if (Number.isFinite(declared) && declared > maxBody) {
+        return fail(new HttpError('too-large', url.href, `${url.host} announced a ${declared}-byte answer; more than the ${maxBody} bytes alexa-link reads.`, 'An OAuth or skill answer is a few kilobytes; check what the server sends.', Date.now() - started));
+      }
+      res.on('data', (c: Buffer) => {
+        bytes += c.length;
+        if (bytes > maxBody) {
+          return fail(new HttpError('too-large', url.href, `${url.host} sent more than ${maxBody} bytes; alexa-link stopped reading.`, 'An OAuth or skill answer is a few kilobytes; check what the server sends.', Date.now() - started));
+        }
+        chunks.push(c);
+      });
+      res.on('error', fail);
+      res.on('aborted', () => fail(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })));
+      res.on('end', () => {
+        if (settled) return;
+        if (!res.complete) return fail(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+        settled = true;
+        clearTimeout(timer);
+        req.signal?.removeEventListener('abort', onAbort);
+        const out: HttpResponse = {
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          bytes,
+          ms: Date.now() - started,
+          url: url.href,
+          redirects: [],
+        };
+        if (tlsInfo) out.tls = tlsInfo;
+        resolve(out);
+      });
+    });
+    if (body) r.end(body);
+    else r.end();
+  });
+}
+
+/** Sends one request (following redirects when asked) and reads the whole answer. */
+export async function request(req: HttpRequest): Promise<HttpResponse> {
+  const started = Date.now();
+  const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const deadline = started + timeoutMs;
+  let url: URL;
+  try {
+    url = new URL(req.url);
+  } catch (err) {
+    throw diagnose(Object.assign(new Error('invalid URL'), { code: 'ERR_INVALID_URL' }), req.url, 0, timeoutMs);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new HttpError('bad-url', req.url, `"${req.url}" is not an http(s) URL.`, undefined, 0);
+  }
+  const redirects: string[] = [];
+  const maxRedirects = req.maxRedirects ?? 0;
+  for (;;) {
+    req.trace?.(`→ ${req.method ?? 'GET'} ${url.href}`);
+    const res = await once(req, url, started, deadline);
+    req.trace?.(`← ${res.status} ${url.host} (${res.ms} ms, ${res.bytes} bytes)`);
+    const location = header(res, 'location');
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (res.status >= 300 && res.status < 400 && location && maxRedirects > 0 && (method === 'GET' || method === 'HEAD')) {
+      const next = new URL(location, url);
+      if (next.href === url.href || redirects.includes(next.href)) {
+        throw new HttpError('redirect-loop', req.url, `${url.host} redirects in a loop (${[...redirects, url.href, next.href].slice(-3).join(' → ')}).`, 'Fix the redirect rules on the server.', Date.now() - started);
+      }
+      redirects.push(url.href);
+      if (redirects.length > maxRedirects) {
+        throw new HttpError('too-many-redirects', req.url, `${hostOf(req.url)} redirected more than ${maxRedirects} times.`, 'Fix the redirect rules on the server.', Date.now() - started);
+      }
+      url = next;
+      continue;
+    }
+    res.redirects = redirects;
+    return res;
+  }
+}
+
+/**
+ * Connects with TLS and reports the certificate without failing on it (doctor's certificate
+ * checks). Throws HttpError for network failures.
+ */
+export function inspectTls(url: string, opts: { timeoutMs?: number; ca?: string | Buffer } = {}): Promise<TlsInfo & { protocol?: string }> {
+  const started = Date.now();
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return new Promise((resolve, reject) => {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      return reject(new HttpError('bad-url', url, `"${url}" is not a valid URL.`, undefined, 0));
+    }
+    const socket = tls.connect({
+      host: u.hostname.replace(/^\[|\]$/g, ''),
+      port: Number(u.port || 443),
+      servername: /^[\d.]+$|:/.test(u.hostname) ? undefined : u.hostname,
+      rejectUnauthorized: false,
+      ...(opts.ca ? { ca: opts.ca } : {}),
+    });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new HttpError('timeout', url, `${u.host} did not complete a TLS handshake within ${timeoutMs} ms.`, undefined, Date.now() - started));
+    }, timeoutMs);
+    socket.once('secureConnect', () => {
+      clearTimeout(timer);
+      const cert = socket.getPeerCertificate();
+      let authorizationError = socket.authorizationError ? String(socket.authorizationError) : undefined;
+      if (socket.authorized) {
+        const hostErr = tls.checkServerIdentity(u.hostname.replace(/^\[|\]$/g, ''), cert);
+        if (hostErr) authorizationError = 'ERR_TLS_CERT_ALTNAME_INVALID';
+      }
+      const info: TlsInfo & { protocol?: string } = {
+        authorized: socket.authorized && !authorizationError,
+        ...(authorizationError ? { authorizationError } : {}),
+        subject: cn(cert?.subject?.CN),
+        issuer: cn(cert?.issuer?.CN),
+        validFrom: cert?.valid_from,
+        validTo: cert?.valid_to,
+        protocol: socket.getProtocol() ?? undefined,
+      };
+      socket.end();
+      resolve(info);
+    });
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(diagnose(err, url, Date.now() - started, timeoutMs));
+    });
+  });
+}
+
+/** The diagnosis for a certificate problem code found by inspectTls. */
+export function tlsProblem(url: string, info: TlsInfo): HttpError | undefined {
+  if (info.authorized) return undefined;
+  return diagnose({ code: info.authorizationError ?? 'CERT_UNTRUSTED', message: info.authorizationError ?? 'untrusted' }, url, 0, 0);
+}
