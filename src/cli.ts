@@ -3,8 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index.js';
 import { resolveCwd, type CommandContext, type GlobalOptions } from './context.js';
 import { AlexaLinkError, type ExitCode } from './errors.js';
-import { colorLevel } from './ui/color.js';
-import { Output, type TextSink } from './ui/output.js';
+import type { Output, TextSink } from './ui/output.js';
 import { runCleanups } from './ui/lifecycle.js';
 
 export interface CliIO {
@@ -76,7 +75,9 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
       '\nStart with:  npx alexa-link init my-skill\nThen:        alexa-link configure, alexa-link login, alexa-link doctor\n',
     );
 
-  const makeContext = (cmd: Command): CommandContext => {
+  // Output (and chalk) load only when a command runs, so --help stays close to bare node.
+  const makeContext = async (cmd: Command): Promise<CommandContext> => {
+    const [{ Output }, { colorLevel }] = await Promise.all([import('./ui/output.js'), import('./ui/color.js')]);
     const g = cmd.optsWithGlobals() as { json?: boolean; color?: boolean; verbose?: boolean; cwd?: string };
     const globals: GlobalOptions = {
       json: Boolean(g.json),
@@ -108,7 +109,7 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
     mod.define(cmd);
     cmd.action(async (...actionArgs: unknown[]) => {
       const self = actionArgs[actionArgs.length - 1] as Command;
-      exitCode = await mod.run(makeContext(self), self.args, self.opts());
+      exitCode = await mod.run(await makeContext(self), self.args, self.opts());
     });
   }
 
@@ -130,7 +131,7 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
     await program.parseAsync(argv);
     return exitCode;
   } catch (err) {
-    return reportError(err, out, io);
+    return await reportError(err, out, io);
   } finally {
     await runCleanups();
     if (io.handleSignals) {
@@ -140,7 +141,7 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
   }
 }
 
-function reportError(err: unknown, out: Output | undefined, io: CliIO): ExitCode {
+async function reportError(err: unknown, out: Output | undefined, io: CliIO): Promise<ExitCode> {
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
       return err.exitCode === 0 ? 0 : 2;
@@ -148,6 +149,7 @@ function reportError(err: unknown, out: Output | undefined, io: CliIO): ExitCode
     // commander already printed the message (with a suggestion where it has one).
     return 2;
   }
+  const { Output } = await import('./ui/output.js');
   const sink = out ?? new Output({ json: false, verbose: false, stdoutColor: 0, stderrColor: 0, stdout: io.stdout, stderr: io.stderr });
   if (err instanceof AlexaLinkError) {
     sink.error(err.message);
