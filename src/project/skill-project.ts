@@ -67,28 +67,7 @@ export async function loadProject(cwd: string, profile = 'default'): Promise<Ski
     });
   }
   const resourcesPath = path.join(root, RESOURCES_FILE);
-  const doc = await readJsonFile(resourcesPath, RESOURCES_FILE);
-  if (!isObject(doc)) throw new InputError(`${RESOURCES_FILE}: expected a JSON object.`, { source: RESOURCES_FILE });
-  const profiles = doc.profiles;
-  if (!isObject(profiles)) {
-    throw new InputError(`${RESOURCES_FILE}: "profiles" is missing or not an object.`, { source: RESOURCES_FILE, hint: 'Expected {"askcliResourcesVersion": "2020-03-31", "profiles": {"default": {…}}}.' });
-  }
-  const prof = profiles[profile];
-  if (!isObject(prof)) {
-    const known = Object.keys(profiles);
-    throw new InputError(`${RESOURCES_FILE}: no profile "${profile}" (profiles: ${known.length ? known.join(', ') : 'none'}).`, {
-      source: RESOURCES_FILE,
-      hint: known.length ? `Pass --profile ${known[0]}.` : 'Add a "default" profile.',
-    });
-  }
-  const src = getPath(prof, ['skillMetadata', 'src']);
-  if (typeof src !== 'string' || src === '') {
-    throw new InputError(`${RESOURCES_FILE}: profiles.${profile}.skillMetadata.src is missing; it names the skill package folder (e.g. "./skill-package").`, { source: RESOURCES_FILE });
-  }
-  const code = getPath(prof, ['code', 'default', 'src']);
-  if (code !== undefined && typeof code !== 'string') {
-    throw new InputError(`${RESOURCES_FILE}: profiles.${profile}.code.default.src must be a string path.`, { source: RESOURCES_FILE });
-  }
+  const { skillMetadataSrc: src, codeSrc: code } = parseAskResources(await readJsonFile(resourcesPath, RESOURCES_FILE), RESOURCES_FILE, profile);
   const skillPackageDir = path.resolve(root, src);
   return {
     root,
@@ -96,10 +75,51 @@ export async function loadProject(cwd: string, profile = 'default'): Promise<Ski
     resourcesPath,
     skillPackageDir,
     manifestPath: path.join(skillPackageDir, 'skill.json'),
-    codeDir: typeof code === 'string' ? path.resolve(root, code) : undefined,
+    codeDir: code === undefined ? undefined : path.resolve(root, code),
     linkingPath: path.join(root, LINKING_FILE),
     statesPath: path.join(root, STATES_FILE),
   };
+}
+
+/** The parts of ask-resources.json alexa-link uses, for one profile. Pure. */
+export function parseAskResources(doc: unknown, label: string, profile: string): { skillMetadataSrc: string; codeSrc: string | undefined } {
+  if (!isObject(doc)) throw new InputError(`${label}: expected a JSON object.`, { source: label });
+  const profiles = doc.profiles;
+  if (!isObject(profiles)) {
+    throw new InputError(`${label}: "profiles" is missing or not an object.`, { source: label, hint: 'Expected {"askcliResourcesVersion": "2020-03-31", "profiles": {"default": {…}}}.' });
+  }
+  const prof = Object.hasOwn(profiles, profile) ? profiles[profile] : undefined;
+  if (!isObject(prof)) {
+    const known = Object.keys(profiles);
+    throw new InputError(`${label}: no profile "${profile}" (profiles: ${known.length ? known.join(', ') : 'none'}).`, {
+      source: label,
+      hint: known.length ? `Pass --profile ${known[0]}.` : 'Add a "default" profile.',
+    });
+  }
+  const src = getPath(prof, ['skillMetadata', 'src']);
+  if (typeof src !== 'string' || src === '') {
+    throw new InputError(`${label}: profiles.${profile}.skillMetadata.src is missing; it names the skill package folder (e.g. "./skill-package").`, { source: label });
+  }
+  const code = getPath(prof, ['code', 'default', 'src']);
+  if (code !== undefined && (typeof code !== 'string' || code === '')) {
+    throw new InputError(`${label}: profiles.${profile}.code.default.src must be a path string.`, { source: label });
+  }
+  return { skillMetadataSrc: src, codeSrc: code };
+}
+
+/** The skill ID for a profile from the parsed .ask/ask-states.json, or undefined. Pure. */
+export function parseAskStates(doc: unknown, label: string, profile: string): string | undefined {
+  if (!isObject(doc)) throw new InputError(`${label}: expected a JSON object.`, { source: label });
+  const profiles = doc.profiles;
+  if (profiles !== undefined && !isObject(profiles)) throw new InputError(`${label}: "profiles" must be an object.`, { source: label });
+  const entry = isObject(profiles) && Object.hasOwn(profiles, profile) ? profiles[profile] : undefined;
+  if (entry !== undefined && !isObject(entry)) throw new InputError(`${label}: profiles.${profile} must be an object.`, { source: label });
+  const id = isObject(entry) ? entry.skillId : undefined;
+  if (id === undefined) return undefined;
+  if (typeof id !== 'string' || !/^amzn1\.ask\.skill\.[A-Za-z0-9-]+$/.test(id)) {
+    throw new InputError(`${label}: profiles.${profile}.skillId must be a skill ID like "amzn1.ask.skill.…", found ${JSON.stringify(id)?.slice(0, 60)}.`, { source: label });
+  }
+  return id;
 }
 
 function rel(project: SkillProject, p: string): string {
@@ -110,14 +130,7 @@ function rel(project: SkillProject, p: string): string {
 export async function readSkillId(project: SkillProject): Promise<string | undefined> {
   if (!(await exists(project.statesPath))) return undefined;
   const label = rel(project, project.statesPath);
-  const doc = await readJsonFile(project.statesPath, label);
-  if (!isObject(doc)) throw new InputError(`${label}: expected a JSON object.`, { source: label });
-  const id = getPath(doc, ['profiles', project.profile, 'skillId']);
-  if (id === undefined) return undefined;
-  if (typeof id !== 'string' || !id.startsWith('amzn1.ask.skill.')) {
-    throw new InputError(`${label}: profiles.${project.profile}.skillId must be a skill ID like "amzn1.ask.skill.…", found ${JSON.stringify(id)}.`, { source: label });
-  }
-  return id;
+  return parseAskStates(await readJsonFile(project.statesPath, label), label, project.profile);
 }
 
 export interface SkillManifestInfo {
