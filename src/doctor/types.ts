@@ -1,0 +1,63 @@
+/**
+ * Doctor checks are data: an id, a title and a `run` that returns a status with a detail and a
+ * fix. They never print; the runner isolates and times them, the report renders the results.
+ */
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
+
+/** What a check's `run` returns. */
+export interface CheckOutcome {
+  status: CheckStatus;
+  /** What was found, in plain words. */
+  detail: string;
+  /** What to do about it (for warn and fail). */
+  fix?: string;
+}
+
+/** A finished check as the report sees it. */
+export interface CheckResult extends CheckOutcome {
+  id: string;
+  title: string;
+  /** Wall time of the check. */
+  ms: number;
+  /** Stack of a crashed check; shown only with --verbose, never in --json. */
+  stack?: string;
+}
+
+/** What a running check may look at besides its context. */
+export interface CheckRunInfo {
+  /** Results of the checks named in `needs` (all finished before this one started). */
+  results: ReadonlyMap<string, CheckResult>;
+  /** Aborted when the check's time is up or the user pressed Ctrl-C. */
+  signal: AbortSignal;
+  /** Milliseconds this check may take. */
+  timeoutMs: number;
+}
+
+export interface Check<C> {
+  /** Stable kebab-case id (used by --only and in --json). */
+  id: string;
+  title: string;
+  /** Skipped with --offline. A function when it depends on the options (a local endpoint is not "network"). */
+  needsNetwork?: boolean | ((ctx: C) => boolean);
+  /**
+   * Check ids that must finish first, and context parts that must have loaded. A needed part that
+   * failed to load skips this check with the part's reason.
+   */
+  needs?: readonly string[];
+  /** Overrides the per-check --timeout (replays and the simulation take longer by nature). */
+  timeoutMs?: (ctx: C, base: number) => number;
+  run(ctx: C, info: CheckRunInfo): Promise<CheckOutcome>;
+}
+
+/** A part of the context loaded before the checks: its value, or why it is not there. */
+export type Part<T> = { ok: true; value: T } | { ok: false; reason: string; fix?: string };
+
+export const ok = <T>(value: T): Part<T> => ({ ok: true, value });
+export const missing = <T>(reason: string, fix?: string): Part<T> => (fix ? { ok: false, reason, fix } : { ok: false, reason });
+
+export const STATUS_ORDER: Record<CheckStatus, number> = { fail: 3, warn: 2, pass: 1, skip: 0 };
+
+/** The worse of two statuses (fail > warn > pass > skip). */
+export function worst(a: CheckStatus, b: CheckStatus): CheckStatus {
+  return STATUS_ORDER[a] >= STATUS_ORDER[b] ? a : b;
+}

@@ -1,0 +1,307 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { onCleanup } from '../../ui/lifecycle.js';
+import type { Envelope } from '../envelopes.js';
+import type { ChildMessage, SerializedError } from '../handler-child.js';
+import type { TargetOutcome } from '../verdict.js';
+import type { ReplayTarget } from './types.js';
+
+/**
+ * `--handler <file[#export]>`: the skill's Lambda handler, run in ONE child process reused for a
+ * batch of envelopes (IPC messages), so a crash or a hang in the skill cannot take doctor down. A
+ * hang past the timeout kills the child and starts a fresh one; envelopes that were in flight on
+ * it beside the hanging one are sent again once.
+ */
+export interface HandlerSpec {
+  /** Absolute path of the handler file. */
+  file: string;
+  exportName: string;
+  /** Working directory of the child (the code root, like Lambda's /var/task). */
+  cwd: string;
+  /** How the user named it, for the report. */
+  label: string;
+}
+
+export interface HandlerTargetOptions {
+  /** Per-envelope limit (Alexa waits 8 s for a skill). */
+  timeoutMs: number;
+  /** Limit for loading the handler (require of the SDK, etc.). */
+  loadTimeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Each line the skill writes to stdout/stderr (shown with --verbose). */
+  onLog?: (line: string) => void;
+}
+
+/** Path of the compiled child entry; from the TypeScript sources (tests), the built one in dist/. */
+export function childEntryPath(): string {
+  const sibling = fileURLToPath(new URL('../handler-child.js', import.meta.url));
+  if (existsSync(sibling)) return sibling;
+  const here = fileURLToPath(import.meta.url);
+  const built = path.resolve(path.dirname(here), '../../../dist/replay/handler-child.js');
+  if (existsSync(built)) return built;
+  throw new Error(`handler-child.js is missing (looked at ${sibling} and ${built}); run the build (npx tsc -p tsconfig.build.json).`);
+}
+
+interface Job {
+  id: number;
+  envelope: Envelope;
+  attempts: number;
+  resolve: (o: TargetOutcome) => void;
+  timer?: NodeJS.Timeout;
+  started: number;
+}
+
+interface Worker {
+  child: ChildProcess;
+  ready: Promise<SerializedError | undefined>;
+  jobs: Map<number, Job>;
+  stderrTail: string[];
+  lastCrash?: SerializedError;
+  /** Set when we kill it on purpose, so its exit is not reported as a crash. */
+  retired: boolean;
+}
+
+function describeLoadError(e: SerializedError, spec: HandlerSpec): { message: string; hint: string } {
+  const missingModule = /Cannot find (?:module|package) '([^']+)'/.exec(e.message);
+  if (missingModule && !missingModule[1]!.startsWith('.') && !path.isAbsolute(missingModule[1]!)) {
+    return {
+      message: `Could not load the handler ${spec.label}: ${e.message.split('\n')[0]}`,
+      hint: `Install the skill's dependencies (npm install in ${path.relative(process.cwd(), spec.cwd) || '.'}).`,
+    };
+  }
+  if (e.code === 'ERR_MODULE_NOT_FOUND' || /Cannot find module/.test(e.message)) {
+    return { message: `Could not load the handler ${spec.label}: ${e.message.split('\n')[0]}`, hint: 'Check the path given to --handler (build TypeScript code first).' };
+  }
+  return { message: `Could not load the handler ${spec.label}: ${e.name}: ${e.message.split('\n')[0]}`, hint: 'Fix the error above; it happens when the module is loaded, before any request.' };
+}
+
+export class HandlerTarget implements ReplayTarget {
+  readonly name = 'the handler';
+  readonly description: string;
+  readonly usesNetwork = false;
+  private readonly spec: HandlerSpec;
+  private readonly opts: HandlerTargetOptions;
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private loadError: SerializedError | undefined;
+  private closed = false;
+  private readonly disposeCleanup: () => Promise<void>;
+  /** Restarts after a crash or a hang (for the report and tests). */
+  restarts = 0;
+
+  constructor(spec: HandlerSpec, opts: HandlerTargetOptions) {
+    this.spec = spec;
+    this.opts = opts;
+    this.description = `handler ${spec.label}`;
+    this.disposeCleanup = onCleanup(() => this.kill());
+  }
+
+  private spawn(): Worker {
+    const child = fork(childEntryPath(), [], {
+      cwd: this.spec.cwd,
+      env: { ...(this.opts.env ?? process.env) },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+    const worker: Worker = {
+      child,
+      jobs: new Map(),
+      stderrTail: [],
+      retired: false,
+      ready: Promise.resolve(undefined),
+    };
+    const onLines = (stream: NodeJS.ReadableStream | null, keepTail: boolean) => {
+      if (!stream) return;
+      let buf = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        buf += chunk;
+        let i;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, i);
+          buf = buf.slice(i + 1);
+          if (keepTail) {
+            worker.stderrTail.push(line);
+            if (worker.stderrTail.length > 20) worker.stderrTail.shift();
+          }
+          this.opts.onLog?.(line);
+        }
+      });
+    };
+    onLines(child.stdout, false);
+    onLines(child.stderr, true);
+    worker.ready = new Promise<SerializedError | undefined>((resolve) => {
+      const loadTimeout = this.opts.loadTimeoutMs ?? Math.max(10_000, this.opts.timeoutMs);
+      const timer = setTimeout(() => {
+        resolve({ name: 'LoadTimeout', message: `loading the handler took longer than ${loadTimeout} ms` });
+        worker.retired = true;
+        child.kill('SIGKILL');
+      }, loadTimeout);
+      const onMessage = (msg: ChildMessage) => {
+        if (msg.type === 'ready') {
+          clearTimeout(timer);
+          resolve(undefined);
+        } else if (msg.type === 'load-error') {
+          clearTimeout(timer);
+          resolve(msg.error);
+        }
+      };
+      child.on('message', onMessage);
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        resolve(worker.lastCrash ?? { name: 'Exit', message: `the handler process exited while loading (${signal ?? `exit code ${code}`})${worker.stderrTail.length ? `: ${worker.stderrTail.slice(-3).join(' / ')}` : ''}` });
+      });
+    });
+    child.on('message', (msg: ChildMessage) => this.onMessage(worker, msg));
+    child.on('exit', (code, signal) => this.onExit(worker, code, signal));
+    child.on('error', () => {
+      /* 'exit' follows and reports it */
+    });
+    child.send({ type: 'load', file: this.spec.file, exportName: this.spec.exportName });
+    return worker;
+  }
+
+  private onMessage(worker: Worker, msg: ChildMessage): void {
+    if (msg.type === 'crash') {
+      worker.lastCrash = msg.error;
+      return;
+    }
+    if (msg.type !== 'result') return;
+    const job = worker.jobs.get(msg.id);
+    if (!job) return;
+    worker.jobs.delete(msg.id);
+    clearTimeout(job.timer);
+    if (msg.ok) {
+      job.resolve({ status: 200, latencyMs: msg.ms, response: msg.response });
+    } else {
+      const e = msg.error;
+      job.resolve({
+        status: null,
+        latencyMs: msg.ms,
+        error: { kind: 'threw', message: `The handler failed: ${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message}.`.replace(/\.\.$/, '.') },
+      });
+    }
+  }
+
+  private onExit(worker: Worker, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.worker === worker) this.worker = undefined;
+    const jobs = [...worker.jobs.values()];
+    worker.jobs.clear();
+    if (jobs.length === 0) return;
+    if (worker.retired) {
+      // Killed because another envelope hung: give the bystanders one more try on a fresh child.
+      for (const job of jobs) {
+        clearTimeout(job.timer);
+        if (job.attempts < 1) {
+          job.attempts++;
+          void this.dispatch(job);
+        } else job.resolve({ status: null, latencyMs: Date.now() - job.started, error: { kind: 'crash', message: 'The handler process had to be restarted twice while this envelope was in flight.' } });
+      }
+      return;
+    }
+    const how = worker.lastCrash
+      ? `${worker.lastCrash.name && worker.lastCrash.name !== 'Error' ? `${worker.lastCrash.name}: ` : ''}${worker.lastCrash.message}`
+      : `it exited with ${signal ?? `code ${code}`}${worker.stderrTail.length ? ` (${worker.stderrTail.slice(-3).join(' / ')})` : ''}`;
+    this.restarts++;
+    const shared = jobs.length > 1 ? ` (${jobs.length} envelopes were in flight; any of them may have caused it)` : '';
+    for (const job of jobs) {
+      clearTimeout(job.timer);
+      job.resolve({
+        status: null,
+        latencyMs: Date.now() - job.started,
+        error: { kind: 'crash', message: `The handler process crashed: ${how}${shared}. In Lambda this ends the invocation with an error and Alexa says there was a problem with the skill's response.` },
+      });
+    }
+  }
+
+  private async currentWorker(): Promise<Worker | SerializedError> {
+    if (this.loadError) return this.loadError;
+    if (!this.worker) this.worker = this.spawn();
+    const w = this.worker;
+    const err = await w.ready;
+    if (err) {
+      this.loadError = err;
+      return err;
+    }
+    if (w.child.exitCode !== null || w.child.signalCode !== null) {
+      if (this.worker === w) this.worker = undefined;
+      return this.currentWorker();
+    }
+    return w;
+  }
+
+  private async dispatch(job: Job): Promise<void> {
+    const w = await this.currentWorker();
+    if (!('child' in w)) {
+      const { message, hint } = describeLoadError(w, this.spec);
+      job.resolve({ status: null, latencyMs: 0, error: { kind: 'load', message, hint } });
+      return;
+    }
+    job.started = Date.now();
+    w.jobs.set(job.id, job);
+    job.timer = setTimeout(() => {
+      if (!w.jobs.has(job.id)) return;
+      w.jobs.delete(job.id);
+      job.resolve({
+        status: null,
+        latencyMs: Date.now() - job.started,
+        error: {
+          kind: 'timeout',
+          message: `The handler did not answer within ${this.opts.timeoutMs} ms: it hangs (a callback never called, a promise never settled, or a call without a timeout). Alexa gives up after 8 s.`,
+        },
+      });
+      w.retired = true;
+      this.restarts++;
+      if (this.worker === w) this.worker = undefined;
+      w.child.kill('SIGKILL');
+    }, this.opts.timeoutMs);
+    try {
+      w.child.send({ type: 'invoke', id: job.id, event: job.envelope, timeoutMs: this.opts.timeoutMs });
+    } catch {
+      /* the child died; its exit reports the job */
+    }
+  }
+
+  send(envelope: Envelope): Promise<TargetOutcome> {
+    if (this.closed) return Promise.reject(new Error('HandlerTarget is closed'));
+    return new Promise<TargetOutcome>((resolve) => {
+      const job: Job = { id: this.nextId++, envelope, attempts: 0, resolve, started: Date.now() };
+      void this.dispatch(job);
+    });
+  }
+
+  private kill(): void {
+    const w = this.worker;
+    this.worker = undefined;
+    if (w && w.child.exitCode === null && w.child.signalCode === null) {
+      w.retired = true;
+      w.child.kill('SIGKILL');
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const w = this.worker;
+    this.worker = undefined;
+    if (w && w.child.exitCode === null && w.child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => w.child.once('exit', () => resolve()));
+      w.retired = true;
+      w.child.disconnect?.();
+      const t = setTimeout(() => w.child.kill('SIGKILL'), 1000);
+      await exited;
+      clearTimeout(t);
+    }
+    await this.disposeCleanup();
+  }
+}
+
+/** Parses --handler <file[#export]> (default export name: handler). */
+export function parseHandlerSpec(value: string, cwd: string): HandlerSpec {
+  const hash = value.lastIndexOf('#');
+  const file = hash > 0 ? value.slice(0, hash) : value;
+  const exportName = hash > 0 ? value.slice(hash + 1) || 'handler' : 'handler';
+  const abs = path.resolve(cwd, file);
+  return { file: abs, exportName, cwd: path.dirname(abs), label: value.includes('#') ? value : `${value}#${exportName}` };
+}
