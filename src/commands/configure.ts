@@ -1,9 +1,393 @@
+import { mkdir, chmod, open, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
 import type { CommandModule } from '../context.js';
-import { AlexaLinkError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
+import type { AccountLinkingPayload } from '../linking/config.js';
+import { diffLinking, renderDiff, verifyPushed, type FieldChange } from '../linking/diff.js';
+import { alexaRedirectUrls, assertVendorId, isVendorId } from '../linking/redirect-urls.js';
+import { checkLinkingConfig, type Finding } from '../linking/rules.js';
+import { LINKING_FILE, loadProject, readLinkingFile, readSkillId, STATE_DIR } from '../project/skill-project.js';
+import { getAccountLinking, putAccountLinking, type Stage } from '../smapi/account-linking.js';
+import { createSmapi, type Smapi, type SmapiClientOptions } from '../smapi/client.js';
+import { loadCredentials, resolveProfile, type SmapiCredentials } from '../smapi/credentials.js';
+import type { Output } from '../ui/output.js';
+import { createPrompter, isInteractive, type Prompter } from '../ui/prompt.js';
+
+/**
+ * `alexa-link configure`: pushes accountLinking.json to the skill through SMAPI, safely:
+ * validate locally → skill ID → client secret → credentials → GET current + ETag → field-by-field
+ * diff → (--dry-run stops) → confirm → backup of the remote → PUT with If-Match → GET and verify →
+ * the Alexa redirect URLs to allow at the provider.
+ */
+export const DEFAULT_SECRET_ENV = 'ALEXA_LINK_CLIENT_SECRET';
+export const DEFAULT_TIMEOUT_MS = 15_000;
+const STAGES: readonly Stage[] = ['development', 'certified', 'live'];
+
+export interface ConfigureOptions {
+  /** Where to look for the project (walks up to ask-resources.json). */
+  cwd: string;
+  skillId: string | undefined;
+  stage: Stage;
+  /** --profile as given (undefined: ASK_DEFAULT_PROFILE, else "default"). */
+  profile: string | undefined;
+  clientSecretEnv: string;
+  vendorId: string | undefined;
+  dryRun: boolean;
+  yes: boolean;
+  /** Push even when nothing differs (re-sends the client secret). */
+  force: boolean;
+  /** Per SMAPI request. */
+  timeoutMs: number;
+}
+
+export interface ConfigureDeps {
+  out: Output;
+  env: Record<string, string | undefined>;
+  prompter: Prompter;
+  signal?: AbortSignal | undefined;
+  /** Home directory holding .ask/cli_config (default os.homedir()). */
+  homeDir?: string | undefined;
+  now?: () => Date;
+  /** Builds the SMAPI client (default: ask-smapi-sdk with our ApiClient). */
+  connect?: (credentials: SmapiCredentials, opts: SmapiClientOptions) => Promise<Smapi>;
+}
+
+export interface ConfigureResult {
+  ok: boolean;
+  skillId: string;
+  stage: Stage;
+  profile: string;
+  /** Where the SMAPI credentials came from (never the credentials). */
+  credentials: string;
+  remoteExists: boolean;
+  diff: FieldChange[];
+  changed: boolean;
+  dryRun: boolean;
+  pushed: boolean;
+  /** Project-relative path of the backup of the remote configuration, if one was written. */
+  backup: string | null;
+  /** true when every pushed field read back the same; null when nothing was pushed. */
+  verified: boolean | null;
+  mismatches: FieldChange[];
+  vendorId: string | null;
+  redirectUrls: string[];
+  warnings: Array<Pick<Finding, 'rule' | 'field' | 'message' | 'fix'>>;
+}
+
+export interface ConfigureOutcome {
+  exitCode: 0 | 1;
+  result: ConfigureResult;
+}
+
+const SKILL_ID = /^amzn1\.ask\.skill\.[A-Za-z0-9-]+$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function parseStage(value: string | undefined): Stage {
+  const v = value ?? 'development';
+  if (!(STAGES as readonly string[]).includes(v)) {
+    throw new UsageError(`--stage must be one of ${STAGES.join(', ')} (case sensitive), not "${v}".`);
+  }
+  return v as Stage;
+}
+
+export function parseTimeout(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_TIMEOUT_MS;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 100 || n > 600_000) throw new UsageError(`--timeout must be a whole number of milliseconds between 100 and 600000, not "${value}".`);
+  return n;
+}
+
+/** Flags → typed options; every bad value is a usage error naming its flag. */
+export function parseConfigureOptions(opts: Record<string, unknown>, cwd: string): ConfigureOptions {
+  const str = (k: string) => (typeof opts[k] === 'string' ? (opts[k] as string) : undefined);
+  const skillId = str('skillId')?.trim();
+  if (skillId !== undefined && !SKILL_ID.test(skillId)) {
+    throw new UsageError(`--skill-id "${skillId}" is not a skill ID like amzn1.ask.skill.12345678-1234-1234-1234-123456789012.`);
+  }
+  const clientSecretEnv = str('clientSecretEnv') ?? DEFAULT_SECRET_ENV;
+  if (!ENV_NAME.test(clientSecretEnv)) {
+    throw new UsageError(`--client-secret-env takes the NAME of an environment variable (letters, digits, _), not "${clientSecretEnv}".`, {
+      hint: `Put the secret in a variable and name it: export ${DEFAULT_SECRET_ENV}=…; alexa-link configure --client-secret-env ${DEFAULT_SECRET_ENV}`,
+    });
+  }
+  const vendor = str('vendorId');
+  const stage = parseStage(str('stage'));
+  const dryRun = Boolean(opts.dryRun);
+  if (stage !== 'development' && !dryRun) {
+    throw new UsageError(`SMAPI only accepts account-linking updates for the development stage; --stage ${stage} can only be read (add --dry-run to compare).`, {
+      hint: 'Push to development, then submit the skill for certification: the configuration reaches live with the certified skill.',
+    });
+  }
+  const profile = str('profile');
+  if (profile !== undefined && profile.trim() === '') throw new UsageError('--profile needs a profile name.');
+  return {
+    cwd,
+    skillId,
+    stage,
+    profile,
+    clientSecretEnv,
+    vendorId: vendor === undefined ? undefined : assertVendorId(vendor),
+    dryRun,
+    yes: Boolean(opts.yes),
+    force: Boolean(opts.force),
+    timeoutMs: parseTimeout(str('timeout')),
+  };
+}
+
+function formatFindings(findings: Finding[]): string {
+  return findings.map((f) => `  - ${f.field}: ${f.message}\n    fix: ${f.fix}`).join('\n');
+}
+
+async function writePrivateFile(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  const handle = await open(tmp, 'wx', 0o600);
+  try {
+    await handle.writeFile(text, 'utf8');
+  } finally {
+    await handle.close();
+  }
+  try {
+    await chmod(tmp, 0o600);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Saves the remote configuration (which never contains the secret) before it is overwritten. */
+export async function writeBackup(projectRoot: string, skillId: string, stage: Stage, payload: AccountLinkingPayload, now: Date): Promise<string> {
+  const base = path.join(projectRoot, STATE_DIR);
+  const dir = path.join(base, 'backups');
+  await mkdir(base, { recursive: true, mode: 0o700 });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  const file = path.join(dir, `${skillId}-${stage}-${stamp}.json`);
+  const { clientSecret: _never, ...withoutSecret } = payload;
+  await writePrivateFile(file, JSON.stringify({ accountLinkingRequest: withoutSecret }, null, 2) + '\n');
+  return file;
+}
+
+async function readLocal(linkingPath: string): Promise<AccountLinkingPayload> {
+  try {
+    return await readLinkingFile(linkingPath, LINKING_FILE);
+  } catch (err) {
+    if (err instanceof InputError && err.code === 'E_INPUT_MISSING') {
+      throw new InputError(`${LINKING_FILE} not found next to ask-resources.json; it holds the configuration to push.`, {
+        source: LINKING_FILE,
+        code: 'E_INPUT_MISSING',
+        hint: 'alexa-link init writes one; or create {"accountLinkingRequest": {"type": "AUTH_CODE", …}} by hand.',
+      });
+    }
+    throw err;
+  }
+}
+
+async function resolveClientSecret(payload: AccountLinkingPayload, options: ConfigureOptions, deps: ConfigureDeps): Promise<string | undefined> {
+  const value = deps.env[options.clientSecretEnv];
+  const needed = payload.type === 'AUTH_CODE';
+  if (value !== undefined && value !== '') {
+    if (value.trim() !== value) {
+      throw new InputError(`${options.clientSecretEnv} starts or ends with white space; a pasted client secret never does.`, { source: options.clientSecretEnv, hint: `Set ${options.clientSecretEnv} again without the spaces or line break.` });
+    }
+    if (!needed) {
+      deps.out.warn(`${options.clientSecretEnv} is set, but type is ${payload.type ?? 'missing'}: only AUTH_CODE sends a client secret, so it is not sent.`);
+      return undefined;
+    }
+    return value;
+  }
+  if (!needed || options.dryRun) return undefined;
+  if (deps.prompter.interactive) {
+    const answer = await deps.prompter.password({ message: `Client secret for client ID ${payload.clientId ?? '?'} (from ${options.clientSecretEnv}; not saved):`, flag: '--client-secret-env' });
+    if (answer.trim() === '') throw new UsageError('An AUTH_CODE configuration needs the client secret; none was entered.', { hint: `Set ${options.clientSecretEnv} or enter it when asked.` });
+    return answer.trim();
+  }
+  throw new UsageError(`AUTH_CODE needs the client secret, and ${options.clientSecretEnv} is not set.`, {
+    code: 'E_MISSING_SECRET',
+    hint: `Set ${options.clientSecretEnv} (or name another variable with --client-secret-env <VAR>), or run in a terminal to be asked. It is never written to a file.`,
+  });
+}
+
+async function findVendorId(options: ConfigureOptions, credentials: SmapiCredentials, smapi: Smapi, out: Output): Promise<string | undefined> {
+  if (options.vendorId) return options.vendorId;
+  if (credentials.vendorId && isVendorId(credentials.vendorId)) return credentials.vendorId;
+  try {
+    const res = await smapi.call({ action: 'list your vendors' }, (c) => c.getVendorListV1());
+    const ids = (res.vendors ?? []).map((v) => v.id).filter((id): id is string => typeof id === 'string');
+    if (ids.length === 1) return ids[0];
+    if (ids.length > 1) out.info(`This developer account has ${ids.length} vendors (${ids.join(', ')}); pass --vendor-id to print the right redirect URLs.`);
+  } catch (err) {
+    out.debug(`Vendor lookup failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return undefined;
+}
+
+export async function runConfigure(options: ConfigureOptions, deps: ConfigureDeps): Promise<ConfigureOutcome> {
+  const { out } = deps;
+  const now = deps.now ?? (() => new Date());
+  const profile = resolveProfile(options.profile, deps.env);
+
+  // 1. The project and its configuration, checked like doctor checks it.
+  const project = await loadProject(options.cwd, profile);
+  const payload = await readLocal(project.linkingPath);
+  const findings = checkLinkingConfig(payload, { fromFile: true });
+  const errors = findings.filter((f) => f.severity === 'error');
+  const warnings = findings.filter((f) => f.severity === 'warning');
+  if (errors.length) {
+    throw new InputError(`${LINKING_FILE} is not ready to push (${errors.length} ${errors.length === 1 ? 'problem' : 'problems'}):\n${formatFindings(errors)}`, {
+      source: LINKING_FILE,
+      code: 'E_LINKING_INVALID',
+      hint: 'Nothing was sent to SMAPI. Fix the fields above and rerun.',
+    });
+  }
+  for (const w of warnings) out.warn(`${w.field}: ${w.message} ${out.errStyle.dim(`(${w.fix})`)}`);
+
+  // 2. Skill ID.
+  const skillId = options.skillId ?? (await readSkillId(project));
+  if (!skillId) {
+    throw new UsageError(`No skill ID: .ask/ask-states.json has none for profile "${profile}".`, {
+      code: 'E_NO_SKILL_ID',
+      hint: 'Pass --skill-id amzn1.ask.skill.…, or create the skill with `ask deploy` first (it records the ID in .ask/ask-states.json).',
+    });
+  }
+
+  // 3. The client secret (never printed, never written).
+  const secret = await resolveClientSecret(payload, options, deps);
+  out.addSecret(secret);
+
+  // 4. Credentials and the client.
+  const credentials = await loadCredentials({ env: deps.env, profile: options.profile, ...(deps.homeDir ? { homeDir: deps.homeDir } : {}), now: now() });
+  for (const s of credentials.secrets) out.addSecret(s);
+  for (const w of credentials.warnings) out.warn(w);
+  out.info(out.errStyle.dim(`SMAPI credentials: ${credentials.description}`));
+  // createSmapi loads ask-smapi-sdk / ask-smapi-model with import() on first use.
+  const connect = deps.connect ?? createSmapi;
+  const smapi = await connect(credentials, {
+    timeoutMs: options.timeoutMs,
+    trace: (line) => out.debug(line),
+    onSecret: (v) => out.addSecret(v),
+    signal: deps.signal,
+  });
+
+  // 5. The remote configuration and the difference.
+  out.info(`Reading the account-linking configuration of ${skillId} (${options.stage})…`);
+  const remote = await getAccountLinking(smapi, skillId, options.stage);
+  const toSend: AccountLinkingPayload = secret ? { ...payload, clientSecret: secret } : { ...payload };
+  const diff = diffLinking(payload, remote.payload, { secret: secret ? 'provided' : 'absent' });
+  const result: ConfigureResult = {
+    ok: true,
+    skillId,
+    stage: options.stage,
+    profile,
+    credentials: credentials.description,
+    remoteExists: diff.remoteExists,
+    diff: diff.fields,
+    changed: diff.changed,
+    dryRun: options.dryRun,
+    pushed: false,
+    backup: null,
+    verified: null,
+    mismatches: [],
+    vendorId: null,
+    redirectUrls: [],
+    warnings: warnings.map(({ rule, field, message, fix }) => ({ rule, field, message, fix })),
+  };
+  out.print(`Account linking for ${skillId} (${options.stage}): remote → ${LINKING_FILE}`);
+  if (!diff.remoteExists) out.print(out.style.dim('  (nothing configured remotely yet: every field is new)'));
+  for (const line of renderDiff(diff, out.style)) out.print(`  ${line}`);
+
+  const finishWithRedirects = async (): Promise<void> => {
+    const vendorId = await findVendorId(options, credentials, smapi, out);
+    result.vendorId = vendorId ?? null;
+    if (!vendorId) {
+      out.info('Allow the Alexa redirect URLs at your provider: https://pitangui.amazon.com/api/skill/link/<vendorId>, https://layla.amazon.com/…, https://alexa.amazon.co.jp/… (pass --vendor-id or set ASK_VENDOR_ID to print them).');
+      return;
+    }
+    result.redirectUrls = alexaRedirectUrls(vendorId);
+    out.print('');
+    out.print(`Allow these redirect URLs at your provider (vendor ${vendorId}):`);
+    for (const u of result.redirectUrls) out.print(`  ${u}`);
+  };
+
+  if (options.dryRun) {
+    out.info(diff.changed ? 'Dry run: nothing was sent.' : 'Dry run: no changes; nothing was sent.');
+    out.result(result);
+    return { exitCode: 0, result };
+  }
+  if (!diff.changed && !options.force) {
+    out.success(`No changes: the ${options.stage} configuration already matches ${LINKING_FILE}.`);
+    if (secret) out.info(out.errStyle.dim('The client secret cannot be compared (SMAPI never returns it); pass --force to push it again.'));
+    await finishWithRedirects();
+    out.result(result);
+    return { exitCode: 0, result };
+  }
+
+  // 6. Confirm.
+  if (!options.yes) {
+    if (!deps.prompter.interactive) {
+      throw new UsageError('Pushing needs confirmation: pass --yes (stdin is not a terminal).', {
+        code: 'E_CONFIRM',
+        hint: 'Nothing was sent. Use --dry-run to only see the difference.',
+      });
+    }
+    const go = await deps.prompter.confirm({ message: `Push this configuration to ${skillId} (${options.stage})?`, flag: '--yes', default: false });
+    if (!go) {
+      out.info('Cancelled; nothing was pushed.');
+      result.ok = false;
+      out.result(result);
+      return { exitCode: 1, result };
+    }
+  }
+
+  // 7. Backup, push, verify.
+  if (remote.payload) {
+    const file = await writeBackup(project.root, skillId, options.stage, remote.payload, now());
+    result.backup = path.relative(project.root, file);
+    out.info(`Backed up the remote configuration to ${result.backup}`);
+  }
+  out.info(`Pushing to ${skillId} (${options.stage})${remote.etag ? ' with If-Match' : ''}…`);
+  await putAccountLinking(smapi, skillId, options.stage, toSend, remote.etag);
+  result.pushed = true;
+  const after = await getAccountLinking(smapi, skillId, options.stage);
+  const mismatches = verifyPushed(toSend, after.payload);
+  result.mismatches = mismatches;
+  result.verified = mismatches.length === 0;
+  if (mismatches.length) {
+    result.ok = false;
+    out.error(`SMAPI accepted the push, but ${mismatches.length === 1 ? 'a field reads' : `${mismatches.length} fields read`} back differently:`);
+    for (const m of mismatches) out.info(`  - ${m.field}: sent ${JSON.stringify(m.local)}, read ${m.remote === undefined ? 'nothing' : JSON.stringify(m.remote)}`);
+    out.info('Check the skill in the developer console; rerun to see the difference.');
+  } else {
+    out.success(`Pushed and verified: every field reads back as sent${secret ? ' (the client secret was sent; SMAPI never shows it)' : ''}.`);
+  }
+  await finishWithRedirects();
+  out.result(result);
+  return { exitCode: result.ok ? 0 : 1, result };
+}
 
 export const command: CommandModule = {
-  define() {},
-  async run() {
-    throw new AlexaLinkError('alexa-link configure is not yet available in this build.', { code: 'E_NOT_AVAILABLE' });
+  define(cmd: Command) {
+    cmd
+      .option('--skill-id <id>', 'skill ID (default: .ask/ask-states.json for the profile)')
+      .option('--stage <stage>', 'skill stage: development (default); live and certified only with --dry-run')
+      .option('--profile <name>', 'ASK CLI profile for ~/.ask/cli_config and the project (default: ASK_DEFAULT_PROFILE, else "default")')
+      .option('--client-secret-env <VAR>', `environment variable holding the client secret (default: ${DEFAULT_SECRET_ENV})`)
+      .option('--vendor-id <id>', 'vendor ID for the Alexa redirect URLs (default: ASK_VENDOR_ID, ~/.ask/cli_config, or your only vendor)')
+      .option('--dry-run', 'show the difference and stop; nothing is sent')
+      .option('-y, --yes', 'push without asking')
+      .option('--force', 'push even when nothing differs (sends the client secret again)')
+      .option('--timeout <ms>', `per SMAPI request (default: ${DEFAULT_TIMEOUT_MS})`)
+      .addHelpText(
+        'after',
+        `\nCredentials: ASK_ACCESS_TOKEN, or ASK_REFRESH_TOKEN with ASK_LWA_CLIENT_ID and ASK_LWA_CLIENT_CONFIRMATION;\notherwise the ASK CLI profile in ~/.ask/cli_config. ASK_SMAPI_SERVER_BASE_URL and ASK_LWA_TOKEN_HOST are honoured.\n\nExample:\n  ${DEFAULT_SECRET_ENV}=… alexa-link configure --yes\n`,
+      );
+  },
+  async run(ctx, _args, opts) {
+    const options = parseConfigureOptions(opts, ctx.globals.cwd);
+    const prompter = createPrompter(isInteractive({ stdinIsTTY: ctx.stdinIsTTY, yes: options.yes }));
+    const { exitCode } = await runConfigure(options, { out: ctx.out, env: ctx.env, prompter, signal: ctx.signal });
+    return exitCode;
   },
 };
