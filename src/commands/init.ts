@@ -1,9 +1,126 @@
-import type { CommandModule } from '../context.js';
-import { AlexaLinkError } from '../errors.js';
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import type { CommandContext, CommandModule } from '../context.js';
+import { PROVIDER_IDS } from '../linking/providers.js';
+import { ENDPOINT_KINDS, LANGUAGES, type InitAnswers } from '../scaffold/init-options.js';
+import { runInit, type InitResult } from '../scaffold/run-init.js';
+import { askInitQuestions } from '../scaffold/wizard.js';
+import { createPrompter, isInteractive } from '../ui/prompt.js';
+
+export { runInit } from '../scaffold/run-init.js';
+export type { InitDeps, InitResult } from '../scaffold/run-init.js';
+export type { InitAnswers, InitOptions } from '../scaffold/init-options.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export interface InitFlags {
+  name?: string;
+  invocation?: string;
+  locale?: string[];
+  provider?: string;
+  domain?: string;
+  authorizationUrl?: string;
+  tokenUrl?: string;
+  userinfoUrl?: string;
+  clientId?: string;
+  scope?: string[];
+  scheme?: string;
+  language?: string;
+  endpoint?: string;
+  endpointUrl?: string;
+  install?: boolean;
+  force?: boolean;
+  yes?: boolean;
+}
+
+/** Flags and the [dir] argument → answers; nothing else below this line sees raw flags. */
+export function answersFromFlags(args: string[], f: InitFlags): InitAnswers {
+  const a: InitAnswers = {};
+  if (args[0] !== undefined) a.dir = args[0];
+  if (f.name !== undefined) a.name = f.name;
+  if (f.invocation !== undefined) a.invocation = f.invocation;
+  if (f.locale?.length) a.locales = f.locale;
+  if (f.provider !== undefined) a.provider = f.provider;
+  if (f.domain !== undefined) a.domain = f.domain;
+  if (f.authorizationUrl !== undefined) a.authorizationUrl = f.authorizationUrl;
+  if (f.tokenUrl !== undefined) a.tokenUrl = f.tokenUrl;
+  if (f.userinfoUrl !== undefined) a.userinfoUrl = f.userinfoUrl;
+  if (f.clientId !== undefined) a.clientId = f.clientId;
+  if (f.scope?.length) a.scopes = f.scope;
+  if (f.scheme !== undefined) a.scheme = f.scheme;
+  if (f.language !== undefined) a.language = f.language;
+  if (f.endpoint !== undefined) a.endpoint = f.endpoint;
+  if (f.endpointUrl !== undefined) a.endpointUrl = f.endpointUrl;
+  if (f.install !== undefined) a.install = f.install;
+  if (f.force) a.force = true;
+  return a;
+}
+
+function report(ctx: CommandContext, result: InitResult): number {
+  const { out } = ctx;
+  for (const w of result.warnings) out.warn(w);
+  const installFailed = result.install === 'failed';
+  if (installFailed) {
+    out.error(`npm install failed in lambda/: ${result.installError}`);
+    out.info('  The project is complete; run npm install in lambda/ yourself once the problem is fixed.');
+  }
+  const shownDir = path.relative(ctx.globals.cwd, result.dir) || '.';
+  out.success(`Created "${result.options.name}" (invocation name "${result.options.invocation}") in ${shownDir}`);
+  out.print(`Files in ${result.dir}:`);
+  for (const f of result.files) out.print(`  ${f}`);
+  out.print('');
+  out.print('Next steps:');
+  for (const s of result.next) out.print(`  ${s.command}`);
+  out.result({
+    ok: !installFailed,
+    dir: result.dir,
+    files: result.files,
+    warnings: result.warnings,
+    next: result.next.map((s) => s.command),
+    install: result.install,
+    ...(result.installError ? { installError: result.installError } : {}),
+    overwritten: result.overwritten,
+    skill: {
+      name: result.options.name,
+      invocation: result.options.invocation,
+      locales: result.options.locales,
+      provider: result.options.provider,
+      language: result.options.language,
+      endpoint: result.options.endpoint,
+    },
+  });
+  return installFailed ? 1 : 0;
+}
 
 export const command: CommandModule = {
-  define() {},
-  async run() {
-    throw new AlexaLinkError('alexa-link init is not yet available in this build.', { code: 'E_NOT_AVAILABLE' });
+  define(cmd: Command) {
+    cmd
+      .option('--name <name>', 'skill name shown in the Alexa app (default: from the directory name)')
+      .option('--invocation <phrase>', 'invocation name: two or more lower-case words (default: from the skill name)')
+      .option('--locale <locale>', 'skill locale, repeatable (default: en-US)', collect)
+      .addOption(new Option('--provider <id>', 'OAuth provider preset (default: lwa)').choices(PROVIDER_IDS))
+      .option('--domain <host>', 'Auth0 tenant, Okta org or Cognito domain')
+      .option('--authorization-url <url>', "provider's authorization URL (generic provider, or to override a preset)")
+      .option('--token-url <url>', "provider's token URL (generic provider, or to override a preset)")
+      .option('--userinfo-url <url>', 'where the skill looks up the linked user (default: from the preset)')
+      .option('--client-id <id>', 'client ID of the app registered at the provider')
+      .option('--scope <scope>', 'scope to request, repeatable (default: from the preset)', collect)
+      .addOption(new Option('--scheme <scheme>', 'how Alexa authenticates at the token URL (default: from the preset)').choices(['HTTP_BASIC', 'REQUEST_BODY_CREDENTIALS']))
+      .addOption(new Option('--language <language>', 'skill code language (default: javascript)').choices([...LANGUAGES]))
+      .addOption(new Option('--endpoint <kind>', 'where the skill code runs (default: lambda)').choices([...ENDPOINT_KINDS]))
+      .option('--endpoint-url <url>', 'HTTPS endpoint URL (with --endpoint https)')
+      .option('--install', 'run npm install in lambda/ (asked in the wizard; default off without it)')
+      .option('--no-install', 'do not run npm install')
+      .option('--force', 'write into a non-empty directory, replacing the files the template brings')
+      .option('-y, --yes', 'no prompts: take defaults, fail on missing required values');
+  },
+
+  async run(ctx: CommandContext, args: string[], opts: Record<string, unknown>): Promise<number> {
+    const flags = opts as InitFlags;
+    const given = answersFromFlags(args, flags);
+    const interactive = isInteractive({ stdinIsTTY: ctx.stdinIsTTY, yes: flags.yes });
+    const answers = interactive ? await askInitQuestions(given, createPrompter(true), ctx.globals.cwd) : given;
+    const result = await runInit(answers, { cwd: ctx.globals.cwd, progress: (line) => ctx.out.info(line) });
+    return report(ctx, result);
   },
 };

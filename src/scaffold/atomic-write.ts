@@ -1,0 +1,183 @@
+import { chmodSync, existsSync, lstatSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmod, lstat, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { AlexaLinkError, describeError } from '../errors.js';
+import { onCleanup } from '../ui/lifecycle.js';
+import type { ScaffoldFile } from './project-files.js';
+
+/**
+ * Writes a project so that a failure or Ctrl-C leaves nothing half-written: every file goes into
+ * a temporary directory beside the target (same file system), then moves into place. A new or
+ * empty target receives the whole directory in one rename; with --force, files move in one by
+ * one, replacing what was there, and a failure puts the old files back.
+ */
+export interface WriteOptions {
+  /** Write into a directory that has files in it (overwriting those the template brings). */
+  force: boolean;
+  /** Registers undo work for Ctrl-C; returns the disposer (src/ui/lifecycle.ts). */
+  registerCleanup?: typeof onCleanup;
+  /** Moves one file into place; replaceable only to inject faults in tests. */
+  placeFile?: (from: string, to: string) => void;
+}
+
+export interface WriteResult {
+  /** Files that existed and were replaced (only with force), relative paths. */
+  overwritten: string[];
+}
+
+/** Entries that do not make a directory "not empty" (a fresh `git init`). */
+const IGNORED_ENTRIES = new Set(['.git']);
+
+export type TargetState = { kind: 'missing' } | { kind: 'empty' } | { kind: 'not-empty'; entries: string[] } | { kind: 'not-a-directory' };
+
+export async function inspectTarget(dir: string): Promise<TargetState> {
+  let info;
+  try {
+    info = await lstat(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    throw err;
+  }
+  if (!info.isDirectory()) return { kind: 'not-a-directory' };
+  const entries = (await readdir(dir)).filter((e) => !IGNORED_ENTRIES.has(e));
+  return entries.length ? { kind: 'not-empty', entries: entries.sort() } : { kind: 'empty' };
+}
+
+function assertInside(root: string, rel: string): string {
+  const abs = path.resolve(root, ...rel.split('/'));
+  if (!abs.startsWith(root + path.sep)) throw new Error(`Refusing to write outside the project: ${rel}`);
+  return abs;
+}
+
+export async function writeProjectAtomically(dir: string, files: ScaffoldFile[], opts: WriteOptions): Promise<WriteResult> {
+  const target = path.resolve(dir);
+  const state = await inspectTarget(target);
+  if (state.kind === 'not-a-directory') {
+    throw new AlexaLinkError(`${target} exists and is not a directory.`, { code: 'E_TARGET_NOT_DIR', hint: 'Choose another project directory.' });
+  }
+  if (state.kind === 'not-empty' && !opts.force) {
+    const shown = state.entries.slice(0, 5).join(', ') + (state.entries.length > 5 ? ', …' : '');
+    throw new AlexaLinkError(`${target} is not empty (${shown}); nothing was written.`, {
+      code: 'E_DIR_NOT_EMPTY',
+      hint: 'Choose a new directory, or pass --force to write the project into it (files the template brings are replaced, others are kept).',
+    });
+  }
+
+  const parent = path.dirname(target);
+  const createdParent = await mkdir(parent, { recursive: true });
+  const staging = await mkdtemp(path.join(parent, `.${path.basename(target)}.alexa-link-`));
+  let placed = false;
+  const undo = async () => {
+    await rm(staging, { recursive: true, force: true });
+    if (!placed && createdParent) await rm(createdParent, { recursive: true, force: true });
+  };
+  const dispose = (opts.registerCleanup ?? onCleanup)(undo);
+  try {
+    const root = path.join(staging, 'project');
+    try {
+      await mkdir(root);
+      for (const f of files) {
+        const abs = assertInside(root, f.path);
+        await mkdir(path.dirname(abs), { recursive: true });
+        await writeFile(abs, f.content, { mode: f.mode, flag: 'wx' });
+        await chmod(abs, f.mode); // the umask must not take the execute bit off hooks/build.sh
+      }
+    } catch (err) {
+      throw new AlexaLinkError(`Could not write the project next to ${target}: ${describeError(err)}. Nothing was written.`, {
+        code: 'E_WRITE_FAILED',
+        cause: err,
+      });
+    }
+    // From here on synchronous, so a Ctrl-C cannot land between two moves.
+    const overwritten = state.kind === 'missing' ? placeWhole(root, target) : placeFileByFile(root, target, staging, files, opts.placeFile ?? renameSync);
+    placed = true;
+    return { overwritten };
+  } finally {
+    await dispose();
+  }
+}
+
+function placeWhole(root: string, target: string): string[] {
+  try {
+    renameSync(root, target);
+  } catch (err) {
+    throw new AlexaLinkError(`Could not move the project into ${target}: ${describeError(err)}. Nothing was written.`, {
+      code: 'E_WRITE_FAILED',
+      cause: err,
+    });
+  }
+  return [];
+}
+
+function placeFileByFile(
+  root: string,
+  target: string,
+  staging: string,
+  files: ScaffoldFile[],
+  placeFile: (from: string, to: string) => void,
+): string[] {
+  // Check every destination first: a directory where a file goes stops us before anything moves.
+  for (const f of files) {
+    const dest = assertInside(target, f.path);
+    let cur = target;
+    for (const part of f.path.split('/').slice(0, -1)) {
+      cur = path.join(cur, part);
+      if (existsSync(cur) && !statSync(cur).isDirectory()) {
+        throw new AlexaLinkError(`${path.relative(target, cur)} is a file in ${target}, but the project needs a directory there; nothing was written.`, {
+          code: 'E_TARGET_CONFLICT',
+        });
+      }
+    }
+    if (existsSync(dest) && lstatSync(dest).isDirectory()) {
+      throw new AlexaLinkError(`${f.path} is a directory in ${target}, but the project needs a file there; nothing was written.`, {
+        code: 'E_TARGET_CONFLICT',
+      });
+    }
+  }
+  const backupRoot = path.join(staging, 'backup');
+  const createdDirs: string[] = [];
+  const moved: { from: string; to: string; backup?: string }[] = [];
+  const overwritten: string[] = [];
+  try {
+    for (const f of files) {
+      const from = path.join(root, ...f.path.split('/'));
+      const to = assertInside(target, f.path);
+      const made = mkdirSync(path.dirname(to), { recursive: true });
+      if (made) createdDirs.push(made);
+      let backup: string | undefined;
+      if (existsSync(to) || isDanglingLink(to)) {
+        backup = path.join(backupRoot, ...f.path.split('/'));
+        mkdirSync(path.dirname(backup), { recursive: true });
+        renameSync(to, backup);
+        overwritten.push(f.path);
+      }
+      moved.push({ from, to, ...(backup ? { backup } : {}) });
+      placeFile(from, to);
+      chmodSync(to, f.mode);
+    }
+    return overwritten;
+  } catch (err) {
+    // Put everything back as it was, newest first.
+    for (const m of moved.reverse()) {
+      try {
+        if (existsSync(m.to)) rmSync(m.to, { force: true });
+        if (m.backup) renameSync(m.backup, m.to);
+      } catch {
+        // Best effort; the error below says what failed.
+      }
+    }
+    for (const d of createdDirs.reverse()) rmSync(d, { recursive: true, force: true });
+    throw new AlexaLinkError(`Could not move the project into ${target}: ${describeError(err)}. The directory was restored as it was.`, {
+      code: 'E_WRITE_FAILED',
+      cause: err,
+    });
+  }
+}
+
+function isDanglingLink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,130 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { AlexaLinkError, InputError, describeError } from '../errors.js';
+import { checkLinkingConfig } from '../linking/rules.js';
+import { LINKING_FILE } from '../project/skill-project.js';
+import { onCleanup } from '../ui/lifecycle.js';
+import { writeProjectAtomically } from './atomic-write.js';
+import { resolveInitOptions, type InitAnswers, type InitOptions } from './init-options.js';
+import { buildProjectFiles, type NextStep } from './project-files.js';
+import { readTemplateSet, TEMPLATES_ROOT } from './templates.js';
+
+/**
+ * `alexa-link init` without prompts: answers in, a project on disk out. The command calls it
+ * after the wizard; `demo` and the benchmark call it directly with an answers object.
+ */
+export interface InitDeps {
+  /** Where relative directories resolve and `cd` in the next steps starts (default process.cwd()). */
+  cwd?: string;
+  templatesRoot?: string;
+  /** Runs `npm install` in lambda/ (default: spawns npm, its output to `progress`). */
+  installDependencies?: (lambdaDir: string) => Promise<void>;
+  /** Progress lines (stderr in the CLI). */
+  progress?: (line: string) => void;
+  registerCleanup?: typeof onCleanup;
+  /** Fault injection for tests only: moves one file into place. */
+  placeFile?: (from: string, to: string) => void;
+}
+
+export type InstallStatus = 'skipped' | 'installed' | 'failed';
+
+export interface InitResult {
+  options: InitOptions;
+  /** Absolute project directory. */
+  dir: string;
+  /** Files written, relative to dir, with forward slashes, sorted. */
+  files: string[];
+  /** Files that existed and were replaced (--force). */
+  overwritten: string[];
+  warnings: string[];
+  next: NextStep[];
+  install: InstallStatus;
+  /** Why npm install failed, when it did. */
+  installError?: string;
+}
+
+export async function runInit(answers: InitAnswers, deps: InitDeps = {}): Promise<InitResult> {
+  const cwd = deps.cwd ?? process.cwd();
+  const warnings: string[] = [];
+  const options = resolveInitOptions(answers, cwd, warnings);
+  const templates = await readTemplateSet(options.language, deps.templatesRoot ?? TEMPLATES_ROOT);
+  const relativeDir = path.relative(cwd, options.dir);
+  const built = buildProjectFiles(options, templates, { relativeDir, install: options.install });
+  warnings.push(...built.warnings);
+
+  // The linking configuration must pass the same rules `configure` and `doctor` apply.
+  const linking = built.files.find((f) => f.path === LINKING_FILE);
+  if (!linking) throw new Error(`Template bug: no ${LINKING_FILE} was generated.`);
+  const payload = (JSON.parse(linking.content) as { accountLinkingRequest: Parameters<typeof checkLinkingConfig>[0] }).accountLinkingRequest;
+  const findings = checkLinkingConfig(payload, { fromFile: true, allowLocal: options.allowLocal });
+  const errors = findings.filter((f) => f.severity === 'error');
+  if (errors.length) {
+    throw new InputError(
+      `The account-linking configuration would be rejected:\n${errors.map((f) => `  - ${f.field}: ${f.message} ${f.fix}`).join('\n')}`,
+      { source: LINKING_FILE, code: 'E_LINKING_RULES', hint: 'Fix the provider flags (--provider, --domain, --authorization-url, --token-url, --scope, --scheme) and run init again.' },
+    );
+  }
+  for (const f of findings) warnings.push(`${LINKING_FILE}: ${f.message} ${f.fix}`);
+
+  deps.progress?.(`Writing ${built.files.length} files to ${options.dir}`);
+  const { overwritten } = await writeProjectAtomically(options.dir, built.files, {
+    force: options.force,
+    ...(deps.registerCleanup ? { registerCleanup: deps.registerCleanup } : {}),
+    ...(deps.placeFile ? { placeFile: deps.placeFile } : {}),
+  });
+  if (overwritten.length) warnings.push(`Replaced ${overwritten.length} existing file${overwritten.length === 1 ? '' : 's'}: ${overwritten.join(', ')}`);
+
+  const result: InitResult = {
+    options,
+    dir: options.dir,
+    files: built.files.map((f) => f.path),
+    overwritten,
+    warnings,
+    next: built.next,
+    install: 'skipped',
+  };
+  if (options.install) {
+    const lambdaDir = path.join(options.dir, 'lambda');
+    deps.progress?.('Running npm install in lambda/ …');
+    try {
+      await (deps.installDependencies ?? npmInstaller(deps.progress, deps.registerCleanup ?? onCleanup))(lambdaDir);
+      result.install = 'installed';
+    } catch (err) {
+      result.install = 'failed';
+      result.installError = describeError(err);
+    }
+  }
+  return result;
+}
+
+/** `npm install` in a directory, its output passed on line by line; rejects on a non-zero exit. */
+export function npmInstaller(progress: ((line: string) => void) | undefined, registerCleanup: typeof onCleanup) {
+  return (dir: string) =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn('npm', ['install', '--no-audit', '--no-fund'], {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        shell: process.platform === 'win32',
+      });
+      const dispose = registerCleanup(() => {
+        child.kill('SIGTERM');
+      });
+      let tail = '';
+      const pass = (chunk: Buffer) => {
+        const text = chunk.toString('utf8');
+        tail = (tail + text).slice(-2000);
+        for (const line of text.split(/\r?\n/)) if (line.trim()) progress?.(`  npm: ${line}`);
+      };
+      child.stdout.on('data', pass);
+      child.stderr.on('data', pass);
+      child.on('error', (err) => {
+        void dispose();
+        reject(new AlexaLinkError(`could not start npm: ${err.message}`));
+      });
+      child.on('close', (code, signal) => {
+        void dispose();
+        if (code === 0) resolve();
+        else reject(new AlexaLinkError(`npm install exited with ${signal ?? `code ${code}`}${tail.trim() ? `: ${tail.trim().split('\n').pop()}` : ''}`));
+      });
+    });
+}

@@ -1,0 +1,57 @@
+'use strict';
+
+/**
+ * Serves the skill over HTTP on this machine with ask-sdk-express-adapter, for an HTTPS endpoint
+ * behind a reverse proxy or tunnel, and for local replay with `alexa-link doctor --endpoint`.
+ *
+ * Request signature and timestamp verification are ON by default, as Alexa requires of a web
+ * service. Turn them off only for local replay of unsigned requests:
+ *   SKIP_VERIFICATION=1 npm start      or      npm start -- --no-verify
+ * PORT (default 3000) and HOST (default 127.0.0.1) choose where it listens.
+ */
+const express = require('express');
+const { ExpressAdapter } = require('ask-sdk-express-adapter');
+const { createSkill } = require('./skill');
+
+const DEFAULT_PORT = 3000;
+
+function verificationDisabled(argv, env) {
+  return argv.includes('--no-verify') || /^(1|true|yes)$/i.test(env.SKIP_VERIFICATION || '');
+}
+
+function createApp({ verify = true, skill = createSkill() } = {}) {
+  const app = express();
+  // The adapter reads the raw body itself (to check the signature): no body parser before it.
+  app.post('/', new ExpressAdapter(skill, verify, verify).getRequestHandlers());
+  return app;
+}
+
+const NO_VERIFY_BANNER = [
+  '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+  '!!  REQUEST VERIFICATION IS OFF (SKIP_VERIFICATION=1 or --no-verify)',
+  '!!  Anyone who reaches this port can call the skill as if they were Alexa.',
+  '!!  Use this only for local replay; never expose it to a network.',
+  '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+].join('\n');
+
+function start({ argv = process.argv.slice(2), env = process.env, log = console } = {}) {
+  const verify = !verificationDisabled(argv, env);
+  const port = env.PORT === undefined || env.PORT === '' ? DEFAULT_PORT : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`PORT must be a port number (0-65535), not "${env.PORT}"`);
+  }
+  const host = env.HOST || '127.0.0.1';
+  if (!verify) log.warn(NO_VERIFY_BANNER);
+  const server = createApp({ verify }).listen(port, host, () => {
+    log.log(`Skill listening on http://${host}:${server.address().port}/ (request verification ${verify ? 'ON' : 'OFF'})`);
+  });
+  server.on('error', (err) => {
+    log.error(err.code === 'EADDRINUSE' ? `Port ${port} on ${host} is in use; set PORT to another port.` : `Server error: ${err.message}`);
+    process.exitCode = 1;
+  });
+  return server;
+}
+
+if (require.main === module) start();
+
+module.exports = { createApp, start, verificationDisabled, NO_VERIFY_BANNER };
