@@ -20,6 +20,11 @@ export interface TokenEndpointConfig {
   timeoutMs?: number;
   /** Extra trusted CA (tests with self-signed certificates). */
   ca?: HttpRequest['ca'];
+  /**
+   * Skip certificate checks. Only for a loopback rehearsal whose certificate was already reported
+   * as untrusted: nothing leaves the machine.
+   */
+  insecure?: boolean;
   signal?: AbortSignal;
   trace?: (line: string) => void;
   /** The HTTP client (tests inject failures through it; defaults to src/net/http.ts request). */
@@ -93,6 +98,7 @@ export function tokenRequest(cfg: TokenEndpointConfig, params: Record<string, st
     maxRedirects: 0,
   };
   if (cfg.ca) req.ca = cfg.ca;
+  if (cfg.insecure) req.insecure = true;
   if (cfg.signal) req.signal = cfg.signal;
   if (cfg.trace) req.trace = cfg.trace;
   return req;

@@ -1,0 +1,174 @@
+import path from 'node:path';
+import type { AccessTokenScheme } from '../linking/config.js';
+import { isLoopbackHost } from '../linking/rules.js';
+import { SESSION_FILE, writeSession, type LoginSession } from './session.js';
+import { exchangeCode, otherScheme, refreshAccessToken, type TokenEndpointConfig, type TokenPostOutcome } from './token-exchange.js';
+import { isLocalCertificateFailure, judgeTokenResponse, needsSchemeRetry, type Grant, type Judgement, type Step, type TokenFields } from './token-response.js';
+
+/**
+ * From the provider's callback to the report: exchange the code as Alexa does, judge the answer,
+ * refresh once and judge that, save the session. This is the part `npm run bench` times.
+ */
+export interface LoginSettings {
+  authorizationUrl: string;
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  scheme: AccessTokenScheme;
+  scopes: string[];
+  redirectUri: string;
+  defaultTokenExpirationInSeconds?: number;
+  /** Alexa's 4.5 s, overridable for tests. */
+  latencyLimitMs?: number;
+  /** Wait for each token request (default 10 s, longer than Alexa on purpose). */
+  requestTimeoutMs?: number;
+  ca?: TokenEndpointConfig['ca'];
+}
+
+export interface LoginFlowDeps {
+  /** The HTTP client (default src/net/http.ts request). */
+  send?: TokenEndpointConfig['send'];
+  now?: () => Date;
+  signal?: AbortSignal;
+  trace?: (line: string) => void;
+  /** Registers tokens as secrets with the output as soon as they arrive. */
+  onSecret?: (value: string) => void;
+  /** Where to save the session (a project root); no session is written without it. */
+  projectRoot?: string;
+}
+
+export interface LoginResult {
+  ok: boolean;
+  steps: Step[];
+  /** The tokens Alexa would store (after the refresh, when it worked). */
+  tokens?: TokenFields;
+  /** Relative session path, when one was written. */
+  session?: string;
+  sessionPath?: string;
+}
+
+function endpointConfig(s: LoginSettings, deps: LoginFlowDeps, scheme: AccessTokenScheme, insecure = false): TokenEndpointConfig {
+  const cfg: TokenEndpointConfig = { tokenUrl: s.tokenUrl, clientId: s.clientId, clientSecret: s.clientSecret, scheme };
+  if (s.requestTimeoutMs) cfg.timeoutMs = s.requestTimeoutMs;
+  if (s.ca) cfg.ca = s.ca;
+  if (insecure) cfg.insecure = true;
+  if (deps.signal) cfg.signal = deps.signal;
+  if (deps.trace) cfg.trace = deps.trace;
+  if (deps.send) cfg.send = deps.send;
+  return cfg;
+}
+
+/**
+ * Sends one token request like Alexa and judges it. When the configured scheme is refused with
+ * invalid_client, the same request goes again with the other scheme so the report can say which
+ * one works; on a loopback rehearsal with an untrusted certificate, it goes again unchecked.
+ */
+export async function exchangeAndJudge(
+  settings: LoginSettings,
+  deps: LoginFlowDeps,
+  grant: Grant,
+  send: (cfg: TokenEndpointConfig) => Promise<TokenPostOutcome>,
+  extra: { sentRefreshToken?: string } = {},
+): Promise<Judgement> {
+  let insecure = false;
+  let outcome = await send(endpointConfig(settings, deps, settings.scheme));
+  const ctx: Parameters<typeof judgeTokenResponse>[1] = {
+    grant,
+    tokenUrl: settings.tokenUrl,
+    authorizationUrl: settings.authorizationUrl,
+    scheme: settings.scheme,
+  };
+  if (settings.defaultTokenExpirationInSeconds !== undefined) ctx.defaultTokenExpirationInSeconds = settings.defaultTokenExpirationInSeconds;
+  if (settings.latencyLimitMs !== undefined) ctx.latencyLimitMs = settings.latencyLimitMs;
+  if (extra.sentRefreshToken) ctx.sentRefreshToken = extra.sentRefreshToken;
+  if (isLocalCertificateFailure(outcome, settings.tokenUrl)) {
+    ctx.untrustedCertificate = outcome;
+    insecure = true;
+    outcome = await send(endpointConfig(settings, deps, settings.scheme, true));
+  }
+  if (needsSchemeRetry(outcome)) {
+    ctx.otherSchemeAnswer = await send(endpointConfig(settings, deps, otherScheme(settings.scheme), insecure));
+  }
+  return judgeTokenResponse(outcome, ctx);
+}
+
+/** Exchanges the code, refreshes once, saves the session; every rule becomes a step. */
+export async function completeLogin(code: string, settings: LoginSettings, deps: LoginFlowDeps = {}): Promise<LoginResult> {
+  const now = deps.now ?? (() => new Date());
+  const steps: Step[] = [];
+  const exchange = await exchangeAndJudge(settings, deps, 'authorization_code', (cfg) => exchangeCode(cfg, { code, redirectUri: settings.redirectUri }));
+  steps.push(...exchange.steps);
+  let tokens = exchange.tokens;
+  if (tokens) {
+    deps.onSecret?.(tokens.accessToken);
+    if (tokens.refreshToken) deps.onSecret?.(tokens.refreshToken);
+  }
+  const receivedAt = now();
+
+  let refreshOk = false;
+  let refreshedAt = receivedAt;
+  if (tokens?.refreshToken) {
+    const sent = tokens.refreshToken;
+    const refresh = await exchangeAndJudge(settings, deps, 'refresh_token', (cfg) => refreshAccessToken(cfg, sent), { sentRefreshToken: sent });
+    steps.push(...refresh.steps);
+    refreshedAt = now();
+    if (refresh.tokens) {
+      deps.onSecret?.(refresh.tokens.accessToken);
+      if (refresh.tokens.refreshToken) deps.onSecret?.(refresh.tokens.refreshToken);
+      refreshOk = refresh.ok;
+      // A rotated refresh token replaces the old one; without one in the answer the old one stays.
+      tokens = { ...refresh.tokens, refreshToken: refresh.tokens.refreshToken ?? sent };
+    }
+  }
+
+  const result: LoginResult = { ok: !steps.some((s) => s.status === 'fail'), steps };
+  if (tokens) result.tokens = tokens;
+  if (tokens && deps.projectRoot) {
+    const issuedAt = refreshOk ? refreshedAt : receivedAt;
+    const expiresIn = tokens.expiresIn ?? 0;
+    const session: LoginSession = {
+      version: 1,
+      createdAt: receivedAt.toISOString(),
+      provider: {
+        authorizationUrl: settings.authorizationUrl,
+        tokenUrl: settings.tokenUrl,
+        clientId: settings.clientId,
+        accessTokenScheme: settings.scheme,
+        scopes: settings.scopes,
+      },
+      redirectUri: settings.redirectUri,
+      tokens: {
+        accessToken: tokens.accessToken,
+        tokenType: tokens.tokenType ?? 'Bearer',
+        expiresIn,
+        expiresAt: new Date(issuedAt.getTime() + expiresIn * 1000).toISOString(),
+      },
+      refresh: { ok: refreshOk, at: refreshedAt.toISOString() },
+    };
+    if (tokens.refreshToken) session.tokens.refreshToken = tokens.refreshToken;
+    if (tokens.scope) session.tokens.scope = tokens.scope;
+    const file = await writeSession(deps.projectRoot, session);
+    result.sessionPath = file;
+    result.session = path.relative(deps.projectRoot, file) || SESSION_FILE;
+    steps.push({
+      id: 'session-saved',
+      title: 'Session saved for doctor',
+      status: 'pass',
+      detail: `Tokens saved in ${result.session} (mode 0600); alexa-link doctor --token session uses them.`,
+      fix: '',
+    });
+  }
+  return result;
+}
+
+/** Whether the provider runs on this machine (a local rehearsal). */
+export function isLocalRehearsal(settings: Pick<LoginSettings, 'tokenUrl' | 'authorizationUrl'>): boolean {
+  const local = (u: string) => {
+    try {
+      return isLoopbackHost(new URL(u).hostname);
+    } catch {
+      return false;
+    }
+  };
+  return local(settings.tokenUrl) && local(settings.authorizationUrl);
+}
