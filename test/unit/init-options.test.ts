@@ -1,0 +1,246 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CancelledError, InputError, UsageError } from '../../src/errors.js';
+import { PROVIDER_IDS, PROVIDERS } from '../../src/linking/providers.js';
+import { nameFromDir, resolveInitOptions, slugify, splitScopes, type InitAnswers } from '../../src/scaffold/init-options.js';
+import { askInitQuestions } from '../../src/scaffold/wizard.js';
+import type { Choice, Prompter } from '../../src/ui/prompt.js';
+
+const CWD = path.resolve('/work/projects');
+
+const DOMAIN: Record<string, string> = {
+  auth0: 'my-tenant.us.auth0.com',
+  okta: 'dev-123456.okta.com',
+  cognito: 'my-app.auth.us-east-1.amazoncognito.com',
+};
+
+describe('resolveInitOptions', () => {
+  it('fills in defaults: directory name → skill name → invocation name, en-US, Lambda, JavaScript, no install', () => {
+    const warnings: string[] = [];
+    const o = resolveInitOptions({ dir: 'recipe-finder', clientId: 'abc' }, CWD, warnings);
+    expect(o).toMatchObject({
+      dir: path.join(CWD, 'recipe-finder'),
+      name: 'Recipe Finder',
+      invocation: 'recipe finder',
+      locales: ['en-US'],
+      provider: 'lwa',
+      authorizationUrl: 'https://www.amazon.com/ap/oa',
+      tokenUrl: 'https://api.amazon.com/auth/o2/token',
+      userinfoUrl: 'https://api.amazon.com/user/profile',
+      scopes: ['profile'],
+      scheme: 'HTTP_BASIC',
+      language: 'javascript',
+      endpoint: 'lambda',
+      install: false,
+      force: false,
+      allowLocal: false,
+    });
+    expect(warnings).toEqual([]);
+  });
+
+  it('names the project directory after the skill when no directory is given', () => {
+    expect(resolveInitOptions({ name: 'Weather Buddy', clientId: 'x' }, CWD).dir).toBe(path.join(CWD, 'weather-buddy'));
+    expect(resolveInitOptions({ clientId: 'x' }, CWD).dir).toBe(path.join(CWD, 'my-linked-skill'));
+  });
+
+  it.each(PROVIDER_IDS)('builds the %s URLs from its preset', (id) => {
+    const answers: InitAnswers = { dir: 'linked-helper', clientId: 'c', provider: id, invocation: 'linked helper' };
+    if (DOMAIN[id]) answers.domain = `https://${DOMAIN[id]}/`;
+    if (id === 'generic') Object.assign(answers, { authorizationUrl: 'https://id.example.com/authorize', tokenUrl: 'https://id.example.com/token' });
+    const o = resolveInitOptions(answers, CWD);
+    const expected = PROVIDERS[id].urls(DOMAIN[id]);
+    if (expected) {
+      expect(o.authorizationUrl).toBe(expected.authorizationUrl);
+      expect(o.tokenUrl).toBe(expected.tokenUrl);
+      expect(o.userinfoUrl).toBe(expected.userinfoUrl);
+    }
+    expect(o.scopes).toEqual(PROVIDERS[id].scopes);
+    if (DOMAIN[id]) expect(o.domain).toBe(DOMAIN[id]);
+  });
+
+  it('reports every missing required flag at once, naming each', () => {
+    const run = () => resolveInitOptions({ provider: 'generic', endpoint: 'https' }, CWD);
+    expect(run).toThrow(UsageError);
+    expect(run).toThrow(/--client-id, --authorization-url, --token-url, --endpoint-url/);
+    expect(() => resolveInitOptions({ provider: 'okta', clientId: 'x' }, CWD)).toThrow(/Missing a value for --domain \(your Okta org domain/);
+  });
+
+  it.each([
+    [{ provider: 'keycloak' }, '--provider'],
+    [{ domain: 'not a host' , provider: 'auth0' }, '--domain'],
+    [{ locales: ['en-XX'] }, '--locale'],
+    [{ invocation: 'Open Sesame' }, '--invocation'],
+    [{ scheme: 'DIGEST' }, '--scheme'],
+    [{ language: 'python' }, '--language'],
+    [{ endpoint: 'https', endpointUrl: 'http://skill.example.com/' }, '--endpoint-url'],
+    [{ endpoint: 'https', endpointUrl: 'https://skill.example.com:8443/' }, '--endpoint-url'],
+    [{ endpoint: 'https', endpointUrl: 'https://127.0.0.1/' }, '--endpoint-url'],
+    [{ userinfoUrl: 'http://id.example.com/userinfo' }, '--userinfo-url'],
+    [{ provider: 'generic', authorizationUrl: 'not a url', tokenUrl: 'https://x.example/t' }, '--authorization-url'],
+  ] as [InitAnswers, string][])('rejects %j naming %s', (bad, flag) => {
+    try {
+      resolveInitOptions({ dir: 'linked-helper', clientId: 'c', ...bad }, CWD);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(InputError);
+      expect((err as InputError).exitCode).toBe(2);
+      expect((err as InputError).message).toContain(flag);
+    }
+  });
+
+  it('explains an invocation name derived from the skill name, and how to override it', () => {
+    try {
+      resolveInitOptions({ dir: 'linked-helper', name: 'Weather', clientId: 'c' }, CWD);
+      expect.unreachable();
+    } catch (err) {
+      expect((err as InputError).message).toMatch(/derived from the skill name .*two words/);
+      expect((err as InputError).hint).toContain('--invocation');
+    }
+  });
+
+  it('normalizes locales, splits scopes, and accepts a loopback userinfo URL (a local provider)', () => {
+    const o = resolveInitOptions(
+      { dir: 'linked-helper', clientId: 'c', locales: ['en-us,de_DE', 'en-US'], scopes: ['openid profile', 'email,openid'], userinfoUrl: 'http://127.0.0.1:4000/me' },
+      CWD,
+    );
+    expect(o.locales).toEqual(['en-US', 'de-DE']);
+    expect(o.scopes).toEqual(['openid', 'profile', 'email']);
+    expect(o.userinfoUrl).toBe('http://127.0.0.1:4000/me');
+  });
+
+  it('warns about flags that do not apply and a missing userinfo URL', () => {
+    const warnings: string[] = [];
+    resolveInitOptions(
+      { dir: 'linked-helper', clientId: 'c', provider: 'generic', authorizationUrl: 'https://a.example/auth', tokenUrl: 'https://a.example/token', endpointUrl: 'https://x.example/', endpoint: 'lambda' },
+      CWD,
+      warnings,
+    );
+    expect(warnings.join('\n')).toMatch(/No userinfo URL/);
+    expect(warnings.join('\n')).toMatch(/--endpoint-url is ignored/);
+  });
+
+  it('lets a generic provider point at loopback URLs (allowLocal), for demo', () => {
+    const o = resolveInitOptions({ dir: 'linked-helper', clientId: 'c', provider: 'generic', authorizationUrl: 'http://127.0.0.1:3001/auth', tokenUrl: 'http://127.0.0.1:3001/token' }, CWD);
+    expect(o.allowLocal).toBe(true);
+    expect(resolveInitOptions({ dir: 'linked-helper', clientId: 'c', provider: 'auth0', domain: DOMAIN.auth0! }, CWD).allowLocal).toBe(false);
+  });
+
+  it('keeps names with spaces and non-ASCII letters', () => {
+    const o = resolveInitOptions({ dir: 'Mein Kaffee Skill', clientId: 'c', invocation: 'mein kaffeekonto', locales: ['de-DE'] }, CWD);
+    expect(o.dir).toBe(path.join(CWD, 'Mein Kaffee Skill'));
+    expect(o.name).toBe('Mein Kaffee Skill');
+    expect(resolveInitOptions({ dir: 'linked-helper', name: 'Grüße aus Köln', clientId: 'c', locales: ['de-DE'] }, CWD).invocation).toBe('grüße aus köln');
+  });
+});
+
+describe('names', () => {
+  it.each([
+    ['My Linked Skill', 'my-linked-skill'],
+    ['Café Crème', 'cafe-creme'],
+    ['ハローワールド', 'alexa-skill'],
+    ['  --weird__name--  ', 'weird-name'],
+  ])('slugify(%j) = %j', (name, slug) => expect(slugify(name)).toBe(slug));
+
+  it.each([
+    ['my-skill', 'My Skill'],
+    ['/tmp/recipe_finder', 'Recipe Finder'],
+    ['grüße', 'Grüße'],
+  ])('nameFromDir(%j) = %j', (dir, name) => expect(nameFromDir(dir)).toBe(name));
+
+  it('splits scopes on spaces and commas without duplicates', () => {
+    expect(splitScopes(['openid profile', 'offline_access,openid'])).toEqual(['openid', 'profile', 'offline_access']);
+  });
+});
+
+/** A prompter that answers from a script keyed by flag and records what it was asked. */
+function scriptedPrompter(script: Record<string, string | boolean | typeof CANCEL>): Prompter & { asked: string[]; defaults: Record<string, unknown> } {
+  const asked: string[] = [];
+  const defaults: Record<string, unknown> = {};
+  const answer = (flag: string, def: unknown, validate?: (v: string) => true | string) => {
+    asked.push(flag);
+    defaults[flag] = def;
+    const a = flag in script ? script[flag] : def;
+    if (a === CANCEL) throw new CancelledError();
+    if (a === undefined) throw new Error(`the script has no answer for ${flag}`);
+    if (validate && typeof a === 'string') {
+      const ok = validate(a);
+      if (ok !== true) throw new Error(`${flag}: ${ok}`);
+    }
+    return a;
+  };
+  return {
+    interactive: true,
+    asked,
+    defaults,
+    input: async (q) => answer(q.flag, q.default, q.validate) as string,
+    password: async (q) => answer(q.flag, undefined) as string,
+    select: async <T extends string>(q: { flag: string; choices: Choice<T>[]; default?: T }) => answer(q.flag, q.default) as T,
+    confirm: async (q) => answer(q.flag, q.default) as boolean,
+    checkbox: async <T extends string>(q: { flag: string }) => [answer(q.flag, undefined)] as T[],
+  };
+}
+const CANCEL = Symbol('cancel');
+
+describe('askInitQuestions (the wizard)', () => {
+  it('asks only what the flags did not answer, in order, with defaults', async () => {
+    const prompter = scriptedPrompter({ '--client-id': 'client-1', '--domain': 'https://my-tenant.us.auth0.com/', '--provider': 'auth0' });
+    const answers = await askInitQuestions({ dir: 'recipe-finder', language: 'typescript' }, prompter, CWD);
+    expect(prompter.asked).toEqual([
+      '--name',
+      '--locale',
+      '--invocation',
+      '--provider',
+      '--domain',
+      '--userinfo-url',
+      '--client-id',
+      '--scope',
+      '--scheme',
+      '--endpoint',
+      '--install',
+    ]);
+    expect(prompter.defaults['--name']).toBe('Recipe Finder');
+    expect(prompter.defaults['--invocation']).toBe('recipe finder');
+    expect(prompter.defaults['--userinfo-url']).toBe('https://my-tenant.us.auth0.com/userinfo');
+    expect(prompter.defaults['--scope']).toBe('openid profile email offline_access');
+    expect(prompter.defaults['--install']).toBe(true);
+    const o = resolveInitOptions(answers, CWD);
+    expect(o).toMatchObject({ provider: 'auth0', domain: 'my-tenant.us.auth0.com', language: 'typescript', install: true, clientId: 'client-1' });
+  });
+
+  it('asks a generic provider for its URLs and the HTTPS endpoint when chosen', async () => {
+    const prompter = scriptedPrompter({
+      '--provider': 'generic',
+      '--authorization-url': 'https://id.example.com/authorize',
+      '--token-url': 'https://id.example.com/token',
+      '--userinfo-url': '',
+      '--client-id': 'c',
+      '--scope': 'openid',
+      '--endpoint': 'https',
+      '--endpoint-url': 'https://skill.example.com/alexa',
+      '--install': false,
+    });
+    const answers = await askInitQuestions({ name: 'Ops Helper' }, prompter, CWD);
+    expect(prompter.asked).toContain('--authorization-url');
+    expect(prompter.asked).toContain('--endpoint-url');
+    expect(prompter.defaults['[dir]']).toBe('ops-helper');
+    expect(resolveInitOptions(answers, CWD)).toMatchObject({ endpoint: 'https', endpointUrl: 'https://skill.example.com/alexa', userinfoUrl: '', dir: path.join(CWD, 'ops-helper') });
+  });
+
+  it('offers no default invocation name when the derived one breaks a rule', async () => {
+    const prompter = scriptedPrompter({ '--invocation': 'weather helper', '--client-id': 'c' });
+    await askInitQuestions({ dir: 'weather' }, prompter, CWD);
+    expect(prompter.defaults['--invocation']).toBeUndefined();
+  });
+
+  it('validates answers inline with the invocation rules', async () => {
+    const prompter = scriptedPrompter({ '--invocation': 'Open Sesame', '--client-id': 'c' });
+    await expect(askInitQuestions({ dir: 'linked-helper' }, prompter, CWD)).rejects.toThrow(/--invocation: .*lower case/);
+  });
+
+  it('passes a cancelled prompt on as CancelledError (exit 130)', async () => {
+    const prompter = scriptedPrompter({ '--provider': CANCEL });
+    const err = await askInitQuestions({ dir: 'linked-helper' }, prompter, CWD).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CancelledError);
+    expect((err as CancelledError).exitCode).toBe(130);
+  });
+});
