@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import type { AccountLinkingPayload } from '../../src/linking/config.js';
+import { diffLinking, renderDiff, sameValue, verifyPushed, type FieldStatus } from '../../src/linking/diff.js';
+
+const BASE: AccountLinkingPayload = {
+  type: 'AUTH_CODE',
+  authorizationUrl: 'https://auth.example.com/authorize',
+  accessTokenUrl: 'https://auth.example.com/oauth/token',
+  clientId: 'client-1',
+  scopes: ['openid', 'offline_access'],
+  accessTokenScheme: 'HTTP_BASIC',
+};
+
+type Row = [string, FieldStatus];
+
+describe('diffLinking', () => {
+  it.each<{ name: string; local: AccountLinkingPayload; remote: AccountLinkingPayload | undefined; rows: Row[]; changed: boolean; secret?: 'provided' | 'absent' }>([
+    {
+      name: 'nothing remote: every field is added',
+      local: BASE,
+      remote: undefined,
+      rows: [['type', 'added'], ['authorizationUrl', 'added'], ['clientId', 'added'], ['scopes', 'added'], ['accessTokenUrl', 'added'], ['clientSecret', 'secret'], ['accessTokenScheme', 'added']],
+      changed: true,
+    },
+    {
+      name: 'equal: only unchanged rows and the secret row',
+      local: BASE,
+      remote: { ...BASE },
+      rows: [['type', 'unchanged'], ['authorizationUrl', 'unchanged'], ['clientId', 'unchanged'], ['scopes', 'unchanged'], ['accessTokenUrl', 'unchanged'], ['clientSecret', 'secret'], ['accessTokenScheme', 'unchanged']],
+      changed: false,
+    },
+    {
+      name: 'scopes in another order are the same set',
+      local: BASE,
+      remote: { ...BASE, scopes: ['offline_access', 'openid'] },
+      rows: [['type', 'unchanged'], ['authorizationUrl', 'unchanged'], ['clientId', 'unchanged'], ['scopes', 'unchanged'], ['accessTokenUrl', 'unchanged'], ['clientSecret', 'secret'], ['accessTokenScheme', 'unchanged']],
+      changed: false,
+    },
+    {
+      name: 'a changed scheme, an added domain, a remote-only field',
+      local: { ...BASE, accessTokenScheme: 'REQUEST_BODY_CREDENTIALS', domains: ['cdn.example.com'] },
+      remote: { ...BASE, voiceForwardAccountLinking: 'ENABLED' },
+      rows: [['type', 'unchanged'], ['authorizationUrl', 'unchanged'], ['domains', 'added'], ['clientId', 'unchanged'], ['scopes', 'unchanged'], ['accessTokenUrl', 'unchanged'], ['clientSecret', 'secret'], ['accessTokenScheme', 'changed'], ['voiceForwardAccountLinking', 'removed']],
+      changed: true,
+    },
+    {
+      name: 'IMPLICIT without a secret has no secret row',
+      local: { type: 'IMPLICIT', authorizationUrl: 'https://a.example.com/auth', clientId: 'c' },
+      remote: { type: 'AUTH_CODE', authorizationUrl: 'https://a.example.com/auth', clientId: 'c', accessTokenUrl: 'https://a.example.com/token' },
+      rows: [['type', 'changed'], ['authorizationUrl', 'unchanged'], ['clientId', 'unchanged'], ['accessTokenUrl', 'removed']],
+      changed: true,
+      secret: 'absent',
+    },
+    {
+      name: 'the same platform URLs in another order and key order',
+      local: { ...BASE, authorizationUrlsByPlatform: [{ platformType: 'iOS', platformAuthorizationUrl: 'https://a/i' }, { platformType: 'Android', platformAuthorizationUrl: 'https://a/a' }] },
+      remote: { ...BASE, authorizationUrlsByPlatform: [{ platformAuthorizationUrl: 'https://a/a', platformType: 'Android' }, { platformType: 'iOS', platformAuthorizationUrl: 'https://a/i' }] },
+      rows: [['type', 'unchanged'], ['authorizationUrl', 'unchanged'], ['clientId', 'unchanged'], ['scopes', 'unchanged'], ['accessTokenUrl', 'unchanged'], ['clientSecret', 'secret'], ['accessTokenScheme', 'unchanged'], ['authorizationUrlsByPlatform', 'unchanged']],
+      changed: false,
+    },
+  ])('$name', ({ local, remote, rows, changed, secret }) => {
+    const d = diffLinking(local, remote, { secret: secret ?? 'provided' });
+    expect(d.fields.map((f) => [f.field, f.status])).toEqual(rows);
+    expect(d.changed).toBe(changed);
+    expect(d.remoteExists).toBe(remote !== undefined);
+  });
+
+  it.each([
+    ['provided', 'set', /will be sent/],
+    ['absent', 'not set', /not given/],
+  ] as const)('the secret row with the secret %s says %s, never a value', (secret, local, note) => {
+    const d = diffLinking({ ...BASE, clientSecret: 'should-never-show' }, BASE, { secret });
+    const row = d.fields.find((f) => f.field === 'clientSecret')!;
+    // A secret in the local payload still counts as set but is never copied into the diff.
+    expect(row.local).toBe(secret === 'provided' ? local : 'set');
+    expect(row.remote).toBe('unknown');
+    expect(JSON.stringify(d)).not.toContain('should-never-show');
+    const plain = diffLinking(BASE, BASE, { secret });
+    expect(plain.fields.find((f) => f.field === 'clientSecret')!.note).toMatch(note);
+  });
+
+  it('omits the secret row for drift checks', () => {
+    expect(diffLinking(BASE, BASE, { secret: 'omit' }).fields.some((f) => f.field === 'clientSecret')).toBe(false);
+  });
+
+  it.each([
+    ['defaultTokenExpirationInSeconds', 3600, '3600', true],
+    ['defaultTokenExpirationInSeconds', 3600, 360, false],
+    ['domains', ['a', 'b'], ['b', 'a'], true],
+    ['redirectUrls', ['a'], ['a', 'a'], false],
+    ['skipOnEnablement', true, false, false],
+    ['clientId', 'x', 'x', true],
+  ])('sameValue(%s, %j, %j) = %s', (field, a, b, want) => {
+    expect(sameValue(field, a, b)).toBe(want);
+  });
+});
+
+describe('renderDiff', () => {
+  it('one readable line per field, remote → local', () => {
+    const d = diffLinking({ ...BASE, scopes: ['openid'], domains: ['cdn.example.com'] }, { ...BASE, voiceForwardAccountLinking: 'ENABLED' }, { secret: 'provided' });
+    expect(renderDiff(d)).toEqual([
+      '  type: "AUTH_CODE"',
+      '  authorizationUrl: "https://auth.example.com/authorize"',
+      '+ domains: ["cdn.example.com"]',
+      '  clientId: "client-1"',
+      '~ scopes: ["openid","offline_access"] → ["openid"]',
+      '  accessTokenUrl: "https://auth.example.com/oauth/token"',
+      '* clientSecret: set (SMAPI never returns it; will be sent)',
+      '  accessTokenScheme: "HTTP_BASIC"',
+      '- voiceForwardAccountLinking: "ENABLED" (not in accountLinking.json)',
+    ]);
+  });
+});
+
+describe('verifyPushed', () => {
+  it.each<{ name: string; after: AccountLinkingPayload | undefined; fields: string[] }>([
+    { name: 'reads back the same (secret never compared)', after: BASE, fields: [] },
+    { name: 'SMAPI adds fields of its own: not a mismatch', after: { ...BASE, voiceForwardAccountLinking: 'DISABLED' }, fields: [] },
+    { name: 'a field reads back differently', after: { ...BASE, accessTokenScheme: 'REQUEST_BODY_CREDENTIALS' }, fields: ['accessTokenScheme'] },
+    { name: 'a field is missing after the push', after: { ...BASE, scopes: undefined }, fields: ['scopes'] },
+    { name: 'nothing there at all', after: undefined, fields: ['type', 'authorizationUrl', 'clientId', 'scopes', 'accessTokenUrl', 'accessTokenScheme'] },
+  ])('$name', ({ after, fields }) => {
+    expect(verifyPushed({ ...BASE, clientSecret: 's3cret' }, after).map((m) => m.field)).toEqual(fields);
+  });
+});
