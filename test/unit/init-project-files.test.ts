@@ -11,11 +11,11 @@ import {
   buildProjectFiles,
   fillTokens,
   HANDLER_FOR,
-  MODEL_TEMPLATE,
   README_TOKENS,
   type ScaffoldFile,
 } from '../../src/scaffold/project-files.js';
 import { readTemplateDir, readTemplateSet, TEMPLATES_ROOT } from '../../src/scaffold/templates.js';
+import { expectedProjectFiles } from '../support/skill-project.js';
 
 const CWD = '/work/projects';
 const DOMAIN: Partial<Record<ProviderId, string>> = {
@@ -41,21 +41,12 @@ function jsonOf(files: Map<string, ScaffoldFile>, p: string): Record<string, any
   return JSON.parse(f.content) as Record<string, any>;
 }
 
-/** The files a template set must produce: renamed dotfiles, one model per locale. */
-async function expectedPaths(language: 'javascript' | 'typescript', locales: string[]): Promise<string[]> {
-  const base = (await readTemplateDir(path.join(TEMPLATES_ROOT, 'base'))).map((f) => f.path);
-  const variant = (await readTemplateDir(path.join(TEMPLATES_ROOT, language))).map((f) => f.path);
-  return [...base, ...variant]
-    .flatMap((p) => (p === MODEL_TEMPLATE ? locales.map((l) => p.replace('LOCALE', l)) : [p.replace(/(^|\/)_gitignore$/, '$1.gitignore')]))
-    .sort();
-}
-
 describe('buildProjectFiles', () => {
   for (const language of ['javascript', 'typescript'] as const) {
     it.each(PROVIDER_IDS)(`${language}, %s: the template's files with the answers set`, async (provider) => {
       const o = optionsFor(provider, { language, locales: ['en-US', 'de-DE'] });
       const { files, warnings, next } = buildProjectFiles(o, await readTemplateSet(language), { relativeDir: 'linked-helper', install: false });
-      expect(files.map((f) => f.path)).toEqual(await expectedPaths(language, ['en-US', 'de-DE']));
+      expect(files.map((f) => f.path)).toEqual(await expectedProjectFiles(language, ['en-US', 'de-DE']));
       expect(warnings).toEqual([]);
       const byPath = fileMap(files);
 
