@@ -55,9 +55,19 @@ export function redactText(text: string, secrets: Iterable<string | undefined> =
     if (encoded !== value) out = replaceAll(out, encoded, redact(value));
   }
   out = out.replace(JSON_PAIR, (_m, pre: string, value: string, post: string) => pre + maybeRedact(value) + post);
-  out = out.replace(FORM_PAIR, (_m, pre: string, value: string) => pre + maybeRedact(decodeSafe(value)));
-  out = out.replace(AUTH_HEADER, (_m, pre: string, value: string) => pre + maybeRedact(value));
+  // A value the exact pass already turned into "Atza… (38 chars)" is left alone: the patterns
+  // below would otherwise stop at "…" and redact the redaction.
+  out = out.replace(FORM_PAIR, (m: string, pre: string, value: string, offset: number, whole: string) =>
+    followedByRedaction(whole, offset + m.length) ? m : pre + maybeRedact(decodeSafe(value)),
+  );
+  out = out.replace(AUTH_HEADER, (m: string, pre: string, value: string, offset: number, whole: string) =>
+    followedByRedaction(whole, offset + m.length) ? m : pre + maybeRedact(value),
+  );
   return out;
+}
+
+function followedByRedaction(text: string, at: number): boolean {
+  return /^…? \(\d+ chars\)/.test(text.slice(at, at + 24));
 }
 
 function maybeRedact(value: string): string {
