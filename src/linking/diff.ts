@@ -67,8 +67,9 @@ export function sameValue(field: string, a: unknown, b: unknown): boolean {
   return JSON.stringify(canonical(field, a)) === JSON.stringify(canonical(field, b));
 }
 
+/** Absent, null and an empty list all mean "not set" (SMAPI may drop an empty list). */
 function present(v: unknown): boolean {
-  return v !== undefined && v !== null;
+  return v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
 }
 
 function fieldOrder(keys: Iterable<string>): string[] {

@@ -44,6 +44,13 @@ describe('diffLinking', () => {
       changed: true,
     },
     {
+      name: 'an empty list is the same as no list',
+      local: { ...BASE, domains: [] },
+      remote: { ...BASE, redirectUrls: [] },
+      rows: [['type', 'unchanged'], ['authorizationUrl', 'unchanged'], ['clientId', 'unchanged'], ['scopes', 'unchanged'], ['accessTokenUrl', 'unchanged'], ['clientSecret', 'secret'], ['accessTokenScheme', 'unchanged']],
+      changed: false,
+    },
+    {
       name: 'IMPLICIT without a secret has no secret row',
       local: { type: 'IMPLICIT', authorizationUrl: 'https://a.example.com/auth', clientId: 'c' },
       remote: { type: 'AUTH_CODE', authorizationUrl: 'https://a.example.com/auth', clientId: 'c', accessTokenUrl: 'https://a.example.com/token' },

@@ -249,7 +249,8 @@ describe('SMAPI client against the stand-in', () => {
     const text = trace.join('\n');
     expect(text).toMatch(/SMAPI → PUT http:\/\/127\.0\.0\.1:\d+\/v1\/skills\/.*\/stages\/development\/accountLinkingClient/);
     expect(text).toMatch(/SMAPI ← 204 \(\d+ ms\) etag: [0-9a-f]+/);
-    expect(text).toContain('"clientSecret":"');
+    expect(text).toContain('"clientSecret":"clie… (28 chars)"');
+    expect(text).toMatch(/^ {2}authorization: Bearer Atza… \(33 chars\)$/m);
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain(TOKEN);
   });
