@@ -1,5 +1,4 @@
 import { AlexaLinkError, NetworkError } from '../errors.js';
-import { HttpError } from '../net/http.js';
 import type { CredentialSource } from './credentials.js';
 
 /**
@@ -119,8 +118,9 @@ function isLwaCall(err: SdkServiceError): boolean {
 /** Turns anything an SMAPI call threw into a typed error with a useful message. */
 export function toSmapiError(err: unknown, ctx: SmapiCallContext): AlexaLinkError {
   if (err instanceof SmapiError) return err;
-  if (err instanceof HttpError || err instanceof SmapiBadResponseError) {
-    // The SDK prefixed our message; keep http.ts's diagnosis as it was.
+  if (err instanceof AlexaLinkError) {
+    // Thrown by our ApiClient (http.ts's network diagnosis, a non-JSON answer, Ctrl-C); the SDK
+    // prefixed "Call to service failed: " to the message. Keep the diagnosis as it was.
     err.message = err.message.replace(/^(Call to service failed: )+/, '');
     return err;
   }
@@ -212,7 +212,6 @@ export function toSmapiError(err: unknown, ctx: SmapiCallContext): AlexaLinkErro
   if (err instanceof Error && /^Required parameter/.test(err.message)) {
     return new SmapiError(`Could not ${ctx.action}: ${err.message}`, { code: 'E_SMAPI_PARAMETER', operation: ctx.action, cause: err });
   }
-  if (err instanceof AlexaLinkError) return err;
   return new SmapiError(`Could not ${ctx.action}${target(ctx)}: ${err instanceof Error ? err.message.replace(/^(Call to service failed: )+/, '') : String(err)}`, {
     code: 'E_SMAPI',
     operation: ctx.action,

@@ -4,6 +4,7 @@ import { backoffDelay, createSmapi, isLwaTokenRequest, parseRetryAfter, reencode
 import { resolveCredentials, type SmapiCredentials } from '../../src/smapi/credentials.js';
 import { SmapiBadResponseError, SmapiError } from '../../src/smapi/errors.js';
 import { HttpError } from '../../src/net/http.js';
+import { CancelledError } from '../../src/errors.js';
 import { startSmapiStandin, type SmapiStandin } from '../support/smapi-standin.js';
 
 const SKILL = 'amzn1.ask.skill.11111111-2222-3333-4444-555555555555';
@@ -241,6 +242,17 @@ describe('SMAPI client against the stand-in', () => {
     expect(err).toBeInstanceOf(HttpError);
     expect((err as HttpError).kind).toBe('timeout');
     expect((err as Error).message).toMatch(/^127\.0\.0\.1:\d+ did not answer within 200 ms\.$/);
+  });
+
+  it('Ctrl-C (the abort signal) during a call: CancelledError (exit 130) without the SDK prefix', async () => {
+    standin.fault('getAccountLinkingInfoV1', { delayMs: 3000 });
+    const controller = new AbortController();
+    const smapi = await connect(creds(), { signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    const err = await getAccountLinking(smapi, SKILL, 'development').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CancelledError);
+    expect((err as CancelledError).message).toBe('Cancelled.');
+    expect((err as CancelledError).exitCode).toBe(130);
   });
 
   it('traces every call with the client secret and token redacted', async () => {
