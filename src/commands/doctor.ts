@@ -1,9 +1,127 @@
-import type { CommandModule } from '../context.js';
-import { AlexaLinkError } from '../errors.js';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { CommandContext, CommandModule } from '../context.js';
+import type { DoctorOptions, TargetChoice } from '../doctor/context.js';
+import { InputError, UsageError } from '../errors.js';
+import { parseTokenMode } from '../replay/envelopes.js';
+
+/**
+ * `alexa-link doctor`: flags → DoctorOptions → runDoctor. The work lives in src/doctor and
+ * src/replay; this file only parses and validates the command line.
+ */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_SECRET_ENV = 'ALEXA_LINK_CLIENT_SECRET';
+
+interface RawDoctorFlags {
+  endpoint?: string;
+  handler?: string;
+  smapi?: boolean;
+  envelopes?: string[];
+  token?: string;
+  simulate?: string;
+  offline?: boolean;
+  only?: string[];
+  timeout?: string;
+  concurrency?: string;
+  skillId?: string;
+  profile?: string;
+  stage?: string;
+  clientSecretEnv?: string;
+}
+
+function positiveInt(value: string | undefined, flag: string, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || Number(value) > max) {
+    throw new UsageError(`${flag}: "${value}" is not a whole number between 1 and ${max}.`, { code: 'E_USAGE' });
+  }
+  return Number(value);
+}
+
+/** Turns raw flags into options; every problem is a usage error naming the flag (exit 2). */
+export function parseDoctorFlags(flags: RawDoctorFlags, globals: { cwd: string; verbose: boolean }): DoctorOptions {
+  const chosen = [flags.endpoint !== undefined && '--endpoint', flags.handler !== undefined && '--handler', flags.smapi && '--smapi'].filter(Boolean) as string[];
+  if (chosen.length > 1) throw new UsageError(`${chosen.join(' and ')} both choose where replays go; pass only one.`, { hint: '--handler runs the Lambda handler here, --endpoint POSTs to a running skill, --smapi goes through Alexa.' });
+  let target: TargetChoice = { kind: 'default' };
+  if (flags.endpoint !== undefined) {
+    let u: URL;
+    try {
+      u = new URL(flags.endpoint);
+    } catch {
+      throw new UsageError(`--endpoint: "${flags.endpoint}" is not a URL.`, { hint: 'Give the skill endpoint, e.g. http://127.0.0.1:3000/ or https://skill.example.com/alexa.' });
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`--endpoint: "${flags.endpoint}" must be an http:// or https:// URL.`);
+    target = { kind: 'endpoint', url: u.href };
+  } else if (flags.handler !== undefined) {
+    const hash = flags.handler.lastIndexOf('#');
+    const file = hash > 0 ? flags.handler.slice(0, hash) : flags.handler;
+    const abs = path.resolve(globals.cwd, file);
+    if (!existsSync(abs) || !statSync(abs).isFile()) {
+      throw new InputError(`--handler: ${file} not found.`, { source: '--handler', hint: 'Pass the Lambda handler file, optionally with its export: lambda/index.js#handler.' });
+    }
+    target = { kind: 'handler', spec: flags.handler };
+  } else if (flags.smapi) target = { kind: 'smapi' };
+
+  const stage = flags.stage ?? 'development';
+  if (stage !== 'development' && stage !== 'live') throw new UsageError(`--stage: "${stage}" is not development or live.`);
+  if (flags.skillId !== undefined && !/^amzn1\.ask\.skill\.[0-9a-f-]+$/i.test(flags.skillId.trim())) {
+    throw new UsageError(`--skill-id: "${flags.skillId}" is not a skill ID like amzn1.ask.skill.12345678-1234-1234-1234-123456789012.`);
+  }
+  const secretEnv = flags.clientSecretEnv ?? DEFAULT_SECRET_ENV;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(secretEnv)) throw new UsageError(`--client-secret-env: "${secretEnv}" is not an environment variable name.`);
+  if (flags.simulate !== undefined && flags.simulate.trim() === '') throw new UsageError('--simulate needs an utterance, e.g. --simulate "open my skill".');
+
+  return {
+    cwd: globals.cwd,
+    profile: flags.profile,
+    skillId: flags.skillId?.trim(),
+    target,
+    envelopes: flags.envelopes ?? [],
+    token: parseTokenMode(flags.token),
+    simulate: flags.simulate?.trim(),
+    offline: Boolean(flags.offline),
+    only: flags.only && flags.only.length ? flags.only.flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean) : undefined,
+    timeoutMs: positiveInt(flags.timeout, '--timeout', DEFAULT_TIMEOUT_MS, 600_000),
+    concurrency: positiveInt(flags.concurrency, '--concurrency', DEFAULT_CONCURRENCY, 64),
+    clientSecretEnv: secretEnv,
+    stage,
+    verbose: globals.verbose,
+  };
+}
 
 export const command: CommandModule = {
-  define() {},
-  async run() {
-    throw new AlexaLinkError('alexa-link doctor is not yet available in this build.', { code: 'E_NOT_AVAILABLE' });
+  define(cmd: Command) {
+    cmd
+      .option('--endpoint <url>', 'replay against a running skill endpoint (HTTPS, or local HTTP)')
+      .option('--handler <file[#export]>', "replay against a Lambda handler run in a child process (default: the project's code)")
+      .option('--smapi', 'replay through SMAPI skill invocation (Alexa signs and calls the real endpoint)')
+      .option('--envelopes <path...>', 'request envelopes to replay: files, folders, ask dialog --save-skill-io files, SMAPI simulation results')
+      .option('--token <mode>', 'token in replays: keep | none | session | env:VAR', 'keep')
+      .option('--simulate <utterance>', 'run a SMAPI simulation and show whether Alexa sends the token')
+      .option('--offline', 'skip every check that needs the network')
+      .option('--only <id...>', 'run only these checks (and the checks they need)')
+      .option('--timeout <ms>', `time limit per check, and per replayed request (at most 8000) (default ${DEFAULT_TIMEOUT_MS})`)
+      .option('--concurrency <n>', `checks and replays run at once (default ${DEFAULT_CONCURRENCY})`)
+      .option('--skill-id <id>', 'skill ID (default: .ask/ask-states.json)')
+      .option('--profile <name>', 'ASK CLI / ask-resources.json profile')
+      .option('--stage <stage>', 'skill stage for SMAPI checks: development | live', 'development')
+      .option('--client-secret-env <VAR>', 'environment variable holding the client secret', DEFAULT_SECRET_ENV)
+      .addHelpText(
+        'after',
+        '\nChecks: project-files, manifest-endpoint, linking-config, linking-remote-drift, authorization-endpoint,\n' +
+          '        token-endpoint, token-endpoint-scheme, session-tokens, replays, simulation\n' +
+          '\nExamples:\n' +
+          '  alexa-link doctor                         every check; replays against lambda/ without a token\n' +
+          '  alexa-link doctor --token session         replays with the token saved by alexa-link login\n' +
+          '  alexa-link doctor --endpoint http://127.0.0.1:3000/ --envelopes captured/\n' +
+          '  alexa-link doctor --simulate "open my skill"\n',
+      );
+  },
+  async run(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<number> {
+    const options = parseDoctorFlags(opts as RawDoctorFlags, ctx.globals);
+    const { runDoctor } = await import('../doctor/run.js');
+    const { exitCode } = await runDoctor(options, { out: ctx.out, env: ctx.env, signal: ctx.signal });
+    return exitCode;
   },
 };

@@ -56,7 +56,8 @@ export function assertNoCycles<C>(checks: readonly Check<C>[]): void {
     if (s === 'done') return;
     if (s === 'visiting') throw new Error(`doctor checks need each other in a cycle: ${[...trail, id].join(' → ')}`);
     state.set(id, 'visiting');
-    for (const n of byId.get(id)?.needs ?? []) if (byId.has(n)) visit(n, [...trail, id]);
+    const c = byId.get(id);
+    for (const n of [...(c?.needs ?? []), ...(c?.after ?? [])]) if (byId.has(n)) visit(n, [...trail, id]);
     state.set(id, 'done');
   };
   for (const c of checks) visit(c.id, []);
@@ -132,7 +133,8 @@ export async function runChecks<C>(checks: readonly Check<C>[], ctx: C, opts: Ru
     const p = (async (): Promise<CheckResult> => {
       const neededChecks = (check.needs ?? []).filter((n) => ids.has(n));
       const neededParts = (check.needs ?? []).filter((n) => !ids.has(n));
-      await Promise.all(neededChecks.map((n) => start(checks.find((c) => c.id === n)!)));
+      const waitFor = [...neededChecks, ...(check.after ?? []).filter((n) => ids.has(n))];
+      await Promise.all(waitFor.map((n) => start(checks.find((c) => c.id === n)!)));
       const base = { id: check.id, title: check.title };
       const skip = (detail: string, fix?: string): CheckResult => ({ ...base, status: 'skip', detail, ...(fix ? { fix } : {}), ms: 0 });
 

@@ -11,7 +11,17 @@ export interface CheckOutcome {
   detail: string;
   /** What to do about it (for warn and fail). */
   fix?: string;
+  /** The hop of the linking flow this outcome is about, when it is not the check's usual one (report diagram). */
+  hop?: HopId;
 }
+
+/**
+ * The hops of the linking flow, in order: 1 the Alexa app opens the authorization URL, 2 the
+ * provider redirects back to Alexa with a code, 3 Alexa posts the code to the token endpoint,
+ * 4 the token endpoint answers with tokens, 5 Alexa sends the skill a request with the token,
+ * 6 the skill answers.
+ */
+export type HopId = 1 | 2 | 3 | 4 | 5 | 6;
 
 /** A finished check as the report sees it. */
 export interface CheckResult extends CheckOutcome {
@@ -44,6 +54,8 @@ export interface Check<C> {
    * failed to load skips this check with the part's reason.
    */
   needs?: readonly string[];
+  /** Check ids to wait for when they run, without depending on their outcome (ordering only). */
+  after?: readonly string[];
   /** Overrides the per-check --timeout (replays and the simulation take longer by nature). */
   timeoutMs?: (ctx: C, base: number) => number;
   run(ctx: C, info: CheckRunInfo): Promise<CheckOutcome>;

@@ -21,11 +21,16 @@ export interface TokenPlaces {
   session: boolean;
 }
 
+/** What happens to the token in an envelope before it is sent. */
+export type TokenChange = { kind: 'keep' } | { kind: 'set'; token: string | undefined };
+
 /** An envelope ready to replay, with where it came from. */
 export interface SourcedEnvelope {
   /** e.g. `builtin:launch`, `envelopes/launch.json`, `dialog.json#3`. */
   source: string;
   envelope: Envelope;
+  /** Overrides the run's token change for this envelope (the built-in unlinked baseline). */
+  token?: TokenChange;
 }
 
 export const PLACEHOLDER_SKILL_ID = 'amzn1.ask.skill.00000000-0000-0000-0000-000000000000';

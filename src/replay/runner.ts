@@ -1,4 +1,4 @@
-import { refreshEnvelope, tokenPlaces, withToken, type Envelope, type SourcedEnvelope, type TokenPlaces } from './envelopes.js';
+import { refreshEnvelope, tokenPlaces, withToken, type Envelope, type SourcedEnvelope, type TokenChange, type TokenPlaces } from './envelopes.js';
 import type { ReplayTarget } from './targets/types.js';
 import { judgeReplay, type ResponseSummary, type Verdict } from './verdict.js';
 
@@ -21,8 +21,7 @@ export interface ReplayResult {
   explanation: string;
 }
 
-/** What happens to the token in each envelope before it is sent. */
-export type TokenChange = { kind: 'keep' } | { kind: 'set'; token: string | undefined };
+export type { TokenChange } from './envelopes.js';
 
 export interface ReplayOptions {
   target: ReplayTarget;
@@ -47,7 +46,7 @@ function intentOf(env: Envelope): string | undefined {
 
 /** Replays one envelope and judges the answer. */
 export async function replayOne(item: SourcedEnvelope, opts: Pick<ReplayOptions, 'target' | 'token' | 'signal' | 'now'>): Promise<ReplayResult> {
-  const prepared = prepareEnvelope(item.envelope, opts.token, opts.now?.() ?? new Date());
+  const prepared = prepareEnvelope(item.envelope, item.token ?? opts.token, opts.now?.() ?? new Date());
   const places = tokenPlaces(prepared);
   let outcome;
   if (opts.signal?.aborted) {

@@ -19,6 +19,8 @@ export interface TargetOutcome {
   error?: { kind: FailureKind; message: string; hint?: string };
   /** Start of a non-JSON or error body, for explanations. */
   bodyExcerpt?: string;
+  /** Something the target noticed on the way (added to the explanation). */
+  note?: string;
 }
 
 export interface ResponseSummary {
@@ -84,6 +86,11 @@ function where(t: TokenPlaces): string {
 }
 
 export function judgeReplay(input: JudgeInput): Judgement {
+  const j = judgeOutcome(input);
+  return input.outcome.note ? { ...j, explanation: `${j.explanation} ${input.outcome.note}` } : j;
+}
+
+function judgeOutcome(input: JudgeInput): Judgement {
   const { outcome, tokenInEnvelope: t, targetName } = input;
   const tokenSent = t.context || t.session;
   const empty: ResponseSummary = { linkAccountCard: false, speech: null };

@@ -305,3 +305,71 @@ export function parseHandlerSpec(value: string, cwd: string): HandlerSpec {
   const abs = path.resolve(cwd, file);
   return { file: abs, exportName, cwd: path.dirname(abs), label: value.includes('#') ? value : `${value}#${exportName}` };
 }
+
+/**
+ * The skill's handler in its code folder (ask-resources.json code.default.src), the way Lambda
+ * finds it: the deployer's `handler` setting ("index.handler" → index.js, export handler), else
+ * package.json "main", else index.js; for TypeScript code, the compiled file (dist/ or build/).
+ */
+export async function findHandlerInCodeDir(
+  codeDir: string,
+  opts: { handlerSetting?: string | undefined; root: string },
+): Promise<{ spec: HandlerSpec } | { reason: string; fix: string }> {
+  const { readFile, stat } = await import('node:fs/promises');
+  const rel = (p: string) => path.relative(opts.root, p) || '.';
+  const isFile = async (p: string) => {
+    try {
+      return (await stat(p)).isFile();
+    } catch {
+      return false;
+    }
+  };
+  try {
+    if (!(await stat(codeDir)).isDirectory()) throw new Error('not a directory');
+  } catch {
+    return { reason: `the code folder ${rel(codeDir)} (code.default.src in ask-resources.json) does not exist`, fix: 'Point code.default.src at the skill code, or pass --handler <file[#export]>.' };
+  }
+  const spec = (file: string, exportName: string): { spec: HandlerSpec } => ({ spec: { file, exportName, cwd: codeDir, label: `${rel(file)}#${exportName}` } });
+  const withExt = async (base: string) => {
+    for (const ext of ['', '.js', '.mjs', '.cjs']) if (await isFile(base + ext)) return base + ext;
+    return undefined;
+  };
+  const tsSources = (await isFile(path.join(codeDir, 'tsconfig.json'))) || (await isFile(path.join(codeDir, 'src', 'index.ts'))) || (await isFile(path.join(codeDir, 'index.ts')));
+  const notBuilt = { reason: `the TypeScript code in ${rel(codeDir)} is not built (no compiled handler found)`, fix: `Build it first (npm run build in ${rel(codeDir)}), or pass --handler <compiled file>.` };
+
+  if (opts.handlerSetting) {
+    const dot = opts.handlerSetting.lastIndexOf('.');
+    const fileBase = dot > 0 ? opts.handlerSetting.slice(0, dot) : opts.handlerSetting;
+    const exportName = dot > 0 ? opts.handlerSetting.slice(dot + 1) : 'handler';
+    const found = await withExt(path.join(codeDir, fileBase));
+    if (found) return spec(found, exportName);
+    if (tsSources) {
+      for (const out of ['dist', 'build', 'out']) {
+        const compiled = await withExt(path.join(codeDir, out, fileBase));
+        if (compiled) return spec(compiled, exportName);
+      }
+      return notBuilt;
+    }
+    return { reason: `the Lambda handler "${opts.handlerSetting}" (skillInfrastructure.userConfig.handler) names ${rel(path.join(codeDir, fileBase))}.js, which does not exist`, fix: 'Fix the handler setting in ask-resources.json, or pass --handler <file[#export]>.' };
+  }
+  try {
+    const pkg = JSON.parse(await readFile(path.join(codeDir, 'package.json'), 'utf8')) as { main?: unknown };
+    if (typeof pkg.main === 'string') {
+      const found = await withExt(path.join(codeDir, pkg.main));
+      if (found) return spec(found, 'handler');
+      if (tsSources) return notBuilt;
+    }
+  } catch {
+    /* no package.json, or not JSON: fall through */
+  }
+  const index = await withExt(path.join(codeDir, 'index'));
+  if (index) return spec(index, 'handler');
+  if (tsSources) {
+    for (const out of ['dist', 'build', 'out']) {
+      const compiled = await withExt(path.join(codeDir, out, 'index'));
+      if (compiled) return spec(compiled, 'handler');
+    }
+    return notBuilt;
+  }
+  return { reason: `no handler found in ${rel(codeDir)} (no handler setting, package.json main or index.js)`, fix: 'Pass --handler <file[#export]>, or --endpoint <url> for a running skill.' };
+}

@@ -1,0 +1,25 @@
+import { checkLinkingConfig } from '../../linking/rules.js';
+import type { DoctorContext } from '../context.js';
+import type { Check, CheckOutcome } from '../types.js';
+
+/** Every static rule of src/linking/rules.ts on accountLinking.json: errors fail, warnings warn. */
+export const linkingConfig: Check<DoctorContext> = {
+  id: 'linking-config',
+  title: 'Account-linking configuration (accountLinking.json)',
+  needs: ['linking'],
+  async run(ctx): Promise<CheckOutcome> {
+    if (!ctx.linking.ok) return { status: 'skip', detail: ctx.linking.reason };
+    const p = ctx.linking.value;
+    const findings = checkLinkingConfig(p, { fromFile: true, allowLocal: ctx.rehearsal });
+    const errors = findings.filter((f) => f.severity === 'error');
+    const warnings = findings.filter((f) => f.severity === 'warning');
+    const line = (f: (typeof findings)[number]) => `${f.severity === 'error' ? '✖' : '⚠'} ${f.field}: ${f.message}`;
+    const fixes = [...errors, ...warnings].map((f) => f.fix);
+    if (errors.length) {
+      return { status: 'fail', detail: [...errors, ...warnings].map(line).join('\n'), fix: [...new Set(fixes)].join('\n') };
+    }
+    const summary = `${p.type ?? '?'}${p.accessTokenScheme ? ` with ${p.accessTokenScheme}` : ''}, ${(p.scopes ?? []).length} scope(s)${ctx.rehearsal ? ' (local rehearsal: loopback provider)' : ''}`;
+    if (warnings.length) return { status: 'warn', detail: `${summary}.\n${warnings.map(line).join('\n')}`, fix: [...new Set(fixes)].join('\n') };
+    return { status: 'pass', detail: `${summary}: every rule passes.` };
+  },
+};

@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { AlexaLinkError, describeError } from '../../errors.js';
+import { STATE_DIR } from '../../project/skill-project.js';
+import { enableSkill, isSkillEnabled } from '../../smapi/enablement.js';
+import { simulateUtterance, tokenInRequest, type SimulationOutcome } from '../../smapi/simulation.js';
+import { hasLinkAccountCard, speechOf } from '../../replay/verdict.js';
+import type { DoctorContext } from '../context.js';
+import { builtinLocale } from './replays.js';
+import type { Check, CheckOutcome } from '../types.js';
+
+/**
+ * `--simulate "<utterance>"`: Alexa hears the utterance (SMAPI simulation), calls the skill, and
+ * the result holds the exact request it sent: whether that carried an accessToken is the
+ * definitive answer to "does the token arrive". The request is saved as an envelope file (0600:
+ * it holds the token) for later replays with --envelopes.
+ */
+export const ENVELOPES_DIR = path.join(STATE_DIR, 'envelopes');
+
+/** Writes the envelope atomically with mode 0600 in a 0700 directory; returns the path relative to the project. */
+export async function saveEnvelope(projectRoot: string, envelope: Record<string, unknown>, now: Date): Promise<string> {
+  const dir = path.join(projectRoot, ENVELOPES_DIR);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(path.join(projectRoot, STATE_DIR), 0o700);
+  await chmod(dir, 0o700);
+  const name = `simulation-${now.toISOString().replace(/[:.]/g, '-')}.json`;
+  const file = path.join(dir, name);
+  const tmp = path.join(dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
+  const handle = await open(tmp, 'wx', 0o600);
+  try {
+    await handle.writeFile(JSON.stringify(envelope, null, 2) + '\n', 'utf8');
+  } catch (err) {
+    await handle.close();
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await handle.close();
+  await rename(tmp, file);
+  await chmod(file, 0o600);
+  return path.join(ENVELOPES_DIR, name);
+}
+
+/** What a finished simulation says about the token. Pure. */
+export function judgeSimulation(utterance: string, sim: SimulationOutcome): CheckOutcome & { request?: Record<string, unknown> } {
+  const said = sim.alexaResponses.map((r) => r.caption).filter(Boolean).join(' ');
+  const heard = sim.consideredIntents.length ? ` (intents considered: ${sim.consideredIntents.join(', ')})` : '';
+  const inv = sim.invocations.find((i) => i.request);
+  if (!inv || !inv.request) {
+    return {
+      status: 'fail',
+      detail: `Alexa did not call the skill for "${utterance}"${sim.error ? `: ${sim.error}` : ''}${said ? `; Alexa said: "${said}"` : ''}${heard}.`,
+      fix: 'Use an utterance that opens the skill ("open <invocation name>"), and check that the skill is enabled for testing in the development stage.',
+    };
+  }
+  const places = tokenInRequest(inv.request);
+  const where = places.context && places.session ? 'context.System.user and session.user' : places.context ? 'context.System.user' : 'session.user';
+  const card = hasLinkAccountCard(inv.response);
+  const speech = speechOf(inv.response) ?? (said || undefined);
+  const answered = inv.response ? `the skill answered${card ? ' with a LinkAccount card' : ''}${speech ? `: "${speech}"` : ''}` : `the skill gave no answer${sim.error ? ` (${sim.error})` : ''}`;
+  if (!places.context && !places.session) {
+    return {
+      status: 'fail',
+      request: inv.request,
+      detail: `Alexa sent the skill NO accessToken for "${utterance}"; ${answered}.`,
+      fix: 'The developer account used for testing has not linked the skill, or its token expired and Alexa could not refresh it: link it in the Alexa app (Skills → Your Skills → Dev → the skill → Link account), then run --simulate again. If it was linked, check session-tokens (refresh tokens) and token-endpoint.',
+    };
+  }
+  if (card) {
+    return {
+      status: 'fail',
+      request: inv.request,
+      detail: `Alexa sent an accessToken (in ${where}) for "${utterance}", and ${answered}: the skill reads or validates the token wrongly.`,
+      fix: 'Read the token at context.System.user.accessToken (Alexa.getAccountLinkingAccessToken) and check how the skill validates it.',
+    };
+  }
+  if (!inv.response) {
+    return { status: 'fail', request: inv.request, detail: `Alexa sent an accessToken (in ${where}) for "${utterance}", but ${answered}.`, fix: 'Look at the skill logs for this request.' };
+  }
+  return { status: 'pass', request: inv.request, detail: `Alexa sent an accessToken (in ${where}) for "${utterance}", and ${answered}.` };
+}
+
+export const simulation: Check<DoctorContext> = {
+  id: 'simulation',
+  title: 'Alexa simulation: does Alexa itself send the token',
+  needsNetwork: true,
+  timeoutMs: (_ctx, base) => Math.max(base, 180_000),
+  async run(ctx, info): Promise<CheckOutcome> {
+    const utterance = ctx.options.simulate;
+    if (!utterance) return { status: 'skip', detail: 'Not asked: pass --simulate "<utterance>" (e.g. "open my skill") to have Alexa itself show whether the token arrives.' };
+    if (!ctx.skillId.ok) return { status: 'fail', detail: `--simulate needs the skill ID: ${ctx.skillId.reason}`, ...(ctx.skillId.fix ? { fix: ctx.skillId.fix } : {}) };
+    const smapi = await ctx.smapi();
+    if (!smapi.ok) return { status: 'fail', detail: `--simulate needs SMAPI: ${smapi.reason}`, ...(smapi.fix ? { fix: smapi.fix } : {}) };
+    const skillId = ctx.skillId.value;
+    const stage = ctx.options.stage;
+    let sim: SimulationOutcome;
+    try {
+      if (!(await isSkillEnabled(smapi.value, skillId, stage))) await enableSkill(smapi.value, skillId, stage);
+      const timing = ctx.deps.smapiTiming;
+      sim = await simulateUtterance(smapi.value, skillId, {
+        utterance,
+        locale: builtinLocale(ctx),
+        stage,
+        signal: info.signal,
+        ...(timing?.pollBaseMs !== undefined ? { pollBaseMs: timing.pollBaseMs } : {}),
+        ...(timing?.maxPolls !== undefined ? { maxPolls: timing.maxPolls } : {}),
+      });
+    } catch (err) {
+      return { status: 'fail', detail: `The simulation failed: ${describeError(err)}`, ...(err instanceof AlexaLinkError && err.hint ? { fix: err.hint } : {}) };
+    }
+    const judged = judgeSimulation(utterance, sim);
+    const { request, ...outcome } = judged;
+    if (request && ctx.project.ok) {
+      const token = tokenInRequest(request);
+      const tok = (request.context as { System?: { user?: { accessToken?: string } } } | undefined)?.System?.user?.accessToken;
+      if (tok) ctx.deps.addSecret?.(tok);
+      const saved = await saveEnvelope(ctx.project.value.root, request, ctx.now());
+      outcome.detail += `\nThe request Alexa sent is saved in ${saved}${token.context || token.session ? ' (mode 0600: it holds the token)' : ''}; replay it with --envelopes ${saved}.`;
+    }
+    return outcome;
+  },
+};
