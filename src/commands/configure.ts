@@ -276,6 +276,9 @@ export async function runConfigure(options: ConfigureOptions, deps: ConfigureDep
   const remote = await getAccountLinking(smapi, skillId, options.stage);
   const toSend: AccountLinkingPayload = secret ? { ...payload, clientSecret: secret } : { ...payload };
   const diff = diffLinking(payload, remote.payload, { secret: secret ? 'provided' : 'absent' });
+  const willPush = diff.changed || options.force;
+  const secretRow = diff.fields.find((f) => f.status === 'secret');
+  if (secretRow && secret && !willPush) secretRow.note = 'SMAPI never returns it; sent again only with --force, since nothing else changed';
   const result: ConfigureResult = {
     ok: true,
     skillId,
@@ -316,7 +319,7 @@ export async function runConfigure(options: ConfigureOptions, deps: ConfigureDep
     out.result(result);
     return { exitCode: 0, result };
   }
-  if (!diff.changed && !options.force) {
+  if (!willPush) {
     out.success(`No changes: the ${options.stage} configuration already matches ${LINKING_FILE}.`);
     if (secret) out.info(out.errStyle.dim('The client secret cannot be compared (SMAPI never returns it); pass --force to push it again.'));
     await finishWithRedirects();

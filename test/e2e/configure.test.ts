@@ -88,6 +88,7 @@ describe('alexa-link configure (built binary, SMAPI stand-in)', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('No changes: the development configuration already matches accountLinking.json.');
     expect(again.stderr).toContain('pass --force to push it again');
+    expect(again.stdout).toMatch(/^ {2}\* clientSecret: set \(SMAPI never returns it; sent again only with --force, since nothing else changed\)$/m);
     expect(standin.requests('updateAccountLinkingInfoV1')).toHaveLength(1);
 
     const forced = await configure(['--yes', '--force']);
