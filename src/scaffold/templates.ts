@@ -27,7 +27,8 @@ export async function readTemplateDir(dir: string): Promise<TemplateFile[]> {
     files.map(async (rel) => {
       const abs = path.join(dir, ...rel.split('/'));
       const [content, info] = await Promise.all([readFile(abs, 'utf8'), stat(abs)]);
-      return { path: rel, content, mode: info.mode & 0o111 ? 0o755 : 0o644 };
+      // Shell hooks must stay executable even if packing the templates lost the bit.
+      return { path: rel, content, mode: info.mode & 0o111 || rel.endsWith('.sh') ? 0o755 : 0o644 };
     }),
   );
 }

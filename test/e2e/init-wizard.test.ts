@@ -1,0 +1,109 @@
+import { spawn } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readLinkingFile } from '../../src/project/skill-project.js';
+import { BIN } from '../support/cli.js';
+import { readJson, tempDir } from '../support/skill-project.js';
+
+/**
+ * The wizard in a real terminal: util-linux `script` gives the CLI a pseudo-terminal, so stdin is
+ * a TTY and @inquirer/prompts reads keys from it. Each step waits for a question, then types.
+ */
+type Step = [question: RegExp, keys: string];
+
+const ENTER = '\r';
+const DOWN = '\x1b[B';
+const CTRL_C = '\x03';
+
+async function driveWizard(cwd: string, args: string[], steps: Step[]): Promise<{ code: number | null; screen: string }> {
+  const command = [process.execPath, BIN, 'init', ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  delete env.FORCE_COLOR;
+  // A wide terminal, so a question and its default stay on one line.
+  const child = spawn('script', ['-qefc', `stty cols 200 rows 50; exec ${command}`, '/dev/null'], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let raw = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (raw += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (raw += c));
+  // What a user reads: cursor movements and colours removed.
+  const text = () => raw.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '');
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  let seen = 0;
+  for (const [question, keys] of steps) {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const at = text().slice(seen).search(question);
+      if (at >= 0) {
+        seen += at + 1;
+        break;
+      }
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`the wizard never asked ${question}; screen:\n${text()}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 150)); // let the prompt finish drawing before typing
+    child.stdin.write(keys);
+  }
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const code = await closed;
+  clearTimeout(timer);
+  return { code, screen: text() };
+}
+
+describe('alexa-link init wizard (in a pseudo-terminal)', () => {
+  it('asks every question with its default and scaffolds from the answers', async () => {
+    const cwd = await tempDir('al-wizard-');
+    const { code, screen } = await driveWizard(cwd, [], [
+      [/Skill name/, 'Recipe Finder' + ENTER],
+      [/Project directory: \(recipe-finder\)/, ENTER],
+      [/Locales/, ENTER],
+      [/Invocation name.*\(recipe finder\)/, ENTER],
+      [/OAuth provider/, DOWN + ENTER], // Auth0
+      [/Auth0 domain/, 'https://my-tenant.us.auth0.com/' + ENTER],
+      [/Userinfo URL.*\(https:\/\/my-tenant\.us\.auth0\.com\/userinfo\)/, ENTER],
+      [/Client ID/, 'client-abc' + ENTER],
+      [/Scopes.*\(openid profile email offline_access\)/, ENTER],
+      [/How Alexa authenticates/, ENTER],
+      [/Skill code language/, DOWN + ENTER], // TypeScript
+      [/Where the skill code runs/, ENTER],
+      [/Run npm install/, 'n' + ENTER],
+    ]);
+    expect(code, screen).toBe(0);
+    expect(screen).toContain('Created "Recipe Finder"');
+    const dir = path.join(cwd, 'recipe-finder');
+    expect(await readLinkingFile(path.join(dir, 'accountLinking.json'))).toMatchObject({
+      authorizationUrl: 'https://my-tenant.us.auth0.com/authorize',
+      clientId: 'client-abc',
+      scopes: ['openid', 'profile', 'email', 'offline_access'],
+    });
+    const resources = await readJson<{ profiles: { default: { skillInfrastructure: { userConfig: { handler: string } } } } }>(path.join(dir, 'ask-resources.json'));
+    expect(resources.profiles.default.skillInfrastructure.userConfig.handler).toBe('dist/src/index.handler');
+  }, 60_000);
+
+  it('re-asks an invocation name that breaks a rule, saying which', async () => {
+    const cwd = await tempDir('al-wizard-invocation-');
+    const { code, screen } = await driveWizard(cwd, ['linked-helper', '--client-id', 'c', '--provider', 'lwa', '--locale', 'en-US', '--scheme', 'HTTP_BASIC', '--language', 'javascript', '--endpoint', 'lambda', '--no-install', '--scope', 'profile', '--userinfo-url', 'https://api.amazon.com/user/profile', '--name', 'Weather'], [
+      [/Invocation name/, 'Open Weather' + ENTER],
+      [/must be lower case/, CTRL_C],
+    ]);
+    expect(screen).toMatch(/launch phrases such as "open"/);
+    expect(code).toBe(130);
+    expect(await readdir(cwd)).toEqual([]);
+  }, 60_000);
+
+  it('Ctrl-C cancels cleanly: exit 130, "Cancelled", nothing written', async () => {
+    const cwd = await tempDir('al-wizard-cancel-');
+    const { code, screen } = await driveWizard(cwd, ['my-skill'], [
+      [/Skill name/, ENTER],
+      [/Locales/, ENTER],
+      [/Invocation name/, ENTER],
+      [/OAuth provider/, CTRL_C],
+    ]);
+    expect(code).toBe(130);
+    expect(screen).toContain('Cancelled.');
+    expect(screen).not.toMatch(/at .*\.js:\d+/);
+    expect(await readdir(cwd)).toEqual([]);
+  }, 60_000);
+});
