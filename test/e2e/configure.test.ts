@@ -173,6 +173,17 @@ describe('alexa-link configure (built binary, SMAPI stand-in)', () => {
     expectNoSecret(r);
   });
 
+  it('--json on a SMAPI failure: exactly one JSON document with the error code and hint', async () => {
+    standin.revokeAccessToken(TOKEN);
+    const r = await runCli(['--json', 'configure', '--yes'], { cwd: project, env: { HOME: home, ASK_ACCESS_TOKEN: TOKEN, ALEXA_LINK_CLIENT_SECRET: SECRET, ...standin.env() } });
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as { ok: boolean; error: { code: string; message: string; hint: string } };
+    expect(doc.ok).toBe(false);
+    expect(doc.error.code).toBe('E_SMAPI_UNAUTHORIZED');
+    expect(doc.error.hint).toContain('ASK_ACCESS_TOKEN');
+    expectNoSecret(r);
+  });
+
   it('a SMAPI that does not answer: timeout diagnosis within --timeout', async () => {
     standin.fault('getAccountLinkingInfoV1', { delayMs: 8000 });
     const started = Date.now();
