@@ -1,6 +1,7 @@
 import type { AccessTokenScheme } from '../linking/config.js';
 import { header, request, type HttpRequest, type HttpResponse } from '../net/http.js';
 import { buildAuthorizationUrl, newState } from '../oauth/authorize-url.js';
+import type { LoginSettings } from '../oauth/login-flow.js';
 import { exchangeCode } from '../oauth/token-exchange.js';
 import { DEFAULT_LOOPBACK_REDIRECT, DEFAULT_SCOPES, DEMO_USER, type LocalClient, type LocalProvider } from './local-provider.js';
 
@@ -283,4 +284,33 @@ export async function obtainTokens(opts: ObtainTokensOptions): Promise<TokenSet 
     throw new AutoLoginError(`Token endpoint answered ${answer.status}: ${answer.body.slice(0, 300)}`, landed.steps);
   }
   return { ...json, redirectUri, scheme: opts.client.scheme };
+}
+
+/**
+ * Signs in at the local provider and returns the authorization code with the settings
+ * completeLogin() needs: the callback-to-report part of a login, ready to run (and to time, in
+ * `npm run bench`).
+ */
+export async function signInForCode(
+  provider: Pick<LocalProvider, 'authorizationUrl' | 'tokenUrl'>,
+  client: Pick<LocalClient, 'clientId' | 'clientSecret' | 'scheme'> & { redirectUris?: string[] },
+  opts: { redirectUri?: string; scopes?: string[]; ca?: HttpRequest['ca'] } = {},
+): Promise<{ code: string; settings: LoginSettings }> {
+  const redirectUri = opts.redirectUri ?? client.redirectUris?.[0] ?? DEFAULT_LOOPBACK_REDIRECT;
+  const scopes = opts.scopes ?? DEFAULT_SCOPES;
+  const state = newState();
+  const { url } = buildAuthorizationUrl({ authorizationUrl: provider.authorizationUrl, clientId: client.clientId, redirectUri, state, scopes });
+  const landed = await autoLogin({ authorizationUrl: url, ...(opts.ca ? { ca: opts.ca } : {}) });
+  if (!landed.code || landed.state !== state) throw new AutoLoginError(`No code came back: ${landed.error ?? 'wrong state'}`, landed.steps);
+  const settings: LoginSettings = {
+    authorizationUrl: provider.authorizationUrl,
+    tokenUrl: provider.tokenUrl,
+    clientId: client.clientId,
+    clientSecret: client.clientSecret,
+    scheme: client.scheme,
+    scopes,
+    redirectUri,
+  };
+  if (opts.ca) settings.ca = opts.ca;
+  return { code: landed.code, settings };
 }
