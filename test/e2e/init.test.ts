@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,9 @@ import { PROVIDER_IDS, PROVIDERS, type ProviderId } from '../../src/linking/prov
 import { checkLinkingConfig } from '../../src/linking/rules.js';
 import { loadProject, readLinkingFile, readManifest } from '../../src/project/skill-project.js';
 import { runCli } from '../support/cli.js';
-import { expectedProjectFiles, filesUnder, readJson, tempDir } from '../support/skill-project.js';
+import { buildEnvelope, expectedProjectFiles, filesUnder, lendNodeModules, readAnswer, readJson, tempDir } from '../support/skill-project.js';
+import { DEMO_USER, startLocalProvider } from '../../src/demo/local-provider.js';
+import { obtainTokens } from '../../src/demo/auto-login.js';
 
 const DOMAIN_FLAGS: Partial<Record<ProviderId, string[]>> = {
   auth0: ['--domain', 'my-tenant.us.auth0.com'],
@@ -59,6 +62,26 @@ describe('alexa-link init (built binary)', () => {
     );
     expect(model.interactionModel.languageModel.invocationName).toBe('my linked skill');
     expect(await readdir(cwd)).toEqual(['my-skill']); // no temporary directory left
+
+    // Its skill asks to link without a token and greets a user linked at a real OAuth provider.
+    // Login with Amazon is not reachable from a test, so USERINFO_URL points the skill at a local one.
+    await lendNodeModules(path.join(dir, 'lambda'));
+    const provider = await startLocalProvider();
+    const saved = process.env.USERINFO_URL;
+    try {
+      const { handler } = createRequire(path.join(dir, 'lambda', 'package.json'))('./index.js') as { handler: (e: unknown, c: unknown) => Promise<unknown> };
+      const unlinked = readAnswer(await handler(buildEnvelope(), {}));
+      expect(unlinked.linkAccountCard).toBe(true);
+      process.env.USERINFO_URL = provider.userinfoUrl;
+      const tokens = await obtainTokens({ provider, client: provider.clients.basic, scopes: ['openid', 'profile'] });
+      const linked = readAnswer(await handler(buildEnvelope({ intent: 'WhoAmIIntent', accessToken: tokens.access_token }), {}));
+      expect(linked.linkAccountCard).toBe(false);
+      expect(linked.speech).toContain(`Hello, ${DEMO_USER.name}!`);
+    } finally {
+      if (saved === undefined) delete process.env.USERINFO_URL;
+      else process.env.USERINFO_URL = saved;
+      await provider.close();
+    }
   });
 
   for (const language of ['javascript', 'typescript'] as const) {
