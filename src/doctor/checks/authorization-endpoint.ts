@@ -18,7 +18,7 @@ export interface AuthorizeJudgement {
   detail: string;
 }
 
-const REDIRECT_MISMATCH = /invalid_redirect_uri|redirect_uri_mismatch|callback url mismatch|redirect[_ ]?ur[il][^<]{0,80}?(?:mismatch|did not match|does not match|not (?:registered|allowed|whitelisted|valid|match)|invalid)|(?:invalid|unregistered|unknown|not allowed)[^<]{0,30}redirect[_ ]?ur[il]/i;
+const REDIRECT_MISMATCH = /invalid_redirect_uri|redirect_uri_mismatch|redirect_mismatch|callback url mismatch|redirect[_ ]?ur[il][^<]{0,80}?(?:mismatch|did not match|does not match|not (?:registered|allowed|whitelisted|valid|match)|invalid)|(?:invalid|unregistered|unknown|not allowed)[^<]{0,30}redirect[_ ]?ur[il]/i;
 const CLIENT_UNKNOWN = /invalid_client|unauthorized_client|client[^<]{0,30}(?:not found|is invalid|unknown|does not exist)|unknown client/i;
 
 function textOf(body: string): string {
@@ -79,17 +79,30 @@ function safePath(location: string): string {
   }
 }
 
-/** GET with manual redirects, stopping before the redirect_uri (never calls Alexa's hosts). */
+/**
+ * GET with manual redirects, keeping the provider's cookies (its sign-in page usually needs the
+ * session cookie set by the first redirect), stopping before the redirect_uri (never calls
+ * Alexa's hosts) and before leaving the provider's host.
+ */
 async function fetchAuthorize(url: string, redirectUri: string, opts: { timeoutMs: number; ca?: string; http: (r: HttpRequest) => Promise<HttpResponse>; signal: AbortSignal }): Promise<HttpResponse> {
   let current = url;
+  const cookies = new Map<string, string>();
   for (let hop = 0; hop < 5; hop++) {
-    const res = await opts.http({ url: current, method: 'GET', timeoutMs: opts.timeoutMs, maxRedirects: 0, headers: { accept: 'text/html,application/xhtml+xml', 'user-agent': 'alexa-link-doctor (Alexa app sign-in)' }, signal: opts.signal, ...(opts.ca ? { ca: opts.ca } : {}) });
+    const headers: Record<string, string> = { accept: 'text/html,application/xhtml+xml', 'user-agent': 'alexa-link-doctor (Alexa app sign-in)' };
+    if (cookies.size) headers.cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const res = await opts.http({ url: current, method: 'GET', timeoutMs: opts.timeoutMs, maxRedirects: 0, headers, signal: opts.signal, ...(opts.ca ? { ca: opts.ca } : {}) });
+    const setCookie = res.headers['set-cookie'];
+    for (const c of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
+      const m = /^\s*([^=;\s]+)=([^;]*)/.exec(c);
+      if (m) cookies.set(m[1]!, m[2]!);
+    }
     const location = header(res, 'location');
     if (res.status >= 300 && res.status < 400 && location) {
       const next = new URL(location, current).href;
       if (next.startsWith(redirectUri)) return { ...res, headers: { ...res.headers, location: next } };
-      // Follow to the sign-in page only on the provider's own host, where a redirect_uri error would show.
-      if (new URL(next).host !== new URL(current).host) return res;
+      if (new URL(next).host !== new URL(current).host) return { ...res, headers: { ...res.headers, location: next } };
+      // An error page named in the redirect itself (Cognito: /error?error=redirect_mismatch).
+      if (/[?&]error=/.test(next)) return { ...res, status: 400, body: decodeURIComponent(new URL(next).search.replace(/\+/g, ' ')), headers: { ...res.headers, location: undefined } };
       current = next;
       continue;
     }

@@ -11,7 +11,7 @@ import { clientRejected, oauthError, postBogusCode } from './token-endpoint.js';
  * works: the most common cause of "unable to link" after a correct login. Needs the client secret.
  */
 const WORDS: Record<AccessTokenScheme, string> = {
-  HTTP_BASIC: 'HTTP_BASIC (Authorization: Basic header)',
+  HTTP_BASIC: 'HTTP_BASIC (credentials in an HTTP Basic authorization header)',
   REQUEST_BODY_CREDENTIALS: 'REQUEST_BODY_CREDENTIALS (client_id and client_secret in the form body)',
 };
 

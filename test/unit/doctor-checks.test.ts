@@ -1,0 +1,304 @@
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { judgeAuthorizeAnswer } from '../../src/doctor/checks/authorization-endpoint.js';
+import { linkingConfig } from '../../src/doctor/checks/linking-config.js';
+import { judgeEndpoint, manifestEndpoint } from '../../src/doctor/checks/manifest-endpoint.js';
+import { projectFiles } from '../../src/doctor/checks/project-files.js';
+import { judgeSavedSession } from '../../src/doctor/checks/session-tokens.js';
+import { judgeSimulation } from '../../src/doctor/checks/simulation.js';
+import { judgeBogusCodeAnswer } from '../../src/doctor/checks/token-endpoint.js';
+import type { DoctorContext } from '../../src/doctor/context.js';
+import { missing, ok, type CheckOutcome, type CheckRunInfo } from '../../src/doctor/types.js';
+import type { AccountLinkingPayload } from '../../src/linking/config.js';
+import type { LoginSession } from '../../src/oauth/session.js';
+import type { TokenPostOutcome } from '../../src/oauth/token-exchange.js';
+import type { SkillEndpoint, SkillProject } from '../../src/project/skill-project.js';
+import type { SimulationOutcome } from '../../src/smapi/simulation.js';
+
+/** A doctor context written out literally: every part given, nothing loaded from disk. */
+function literalContext(over: Partial<DoctorContext> = {}): DoctorContext {
+  const none = missing<never>('not part of this test');
+  return {
+    options: {
+      cwd: '/p',
+      profile: undefined,
+      skillId: undefined,
+      target: { kind: 'default' },
+      envelopes: [],
+      token: { kind: 'keep' },
+      simulate: undefined,
+      offline: false,
+      only: undefined,
+      timeoutMs: 2000,
+      concurrency: 2,
+      clientSecretEnv: 'ALEXA_LINK_CLIENT_SECRET',
+      stage: 'development',
+      verbose: false,
+    },
+    deps: { env: {} },
+    env: {},
+    now: () => new Date('2030-01-01T00:00:00Z'),
+    project: none,
+    resources: none,
+    manifest: none,
+    linking: none,
+    skillId: none,
+    interactionModels: none,
+    clientSecret: undefined,
+    rehearsal: false,
+    envelopeFiles: [],
+    replays: [],
+    credentials: async () => missing('no SMAPI credentials: none in this test'),
+    smapi: async () => missing('no SMAPI credentials: none in this test'),
+    vendor: async () => undefined,
+    ...over,
+  };
+}
+
+const info: CheckRunInfo = { results: new Map(), signal: new AbortController().signal, timeoutMs: 2000 };
+const temps: string[] = [];
+afterAll(async () => {
+  for (const t of temps) await rm(t, { recursive: true, force: true });
+});
+
+function project(root: string): SkillProject {
+  return {
+    root,
+    profile: 'default',
+    resourcesPath: path.join(root, 'ask-resources.json'),
+    skillPackageDir: path.join(root, 'skill-package'),
+    manifestPath: path.join(root, 'skill-package', 'skill.json'),
+    codeDir: path.join(root, 'lambda'),
+    linkingPath: path.join(root, 'accountLinking.json'),
+    statesPath: path.join(root, '.ask', 'ask-states.json'),
+  };
+}
+
+const goodLinking: AccountLinkingPayload = {
+  type: 'AUTH_CODE',
+  authorizationUrl: 'https://auth.example.com/authorize',
+  accessTokenUrl: 'https://auth.example.com/oauth/token',
+  clientId: 'abc',
+  accessTokenScheme: 'HTTP_BASIC',
+  scopes: ['profile'],
+};
+
+const manifestWith = (endpoints: SkillEndpoint[], locales = ['en-US']) => ok({ manifest: {}, endpoints, locales });
+const model = (locale: string) => ({ locale, label: `skill-package/interactionModels/custom/${locale}.json`, model: { interactionModel: { languageModel: { invocationName: 'my skill', intents: [] } } } });
+
+describe('project-files', () => {
+  it.each<[string, () => Promise<Partial<DoctorContext>>, CheckOutcome['status'], RegExp]>([
+    ['no project at all', async () => ({ project: missing('No ask-resources.json in /x or any parent directory.') }), 'fail', /No ask-resources\.json/],
+    [
+      'a broken skill.json',
+      async () => ({ project: ok(project(await tempRoot())), resources: ok({}), manifest: missing('skill-package/skill.json is not valid JSON at line 3, column 1: unexpected "}".'), linking: ok(goodLinking), skillId: ok('amzn1.ask.skill.1'), interactionModels: ok([model('en-US')]) }),
+      'fail',
+      /skill\.json is not valid JSON at line 3/,
+    ],
+    [
+      'everything there',
+      async () => ({ project: ok(project(await tempRoot())), resources: ok({}), manifest: manifestWith([]), linking: ok(goodLinking), skillId: ok('amzn1.ask.skill.1'), interactionModels: ok([model('en-US')]) }),
+      'pass',
+      /Found ask-resources\.json, skill-package\/skill\.json, accountLinking\.json, skill-package\/interactionModels\/custom\/en-US\.json/,
+    ],
+    [
+      'not deployed yet, and a locale without a model',
+      async () => ({ project: ok(project(await tempRoot())), resources: ok({}), manifest: manifestWith([], ['en-US', 'de-DE']), linking: ok(goodLinking), skillId: missing('no skill ID yet'), interactionModels: ok([model('en-US')]) }),
+      'warn',
+      /No interaction model for de-DE[\s\S]*no skill ID yet/,
+    ],
+    [
+      'a model without an invocation name',
+      async () => ({ project: ok(project(await tempRoot())), resources: ok({}), manifest: manifestWith([]), linking: ok(goodLinking), skillId: ok('amzn1.ask.skill.1'), interactionModels: ok([{ locale: 'en-US', label: 'm.json', model: { interactionModel: { languageModel: {} } } }]) }),
+      'fail',
+      /m\.json: interactionModel\.languageModel\.invocationName is missing/,
+    ],
+  ])('%s', async (_name, make, status, detail) => {
+    const r = await projectFiles.run(literalContext(await make()), info);
+    expect(r.status).toBe(status);
+    expect(r.detail).toMatch(detail);
+  });
+
+  it('warns when saved tokens are readable by others or not git-ignored', async () => {
+    const root = await tempRoot();
+    await mkdir(path.join(root, '.alexa-link'));
+    await writeFile(path.join(root, '.alexa-link', 'session.json'), '{}');
+    await chmod(path.join(root, '.alexa-link', 'session.json'), 0o644);
+    const parts = { project: ok(project(root)), resources: ok({}), manifest: manifestWith([]), linking: ok(goodLinking), skillId: ok('amzn1.ask.skill.1'), interactionModels: ok([model('en-US')]) };
+    const r = await projectFiles.run(literalContext(parts), info);
+    expect(r.status).toBe('warn');
+    expect(r.detail).toMatch(/readable by others \(mode 0644\)/);
+    expect(r.detail).toMatch(/not in \.gitignore/);
+    await chmod(path.join(root, '.alexa-link', 'session.json'), 0o600);
+    await writeFile(path.join(root, '.gitignore'), 'node_modules/\n.alexa-link/\n');
+    expect((await projectFiles.run(literalContext(parts), info)).status).toBe('pass');
+  });
+});
+
+async function tempRoot(): Promise<string> {
+  const d = await mkdtemp(path.join(os.tmpdir(), 'al-doc-'));
+  temps.push(d);
+  return d;
+}
+
+describe('manifest-endpoint', () => {
+  const ep = (uri: string, sslCertificateType?: string): SkillEndpoint => ({ region: 'default', uri, field: 'manifest.apis.custom.endpoint', ...(sslCertificateType ? { sslCertificateType } : {}) });
+  it.each<[string, SkillEndpoint, CheckOutcome['status'], RegExp]>([
+    ['a Lambda ARN', ep('arn:aws:lambda:us-east-1:210987654321:function:my-skill'), 'pass', /Lambda my-skill in us-east-1/],
+    ['a Lambda ARN with an alias', ep('arn:aws:lambda:eu-west-1:210987654321:function:my-skill:live'), 'pass', /eu-west-1/],
+    ['a placeholder ARN', ep('arn:aws:lambda:us-east-1:123456789012:function:REPLACE_ME'), 'warn', /placeholder/],
+    ['a malformed ARN', ep('arn:aws:lambda:us-east-1:function:x'), 'fail', /not a Lambda function ARN/],
+    ['HTTPS with a trusted certificate', ep('https://skill.example.com/alexa', 'Trusted'), 'pass', /skill\.example\.com over HTTPS/],
+    ['HTTPS on port 8443', ep('https://skill.example.com:8443/alexa', 'Trusted'), 'fail', /port 8443; Alexa only connects to port 443/],
+    ['plain HTTP', ep('http://skill.example.com/alexa', 'Trusted'), 'fail', /uses http; Alexa only calls HTTPS/],
+    ['a loopback host', ep('https://127.0.0.1/alexa', 'Trusted'), 'fail', /Alexa cannot reach/],
+    ['no certificate type', ep('https://skill.example.com/alexa'), 'warn', /no sslCertificateType/],
+    ['a self-signed certificate', ep('https://skill.example.com/alexa', 'SelfSigned'), 'warn', /development only/],
+    ['an unknown certificate type', ep('https://skill.example.com/alexa', 'trusted'), 'fail', /not Trusted, Wildcard or SelfSigned/],
+    ['neither', ep('my-function'), 'fail', /neither a Lambda ARN nor a URL/],
+  ])('%s', (_name, endpoint, status, detail) => {
+    const f = judgeEndpoint(endpoint);
+    expect(f.status).toBe(status);
+    expect(f.detail).toMatch(detail);
+  });
+
+  it.each<[string, Partial<DoctorContext>, CheckOutcome['status'], RegExp]>([
+    ['no endpoint, deployed by ask deploy to Lambda', { project: ok(project('/p')), resources: ok({ profiles: { default: { skillInfrastructure: { type: '@ask-cli/lambda-deployer' } } } }), manifest: manifestWith([]) }, 'warn', /ask deploy sets/],
+    ['no endpoint, self-hosted', { project: ok(project('/p')), resources: ok({ profiles: { default: {} } }), manifest: manifestWith([]) }, 'fail', /no endpoint/],
+    ['a regional endpoint without the default', { manifest: manifestWith([{ region: 'EU', uri: 'https://eu.example.com/', sslCertificateType: 'Trusted', field: 'manifest.apis.custom.regions.EU.endpoint' }]) }, 'fail', /no default/],
+    [
+      'a good default and a bad regional one',
+      {
+        manifest: manifestWith([
+          { region: 'default', uri: 'https://skill.example.com/', sslCertificateType: 'Trusted', field: 'manifest.apis.custom.endpoint' },
+          { region: 'FE', uri: 'http://fe.example.com/', field: 'manifest.apis.custom.regions.FE.endpoint' },
+        ]),
+      },
+      'fail',
+      /regions\.FE\.endpoint\.uri uses http/,
+    ],
+  ])('%s', async (_name, parts, status, detail) => {
+    const r = await manifestEndpoint.run(literalContext(parts), info);
+    expect(r.status).toBe(status);
+    expect(r.detail).toMatch(detail);
+  });
+});
+
+describe('linking-config', () => {
+  it.each<[string, AccountLinkingPayload, boolean, CheckOutcome['status'], RegExp]>([
+    ['a good configuration', goodLinking, false, 'pass', /AUTH_CODE with HTTP_BASIC, 1 scope\(s\): every rule passes/],
+    ['HTTP token URL', { ...goodLinking, accessTokenUrl: 'http://auth.example.com/token' }, false, 'fail', /accessTokenUrl uses http/],
+    ['a loopback rehearsal', { ...goodLinking, authorizationUrl: 'http://127.0.0.1:4000/auth', accessTokenUrl: 'http://127.0.0.1:4000/token' }, true, 'warn', /local rehearsal/],
+    ['the secret in the file', { ...goodLinking, clientSecret: 's3cret-value' }, false, 'fail', /clientSecret is written in the file/],
+    ['Auth0 without offline_access', { ...goodLinking, authorizationUrl: 'https://t.auth0.com/authorize', accessTokenUrl: 'https://t.auth0.com/oauth/token' }, false, 'warn', /offline_access/],
+  ])('%s', async (_name, payload, rehearsal, status, detail) => {
+    const r = await linkingConfig.run(literalContext({ linking: ok(payload), rehearsal }), info);
+    expect(r.status).toBe(status);
+    expect(r.detail).toMatch(detail);
+    if (status !== 'pass') expect(r.fix).toBeTruthy();
+  });
+});
+
+describe('authorization endpoint answers', () => {
+  const redirect = 'https://pitangui.amazon.com/api/skill/link/M2VENDOR';
+  it.each<[string, { status: number; headers: Record<string, string>; body: string }, string, RegExp]>([
+    ['a sign-in page', { status: 200, headers: {}, body: '<html><title>Sign in</title><form>…</form></html>' }, 'accepted', /showed a page \(HTTP 200: "Sign in"\)/],
+    ['a redirect to the sign-in page', { status: 302, headers: { location: '/u/login?state=x' }, body: '' }, 'accepted', /redirected to its sign-in page/],
+    ['oidc-provider refusing the redirect_uri', { status: 400, headers: {}, body: '<h1>Sign-in error</h1><span>invalid_redirect_uri</span> redirect_uri did not match any of the client&#39;s registered redirect_uris' }, 'redirect-rejected', /refused the redirect_uri/],
+    ['Google refusing the redirect_uri', { status: 400, headers: {}, body: '<p>Error 400: redirect_uri_mismatch</p>' }, 'redirect-rejected', /redirect_uri_mismatch/],
+    ['Auth0 callback mismatch page', { status: 200, headers: {}, body: '<h2>Callback URL mismatch.</h2> The provided redirect_uri is not in the list of allowed callback URLs.' }, 'redirect-rejected', /Callback URL mismatch/],
+    ['an unknown client', { status: 400, headers: {}, body: '<span>invalid_client</span> client is invalid' }, 'client-rejected', /refused the client ID/],
+    ['an error sent back to Alexa', { status: 302, headers: { location: `${redirect}?error=invalid_scope&error_description=scope%20x%20unknown&state=s` }, body: '' }, 'error-redirect', /error=invalid_scope \(scope x unknown\)/],
+    ['a 500', { status: 500, headers: {}, body: 'Internal Server Error' }, 'server-error', /HTTP 500/],
+  ])('%s', (_name, res, verdict, detail) => {
+    const j = judgeAuthorizeAnswer(res, redirect);
+    expect(j.verdict).toBe(verdict);
+    expect(j.detail).toMatch(detail);
+  });
+});
+
+describe('token endpoint answers to a made-up code', () => {
+  const answer = (status: number, body: string, contentType = 'application/json', ms = 40): TokenPostOutcome => {
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      json = undefined;
+    }
+    return { ok: true, scheme: 'HTTP_BASIC', status, headers: { 'content-type': contentType }, body, ms, ...(json === undefined ? {} : { json }) };
+  };
+  it.each<[string, TokenPostOutcome, CheckOutcome['status'], RegExp]>([
+    ['invalid_grant in JSON', answer(400, '{"error":"invalid_grant"}'), 'pass', /refused with HTTP 400 \{"error": "invalid_grant"\}/],
+    ['invalid_client in JSON', answer(401, '{"error":"invalid_client"}'), 'pass', /judged by token-endpoint-scheme/],
+    ['an HTML page', answer(200, '<html><body>Please sign in</body></html>', 'text/html'), 'fail', /HTML[\s\S]*Alexa needs JSON/],
+    ['an empty 400', answer(400, '', 'text/plain'), 'fail', /an empty body/],
+    ['a 500', answer(500, '{"message":"boom"}'), 'fail', /HTTP 500/],
+    ['slow', answer(400, '{"error":"invalid_grant"}', 'application/json', 5200), 'fail', /5200 ms; Alexa gives up after 4\.5 s/],
+    ['unsupported_grant_type', answer(400, '{"error":"unsupported_grant_type"}'), 'fail', /refuses grant_type=authorization_code/],
+    ['invalid_request', answer(400, '{"error":"invalid_request","error_description":"code_verifier required"}'), 'warn', /code_verifier required/],
+    ['a token for a made-up code', answer(200, '{"access_token":"x","token_type":"bearer"}'), 'fail', /issued an access token for a made-up/],
+    ['a redirect', { ...answer(302, ''), headers: { location: 'https://login.example.com/' } }, 'fail', /redirect/],
+    [
+      'unreachable',
+      { ok: false, scheme: 'HTTP_BASIC', kind: 'refused', message: 'Connection refused by 127.0.0.1:9: nothing is listening there.', hint: 'Check the host and port.', ms: 2, error: new Error('x') as never },
+      'fail',
+      /Connection refused/,
+    ],
+  ])('%s', (_name, outcome, status, detail) => {
+    const findings = judgeBogusCodeAnswer(outcome);
+    const worst = findings.some((f) => f.status === 'fail') ? 'fail' : findings.some((f) => f.status === 'warn') ? 'warn' : 'pass';
+    expect(worst).toBe(status);
+    expect(findings.map((f) => f.detail).join('\n')).toMatch(detail);
+  });
+});
+
+describe('saved session', () => {
+  const session = (tokens: Partial<LoginSession['tokens']>, refreshOk = true): LoginSession => ({
+    version: 1,
+    createdAt: '2029-12-31T23:00:00Z',
+    provider: { authorizationUrl: 'https://a/auth', tokenUrl: 'https://a/token', clientId: 'abc', accessTokenScheme: 'HTTP_BASIC', scopes: [] },
+    redirectUri: 'http://127.0.0.1:9876/callback',
+    tokens: { accessToken: 'Atza|x', tokenType: 'bearer', expiresIn: 3600, expiresAt: '2030-01-01T01:00:00Z', refreshToken: 'Atzr|y', ...tokens },
+    refresh: { ok: refreshOk, at: '2029-12-31T23:00:01Z' },
+  });
+  const worst = (s: LoginSession, linking?: { clientId?: string; accessTokenUrl?: string }) => {
+    const f = judgeSavedSession(s, { now: new Date('2030-01-01T00:00:00Z'), ...(linking ? { linking } : {}) });
+    return { status: f.some((x) => x.status === 'fail') ? 'fail' : f.some((x) => x.status === 'warn') ? 'warn' : 'pass', detail: f.map((x) => x.detail).join('\n') };
+  };
+  it.each<[string, LoginSession, string, RegExp, { clientId?: string; accessTokenUrl?: string }?]>([
+    ['good tokens', session({}), 'pass', /lifetime 3600 s[\s\S]*refresh token was issued/],
+    ['a 300 s access token', session({ expiresIn: 300 }), 'fail', /lives 300 s; Alexa requires at least 360 s/],
+    ['no refresh token', session({ refreshToken: undefined }), 'fail', /no refresh token: Alexa unlinks users/],
+    ['the refresh at login failed', session({}, false), 'fail', /refresh during alexa-link login .* failed/],
+    ['expired', session({ expiresAt: '2029-12-31T23:59:00Z' }), 'warn', /expired 60 s ago/],
+    ['made with another client', session({}), 'warn', /The session was made with abc/, { clientId: 'other', accessTokenUrl: 'https://a/token' }],
+  ])('%s', (_name, s, status, detail, linking) => {
+    const r = worst(s, linking);
+    expect(r.status).toBe(status);
+    expect(r.detail).toMatch(detail);
+  });
+});
+
+describe('simulation results', () => {
+  const request = (token?: string) => ({
+    version: '1.0',
+    session: { user: { userId: 'u', ...(token ? { accessToken: token } : {}) } },
+    context: { System: { user: { userId: 'u', ...(token ? { accessToken: token } : {}) } } },
+    request: { type: 'LaunchRequest' },
+  });
+  const sim = (invocations: SimulationOutcome['invocations'], extra: Partial<SimulationOutcome> = {}): SimulationOutcome => ({ id: 's', status: 'SUCCESSFUL', invocations, alexaResponses: [], consideredIntents: [], error: undefined, polls: 1, ...extra });
+  const greeting = { version: '1.0', response: { outputSpeech: { type: 'PlainText', text: 'Hello Ada' } } };
+  const card = { version: '1.0', response: { outputSpeech: { type: 'PlainText', text: 'Please link' }, card: { type: 'LinkAccount' } } };
+  it.each<[string, SimulationOutcome, CheckOutcome['status'], RegExp]>([
+    ['token sent, skill greets', sim([{ endpoint: 'e', request: request('Atza|t'), response: greeting, skillExecutionTimeMs: 5 }]), 'pass', /sent an accessToken \(in context\.System\.user and session\.user\)[\s\S]*"Hello Ada"/],
+    ['no token sent', sim([{ endpoint: 'e', request: request(), response: card, skillExecutionTimeMs: 5 }]), 'fail', /NO accessToken/],
+    ['token sent, skill asks to link', sim([{ endpoint: 'e', request: request('Atza|t'), response: card, skillExecutionTimeMs: 5 }]), 'fail', /reads or validates the token wrongly/],
+    ['Alexa never called the skill', sim([], { alexaResponses: [{ type: 'Speech', caption: "I don't know that" }], consideredIntents: ['AMAZON.FallbackIntent'] }), 'fail', /did not call the skill[\s\S]*I don't know that[\s\S]*FallbackIntent/],
+  ])('%s', (_name, s, status, detail) => {
+    const r = judgeSimulation('open my skill', s);
+    expect(r.status).toBe(status);
+    expect(r.detail).toMatch(detail);
+  });
+});

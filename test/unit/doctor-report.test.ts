@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { buildReport, hopStates, renderFlowDiagram, renderText, toJson } from '../../src/doctor/report.js';
+import type { CheckResult } from '../../src/doctor/types.js';
+import type { ReplayResult } from '../../src/replay/runner.js';
+import { makeStyle } from '../../src/ui/color.js';
+
+const plain = makeStyle(0);
+const result = (id: string, status: CheckResult['status'], extra: Partial<CheckResult> = {}): CheckResult => ({ id, title: `${id} title`, status, detail: `${id} detail`, ms: 3, ...extra });
+const replay = (verdict: ReplayResult['verdict'], extra: Partial<ReplayResult> = {}): ReplayResult => ({
+  source: 'builtin:launch',
+  request: 'LaunchRequest',
+  tokenInEnvelope: { context: true, session: true },
+  status: 200,
+  latencyMs: 12,
+  response: { linkAccountCard: false, speech: 'Hello, Ada.' },
+  verdict,
+  explanation: 'The token arrived.',
+  ...extra,
+});
+
+const checks = [
+  result('project-files', 'pass'),
+  result('linking-config', 'warn', { fix: 'Add offline_access.' }),
+  result('token-endpoint', 'fail', { fix: 'Return JSON.', hop: 4 }),
+  result('linking-remote-drift', 'skip', { detail: 'Skipped: no SMAPI credentials' }),
+  result('replays', 'pass'),
+];
+
+describe('--json', () => {
+  it('has exactly the design shape', () => {
+    const doc = toJson(buildReport(checks, [replay('pass', { intent: 'WhoAmIIntent' })]));
+    expect(Object.keys(doc)).toEqual(['ok', 'summary', 'checks', 'replays']);
+    expect(doc.ok).toBe(false);
+    expect(doc.summary).toEqual({ pass: 2, warn: 1, fail: 1, skip: 1 });
+    expect(doc.checks[2]).toEqual({ id: 'token-endpoint', title: 'token-endpoint title', status: 'fail', detail: 'token-endpoint detail', fix: 'Return JSON.' });
+    expect(doc.checks[0]).not.toHaveProperty('fix');
+    expect(doc.checks[0]).not.toHaveProperty('ms');
+    expect(Object.keys(doc.replays[0]!)).toEqual(['source', 'request', 'tokenInEnvelope', 'status', 'latencyMs', 'response', 'verdict', 'explanation']);
+    expect(doc.replays[0]!.response).toEqual({ linkAccountCard: false, speech: 'Hello, Ada.' });
+  });
+
+  it('ok is false when a replay fails even if every check passed', () => {
+    expect(buildReport([result('replays', 'pass')], [replay('fail')]).ok).toBe(false);
+    expect(buildReport([result('replays', 'warn')], [replay('warn')]).ok).toBe(true);
+  });
+});
+
+describe('flow diagram', () => {
+  it('marks the first failing hop and leaves unchecked hops dim', () => {
+    const states = hopStates(checks);
+    expect(states[1]).toEqual({ status: 'warn', checks: ['linking-config'] });
+    expect(states[4]).toEqual({ status: 'fail', checks: ['token-endpoint'] });
+    expect(states[3].status).toBe('unknown');
+    expect(states[6].status).toBe('pass');
+    const lines = renderFlowDiagram(states, plain);
+    const failing = lines.findIndex((l) => l.includes('fails here'));
+    expect(lines[failing]).toMatch(/✖ 4 {2}access_token \+ refresh_token in JSON, within 4\.5 s {2}✖ fails here \(token-endpoint\)/);
+    // The arrow of hop 4 points from the token endpoint back to Alexa.
+    expect(lines[failing + 1]).toMatch(/│◀─+┤/);
+    expect(lines.filter((l) => l.includes('fails here'))).toHaveLength(1);
+    expect(lines.join('\n')).toMatch(/· 3 {2}POST code/);
+  });
+
+  it('draws every lifeline and fits in 100 columns', () => {
+    const lines = renderFlowDiagram(hopStates([]), plain);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(100);
+    expect(lines[0]).toMatch(/User \/\s+Provider\s+Alexa\s+Provider\s+Skill/);
+    expect(lines[2]!.match(/│/g)).toHaveLength(5);
+  });
+
+  it('colours only when the style allows it', () => {
+    expect(renderFlowDiagram(hopStates(checks), plain).join('\n')).not.toMatch(/\x1b\[/);
+    expect(renderFlowDiagram(hopStates(checks), makeStyle(1)).join('\n')).toMatch(/\x1b\[31m/);
+  });
+});
+
+describe('text report', () => {
+  const text = renderText(buildReport(checks, [replay('pass', { intent: 'WhoAmIIntent', request: 'IntentRequest' })], { replayTarget: 'handler lambda/index.js#handler', project: '/p' }), plain);
+
+  it('lists every check with its symbol and detail', () => {
+    expect(text).toMatch(/ ✔ project-files +project-files title\n +project-files detail/);
+    expect(text).toMatch(/ ⚠ linking-config/);
+    expect(text).toMatch(/ ✖ token-endpoint/);
+    expect(text).toMatch(/ - linking-remote-drift +linking-remote-drift title\n +Skipped: no SMAPI credentials/);
+  });
+
+  it('shows the replays with token placement, status, latency and answer', () => {
+    expect(text).toContain('Replays → handler lambda/index.js#handler');
+    expect(text).toMatch(/✔ builtin:launch +IntentRequest WhoAmIIntent +· +token: context\+session +· +200 +12 ms +· +speech/);
+    expect(text).toContain('"Hello, Ada."');
+  });
+
+  it('groups the fixes under the failures first, then the warnings', () => {
+    const fixes = text.slice(text.indexOf('How to fix'));
+    expect(fixes.indexOf('token-endpoint')).toBeLessThan(fixes.indexOf('linking-config'));
+    expect(fixes).toContain('Return JSON.');
+  });
+
+  it('ends with N/M checks passed, not counting skipped ones', () => {
+    expect(text.trimEnd().split('\n').pop()).toBe('2/4 checks passed, 1 warning, 1 failed, 1 skipped · 1/1 replays passed');
+  });
+
+  it('shows timings and a crashed check\'s stack only when verbose', () => {
+    const crashed = buildReport([result('x', 'fail', { stack: 'Error: bad\n    at f (x.js:1:1)' })], []);
+    expect(renderText(crashed, plain)).not.toContain('at f (x.js');
+    expect(renderText(crashed, plain, { verbose: true })).toContain('at f (x.js:1:1)');
+    expect(renderText(crashed, plain, { verbose: true })).toContain('(3 ms)');
+  });
+});
