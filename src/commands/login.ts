@@ -322,7 +322,6 @@ export function printReport(out: Output, report: LoginReport, header: string): v
     const t = report.token;
     out.print(`Access token ${t.accessToken}, ${t.tokenType ?? 'no token_type'}, ${t.expiresIn !== null ? `expires in ${t.expiresIn} s` : 'no lifetime'}; refresh token ${t.refreshToken ?? 'none'}${t.scope ? `; scope "${t.scope}"` : ''}.`);
   }
-  if (report.session) out.print(`Session saved in ${report.session}: alexa-link doctor --token session uses it.`);
   const count = (st: Step['status']) => report.steps.filter((x) => x.status === st).length;
   const tally = `${count('pass')} passed, ${count('warn')} warning${count('warn') === 1 ? '' : 's'}, ${count('fail')} failed`;
   out.print(report.ok ? `${s.green('✔')} Alexa would link this account (${tally}).` : `${s.red('✖')} Alexa would fail to link: ${tally}. Fix the steps marked ✖ and run alexa-link login again.`);

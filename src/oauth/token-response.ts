@@ -160,7 +160,7 @@ function statusStep(answer: TokenHttpAnswer, ctx: JudgeContext, id: string, titl
   const status = answer.status;
   const words = exchangeWords(ctx.grant);
   if (status === 200) {
-    return { id, title, status: 'pass', detail: `The provider answered the ${words} with HTTP 200 (${SCHEME_WORDS[answer.scheme]}).`, fix: '', ms: answer.ms };
+    return { id, title, status: 'pass', detail: `The provider answered the ${words} with HTTP 200; client credentials sent as ${SCHEME_WORDS[answer.scheme]}.`, fix: '', ms: answer.ms };
   }
   const e = oauthError(answer.json);
   if (e) {
@@ -489,7 +489,7 @@ export function judgeTokenResponse(outcome: TokenPostOutcome, ctx: JudgeContext)
       steps.push({ id: `${p}-endpoint-tls`, title: 'Token endpoint certificate is trusted', status: 'fail', detail: outcome.message, fix: outcome.hint ?? 'Install a certificate from a certificate authority Amazon trusts.', ms: outcome.ms });
     }
     steps.push(networkStep(outcome, ctx, exchangeId, exchangeTitle));
-    return { steps, ok: false };
+    return { steps: titled(steps, ctx.grant), ok: false };
   }
 
   const steps: Step[] = [];
@@ -500,7 +500,7 @@ export function judgeTokenResponse(outcome: TokenPostOutcome, ctx: JudgeContext)
     if (ctx.otherSchemeAnswer.ok && ctx.otherSchemeAnswer.status === 200) judged = ctx.otherSchemeAnswer;
   }
   if (!judged.ok) {
-    return { steps: [...endpointSteps(ctx, undefined), ...steps, networkStep(judged, ctx, exchangeId, exchangeTitle)], ok: false };
+    return { steps: titled([...endpointSteps(ctx, undefined), ...steps, networkStep(judged, ctx, exchangeId, exchangeTitle)], ctx.grant), ok: false };
   }
   const answer: TokenHttpAnswer = judged;
   steps.unshift(...endpointSteps(ctx, answer));
@@ -534,9 +534,15 @@ export function judgeTokenResponse(outcome: TokenPostOutcome, ctx: JudgeContext)
       fix: 'accessTokenUrl probably points at a web page (the login page, or a proxy\'s error page), not the token endpoint.',
     });
   }
-  const judgement: Judgement = { steps, ok: !steps.some((s) => s.status === 'fail'), answer };
+  const judgement: Judgement = { steps: titled(steps, ctx.grant), ok: !steps.some((s) => s.status === 'fail'), answer };
   if (tokens) judgement.tokens = tokens;
   return judgement;
+}
+
+/** Refresh steps say so in their titles, so the report tells them from the code exchange's. */
+function titled(steps: Step[], grant: Grant): Step[] {
+  if (grant !== 'refresh_token') return steps;
+  return steps.map((s) => (s.title.startsWith('Refresh') ? s : { ...s, title: `Refresh: ${s.title}` }));
 }
 
 /** Whether the configured scheme was refused with invalid_client: the caller retries with the other. */
