@@ -316,8 +316,12 @@ function bodySteps(answer: TokenHttpAnswer, ctx: JudgeContext): { steps: Step[];
           id: `${p}-access-token`,
           title: 'access_token present',
           status: 'fail',
-          detail: `The answer has no access_token (fields: ${Object.keys(obj).join(', ') || 'none'}).`,
-          fix: 'Return the access token in access_token, as RFC 6749 §5.1 requires.',
+          detail: oauthError(obj)
+            ? `HTTP 200 carrying an OAuth error instead of tokens: ${describeOAuthError(oauthError(obj)!)}.`
+            : `The answer has no access_token (fields: ${Object.keys(obj).join(', ') || 'none'}).`,
+          fix: oauthError(obj)
+            ? `${explainError(oauthError(obj)!, ctx).fix} Errors must come with HTTP 400/401 (RFC 6749 §5.2).`
+            : 'Return the access token in access_token, as RFC 6749 §5.1 requires.',
         },
   );
 

@@ -74,6 +74,7 @@ describe('judgeTokenResponse: each rule', () => {
     ['token_type missing', answer(200, { ...GOOD, token_type: undefined }), {}, 'token-token-type', 'fail', /no token_type/],
     ['token_type mac', answer(200, { ...GOOD, token_type: 'mac' }), {}, 'token-token-type', 'fail', /"mac"/],
     ['no access_token', answer(200, { ...GOOD, access_token: undefined }), {}, 'token-access-token', 'fail', /no access_token/],
+    ['an OAuth error with HTTP 200 (GitHub-style)', answer(200, { error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.' }), {}, 'token-access-token', 'fail', /HTTP 200 carrying an OAuth error.*bad_verification_code.*RFC 6749 §5.2/],
     ['expires_in 300', answer(200, { ...GOOD, expires_in: 300 }), {}, 'token-lifetime', 'fail', /300 s.*at least 360/],
     ['expires_in 360 is enough', answer(200, { ...GOOD, expires_in: 360 }), {}, 'token-lifetime', 'pass', /360/],
     ['expires_in as string', answer(200, { ...GOOD, expires_in: '3600' }), {}, 'token-lifetime', 'warn', /string/],
