@@ -194,7 +194,7 @@ export async function startCallbackServer(opts: CallbackServerOptions): Promise<
     const refusedStates = rejected.filter((r) => r.rejected === 'wrong-state').length;
     settle?.reject(
       new LoginTimeoutError(
-        `No sign-in result arrived at ${redirectUri} within ${Math.round(opts.timeoutMs / 1000)} s${refusedStates ? ` (${refusedStates} callback${refusedStates === 1 ? '' : 's'} with a wrong state were refused)` : ''}.`,
+        `No sign-in result arrived at ${redirectUri} within ${Number((opts.timeoutMs / 1000).toFixed(1))} s${refusedStates ? ` (${refusedStates} callback${refusedStates === 1 ? '' : 's'} with a wrong state ${refusedStates === 1 ? 'was' : 'were'} refused)` : ''}.`,
         'Finish the sign-in in the browser; if the provider showed an error page, allow this redirect URL there. Raise the wait with --timeout <seconds>.',
       ),
     );
