@@ -12,6 +12,7 @@ import {
   readAnswer,
   run,
   startServer,
+  removeTempDirs,
   tempDir,
   type LocalServer,
 } from '../support/skill-project.js';
@@ -94,6 +95,8 @@ async function postEnvelope(url: string, envelope: unknown): Promise<{ status: n
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(envelope), signal: AbortSignal.timeout(10_000) });
   return { status: res.status, body: await res.text() };
 }
+
+afterAll(removeTempDirs);
 
 describe.each(['javascript', 'typescript'] as const)('the generated %s skill', (language) => {
   let provider: LocalProvider;

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readLinkingFile } from '../../src/project/skill-project.js';
 import { BIN } from '../support/cli.js';
-import { readJson, tempDir } from '../support/skill-project.js';
+import { readJson, removeTempDirs, tempDir } from '../support/skill-project.js';
 
 /**
  * The wizard in a real terminal: util-linux `script` gives the CLI a pseudo-terminal, so stdin is
@@ -51,6 +51,8 @@ async function driveWizard(cwd: string, args: string[], steps: Step[]): Promise<
   clearTimeout(timer);
   return { code, screen: text() };
 }
+
+afterAll(removeTempDirs);
 
 describe('alexa-link init wizard (in a pseudo-terminal)', () => {
   it('asks every question with its default and scaffolds from the answers', async () => {

@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROVIDER_IDS, PROVIDERS, type ProviderId } from '../../src/linking/providers.js';
 import { checkLinkingConfig } from '../../src/linking/rules.js';
 import { loadProject, readLinkingFile, readManifest } from '../../src/project/skill-project.js';
 import { runCli } from '../support/cli.js';
-import { buildEnvelope, expectedProjectFiles, filesUnder, lendNodeModules, readAnswer, readJson, tempDir } from '../support/skill-project.js';
+import { buildEnvelope, expectedProjectFiles, filesUnder, lendNodeModules, readAnswer, readJson, removeTempDirs, tempDir } from '../support/skill-project.js';
 import { DEMO_USER, startLocalProvider } from '../../src/demo/local-provider.js';
 import { obtainTokens } from '../../src/demo/auto-login.js';
 
@@ -27,6 +27,8 @@ interface InitJson {
   install: string;
   skill: { name: string; invocation: string; provider: string; language: string };
 }
+
+afterAll(removeTempDirs);
 
 describe('alexa-link init (built binary)', () => {
   let work: string;

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, symlink } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -18,8 +18,18 @@ import { readTemplateDir, TEMPLATES_ROOT } from '../../src/scaffold/templates.js
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const REPO_NODE_MODULES = path.join(REPO_ROOT, 'node_modules');
 
+const created: string[] = [];
+
+/** A fresh directory under the OS temp dir, removed by `removeTempDirs` (call it in afterAll). */
 export async function tempDir(prefix: string): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), prefix));
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+export async function removeTempDirs(): Promise<void> {
+  // A lent node_modules is a symlink: rm removes the link, never the repository's packages.
+  await Promise.all(created.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 }
 
 /** The files a template set must produce: renamed dotfiles, one interaction model per locale. */

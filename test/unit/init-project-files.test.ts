@@ -1,7 +1,6 @@
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { checkLinkingConfig } from '../../src/linking/rules.js';
 import { PROVIDER_IDS, PROVIDERS, type ProviderId } from '../../src/linking/providers.js';
 import { parseManifest } from '../../src/project/skill-project.js';
@@ -15,7 +14,7 @@ import {
   type ScaffoldFile,
 } from '../../src/scaffold/project-files.js';
 import { readTemplateDir, readTemplateSet, TEMPLATES_ROOT } from '../../src/scaffold/templates.js';
-import { expectedProjectFiles } from '../support/skill-project.js';
+import { expectedProjectFiles, removeTempDirs, tempDir } from '../support/skill-project.js';
 
 const CWD = '/work/projects';
 const DOMAIN: Partial<Record<ProviderId, string>> = {
@@ -40,6 +39,8 @@ function jsonOf(files: Map<string, ScaffoldFile>, p: string): Record<string, any
   if (!f) throw new Error(`${p} was not generated`);
   return JSON.parse(f.content) as Record<string, any>;
 }
+
+afterAll(removeTempDirs);
 
 describe('buildProjectFiles', () => {
   for (const language of ['javascript', 'typescript'] as const) {
@@ -167,7 +168,7 @@ describe('templates', () => {
   });
 
   it('refuses a template set that has a file in both base and a language folder', async () => {
-    const root = await mkdtemp(path.join(os.tmpdir(), 'al-tpl-'));
+    const root = await tempDir('al-tpl-');
     for (const dir of ['base', 'javascript']) {
       await mkdir(path.join(root, dir), { recursive: true });
       await writeFile(path.join(root, dir, 'README.md'), 'x');

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { AlexaLinkError, InputError } from '../../src/errors.js';
 import { inspectTarget, writeProjectAtomically } from '../../src/scaffold/atomic-write.js';
 import type { ScaffoldFile } from '../../src/scaffold/project-files.js';
 import { runInit } from '../../src/scaffold/run-init.js';
 import { onCleanup, pendingCleanups, runCleanups } from '../../src/ui/lifecycle.js';
+import { removeTempDirs, tempDir } from '../support/skill-project.js';
 
 const FILES: ScaffoldFile[] = [
   { path: 'README.md', content: 'new readme\n', mode: 0o644 },
@@ -15,9 +15,7 @@ const FILES: ScaffoldFile[] = [
   { path: 'hooks/build.sh', content: '#!/bin/sh\n', mode: 0o755 },
 ];
 
-async function tempParent(): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), 'al-init-write-'));
-}
+const tempParent = () => tempDir('al-init-write-');
 
 /** Everything under dir, relative, sorted (files and directories). */
 async function tree(dir: string): Promise<string[]> {
@@ -29,6 +27,7 @@ async function tree(dir: string): Promise<string[]> {
 afterEach(async () => {
   await runCleanups();
 });
+afterAll(removeTempDirs);
 
 describe('writeProjectAtomically', () => {
   it('creates a missing directory (and its parents) with every file and mode, leaving no temporary directory', async () => {
