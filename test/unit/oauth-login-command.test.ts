@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linkingForLogin, parseLoginOptions, readFirstStdinLine, runLogin, type LoginDeps, type LoginOptions } from '../../src/commands/login.js';
+import { linkingForLogin, openInBrowser, parseLoginOptions, readFirstStdinLine, runLogin, type LoginDeps, type LoginOptions } from '../../src/commands/login.js';
 import { autoLogin, signInForCode } from '../../src/demo/auto-login.js';
 import { startLocalProvider, type LocalClient, type LocalProvider } from '../../src/demo/local-provider.js';
 import { completeLogin } from '../../src/oauth/login-flow.js';
@@ -241,6 +241,12 @@ describe('linkingForLogin', () => {
       scopes: [],
       defaultTokenExpirationInSeconds: 3600,
     });
+  });
+});
+
+describe.runIf(process.platform === 'linux')('openInBrowser', () => {
+  it('does not try without a display, and says why', async () => {
+    expect(await openInBrowser('http://127.0.0.1:1/', {})).toEqual({ opened: false, reason: 'no display (DISPLAY and WAYLAND_DISPLAY are unset)' });
   });
 });
 
