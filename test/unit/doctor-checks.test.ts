@@ -13,7 +13,7 @@ import type { DoctorContext } from '../../src/doctor/context.js';
 import { missing, ok, type CheckOutcome, type CheckRunInfo } from '../../src/doctor/types.js';
 import type { AccountLinkingPayload } from '../../src/linking/config.js';
 import type { LoginSession } from '../../src/oauth/session.js';
-import type { TokenPostOutcome } from '../../src/oauth/token-exchange.js';
+import type { TokenHttpAnswer, TokenPostOutcome } from '../../src/oauth/token-exchange.js';
 import type { SkillEndpoint, SkillProject } from '../../src/project/skill-project.js';
 import type { SimulationOutcome } from '../../src/smapi/simulation.js';
 
@@ -220,7 +220,7 @@ describe('authorization endpoint answers', () => {
 });
 
 describe('token endpoint answers to a made-up code', () => {
-  const answer = (status: number, body: string, contentType = 'application/json', ms = 40): TokenPostOutcome => {
+  const answer = (status: number, body: string, contentType = 'application/json', ms = 40): TokenHttpAnswer => {
     let json: unknown;
     try {
       json = JSON.parse(body);
