@@ -272,12 +272,15 @@ export class HandlerTarget implements ReplayTarget {
     });
   }
 
-  private kill(): void {
+  /** Ctrl-C: kill the child and wait (briefly) until it is gone, so it is reaped, not left a zombie. */
+  private async kill(): Promise<void> {
     const w = this.worker;
     this.worker = undefined;
     if (w && w.child.exitCode === null && w.child.signalCode === null) {
       w.retired = true;
+      const exited = new Promise<void>((resolve) => w.child.once('exit', () => resolve()));
       w.child.kill('SIGKILL');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
     }
   }
 
