@@ -3,9 +3,9 @@
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, run } from './lib.js';
+import { ROOT, run, type Figure } from './lib.js';
 
-async function du(dir) {
+async function du(dir: string): Promise<number> {
   let total = 0;
   const entries = await readdir(dir, { withFileTypes: true });
   for (const e of entries) {
@@ -16,7 +16,7 @@ async function du(dir) {
   return total;
 }
 
-async function countPackages(nodeModules) {
+async function countPackages(nodeModules: string): Promise<number> {
   let n = 0;
   for (const e of await readdir(nodeModules, { withFileTypes: true })) {
     if (!e.isDirectory() || e.name.startsWith('.')) continue;
@@ -33,11 +33,11 @@ async function countPackages(nodeModules) {
   return n;
 }
 
-export async function benchFootprint() {
+export async function benchFootprint(): Promise<Figure[]> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'al-footprint-'));
   try {
     const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: ROOT });
-    const tgz = path.join(dir, stdout.trim().split('\n').pop());
+    const tgz = path.join(dir, stdout.trim().split('\n').pop() ?? '');
     const tarball = (await stat(tgz)).size;
     const app = path.join(dir, 'app');
     await run('mkdir', ['-p', app]);
