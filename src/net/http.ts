@@ -57,6 +57,11 @@ export interface HttpRequest {
   signal?: AbortSignal;
   /** Called with one line per request and response (redact before printing). */
   trace?: (line: string) => void;
+  /**
+   * A keep-alive agent for many requests to one host (doctor's replays); default: a fresh
+   * connection per request.
+   */
+  agent?: http.Agent;
 }
 
 export interface TlsInfo {
@@ -171,7 +176,7 @@ function once(req: HttpRequest, url: URL, started: number, deadline: number): Pr
     const options: https.RequestOptions = {
       method: req.method ?? 'GET',
       headers,
-      agent: false,
+      agent: req.agent ?? false,
     };
     if (isHttps) {
       if (req.ca) options.ca = req.ca;
