@@ -193,15 +193,26 @@ function once(req: HttpRequest, url: URL, started: number, deadline: number): Pr
       reject(diagnose(err, url.href, Date.now() - started, timeoutMs));
     };
     const remaining = Math.max(1, deadline - Date.now());
+    // Set once the status line arrived: a server that then sends its body a byte at a time (a slow
+    // drip) gets its own words, not "did not answer".
+    let answered: { status: number; bytes: number } | undefined;
     const timer = setTimeout(() => {
       fail(
-        new HttpError(
-          'timeout',
-          url.href,
-          `${url.host} did not answer within ${timeoutMs} ms.`,
-          'The server is slow or stuck; Alexa gives token endpoints 4.5 s and skills 8 s.',
-          Date.now() - started,
-        ),
+        answered
+          ? new HttpError(
+              'timeout',
+              url.href,
+              `${url.host} did not finish answering within ${timeoutMs} ms: after HTTP ${answered.status} it sent only ${answered.bytes} bytes of body (a slow drip).`,
+              'The server starts the answer and then sends it very slowly (a stuck upstream or a broken proxy); Alexa gives token endpoints 4.5 s and skills 8 s for the whole answer.',
+              Date.now() - started,
+            )
+          : new HttpError(
+              'timeout',
+              url.href,
+              `${url.host} did not answer within ${timeoutMs} ms.`,
+              'The server is slow or stuck; Alexa gives token endpoints 4.5 s and skills 8 s.',
+              Date.now() - started,
+            ),
       );
     }, remaining);
     const onAbort = () => fail(Object.assign(new Error('aborted'), { name: 'AbortError' }));
@@ -225,12 +236,14 @@ function once(req: HttpRequest, url: URL, started: number, deadline: number): Pr
     r.on('response', (res) => {
       const chunks: Buffer[] = [];
       let bytes = 0;
+      answered = { status: res.statusCode ?? 0, bytes: 0 };
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && declared > maxBody) {
         return fail(new HttpError('too-large', url.href, `${url.host} announced a ${declared}-byte answer; more than the ${maxBody} bytes alexa-link reads.`, 'An OAuth or skill answer is a few kilobytes; check what the server sends.', Date.now() - started));
       }
       res.on('data', (c: Buffer) => {
         bytes += c.length;
+        if (answered) answered.bytes = bytes;
         if (bytes > maxBody) {
           return fail(new HttpError('too-large', url.href, `${url.host} sent more than ${maxBody} bytes; alexa-link stopped reading.`, 'An OAuth or skill answer is a few kilobytes; check what the server sends.', Date.now() - started));
         }
