@@ -88,6 +88,13 @@ function isNetworkCheck<C>(check: Check<C>, ctx: C): boolean {
   return typeof n === 'function' ? n(ctx) : Boolean(n);
 }
 
+/**
+ * How long past its limit a check may take before the runner gives up on it. The network checks
+ * give their requests the same limit, so a peer that does not answer is reported in the request's
+ * own words ("did not answer within 600 ms", "a slow drip"), not as a check that ran out of time.
+ */
+export const TIMEOUT_GRACE_MS = 250;
+
 /** Runs one check under its timeout; never throws. */
 async function runOne<C>(check: Check<C>, ctx: C, results: ReadonlyMap<string, CheckResult>, timeoutMs: number, outer: AbortSignal | undefined): Promise<CheckOutcome & { stack?: string }> {
   const controller = new AbortController();
@@ -102,7 +109,7 @@ async function runOne<C>(check: Check<C>, ctx: C, results: ReadonlyMap<string, C
         detail: `Did not finish within ${timeoutMs} ms.`,
         fix: 'A peer is slow or not answering; raise --timeout if it is just slow.',
       });
-    }, timeoutMs);
+    }, timeoutMs + TIMEOUT_GRACE_MS);
   });
   try {
     const outcome = await Promise.race([check.run(ctx, { results, signal: controller.signal, timeoutMs }), timedOut]);
