@@ -3,7 +3,7 @@ import { CancelledError } from '../errors.js';
 import { HttpError, request as httpRequest, type HttpRequest, type HttpResponse } from '../net/http.js';
 import { redactText } from '../ui/redact.js';
 import type { SmapiCredentials } from './credentials.js';
-import { ATTEMPTS_HEADER, SmapiBadResponseError, toSmapiError, type SmapiCallContext } from './errors.js';
+import { ATTEMPTS_HEADER, PEER_HEADER, SmapiBadResponseError, toSmapiError, type SmapiCallContext } from './errors.js';
 
 /**
  * The SMAPI client: ask-smapi-sdk's CustomSmapiClientBuilder with our own ApiClient, because the
@@ -252,6 +252,7 @@ export class SmapiApiClient implements runtime.ApiClient {
       }
       const list = headersToList(res.headers);
       list.push({ key: ATTEMPTS_HEADER, value: String(attempt) });
+      list.push({ key: PEER_HEADER, value: tokenRequest ? 'lwa' : 'smapi' });
       return { statusCode: res.status, headers: list, body: res.body.trim() === '' ? '' : res.body };
     }
   }
@@ -277,7 +278,7 @@ export interface Smapi {
   /** Values of a header in an SDK response (keys are lower-case). */
   header(headers: HeaderList, name: string): string | undefined;
   /** Runs one SDK call and turns whatever it throws into a readable SmapiError. */
-  call<T>(ctx: Omit<SmapiCallContext, 'credentialSource' | 'credentialDescription'>, fn: (client: SmapiClient) => Promise<T>): Promise<T>;
+  call<T>(ctx: Omit<SmapiCallContext, 'credentialSource' | 'credentialDescription' | 'lwaEndpoint'>, fn: (client: SmapiClient) => Promise<T>): Promise<T>;
 }
 
 /** AccessTokenConfig is not exported from ask-smapi-sdk's root (reference §0.5). */
@@ -315,7 +316,7 @@ export async function createSmapi(credentials: SmapiCredentials, opts: SmapiClie
       try {
         return await fn(client);
       } catch (err) {
-        throw toSmapiError(err, { ...ctx, credentialSource: credentials.source, credentialDescription: credentials.description });
+        throw toSmapiError(err, { ...ctx, credentialSource: credentials.source, credentialDescription: credentials.description, lwaEndpoint: credentials.endpoints.lwa });
       }
     },
   };

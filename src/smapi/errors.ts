@@ -62,10 +62,14 @@ export interface SmapiCallContext {
   credentialDescription?: string | undefined;
   /** Extra words for a 404 ("no account linking is configured yet"). */
   notFound?: string | undefined;
+  /** The Login with Amazon base URL (ASK_LWA_TOKEN_HOST), to name it when it fails. */
+  lwaEndpoint?: string | undefined;
 }
 
 /** The attempt count our ApiClient adds to the headers it hands the SDK. */
 export const ATTEMPTS_HEADER = 'x-alexa-link-attempts';
+/** Which peer answered ("smapi" or "lwa"), added by our ApiClient too: the SDK's errors do not say. */
+export const PEER_HEADER = 'x-alexa-link-peer';
 
 function attemptsOf(headers: Array<{ key: string; value: string }> | undefined): number {
   const v = headers?.find((h) => h.key === ATTEMPTS_HEADER)?.value;
@@ -111,8 +115,38 @@ function withDetails(head: string, message: string | undefined, violations: stri
 }
 
 function isLwaCall(err: SdkServiceError): boolean {
+  if (err.headers?.some((h) => h.key === PEER_HEADER && h.value === 'lwa')) return true;
   const body = err.response;
   return typeof body === 'object' && body !== null && typeof (body as { error?: unknown }).error === 'string';
+}
+
+function lwaOAuthError(body: unknown): { error: string; error_description?: string } | undefined {
+  if (typeof body !== 'object' || body === null || typeof (body as { error?: unknown }).error !== 'string') return undefined;
+  return body as { error: string; error_description?: string };
+}
+
+/** A Login with Amazon answer that is neither tokens nor an OAuth error: throttling, a failure, a redirect. */
+function lwaStatusError(err: SdkServiceError, ctx: SmapiCallContext, base: Omit<ConstructorParameters<typeof SmapiError>[1], 'code'>): SmapiError {
+  const status = err.statusCode;
+  const attempts = attemptsOf(err.headers);
+  const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+  const where = `Login with Amazon${ctx.lwaEndpoint ? ` (${hostOf(ctx.lwaEndpoint)}, ASK_LWA_TOKEN_HOST)` : ''}`;
+  const head = `Could not ${ctx.action}${target(ctx)}: the SMAPI access token could not be refreshed.`;
+  if (status === 429) {
+    return new SmapiError(`${head} ${where} is throttling token requests (429)${tries}.`, { ...base, code: 'E_LWA_THROTTLED', hint: 'Wait a minute and rerun.' });
+  }
+  if (status >= 500) {
+    return new SmapiError(`${head} ${where} failed with HTTP ${status}${tries}.`, { ...base, code: 'E_LWA_SERVER', hint: 'An error on Amazon\'s side; try again later.' });
+  }
+  if (status >= 300 && status < 400) {
+    const location = err.headers?.find((h) => h.key === 'location')?.value;
+    return new SmapiError(`${head} ${where} answered HTTP ${status}, a redirect${location ? ` to ${location}` : ''}, instead of a token.`, {
+      ...base,
+      code: 'E_LWA_HTTP',
+      hint: 'Check ASK_LWA_TOKEN_HOST: it must be the Login with Amazon host itself (https://api.amazon.com), not a proxy or a page that redirects.',
+    });
+  }
+  return new SmapiError(`${head} ${where} answered HTTP ${status} without a token or an OAuth error.`, { ...base, code: 'E_LWA_HTTP', hint: 'Check ASK_LWA_TOKEN_HOST and any proxy between you and Amazon.' });
 }
 
 /** Turns anything an SMAPI call threw into a typed error with a useful message. */
@@ -130,7 +164,8 @@ export function toSmapiError(err: unknown, ctx: SmapiCallContext): AlexaLinkErro
     const { message, violations } = smapiMessages(err.response);
     const base = { status, smapiMessage: message, violations, operation: ctx.action, cause: err };
     if (isLwaCall(err)) {
-      const body = err.response as { error: string; error_description?: string };
+      const body = lwaOAuthError(err.response);
+      if (!body) return lwaStatusError(err, ctx, base);
       return new SmapiError(
         `Login with Amazon refused to issue an SMAPI access token (HTTP ${status} ${body.error}${body.error_description ? `: ${body.error_description}` : ''}).`,
         {
@@ -201,6 +236,14 @@ export function toSmapiError(err: unknown, ctx: SmapiCallContext): AlexaLinkErro
             ...base,
             code: 'E_SMAPI_SERVER',
             hint: 'An error on Amazon\'s side; try again later.',
+          });
+        }
+        if (status >= 300 && status < 400) {
+          const location = err.headers?.find((h) => h.key === 'location')?.value;
+          return new SmapiError(`${what} SMAPI answered HTTP ${status}, a redirect${location ? ` to ${location}` : ''}, instead of an answer.`, {
+            ...base,
+            code: 'E_SMAPI_HTTP',
+            hint: 'Check ASK_SMAPI_SERVER_BASE_URL: it must be the SMAPI host itself (https://api.amazonalexa.com), not a proxy or a page that redirects.',
           });
         }
         return new SmapiError(withDetails(`${what} SMAPI answered HTTP ${status}.`, message, violations), { ...base, code: 'E_SMAPI_HTTP' });
