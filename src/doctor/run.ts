@@ -81,3 +81,24 @@ export async function runDoctor(options: DoctorOptions, deps: RunDoctorDeps): Pr
   out.result(toJson(report));
   return { exitCode: report.ok ? 0 : 1, report };
 }
+
+/** Options as the command line's defaults give them, for programmatic callers (demo, bench, tests). */
+export function doctorOptions(cwd: string, over: Partial<DoctorOptions> = {}): DoctorOptions {
+  return {
+    cwd,
+    profile: undefined,
+    skillId: undefined,
+    target: { kind: 'default' },
+    envelopes: [],
+    token: { kind: 'keep' },
+    simulate: undefined,
+    offline: false,
+    only: undefined,
+    timeoutMs: 10_000,
+    concurrency: 4,
+    clientSecretEnv: 'ALEXA_LINK_CLIENT_SECRET',
+    stage: 'development',
+    verbose: false,
+    ...over,
+  };
+}

@@ -2,9 +2,8 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_VENDOR_ID, startLocalProvider, type LocalProvider } from '../../src/demo/local-provider.js';
-import type { DoctorOptions } from '../../src/doctor/context.js';
 import type { DoctorJson } from '../../src/doctor/report.js';
-import { runDoctor } from '../../src/doctor/run.js';
+import { doctorOptions, runDoctor } from '../../src/doctor/run.js';
 import { collectingOutput } from '../../src/ui/output.js';
 import { runCli } from '../support/cli.js';
 import { removeTempDirs } from '../support/skill-project.js';
@@ -113,25 +112,7 @@ describe('--smapi: replays through SMAPI skill invocation', () => {
   });
 });
 
-function options(cwd: string, over: Partial<DoctorOptions>): DoctorOptions {
-  return {
-    cwd,
-    profile: undefined,
-    skillId: undefined,
-    target: { kind: 'default' },
-    envelopes: [],
-    token: { kind: 'keep' },
-    simulate: undefined,
-    offline: false,
-    only: undefined,
-    timeoutMs: 10_000,
-    concurrency: 4,
-    clientSecretEnv: 'ALEXA_LINK_CLIENT_SECRET',
-    stage: 'development',
-    verbose: false,
-    ...over,
-  };
-}
+const options = doctorOptions;
 
 describe('--simulate', () => {
   it('shows that Alexa sent the token, saves the request (0600) and that file replays', async () => {

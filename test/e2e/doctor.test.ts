@@ -1,8 +1,9 @@
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_VENDOR_ID, startLocalProvider, type LocalProvider } from '../../src/demo/local-provider.js';
 import type { DoctorJson } from '../../src/doctor/report.js';
 import { runCli } from '../support/cli.js';
-import { removeTempDirs } from '../support/skill-project.js';
+import { REPO_NODE_MODULES, removeTempDirs, run } from '../support/skill-project.js';
 import { saveLoginSession, scaffoldProject, startLocalRunner } from './doctor-project.js';
 
 /**
@@ -130,5 +131,34 @@ describe('alexa-link doctor on a scaffolded project', () => {
     expect(launch).toMatchObject({ tokenInEnvelope: { context: true, session: true }, response: { linkAccountCard: true }, verdict: 'fail' });
     expect(launch.explanation).toMatch(/still asks to link[\s\S]*401 means the token is expired or revoked/);
     expect(r.code).toBe(1);
+  });
+
+  it('a TypeScript skill: replays wait for the build, then run the compiled handler', async () => {
+    const dir = await scaffoldProject(provider, provider.clients.basic, { language: 'typescript' });
+    await saveLoginSession(dir, provider, provider.clients.basic);
+    const before = await runCli(['--json', 'doctor', '--only', 'replays'], { cwd: dir, env: env() });
+    const skipped = (JSON.parse(before.stdout) as DoctorJson).checks[0]!;
+    expect(skipped).toMatchObject({ id: 'replays', status: 'skip', detail: expect.stringMatching(/TypeScript code in lambda is not built/) });
+    expect(skipped.fix).toMatch(/npm run build in lambda/);
+    const built = await run(process.execPath, [path.join(REPO_NODE_MODULES, 'typescript', 'bin', 'tsc'), '-p', '.'], { cwd: path.join(dir, 'lambda'), timeoutMs: 120_000 });
+    expect(built.code, built.stdout + built.stderr).toBe(0);
+    const after = await runCli(['--json', 'doctor', '--only', 'replays', '--token', 'session'], { cwd: dir, env: env() });
+    const doc = JSON.parse(after.stdout) as DoctorJson;
+    expect(doc.replays.map((x) => x.verdict)).toEqual(['pass', 'pass', 'pass']);
+    expect(doc.replays[1]!.response.speech).toMatch(/Ada Lovelace/);
+    expect(after.stderr).toBe('Running 1 check…\n');
+  }, 150_000);
+
+  it('--verbose shows HTTP traces, replay progress and timings but never a token', async () => {
+    const dir = await scaffoldProject(provider, provider.clients.basic);
+    const session = await saveLoginSession(dir, provider, provider.clients.basic);
+    const r = await runCli(['--verbose', 'doctor', '--token', 'session'], { cwd: dir, env: env({ ALEXA_LINK_CLIENT_SECRET: provider.clients.basic.clientSecret }) });
+    expect(r.stderr).toMatch(/replay builtin:launch: pass \(\d+ ms\)/);
+    expect(r.stderr).toMatch(/→ POST http:\/\/127\.0\.0\.1:\d+\/token/);
+    expect(r.stdout).toMatch(/\(\d+ ms\)/);
+    for (const secret of [session.tokens.accessToken, session.tokens.refreshToken!, provider.clients.basic.clientSecret]) {
+      expect(r.stdout).not.toContain(secret);
+      expect(r.stderr).not.toContain(secret);
+    }
   });
 });

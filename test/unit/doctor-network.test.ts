@@ -10,7 +10,7 @@ import { DEMO_VENDOR_ID, startLocalProvider, type LocalClient, type LocalProvide
 import type { DoctorOptions } from '../../src/doctor/context.js';
 import { judgeTls } from '../../src/doctor/probe.js';
 import type { DoctorJson } from '../../src/doctor/report.js';
-import { runDoctor } from '../../src/doctor/run.js';
+import { doctorOptions, runDoctor } from '../../src/doctor/run.js';
 import type { AccountLinkingPayload } from '../../src/linking/config.js';
 import { alexaRedirectUrls } from '../../src/linking/redirect-urls.js';
 import { inspectTls } from '../../src/net/http.js';
@@ -61,23 +61,7 @@ function linkingFor(p: LocalProvider, client: LocalClient, over: Partial<Account
 
 async function doctor(cwd: string, only: string[], env: NodeJS.ProcessEnv = {}, extra: Partial<DoctorOptions> = {}) {
   const { out, stdout, stderr } = collectingOutput({ json: true });
-  const options: DoctorOptions = {
-    cwd,
-    profile: undefined,
-    skillId: undefined,
-    target: { kind: 'default' },
-    envelopes: [],
-    token: { kind: 'keep' },
-    simulate: undefined,
-    offline: false,
-    only,
-    timeoutMs: 10_000,
-    concurrency: 4,
-    clientSecretEnv: 'ALEXA_LINK_CLIENT_SECRET',
-    stage: 'development',
-    verbose: false,
-    ...extra,
-  };
+  const options = doctorOptions(cwd, { only, ...extra });
   const { exitCode, report } = await runDoctor(options, { out, env: { HOME: cwd, ...env }, homeDir: cwd });
   const json = JSON.parse(stdout()) as DoctorJson;
   const check = (id: string) => json.checks.find((c) => c.id === id)!;

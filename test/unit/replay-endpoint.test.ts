@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinLaunch } from '../../src/replay/envelopes.js';
 import { measureReplayThroughput, replayOne } from '../../src/replay/runner.js';
 import { EndpointTarget } from '../../src/replay/targets/endpoint.js';
+import { benchEndpointReplay, benchHandlerReplay } from '../../src/replay/bench.js';
+import { fileURLToPath } from 'node:url';
 import { makeTestCerts } from '../support/tls.js';
 
 /** The --endpoint target against real HTTP(S) servers on 127.0.0.1. */
@@ -16,7 +18,9 @@ let received: unknown[] = [];
 const servers: Array<http.Server | https.Server> = [];
 
 function route(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
-  const json = (status: number, text: string, type = 'application/json') => res.writeHead(status, { 'content-type': type }).end(text);
+  const json = (status: number, text: string, type = 'application/json'): void => {
+    res.writeHead(status, { 'content-type': type }).end(text);
+  };
   switch (req.url) {
     case '/skill': {
       const env = JSON.parse(body) as { context: { System: { user: { accessToken?: string } } } };
@@ -131,5 +135,13 @@ describe('EndpointTarget', () => {
     expect(r.perSecond).toBeGreaterThan(0);
     expect(r.peakRssBytes).toBeGreaterThan(0);
     expect(connections - before).toBeLessThanOrEqual(8);
+  });
+
+  it('bench entry points: N envelopes against an endpoint and against a handler', async () => {
+    const viaEndpoint = await benchEndpointReplay(`${base}/skill`, { count: 200, concurrency: 16 });
+    expect(viaEndpoint).toMatchObject({ count: 200, counts: { pass: 200, warn: 0, fail: 0 } });
+    const skills = fileURLToPath(new URL('../fixtures/skills', import.meta.url));
+    const viaHandler = await benchHandlerReplay('good/index.js', skills, { count: 200, concurrency: 16, token: TOKEN });
+    expect(viaHandler).toMatchObject({ count: 200, counts: { pass: 200, warn: 0, fail: 0 } });
   });
 });
