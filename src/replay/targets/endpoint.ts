@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { HttpError, request, type HttpRequest, type HttpResponse } from '../../net/http.js';
+import { header, HttpError, request, type HttpRequest, type HttpResponse } from '../../net/http.js';
 import { isLoopbackHost } from '../../linking/rules.js';
 import type { Envelope } from '../envelopes.js';
 import { isVerificationRejection, type TargetOutcome } from '../verdict.js';
@@ -104,6 +104,18 @@ export class EndpointTarget implements ReplayTarget {
         latencyMs,
         bodyExcerpt: excerpt(res.body),
         error: { kind: 'verification', message: explainVerification(verification, res.status, res.body, this.opts.verificationSwitch ?? DEFAULT_VERIFICATION_SWITCH) },
+      };
+    }
+    if (res.status >= 300 && res.status < 400) {
+      const location = header(res, 'location');
+      return {
+        status: res.status,
+        latencyMs,
+        bodyExcerpt: excerpt(res.body),
+        error: {
+          kind: 'http',
+          message: `The endpoint answered HTTP ${res.status}, a redirect${location ? ` to ${location}` : ''}, instead of a skill response. Point the skill endpoint at the final URL.`,
+        },
       };
     }
     if (res.status < 200 || res.status >= 300) {
