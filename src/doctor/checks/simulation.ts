@@ -17,6 +17,7 @@ import type { Check, CheckOutcome } from '../types.js';
  * it holds the token) for later replays with --envelopes.
  */
 export const ENVELOPES_DIR = path.join(STATE_DIR, 'envelopes');
+export const SIMULATION_MAX_POLLS = 12;
 
 /** Writes the envelope atomically with mode 0600 in a 0700 directory; returns the path relative to the project. */
 export async function saveEnvelope(projectRoot: string, envelope: Record<string, unknown>, now: Date): Promise<string> {
@@ -103,7 +104,8 @@ export const simulation: Check<DoctorContext> = {
         stage,
         signal: info.signal,
         ...(timing?.pollBaseMs !== undefined ? { pollBaseMs: timing.pollBaseMs } : {}),
-        ...(timing?.maxPolls !== undefined ? { maxPolls: timing.maxPolls } : {}),
+        // 12 polls back off to about 80 s in all, well inside this check's 180 s.
+        maxPolls: timing?.maxPolls ?? SIMULATION_MAX_POLLS,
       });
     } catch (err) {
       return { status: 'fail', detail: `The simulation failed: ${describeError(err)}`, ...(err instanceof AlexaLinkError && err.hint ? { fix: err.hint } : {}) };
