@@ -113,14 +113,23 @@ export const CHECK_HOPS: Readonly<Record<string, HopId>> = {
 /** Folds check results into one state per hop (the worst status of the checks that judged it). */
 export function hopStates(checks: ReadonlyArray<Pick<CheckResult, 'id' | 'status' | 'hop'>>): Record<HopId, HopState> {
   const states = {} as Record<HopId, HopState>;
-  for (const h of HOPS) states[h.id] = { status: 'unknown', checks: [] };
+  const judged = {} as Record<HopId, Array<{ id: string; status: CheckStatus }>>;
+  for (const h of HOPS) {
+    states[h.id] = { status: 'unknown', checks: [] };
+    judged[h.id] = [];
+  }
   for (const c of checks) {
     if (c.status === 'skip') continue;
     const hop = c.hop ?? CHECK_HOPS[c.id];
     if (!hop) continue;
     const s = states[hop];
     if (s.status === 'unknown' || STATUS_ORDER[c.status] > STATUS_ORDER[s.status]) s.status = c.status;
-    if (c.status === 'fail' || c.status === 'warn') s.checks.push(c.id);
+    judged[hop].push({ id: c.id, status: c.status });
+  }
+  // Name the checks behind the hop's status: the failing ones on a failing hop, the warning ones on a warning hop.
+  for (const h of HOPS) {
+    const s = states[h.id];
+    if (s.status === 'fail' || s.status === 'warn') s.checks = judged[h.id].filter((c) => c.status === s.status).map((c) => c.id);
   }
   return states;
 }

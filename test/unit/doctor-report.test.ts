@@ -61,6 +61,12 @@ describe('flow diagram', () => {
     expect(lines.join('\n')).toMatch(/· 3 {2}POST code/);
   });
 
+  it('names only the checks behind a hop\'s status', () => {
+    const states = hopStates([result('token-endpoint', 'warn'), result('token-endpoint-scheme', 'fail'), result('session-tokens', 'pass')]);
+    expect(states[3]).toEqual({ status: 'fail', checks: ['token-endpoint-scheme'] });
+    expect(states[4]).toEqual({ status: 'pass', checks: [] });
+  });
+
   it('draws every lifeline and fits in 100 columns', () => {
     const lines = renderFlowDiagram(hopStates([]), plain);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(100);

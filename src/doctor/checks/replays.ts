@@ -125,8 +125,10 @@ export function replaysCheck(token: TokenChange): Check<DoctorContext> {
         const total = results.length;
         const tokenWords = describeTokenMode(ctx.options.token);
         const summary = `${total} replay${total === 1 ? '' : 's'} against ${target.description} (${tokenWords}): ${counts.pass} passed${counts.warn ? `, ${counts.warn} warned` : ''}${counts.fail ? `, ${counts.fail} failed` : ''}.`;
-        const bad = results.filter((r) => r.verdict !== 'pass');
-        const fixes = [...new Set(bad.map((r) => `${r.source}: ${r.explanation}`))].slice(0, 5);
+        // One line per distinct explanation, naming the envelopes it is about.
+        const bySame = new Map<string, string[]>();
+        for (const r of results.filter((x) => x.verdict !== 'pass')) bySame.set(r.explanation, [...(bySame.get(r.explanation) ?? []), r.source]);
+        const fixes = [...bySame].slice(0, 5).map(([explanation, sources]) => `${sources.length > 3 ? `${sources.slice(0, 3).join(', ')} and ${sources.length - 3} more` : sources.join(', ')}: ${explanation}`);
         if (counts.fail) return { status: 'fail', detail: summary, fix: fixes.join('\n') };
         if (counts.warn) return { status: 'warn', detail: summary, fix: fixes.join('\n') };
         return { status: 'pass', detail: summary };
