@@ -14,7 +14,7 @@ export type CallbackOutcome =
   | { kind: 'code'; code: string; state: string; url: string; ms: number }
   | { kind: 'error'; error: string; errorDescription?: string; errorUri?: string; state?: string; url: string; ms: number };
 
-export type CallbackRejection = 'wrong-state' | 'no-code' | 'second-callback' | 'not-found' | 'method' | 'too-large' | 'bad-host';
+export type CallbackRejection = 'wrong-state' | 'no-code' | 'second-callback' | 'not-found' | 'method' | 'too-large' | 'bad-host' | 'bad-request';
 
 export interface CallbackEvent {
   rejected: CallbackRejection;
@@ -115,7 +115,20 @@ export async function startCallbackServer(opts: CallbackServerOptions): Promise<
     if ((req.url ?? '').length > maxBytes) {
       return refuse(res, 414, 'too-large', 'Request too large', 'The callback address is too long.');
     }
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    // A redirect is a GET without a body; a request that announces one larger than the limit (or
+    // streams one of unknown length) is refused before anything in it is looked at.
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (!Number.isFinite(declared) || declared > maxBytes || (req.headers['transfer-encoding'] !== undefined && req.method === 'GET')) {
+      res.setHeader('connection', 'close');
+      return refuse(res, 413, 'too-large', 'Request too large', 'The callback carries a body; a sign-in redirect never does.');
+    }
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    } catch {
+      // e.g. "GET http://[ HTTP/1.1": the parser lets it through, URL does not.
+      return refuse(res, 400, 'bad-request', 'Bad request', 'The request address cannot be read.');
+    }
     if (url.pathname !== '/callback') {
       return refuse(res, 404, 'not-found', 'Not found', 'alexa-link only serves /callback here.');
     }
