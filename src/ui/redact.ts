@@ -35,6 +35,11 @@ const SECRET_KEYS = [
 const keyAlternation = SECRET_KEYS.join('|');
 /** "key": "value" in JSON. */
 const JSON_PAIR = new RegExp(`("(?:${keyAlternation})"\\s*:\\s*")([^"\\\\]*(?:\\\\.[^"\\\\]*)*)(")`, 'g');
+/**
+ * The same pair inside a JSON string ({"detail": "…\\"access_token\\":\\"…\\"…"}): an answer body quoted
+ * in a message, as it appears in a --json document.
+ */
+const ESCAPED_JSON_PAIR = new RegExp(String.raw`(\\"(?:${keyAlternation})\\"\s*:\s*\\")((?:(?!\\").)*)(\\")`, 'g');
 /** key=value in form bodies and query strings; an authorization code counts there too. */
 const FORM_PAIR = new RegExp(`((?:^|[?&\\s])(?:${keyAlternation}|code)=)([^&\\s"]+)`, 'g');
 /** Authorization: Bearer x / Basic x. */
@@ -55,6 +60,7 @@ export function redactText(text: string, secrets: Iterable<string | undefined> =
     if (encoded !== value) out = replaceAll(out, encoded, redact(value));
   }
   out = out.replace(JSON_PAIR, (_m, pre: string, value: string, post: string) => pre + maybeRedact(value) + post);
+  out = out.replace(ESCAPED_JSON_PAIR, (_m, pre: string, value: string, post: string) => pre + maybeRedact(value) + post);
   // A value the exact pass already turned into "Atza… (38 chars)" is left alone: the patterns
   // below would otherwise stop at "…" and redact the redaction.
   out = out.replace(FORM_PAIR, (m: string, pre: string, value: string, offset: number, whole: string) =>
