@@ -1,10 +1,10 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseJsonText } from '../../src/project/json-file.js';
 import { parseAccountLinkingDocument } from '../../src/linking/config.js';
 import { checkLinkingConfig } from '../../src/linking/rules.js';
 import { parseAskResources, parseAskStates, parseManifest } from '../../src/project/skill-project.js';
-import { RUNS, expectOnlyTypedRejections, jsonishText, mutated } from './support.js';
+import { RUNS, fuzzParser, jsonishText, mutated, printFuzzReport } from './support.js';
 
 const linking = {
   accountLinkingRequest: {
@@ -35,36 +35,38 @@ const manifest = {
 /** Parse text then the document, as the CLI does with a file. */
 const fromText = (label: string, parse: (doc: unknown) => unknown) => (text: string) => parse(parseJsonText(text, label));
 
+afterAll(() => printFuzzReport('Project and linking parsers'));
+
 describe(`fuzz: project and linking parsers (${RUNS} inputs per generator)`, () => {
   it('JSON text', () => {
-    expectOnlyTypedRejections(fc.string({ unit: 'binary', maxLength: 400 }), (t) => parseJsonText(t, 'file.json'), 'file.json');
-    expectOnlyTypedRejections(jsonishText(linking), (t) => parseJsonText(t, 'file.json'), 'file.json');
+    fuzzParser('JSON text (parseJsonText)', fc.string({ unit: 'binary', maxLength: 400 }), (t) => parseJsonText(t, 'file.json'), 'file.json');
+    fuzzParser('JSON text (parseJsonText)', jsonishText(linking), (t) => parseJsonText(t, 'file.json'), 'file.json');
   });
 
   it('accountLinking.json (document and rules)', () => {
     const parse = (doc: unknown) => checkLinkingConfig(parseAccountLinkingDocument(doc, 'accountLinking.json') as never, { fromFile: true });
-    const rejected = expectOnlyTypedRejections(mutated(linking), parse, 'accountLinking.json');
+    const rejected = fuzzParser('accountLinking.json', mutated(linking), parse, 'accountLinking.json');
     expect(rejected).toBeGreaterThan(0); // the generator does reach the rejection paths
-    expectOnlyTypedRejections(jsonishText(linking), fromText('accountLinking.json', parse), 'accountLinking.json');
-    expectOnlyTypedRejections(fc.jsonValue(), parse, 'accountLinking.json');
+    fuzzParser('accountLinking.json', jsonishText(linking), fromText('accountLinking.json', parse), 'accountLinking.json');
+    fuzzParser('accountLinking.json', fc.jsonValue(), parse, 'accountLinking.json');
   });
 
   it('ask-resources.json', () => {
     const parse = (doc: unknown) => parseAskResources(doc, 'ask-resources.json', 'default');
-    expectOnlyTypedRejections(mutated(resources), parse, 'ask-resources.json');
-    expectOnlyTypedRejections(jsonishText(resources), fromText('ask-resources.json', parse), 'ask-resources.json');
-    expectOnlyTypedRejections(fc.jsonValue(), (d) => parseAskResources(d, 'ask-resources.json', '__proto__'), 'ask-resources.json');
+    fuzzParser('ask-resources.json', mutated(resources), parse, 'ask-resources.json');
+    fuzzParser('ask-resources.json', jsonishText(resources), fromText('ask-resources.json', parse), 'ask-resources.json');
+    fuzzParser('ask-resources.json', fc.jsonValue(), (d) => parseAskResources(d, 'ask-resources.json', '__proto__'), 'ask-resources.json');
   });
 
   it('.ask/ask-states.json', () => {
     const parse = (doc: unknown) => parseAskStates(doc, '.ask/ask-states.json', 'default');
-    expectOnlyTypedRejections(mutated(states), parse, '.ask/ask-states.json');
-    expectOnlyTypedRejections(jsonishText(states), fromText('.ask/ask-states.json', parse), '.ask/ask-states.json');
+    fuzzParser('.ask/ask-states.json', mutated(states), parse, '.ask/ask-states.json');
+    fuzzParser('.ask/ask-states.json', jsonishText(states), fromText('.ask/ask-states.json', parse), '.ask/ask-states.json');
   });
 
   it('skill.json', () => {
     const parse = (doc: unknown) => parseManifest(doc, 'skill-package/skill.json');
-    expectOnlyTypedRejections(mutated(manifest), parse, 'skill-package/skill.json');
-    expectOnlyTypedRejections(jsonishText(manifest), fromText('skill-package/skill.json', parse), 'skill-package/skill.json');
+    fuzzParser('skill.json', mutated(manifest), parse, 'skill-package/skill.json');
+    fuzzParser('skill.json', jsonishText(manifest), fromText('skill-package/skill.json', parse), 'skill-package/skill.json');
   });
 });
