@@ -8,11 +8,11 @@ import { runCli, type CliResult, type RunCliOptions } from '../support/cli.js';
  */
 export async function runLoginDriven(
   args: string[],
-  opts: Omit<RunCliOptions, 'onSpawn'> & { whenUrl: (url: string, child: ChildProcess) => Promise<void> },
+  opts: Omit<RunCliOptions, 'onSpawn'> & { whenUrl: (url: string, child: ChildProcess) => Promise<void>; globals?: string[] },
 ): Promise<CliResult & { driveError?: unknown }> {
   let driving: Promise<void> | undefined;
   let driveError: unknown;
-  const result = await runCli(['login', '--no-open', ...args], {
+  const result = await runCli([...(opts.globals ?? []), 'login', '--no-open', ...args], {
     ...opts,
     onSpawn: (child) => {
       let stderr = '';
