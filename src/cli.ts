@@ -129,8 +129,11 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
       return 2;
     }
     await program.parseAsync(argv);
-    return exitCode;
+    return controller.signal.aborted ? 130 : exitCode;
   } catch (err) {
+    // After Ctrl-C, whatever failed on the way out (a closed server, a cancelled request) is
+    // the interruption, not a failure of its own.
+    if (controller.signal.aborted) return 130;
     return await reportError(err, out, io);
   } finally {
     await runCleanups();

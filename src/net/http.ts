@@ -183,6 +183,9 @@ function once(req: HttpRequest, url: URL, started: number, deadline: number): Pr
       if (req.insecure) options.rejectUnauthorized = false;
     }
     const r = mod.request(url, options);
+    // Listen for errors before anything can destroy the request (an already-aborted signal does
+    // so synchronously below); an 'error' with no listener would crash the process.
+    r.on('error', (err) => fail(err));
     let tlsInfo: TlsInfo | undefined;
     const fail = (err: unknown) => {
       if (settled) return;
@@ -232,7 +235,6 @@ function once(req: HttpRequest, url: URL, started: number, deadline: number): Pr
         });
       }
     });
-    r.on('error', fail);
     r.on('response', (res) => {
       const chunks: Buffer[] = [];
       let bytes = 0;

@@ -24,9 +24,13 @@ export interface RunCliOptions {
 /** Spawns the built CLI like a user would, with NO_COLOR=1, and collects its output. */
 export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', CI: process.env.CI ?? '', ...opts.env };
+    if (!opts.env || !('FORCE_COLOR' in opts.env)) delete env.FORCE_COLOR;
+    // Node 22+ warns on stderr when both are set, even empty: leave an empty one out.
+    for (const k of ['NO_COLOR', 'FORCE_COLOR']) if (env[k] === '') delete env[k];
     const child = spawn(opts.node ?? process.execPath, [BIN, ...args], {
       cwd: opts.cwd,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', CI: process.env.CI ?? '', ...opts.env },
+      env,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
