@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { chmod, lstat, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { AlexaLinkError, describeError } from '../errors.js';
+import { AlexaLinkError, CancelledError, describeError } from '../errors.js';
 import { onCleanup } from '../ui/lifecycle.js';
 import type { ScaffoldFile } from './project-files.js';
 
@@ -67,22 +67,33 @@ export async function writeProjectAtomically(dir: string, files: ScaffoldFile[],
   const createdParent = await mkdir(parent, { recursive: true });
   const staging = await mkdtemp(path.join(parent, `.${path.basename(target)}.alexa-link-`));
   let placed = false;
+  // On Ctrl-C the writes must stop before the staging folder is removed: a write still in flight
+  // (mkdir -p) would otherwise create it again after the removal, and leave it behind.
+  let cancelled = false;
+  let writing: Promise<void> | undefined;
   const undo = async () => {
+    cancelled = true;
+    await writing?.catch(() => undefined);
     await rm(staging, { recursive: true, force: true });
     if (!placed && createdParent) await rm(createdParent, { recursive: true, force: true });
   };
   const dispose = (opts.registerCleanup ?? onCleanup)(undo);
   try {
     const root = path.join(staging, 'project');
-    try {
+    writing = (async () => {
       await mkdir(root);
       for (const f of files) {
+        if (cancelled) throw new CancelledError();
         const abs = assertInside(root, f.path);
         await mkdir(path.dirname(abs), { recursive: true });
         await writeFile(abs, f.content, { mode: f.mode, flag: 'wx' });
         await chmod(abs, f.mode); // the umask must not take the execute bit off hooks/build.sh
       }
+    })();
+    try {
+      await writing;
     } catch (err) {
+      if (err instanceof CancelledError) throw err;
       throw new AlexaLinkError(`Could not write the project next to ${target}: ${describeError(err)}. Nothing was written.`, {
         code: 'E_WRITE_FAILED',
         cause: err,
