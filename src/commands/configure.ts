@@ -10,6 +10,7 @@ import { checkLinkingConfig, type Finding } from '../linking/rules.js';
 import { LINKING_FILE, loadProject, readLinkingFile, readSkillId, STATE_DIR } from '../project/skill-project.js';
 import { getAccountLinking, putAccountLinking, type Stage } from '../smapi/account-linking.js';
 import { createSmapi, type Smapi, type SmapiClientOptions } from '../smapi/client.js';
+import { SmapiError } from '../smapi/errors.js';
 import { loadCredentials, resolveProfile, type SmapiCredentials } from '../smapi/credentials.js';
 import type { Output } from '../ui/output.js';
 import { createPrompter, isInteractive, type Prompter } from '../ui/prompt.js';
@@ -345,13 +346,24 @@ export async function runConfigure(options: ConfigureOptions, deps: ConfigureDep
   }
 
   // 7. Backup, push, verify.
+  let backupFile: string | undefined;
   if (remote.payload) {
-    const file = await writeBackup(project.root, skillId, options.stage, remote.payload, now());
-    result.backup = path.relative(project.root, file);
+    backupFile = await writeBackup(project.root, skillId, options.stage, remote.payload, now());
+    result.backup = path.relative(project.root, backupFile);
     out.info(`Backed up the remote configuration to ${result.backup}`);
   }
   out.info(`Pushing to ${skillId} (${options.stage})${remote.etag ? ' with If-Match' : ''}…`);
-  await putAccountLinking(smapi, skillId, options.stage, toSend, remote.etag);
+  try {
+    await putAccountLinking(smapi, skillId, options.stage, toSend, remote.etag);
+  } catch (err) {
+    // Refused outright (412: changed meanwhile; 400, 401, 403…): nothing was written remotely, so
+    // this run leaves nothing behind either. A timeout or a 5xx may have been applied: the backup stays.
+    if (backupFile && err instanceof SmapiError && err.status !== undefined && err.status >= 400 && err.status < 500) {
+      await rm(backupFile, { force: true });
+      out.info(`The push was refused, so nothing changed remotely; removed the backup ${result.backup} again.`);
+    }
+    throw err;
+  }
   result.pushed = true;
   const after = await getAccountLinking(smapi, skillId, options.stage);
   const mismatches = verifyPushed(toSend, after.payload);
