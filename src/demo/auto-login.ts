@@ -1,3 +1,4 @@
+import { redactText } from '../ui/redact.js';
 import type { AccessTokenScheme } from '../linking/config.js';
 import { header, request, type HttpRequest, type HttpResponse } from '../net/http.js';
 import { buildAuthorizationUrl, newState } from '../oauth/authorize-url.js';
@@ -281,7 +282,7 @@ export async function obtainTokens(opts: ObtainTokensOptions): Promise<TokenSet 
   if (!answer.ok) throw new AutoLoginError(`Token request failed: ${answer.message}`, landed.steps);
   const json = answer.json as TokenSet | undefined;
   if (answer.status !== 200 || !json || typeof json.access_token !== 'string') {
-    throw new AutoLoginError(`Token endpoint answered ${answer.status}: ${answer.body.slice(0, 300)}`, landed.steps);
+    throw new AutoLoginError(`Token endpoint answered ${answer.status}: ${redactText(answer.body).slice(0, 300)}`, landed.steps);
   }
   return { ...json, redirectUri, scheme: opts.client.scheme };
 }

@@ -243,7 +243,7 @@ export class SmapiApiClient implements runtime.ApiClient {
         try {
           parsed = JSON.parse(res.body);
         } catch {
-          throw new SmapiBadResponseError(res.status, url, typeof res.headers['content-type'] === 'string' ? res.headers['content-type'] : undefined, this.scrub(res.body.slice(0, 200)));
+          throw new SmapiBadResponseError(res.status, url, typeof res.headers['content-type'] === 'string' ? res.headers['content-type'] : undefined, this.scrub(res.body).slice(0, 200));
         }
       }
       if (tokenRequest && typeof parsed === 'object' && parsed !== null) {

@@ -1,3 +1,4 @@
+import { redactText } from '../../ui/redact.js';
 import http from 'node:http';
 import https from 'node:https';
 import { header, HttpError, request, type HttpRequest, type HttpResponse } from '../../net/http.js';
@@ -25,7 +26,8 @@ export interface EndpointTargetOptions {
 const EXCERPT = 300;
 
 function excerpt(body: string): string {
-  const t = body.replace(/\s+/g, ' ').trim();
+  // Redacted before it is cut short, so a token straddling the cut cannot show even in part.
+  const t = redactText(body.replace(/\s+/g, ' ').trim());
   return t.length > EXCERPT ? `${t.slice(0, EXCERPT)}…` : t;
 }
 
