@@ -1,3 +1,4 @@
+import { parseDuration } from '../ui/duration.js';
 import { mkdir, chmod, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -94,9 +95,7 @@ export function parseStage(value: string | undefined): Stage {
 
 export function parseTimeout(value: string | undefined): number {
   if (value === undefined) return DEFAULT_TIMEOUT_MS;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 100 || n > 600_000) throw new UsageError(`--timeout must be a whole number of milliseconds between 100 and 600000, not "${value}".`);
-  return n;
+  return parseDuration(value, { flag: '--timeout', bare: 'ms', minMs: 100, maxMs: 600_000 });
 }
 
 /** Flags → typed options; every bad value is a usage error naming its flag. */
@@ -393,7 +392,7 @@ export const command: CommandModule = {
       .option('--dry-run', 'show the difference and stop; nothing is sent')
       .option('-y, --yes', 'push without asking')
       .option('--force', 'push even when nothing differs (sends the client secret again)')
-      .option('--timeout <ms>', `per SMAPI request (default: ${DEFAULT_TIMEOUT_MS})`)
+      .option('--timeout <duration>', `per SMAPI request: milliseconds, or with a unit (30s) (default: ${DEFAULT_TIMEOUT_MS})`)
       .addHelpText(
         'after',
         `\nCredentials: ASK_ACCESS_TOKEN, or ASK_REFRESH_TOKEN with ASK_LWA_CLIENT_ID and ASK_LWA_CLIENT_CONFIRMATION;\notherwise the ASK CLI profile in ~/.ask/cli_config. ASK_SMAPI_SERVER_BASE_URL and ASK_LWA_TOKEN_HOST are honoured.\n\nExample:\n  ${DEFAULT_SECRET_ENV}=… alexa-link configure --yes\n`,

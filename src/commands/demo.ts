@@ -321,7 +321,7 @@ export const command: CommandModule = {
       .option('--keep', 'keep the scaffolded demo skill instead of deleting it')
       .option('--no-open', 'never open a browser; sign in automatically as the demo user')
       .option('--language <language>', 'skill language: javascript or typescript', 'javascript')
-      .option('--timeout <seconds>', 'how long to wait for a sign-in in the browser', '300');
+      .option('--timeout <duration>', 'how long to wait for a sign-in in the browser: seconds, or with a unit (5m)', '300');
   },
   async run(ctx, _args, opts) {
     const language = String(opts.language);
@@ -329,13 +329,10 @@ export const command: CommandModule = {
       const { UsageError } = await import('../errors.js');
       throw new UsageError(`--language must be javascript or typescript, not "${language}".`);
     }
-    const seconds = Number(opts.timeout);
-    if (!Number.isFinite(seconds) || seconds <= 0) {
-      const { UsageError } = await import('../errors.js');
-      throw new UsageError(`--timeout must be a positive number of seconds, not "${String(opts.timeout)}".`);
-    }
+    const { parseDuration } = await import('../ui/duration.js');
+    const timeoutMs = parseDuration(String(opts.timeout), { flag: '--timeout', bare: 's', minMs: 1000, maxMs: 3_600_000 });
     const result = await runDemo(
-      { keep: Boolean(opts.keep), open: opts.open !== false && ctx.stdinIsTTY, language, timeoutMs: seconds * 1000 },
+      { keep: Boolean(opts.keep), open: opts.open !== false && ctx.stdinIsTTY, language, timeoutMs },
       { ctx },
     );
     printDemo(ctx.out, result);

@@ -132,7 +132,7 @@ describe('bad flags are usage errors (exit 2)', () => {
     ['two targets', ['--endpoint', 'http://127.0.0.1:1/', '--handler', 'x.js'], /--endpoint and --handler both choose/],
     ['a missing handler file', ['--handler', 'nope.js'], /--handler: nope\.js not found/],
     ['a bad --endpoint', ['--endpoint', 'ftp://x'], /must be an http:\/\/ or https:\/\/ URL/],
-    ['a bad --timeout', ['--timeout', '0'], /--timeout: "0" is not a whole number/],
+    ['a bad --timeout', ['--timeout', '0'], /--timeout: 0 is out of range/],
     ['a bad --concurrency', ['--concurrency', 'many'], /--concurrency: "many"/],
     ['a missing envelope file', ['--envelopes', 'missing.json'], /--envelopes: missing\.json not found/],
   ])('%s', async (_name, args, message) => {

@@ -156,7 +156,7 @@ describe('runConfigure (in-process, scripted prompts)', () => {
 
   it.each([
     [{ stage: 'Development' }, /--stage must be one of development, certified, live/],
-    [{ timeout: '5s' }, /--timeout must be a whole number of milliseconds/],
+    [{ timeout: 'soon' }, /--timeout: "soon" is not a duration/],
     [{ vendorId: 'not a vendor' }, /--vendor-id: "not a vendor" is not an Amazon vendor ID/],
     [{ profile: ' ' }, /--profile needs a profile name/],
   ])('parseConfigureOptions(%j) is a usage error', (flags, message) => {

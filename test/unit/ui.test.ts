@@ -4,6 +4,7 @@ import { collectingOutput } from '../../src/ui/output.js';
 import { redact, redactObject, redactText } from '../../src/ui/redact.js';
 import { createPrompter } from '../../src/ui/prompt.js';
 import { UsageError } from '../../src/errors.js';
+import { parseDuration } from '../../src/ui/duration.js';
 
 const TOKEN = 'Atza|IwEBIJ-abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -66,5 +67,32 @@ describe('prompter', () => {
     const p = createPrompter(false);
     await expect(p.input({ message: 'Client ID?', flag: '--client-id' })).rejects.toBeInstanceOf(UsageError);
     await expect(p.select({ message: 'Provider?', flag: '--provider', choices: [{ value: 'lwa' }] })).rejects.toThrow(/--provider/);
+  });
+});
+
+describe('durations', () => {
+  const ms = { flag: '--timeout', bare: 'ms' as const, minMs: 100, maxMs: 600_000 };
+  const s = { flag: '--timeout', bare: 's' as const, minMs: 100, maxMs: 3_600_000 };
+  it.each([
+    ['1500', ms, 1500],
+    ['1500ms', ms, 1500],
+    ['30s', ms, 30_000],
+    ['2m', ms, 120_000],
+    ['1.5s', ms, 1500],
+    ['300', s, 300_000],
+    ['500ms', s, 500],
+    [' 5M ', s, 300_000],
+  ] as const)('%s → %i ms', (value, rule, expected) => {
+    expect(parseDuration(value, rule)).toBe(expected);
+  });
+  it.each([
+    ['soon', /--timeout: "soon" is not a duration; write 1500, 1500ms, 30s or 2m/],
+    ['-5', /is not a duration/],
+    ['5h', /is not a duration/],
+    ['50', /--timeout: 50 is out of range; it must be between 100ms and 10m/],
+    ['11m', /out of range/],
+  ])('%s is a usage error naming the flag', (value, message) => {
+    expect(() => parseDuration(value, ms)).toThrow(UsageError);
+    expect(() => parseDuration(value, ms)).toThrow(message);
   });
 });
