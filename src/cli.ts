@@ -134,7 +134,7 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
     // After Ctrl-C, whatever failed on the way out (a closed server, a cancelled request) is
     // the interruption, not a failure of its own.
     if (controller.signal.aborted) return 130;
-    return await reportError(err, out, io);
+    return await reportError(err, out, io, wantsJson(args));
   } finally {
     await runCleanups();
     if (io.handleSignals) {
@@ -144,12 +144,25 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
   }
 }
 
-async function reportError(err: unknown, out: Output | undefined, io: CliIO): Promise<ExitCode> {
+/** Whether --json was given (before any `--`), for errors commander raises before a command runs. */
+export function wantsJson(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).includes('--json');
+}
+
+async function reportError(err: unknown, out: Output | undefined, io: CliIO, json: boolean): Promise<ExitCode> {
   if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
-      return err.exitCode === 0 ? 0 : 2;
+    const helpOrVersion = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
+    if (helpOrVersion && err.exitCode === 0) return 0;
+    // commander already printed the message (with a suggestion where it has one) on stderr; with
+    // --json, stdout still gets its one document.
+    if (json && !out?.hasResult) {
+      const [first = '', ...rest] = err.message.replace(/^error: /, '').split('\n');
+      const message = err.code === 'commander.help' ? 'No command given.' : first;
+      const suggestion = rest.join(' ').replace(/^\((.*)\)$/, '$1').trim();
+      const hint = suggestion || 'Run alexa-link --help for the commands, alexa-link <command> --help for their flags.';
+      io.stdout.write(JSON.stringify({ ok: false, error: { code: 'E_USAGE', message, hint } }, null, 2) + '\n');
     }
-    // commander already printed the message (with a suggestion where it has one).
     return 2;
   }
   const { Output } = await import('./ui/output.js');

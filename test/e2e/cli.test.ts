@@ -38,6 +38,20 @@ describe('alexa-link (built binary)', () => {
     expect(r.stderr).toContain("unknown option '--frobnicate'");
   });
 
+  it.each([
+    ['an unknown flag', ['--json', 'doctor', '--frobnicate'], "unknown option '--frobnicate'"],
+    ['an unknown command', ['--json', 'doctr'], "unknown command 'doctr'"],
+    ['a value outside the choices', ['init', 'x', '--provider', 'keycloak', '--json'], "argument 'keycloak' is invalid"],
+    ['no command', ['--json'], 'No command given.'],
+  ])('with --json, %s still gives one JSON error document (exit 2)', async (_name, args, message) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.stdout) as { ok: boolean; error: { code: string; message: string } };
+    expect(doc.ok).toBe(false);
+    expect(doc.error.code).toBe('E_USAGE');
+    expect(doc.error.message).toContain(message);
+  });
+
   it('no command prints help on stderr and exits 2', async () => {
     const r = await runCli([]);
     expect(r.code).toBe(2);
