@@ -18,6 +18,8 @@ export interface WriteOptions {
   registerCleanup?: typeof onCleanup;
   /** Moves one file into place; replaceable only to inject faults in tests. */
   placeFile?: (from: string, to: string) => void;
+  /** Called once the target is known to be writable, just before the first file is written. */
+  onStart?: () => void;
 }
 
 export interface WriteResult {
@@ -63,6 +65,7 @@ export async function writeProjectAtomically(dir: string, files: ScaffoldFile[],
     });
   }
 
+  opts.onStart?.();
   const parent = path.dirname(target);
   const createdParent = await mkdir(parent, { recursive: true });
   const staging = await mkdtemp(path.join(parent, `.${path.basename(target)}.alexa-link-`));

@@ -66,9 +66,9 @@ export async function runInit(answers: InitAnswers, deps: InitDeps = {}): Promis
   }
   for (const f of findings) warnings.push(`${LINKING_FILE}: ${f.message} ${f.fix}`);
 
-  deps.progress?.(`Writing ${built.files.length} files to ${options.dir}`);
   const { overwritten } = await writeProjectAtomically(options.dir, built.files, {
     force: options.force,
+    onStart: () => deps.progress?.(`Writing ${built.files.length} files to ${options.dir}`),
     ...(deps.registerCleanup ? { registerCleanup: deps.registerCleanup } : {}),
     ...(deps.placeFile ? { placeFile: deps.placeFile } : {}),
   });

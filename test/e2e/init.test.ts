@@ -199,6 +199,7 @@ describe('alexa-link init (built binary)', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/busy is not empty \(README.md, keep.txt\); nothing was written/);
     expect(refused.stderr).toMatch(/--force/);
+    expect(refused.stderr).not.toMatch(/Writing \d+ files/);
     expect(await readdir(dir)).toEqual(['README.md', 'keep.txt']);
     expect(await readdir(cwd)).toEqual(['busy']);
 
