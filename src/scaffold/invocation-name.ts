@@ -135,7 +135,8 @@ export function checkInvocationName(raw: string, locales: string[] = ['en-US']):
 /** One message listing the errors, for an InputError or an inline prompt validation. */
 export function describeInvocationErrors(check: InvocationCheck): string {
   const errors = check.problems.filter((p) => p.severity === 'error');
-  return errors.map((p) => `${p.message} [${p.rule}]`).join(' ');
+  // One sentence about the name: "must be … [rule]; should have … [rule]."
+  return errors.map((p) => `${p.message.replace(/\.$/, '')} [${p.rule}]`).join('; ') + '.';
 }
 
 /**

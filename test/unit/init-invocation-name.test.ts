@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkInvocationName, invocationFromName, normalizeInvocation } from '../../src/scaffold/invocation-name.js';
+import { checkInvocationName, describeInvocationErrors, invocationFromName, normalizeInvocation } from '../../src/scaffold/invocation-name.js';
 
 const errorsOf = (name: string, locales?: string[]) =>
   checkInvocationName(name, locales)
@@ -93,5 +93,19 @@ describe('invocationFromName', () => {
     ['  Recipe   Finder ', 'recipe finder'],
   ])('%j → %j', (name, expected) => {
     expect(invocationFromName(name)).toBe(expected);
+  });
+});
+
+describe('describeInvocationErrors', () => {
+  it('joins several errors into one sentence, each with its rule', () => {
+    expect(describeInvocationErrors(checkInvocationName('x'))).toBe(
+      'must be 2 to 50 characters long (it has 1) [invocation-length]; should have at least two words: one-word names are allowed only for a brand you own (with proof at certification) [invocation-two-words].',
+    );
+  });
+
+  it('keeps a quotation that ends the message', () => {
+    expect(describeInvocationErrors(checkInvocationName('.ab cd'))).toBe(
+      'may use periods only after letters of an abbreviation, as in "a. b. c." [invocation-periods].',
+    );
   });
 });
