@@ -101,7 +101,8 @@ function judgeOutcome(input: JudgeInput): Judgement {
     if (e.kind === 'verification') {
       return { verdict: 'fail', response, explanation: e.message };
     }
-    let explanation = e.message;
+    // The error's own message (often Node's, without a full stop) is the first sentence.
+    let explanation = endSentence(e.message);
     if (e.kind === 'threw' || e.kind === 'crash') {
       if (tokenSent && !input.hasSession && /\b(session|user|accessToken)\b/.test(e.message)) {
         explanation += ` This envelope has no session (Alexa omits it for requests such as AudioPlayer events), so a skill that reads session.user.accessToken breaks here: read the token at context.System.user.accessToken (Alexa.getAccountLinkingAccessToken in ask-sdk-core).`;
@@ -153,6 +154,10 @@ function judgeOutcome(input: JudgeInput): Judgement {
     explanation:
       'No token and no LinkAccount card: if this request needs the linked account, the skill should answer with speech asking to link and a LinkAccount card (responseBuilder.withLinkAccountCard()).',
   };
+}
+
+function endSentence(s: string): string {
+  return /[.!?]$/.test(s.trimEnd()) ? s : `${s.trimEnd()}.`;
 }
 
 function capital(s: string): string {

@@ -45,6 +45,17 @@ describe('judgeReplay', () => {
     expect(j.explanation).toMatch(explanation);
   });
 
+  it('ends the error message as a sentence before the hint that follows it', () => {
+    const j = judgeReplay(
+      input(none, {
+        status: null,
+        latencyMs: 0,
+        error: { kind: 'load', message: "Could not load the handler lambda/index.js#handler: Cannot find module 'ask-sdk-core'", hint: "Install the skill's dependencies (npm install in lambda)." },
+      }),
+    );
+    expect(j.explanation).toBe("Could not load the handler lambda/index.js#handler: Cannot find module 'ask-sdk-core'. Install the skill's dependencies (npm install in lambda).");
+  });
+
   it('summarises the response: card and speech without SSML tags', () => {
     const j = judgeReplay(input(none, { status: 200, latencyMs: 5, response: linkCard }));
     expect(j.response).toEqual({ linkAccountCard: true, speech: 'Please link your account.' });
