@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index.js';
 import { resolveCwd, type CommandContext, type GlobalOptions } from './context.js';
-import { AlexaLinkError, type ExitCode } from './errors.js';
+import { stat } from 'node:fs/promises';
+import { AlexaLinkError, UsageError, type ExitCode } from './errors.js';
 import type { Output, TextSink } from './ui/output.js';
 import { runCleanups } from './ui/lifecycle.js';
 
@@ -93,6 +94,17 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
       stdout: io.stdout,
       stderr: io.stderr,
     });
+    if (g.cwd !== undefined) {
+      // "Run as if started in <dir>": a directory nobody could start in is a usage error, not a
+      // missing project.
+      const info = await stat(globals.cwd).catch(() => undefined);
+      if (!info?.isDirectory()) {
+        const shown = g.cwd === globals.cwd ? g.cwd : `${g.cwd} (${globals.cwd})`;
+        throw new UsageError(`--cwd ${shown} ${info ? 'is not a directory' : 'does not exist'}.`, {
+          hint: 'Pass an existing directory: the skill project, or for init the directory the new project goes into.',
+        });
+      }
+    }
     return { globals, out, env: io.env, stdinIsTTY: io.stdinIsTTY, signal: controller.signal };
   };
 

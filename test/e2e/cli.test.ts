@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,6 +50,19 @@ describe('alexa-link (built binary)', () => {
     expect(doc.ok).toBe(false);
     expect(doc.error.code).toBe('E_USAGE');
     expect(doc.error.message).toContain(message);
+  });
+
+  it('--cwd that is not an existing directory is a usage error naming --cwd, and nothing is created', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'al-cwd-'));
+    const missing = path.join(dir, 'missing');
+    const r = await runCli(['--cwd', missing, 'init', 'x', '--yes', '--client-id', 'c', '--invocation', 'linked helper']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--cwd ${missing} does not exist.`);
+    expect(existsSync(missing)).toBe(false);
+    const json = await runCli(['--json', '--cwd', 'missing', 'doctor'], { cwd: dir });
+    expect(json.code).toBe(2);
+    const doc = JSON.parse(json.stdout) as { error: { code: string; message: string } };
+    expect(doc.error).toMatchObject({ code: 'E_USAGE', message: `--cwd missing (${missing}) does not exist.` });
   });
 
   it('no command prints help on stderr and exits 2', async () => {
