@@ -320,8 +320,8 @@ export const command: CommandModule = {
     cmd
       .option('--keep', 'keep the scaffolded demo skill instead of deleting it')
       .option('--no-open', 'never open a browser; sign in automatically as the demo user')
-      .option('--language <language>', 'skill language: javascript or typescript', 'javascript')
-      .option('--timeout <duration>', 'how long to wait for a sign-in in the browser: seconds, or with a unit (5m)', '300');
+      .addOption(cmd.createOption('--language <language>', 'skill language: javascript or typescript').default('javascript', 'javascript'))
+      .addOption(cmd.createOption('--timeout <duration>', 'how long to wait for a sign-in in the browser: seconds, or with a unit (5m)').default('300', '300'));
   },
   async run(ctx, _args, opts) {
     const language = String(opts.language);

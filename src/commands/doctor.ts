@@ -98,16 +98,16 @@ export const command: CommandModule = {
       .option('--handler <file[#export]>', "replay against a Lambda handler run in a child process (default: the project's code)")
       .option('--smapi', 'replay through SMAPI skill invocation (Alexa signs and calls the real endpoint)')
       .option('--envelopes <path...>', 'request envelopes to replay: files, folders, ask dialog --save-skill-io files, SMAPI simulation results')
-      .option('--token <mode>', 'token in replays: keep | none | session | env:VAR', 'keep')
+      .addOption(cmd.createOption('--token <mode>', 'token in replays: keep | none | session | env:VAR').default('keep', 'keep'))
       .option('--simulate <utterance>', 'run a SMAPI simulation and show whether Alexa sends the token')
       .option('--offline', 'skip every check that needs the network')
       .option('--only <id...>', 'run only these checks (and the checks they need)')
-      .option('--timeout <duration>', `time limit per check, and per replayed request (at most 8s): milliseconds, or with a unit (default ${DEFAULT_TIMEOUT_MS})`)
-      .option('--concurrency <n>', `checks and replays run at once (default ${DEFAULT_CONCURRENCY})`)
+      .option('--timeout <duration>', `time limit per check, and per replayed request (at most 8s): milliseconds, or with a unit (default: ${DEFAULT_TIMEOUT_MS})`)
+      .option('--concurrency <n>', `checks and replays run at once (default: ${DEFAULT_CONCURRENCY})`)
       .option('--skill-id <id>', 'skill ID (default: .ask/ask-states.json)')
       .option('--profile <name>', 'ASK CLI / ask-resources.json profile')
-      .option('--stage <stage>', 'skill stage for SMAPI checks: development | live', 'development')
-      .option('--client-secret-env <VAR>', 'environment variable holding the client secret', DEFAULT_SECRET_ENV)
+      .addOption(cmd.createOption('--stage <stage>', 'skill stage for SMAPI checks: development | live').default('development', 'development'))
+      .addOption(cmd.createOption('--client-secret-env <VAR>', 'environment variable holding the client secret').default(DEFAULT_SECRET_ENV, DEFAULT_SECRET_ENV))
       .addHelpText(
         'after',
         '\nChecks: project-files, manifest-endpoint, linking-config, linking-remote-drift, authorization-endpoint,\n' +

@@ -65,6 +65,14 @@ describe('alexa-link (built binary)', () => {
     expect(doc.error).toMatchObject({ code: 'E_USAGE', message: `--cwd missing (${missing}) does not exist.` });
   });
 
+  it.each(['init', 'configure', 'login', 'doctor', 'demo'])('%s --help writes every default the same way: (default: value), unquoted', async (name) => {
+    const r = await runCli([name, '--help']);
+    expect(r.code).toBe(0);
+    const help = r.stdout.replace(/\s+/g, ' ');
+    expect(help).not.toMatch(/\(default: "/);
+    expect(help).not.toMatch(/\(default [^:]/);
+  });
+
   it('no command prints help on stderr and exits 2', async () => {
     const r = await runCli([]);
     expect(r.code).toBe(2);
