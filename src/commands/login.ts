@@ -463,7 +463,7 @@ export const command: CommandModule = {
       .option('--client-secret-env <VAR>', `environment variable holding the client secret (default: ${DEFAULT_SECRET_ENV}); otherwise you are asked`)
       .addHelpText(
         'after',
-        `\nReads accountLinking.json for the URLs, client ID, scopes and scheme. Tokens are saved in .alexa-link/session.json (mode 0600) for doctor\nand are never printed whole. Exit 1 when Alexa would fail to link.\n\nExample:\n  ${DEFAULT_SECRET_ENV}=… alexa-link login\n`,
+        `\nReads accountLinking.json for the URLs, client ID, scopes and scheme.\nTokens are saved in .alexa-link/session.json (mode 0600) for doctor and are never printed whole.\nExit 1 when Alexa would fail to link.\n\nExample:\n  ${DEFAULT_SECRET_ENV}=… alexa-link login\n`,
       );
   },
   async run(ctx: CommandContext, _args, opts) {
