@@ -6,6 +6,7 @@ import { judgeAuthorizeAnswer } from '../../src/doctor/checks/authorization-endp
 import { linkingConfig } from '../../src/doctor/checks/linking-config.js';
 import { judgeEndpoint, manifestEndpoint } from '../../src/doctor/checks/manifest-endpoint.js';
 import { projectFiles } from '../../src/doctor/checks/project-files.js';
+import { replaysCheck } from '../../src/doctor/checks/replays.js';
 import { judgeSavedSession } from '../../src/doctor/checks/session-tokens.js';
 import { judgeSimulation } from '../../src/doctor/checks/simulation.js';
 import { judgeBogusCodeAnswer } from '../../src/doctor/checks/token-endpoint.js';
@@ -300,5 +301,20 @@ describe('simulation results', () => {
     const r = judgeSimulation('open my skill', s);
     expect(r.status).toBe(status);
     expect(r.detail).toMatch(detail);
+  });
+});
+
+describe('replays target', () => {
+  it('--smapi without a skill ID or without credentials fails (asked for by flag), naming what is missing', async () => {
+    const base = literalContext().options;
+    const noId = await replaysCheck({ kind: 'keep' }).run(literalContext({ options: { ...base, target: { kind: 'smapi' } }, skillId: missing('no skill ID yet') }), info);
+    expect(noId).toMatchObject({ status: 'fail', detail: 'No replays: --smapi needs the skill ID: no skill ID yet.' });
+    const noCredentials = await replaysCheck({ kind: 'keep' }).run(literalContext({ options: { ...base, target: { kind: 'smapi' } }, skillId: ok('amzn1.ask.skill.1') }), info);
+    expect(noCredentials).toMatchObject({ status: 'fail', detail: 'No replays: --smapi: no SMAPI credentials: none in this test.' });
+  });
+
+  it('the default target without a project is skipped, not failed', async () => {
+    const outcome = await replaysCheck({ kind: 'keep' }).run(literalContext({ project: missing('no ask-resources.json') }), info);
+    expect(outcome.status).toBe('skip');
   });
 });

@@ -109,7 +109,12 @@ export function replaysCheck(token: TokenChange): Check<DoctorContext> {
     },
     async run(ctx, info): Promise<CheckOutcome> {
       const chosen = await createTarget(ctx);
-      if ('reason' in chosen) return { status: 'skip', detail: `Skipped: ${chosen.reason}.`, fix: chosen.fix };
+      if ('reason' in chosen) {
+        // Replays through SMAPI were asked for by flag (as --simulate is): not getting them is a
+        // failure, not a skip that would let doctor exit 0.
+        if (ctx.options.target.kind === 'smapi') return { status: 'fail', detail: `No replays: ${chosen.reason}.`, fix: chosen.fix };
+        return { status: 'skip', detail: `Skipped: ${chosen.reason}.`, fix: chosen.fix };
+      }
       const target = chosen.target;
       ctx.replayTarget = target.description;
       const items = replayItems(ctx, token);
