@@ -146,7 +146,7 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
     // After Ctrl-C, whatever failed on the way out (a closed server, a cancelled request) is
     // the interruption, not a failure of its own.
     if (controller.signal.aborted) return 130;
-    return await reportError(err, out, io, wantsJson(args));
+    return await reportError(err, out, io, { json: wantsJson(args), args });
   } finally {
     await runCleanups();
     if (io.handleSignals) {
@@ -162,15 +162,17 @@ export function wantsJson(args: string[]): boolean {
   return (end === -1 ? args : args.slice(0, end)).includes('--json');
 }
 
-async function reportError(err: unknown, out: Output | undefined, io: CliIO, json: boolean): Promise<ExitCode> {
+async function reportError(err: unknown, out: Output | undefined, io: CliIO, given: { json: boolean; args: string[] }): Promise<ExitCode> {
   if (err instanceof CommanderError) {
     const helpOrVersion = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
     if (helpOrVersion && err.exitCode === 0) return 0;
     // commander already printed the message (with a suggestion where it has one) on stderr; with
     // --json, stdout still gets its one document.
-    if (json && !out?.hasResult) {
+    if (given.json && !out?.hasResult) {
       const [first = '', ...rest] = err.message.replace(/^error: /, '').split('\n');
-      const message = err.code === 'commander.help' ? 'No command given.' : first;
+      // commander.help here: help shown in place of a command (none given, or `help <unknown>`).
+      const bare = given.args.filter((a) => !a.startsWith('-'));
+      const message = err.code !== 'commander.help' ? first : bare[0] === 'help' && bare[1] ? `unknown command '${bare[1]}'` : 'No command given.';
       const suggestion = rest.join(' ').replace(/^\((.*)\)$/, '$1').trim();
       const hint = suggestion || 'Run alexa-link --help for the commands, alexa-link <command> --help for their flags.';
       io.stdout.write(JSON.stringify({ ok: false, error: { code: 'E_USAGE', message, hint } }, null, 2) + '\n');

@@ -43,6 +43,7 @@ describe('alexa-link (built binary)', () => {
     ['an unknown command', ['--json', 'doctr'], "unknown command 'doctr'"],
     ['a value outside the choices', ['init', 'x', '--provider', 'keycloak', '--json'], "argument 'keycloak' is invalid"],
     ['no command', ['--json'], 'No command given.'],
+    ['help for an unknown command', ['--json', 'help', 'nope'], "unknown command 'nope'"],
   ])('with --json, %s still gives one JSON error document (exit 2)', async (_name, args, message) => {
     const r = await runCli(args);
     expect(r.code).toBe(2);
