@@ -220,6 +220,10 @@ export function resolveInitOptions(a: InitAnswers, cwd: string, warnings: string
   const clientId = a.clientId!.trim();
 
   const localesIn = a.locales && a.locales.length ? splitLocales(a.locales) : [DEFAULT_LOCALE];
+  if (localesIn.length === 0) {
+    // --locale "" would make a skill with no locale and no interaction model.
+    throw new InputError(`--locale is empty: a skill needs at least one locale, such as ${DEFAULT_LOCALE}.`, { source: '--locale' });
+  }
   const locales: string[] = [];
   for (const raw of localesIn) {
     const l = normalizeLocale(raw);

@@ -69,6 +69,8 @@ describe('resolveInitOptions', () => {
     [{ provider: 'keycloak' }, '--provider'],
     [{ domain: 'not a host' , provider: 'auth0' }, '--domain'],
     [{ locales: ['en-XX'] }, '--locale'],
+    [{ locales: [''] }, '--locale'],
+    [{ locales: [' , '] }, '--locale'],
     [{ invocation: 'Open Sesame' }, '--invocation'],
     [{ scheme: 'DIGEST' }, '--scheme'],
     [{ language: 'python' }, '--language'],
