@@ -128,7 +128,7 @@ export const PROVIDERS: Record<ProviderId, ProviderPreset> = {
     scopes: [],
     scheme: 'HTTP_BASIC',
     domains: () => [],
-    refreshHint: 'Make sure your provider issues a refresh token with the authorization-code grant.',
+    refreshHint: 'Enable the refresh-token grant for this client at the provider; many issue one only for a scope such as offline_access.',
     nameFields: ['name', 'given_name', 'nickname', 'preferred_username', 'email'],
   },
 };

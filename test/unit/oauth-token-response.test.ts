@@ -104,6 +104,13 @@ describe('judgeTokenResponse: each rule', () => {
   });
 });
 
+describe('judgeTokenResponse: the refresh-token fix for a generic provider', () => {
+  it('says what to change at the provider, without repeating itself', () => {
+    const fix = step(judgeTokenResponse(answer(200, { ...GOOD, refresh_token: undefined }), ctx()).steps, 'refresh-token-present').fix;
+    expect(fix).toBe('Make the provider issue refresh tokens. Enable the refresh-token grant for this client at the provider; many issue one only for a scope such as offline_access.');
+  });
+});
+
 describe('judgeTokenResponse: explained failures', () => {
   it.each<[string, TokenHttpAnswer, Partial<JudgeContext>, RegExp, RegExp]>([
     ['invalid_client', answer(401, { error: 'invalid_client', error_description: 'client authentication failed' }), {}, /refused the client credentials/, /accessTokenScheme/],
