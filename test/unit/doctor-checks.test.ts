@@ -272,7 +272,7 @@ describe('saved session', () => {
     ['good tokens', session({}), 'pass', /lifetime 3600 s[\s\S]*refresh token was issued/],
     ['a 300 s access token', session({ expiresIn: 300 }), 'fail', /lives 300 s; Alexa requires at least 360 s/],
     ['no refresh token', session({ refreshToken: undefined }), 'fail', /no refresh token: Alexa unlinks users/],
-    ['the refresh at login failed', session({}, false), 'fail', /refresh during alexa-link login .* failed/],
+    ['the refresh at login failed', session({}, false), 'fail', /refresh during alexa-link login .* did not pass Alexa's rules/],
     ['expired', session({ expiresAt: '2029-12-31T23:59:00Z' }), 'warn', /expired 60 s ago/],
     ['made with another client', session({}), 'warn', /The session was made with abc/, { clientId: 'other', accessTokenUrl: 'https://a/token' }],
   ])('%s', (_name, s, status, detail, linking) => {

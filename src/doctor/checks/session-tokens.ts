@@ -24,7 +24,7 @@ export function judgeSavedSession(session: LoginSession, opts: { now: Date; link
     out.push({ status: 'fail', detail: 'The provider issued no refresh token: Alexa unlinks users when the access token expires.', fix: 'Make the provider issue refresh tokens (offline_access scope, access_type=offline for Google, the Refresh Token grant enabled for the client), then alexa-link login again.' });
   } else out.push({ status: 'pass', detail: 'A refresh token was issued.' });
   if (!session.refresh.ok) {
-    out.push({ status: 'fail', detail: `The refresh during alexa-link login (${session.refresh.at}) failed.`, fix: 'See the refresh steps of alexa-link login; fix the provider and log in again.' });
+    out.push({ status: 'fail', detail: `The refresh during alexa-link login (${session.refresh.at}) did not pass Alexa's rules.`, fix: 'See the refresh steps of alexa-link login; fix the provider and log in again.' });
   }
   const left = secondsLeft(session, opts.now);
   if (left <= 0) out.push({ status: 'warn', detail: `The saved access token expired ${-left} s ago (${t.expiresAt}); --token session replays send an expired token unless it is refreshed.`, fix: 'Run alexa-link login again (or let doctor refresh it: set the client secret variable).' });
