@@ -334,7 +334,18 @@ export interface LoginOutcome {
 export async function runLogin(options: LoginOptions, deps: LoginDeps): Promise<LoginOutcome> {
   const { out } = deps;
   const project = await loadProject(options.cwd);
-  const linking = linkingForLogin(await readLinkingFile(project.linkingPath));
+  const linking = linkingForLogin(
+    await readLinkingFile(project.linkingPath).catch((err: unknown) => {
+      if (err instanceof InputError && err.code === 'E_INPUT_MISSING') {
+        throw new InputError(`${LINKING_FILE} not found next to ask-resources.json; login reads the provider's URLs, client ID, scopes and scheme from it.`, {
+          source: LINKING_FILE,
+          code: 'E_INPUT_MISSING',
+          hint: 'alexa-link init writes one; or create {"accountLinkingRequest": {"type": "AUTH_CODE", …}} by hand.',
+        });
+      }
+      throw err;
+    }),
+  );
   const clientSecret = await resolveClientSecret(options, deps, linking.clientId);
   out.addSecret(clientSecret);
   const local = isLocalRehearsal(linking);

@@ -289,6 +289,17 @@ describe('alexa-link login (built CLI) against the local OAuth provider', () => 
     expect(session.redirectUri).toBe(`https://layla.amazon.com/api/skill/link/${VENDOR}`);
   });
 
+  it('a project without accountLinking.json: exit 2 saying what login needs from it and how to get one', async () => {
+    const client = provider.clients.basic;
+    const { dir } = await project(client);
+    await rm(path.join(dir, 'accountLinking.json'));
+    const run = await runLogin(['--no-open'], { cwd: dir, env: secretEnv(client) });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/accountLinking\.json not found next to ask-resources\.json; login reads the provider's URLs/);
+    expect(run.stderr).toMatch(/alexa-link init writes one/);
+    expect(run.stdout).toBe('');
+  });
+
   it('--redirect alexa: a pasted address with another state is an input error (exit 2)', async () => {
     const client = provider.clients.body;
     const { dir } = await project(client);
