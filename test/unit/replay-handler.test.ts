@@ -110,6 +110,19 @@ describe('HandlerTarget with skills that have typical bugs', () => {
     expect(r.explanation).toMatch(/npm install/);
   });
 
+  // Node 22.18+ and 24 strip types themselves (process.features.typescript); Node 20 refuses .ts.
+  it.skipIf(Boolean((process.features as { typescript?: unknown }).typescript))('TypeScript source says to build it and pass the compiled file', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'al-ts-'));
+    temps.push(dir);
+    await writeFile(path.join(dir, 'package.json'), '{"type":"module"}');
+    await writeFile(path.join(dir, 'index.ts'), 'export const handler = async (): Promise<unknown> => ({});');
+    const t = new HandlerTarget(parseHandlerSpec(path.join(dir, 'index.ts'), dir), { timeoutMs: 3000 });
+    targets.push(t);
+    const r = await replayOne({ source: 'x', envelope: launch }, { target: t, token: noToken });
+    expect(r.verdict).toBe('fail');
+    expect(r.explanation).toMatch(/Node cannot run TypeScript source\. Build it first .* pass the compiled file to --handler/);
+  });
+
   it('parseHandlerSpec splits file and export', () => {
     expect(parseHandlerSpec('lambda/index.js', '/p')).toMatchObject({ file: '/p/lambda/index.js', exportName: 'handler', cwd: '/p/lambda' });
     expect(parseHandlerSpec('lambda/app.mjs#main', '/p')).toMatchObject({ file: '/p/lambda/app.mjs', exportName: 'main' });

@@ -74,7 +74,13 @@ function describeLoadError(e: SerializedError, spec: HandlerSpec): { message: st
   if (e.code === 'ERR_MODULE_NOT_FOUND' || /Cannot find module/.test(e.message)) {
     return { message: `Could not load the handler ${spec.label}: ${e.message.split('\n')[0]}`, hint: 'Check the path given to --handler (build TypeScript code first).' };
   }
-  return { message: `Could not load the handler ${spec.label}: ${e.name}: ${e.message.split('\n')[0]}`, hint: 'Fix the error above; it happens when the module is loaded, before any request.' };
+  if (e.code === 'ERR_UNKNOWN_FILE_EXTENSION' && /\.(c|m)?tsx?$/.test(spec.file)) {
+    return {
+      message: `Could not load the handler ${spec.label}: Node cannot run TypeScript source`,
+      hint: 'Build it first (npm run build in the code folder) and pass the compiled file to --handler, such as lambda/dist/src/index.js.',
+    };
+  }
+  return { message: `Could not load the handler ${spec.label}: ${e.name}: ${e.message.split('\n')[0]}`, hint: 'Fix that error: it happens when the module is loaded, before any request.' };
 }
 
 export class HandlerTarget implements ReplayTarget {
