@@ -67,8 +67,14 @@ export async function writeProjectAtomically(dir: string, files: ScaffoldFile[],
 
   opts.onStart?.();
   const parent = path.dirname(target);
-  const createdParent = await mkdir(parent, { recursive: true });
-  const staging = await mkdtemp(path.join(parent, `.${path.basename(target)}.alexa-link-`));
+  // The undo is registered before the staging folder exists: a Ctrl-C while mkdtemp is in flight
+  // waits for it and removes what it made, instead of finding nothing to undo and leaving the
+  // folder behind.
+  const preparing = (async () => {
+    const createdParent = await mkdir(parent, { recursive: true });
+    const staging = await mkdtemp(path.join(parent, `.${path.basename(target)}.alexa-link-`));
+    return { createdParent, staging };
+  })();
   let placed = false;
   // On Ctrl-C the writes must stop before the staging folder is removed: a write still in flight
   // (mkdir -p) would otherwise create it again after the removal, and leave it behind.
@@ -76,12 +82,16 @@ export async function writeProjectAtomically(dir: string, files: ScaffoldFile[],
   let writing: Promise<void> | undefined;
   const undo = async () => {
     cancelled = true;
+    const made = await preparing.catch(() => undefined);
     await writing?.catch(() => undefined);
-    await rm(staging, { recursive: true, force: true });
-    if (!placed && createdParent) await rm(createdParent, { recursive: true, force: true });
+    if (!made) return;
+    await rm(made.staging, { recursive: true, force: true });
+    if (!placed && made.createdParent) await rm(made.createdParent, { recursive: true, force: true });
   };
   const dispose = (opts.registerCleanup ?? onCleanup)(undo);
   try {
+    const { staging } = await preparing;
+    if (cancelled) throw new CancelledError();
     const root = path.join(staging, 'project');
     writing = (async () => {
       await mkdir(root);

@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { AlexaLinkError, InputError } from '../../src/errors.js';
+import { AlexaLinkError, CancelledError, InputError } from '../../src/errors.js';
 import { inspectTarget, writeProjectAtomically } from '../../src/scaffold/atomic-write.js';
 import type { ScaffoldFile } from '../../src/scaffold/project-files.js';
 import { runInit } from '../../src/scaffold/run-init.js';
@@ -131,6 +131,23 @@ describe('writeProjectAtomically', () => {
     // After success the cleanup was disposed; running it again must not touch the project.
     await registered[0]!();
     expect(await tree(target)).toContain('README.md');
+  });
+
+  it('registers its undo before the temporary directory exists, so a Ctrl-C during mkdtemp removes it once made', async () => {
+    const parent = await tempParent();
+    let seenAtRegistration: string[] | undefined;
+    let undone: Promise<void> | undefined;
+    const record: typeof onCleanup = (fn) => {
+      seenAtRegistration = readdirSync(parent);
+      const dispose = onCleanup(fn);
+      undone = Promise.resolve(fn()); // the signal arrives right now, while mkdtemp is in flight
+      return dispose;
+    };
+    const target = path.join(parent, 'p');
+    await expect(writeProjectAtomically(target, FILES, { force: false, registerCleanup: record })).rejects.toBeInstanceOf(CancelledError);
+    await undone;
+    expect(seenAtRegistration).toEqual([]);
+    expect(await readdir(parent)).toEqual([]);
   });
 
   it('refuses a path that exists as a file', async () => {
