@@ -72,6 +72,8 @@ export function parseDoctorFlags(flags: RawDoctorFlags, globals: { cwd: string; 
   const secretEnv = flags.clientSecretEnv ?? DEFAULT_SECRET_ENV;
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(secretEnv)) throw new UsageError(`--client-secret-env: "${secretEnv}" is not an environment variable name.`);
   if (flags.simulate !== undefined && flags.simulate.trim() === '') throw new UsageError('--simulate needs an utterance, e.g. --simulate "open my skill".');
+  if (flags.simulate !== undefined && flags.offline) throw new UsageError('--simulate and --offline contradict each other: a simulation asks Alexa, over the network.', { hint: 'Drop one of them.' });
+  if (flags.smapi && flags.offline) throw new UsageError('--smapi and --offline contradict each other: SMAPI replays go through Alexa, over the network.', { hint: 'Drop one of them, or replay locally with --handler.' });
 
   return {
     cwd: globals.cwd,

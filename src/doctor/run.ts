@@ -54,7 +54,7 @@ export async function resolveReplayToken(ctx: DoctorContext, out: Output): Promi
 export async function runDoctor(options: DoctorOptions, deps: RunDoctorDeps): Promise<{ exitCode: 0 | 1; report: DoctorReport }> {
   const { out } = deps;
   // Unknown --only ids are a usage error before anything runs.
-  selectChecks(doctorChecks(), options.only);
+  selectChecks(doctorChecks(), options.only, 'project-files');
   const ctx = await buildDoctorContext(options, {
     ...deps,
     addSecret: (v) => out.addSecret(v),
@@ -62,7 +62,7 @@ export async function runDoctor(options: DoctorOptions, deps: RunDoctorDeps): Pr
   });
   if (options.envelopes.length) ctx.envelopeFiles = await loadEnvelopeFiles(options.envelopes, options.cwd);
   const token = await resolveReplayToken(ctx, out);
-  const checks = selectChecks(doctorChecks(token), options.only);
+  const checks = selectChecks(doctorChecks(token), options.only, 'project-files');
 
   out.info(out.errStyle.dim(`Running ${checks.length} check${checks.length === 1 ? '' : 's'}${options.offline ? ' (offline)' : ''}…`));
   const results = await runChecks(checks, ctx, {

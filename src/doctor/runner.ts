@@ -25,7 +25,7 @@ export interface RunChecksOptions<C> {
  * The checks named by --only, plus the checks they need (in declaration order). Unknown ids are a
  * usage error listing the known ones.
  */
-export function selectChecks<C>(all: readonly Check<C>[], only: readonly string[] | undefined): Check<C>[] {
+export function selectChecks<C>(all: readonly Check<C>[], only: readonly string[] | undefined, partReporter?: string): Check<C>[] {
   if (!only || only.length === 0) return [...all];
   const byId = new Map(all.map((c) => [c.id, c]));
   const unknown = only.filter((id) => !byId.has(id));
@@ -36,14 +36,21 @@ export function selectChecks<C>(all: readonly Check<C>[], only: readonly string[
     });
   }
   const wanted = new Set<string>();
+  let needsParts = false;
   const add = (id: string) => {
     if (wanted.has(id)) return;
     const c = byId.get(id);
-    if (!c) return; // a context part, not a check
+    if (!c) {
+      needsParts = true; // a context part, not a check
+      return;
+    }
     wanted.add(id);
     for (const n of c.needs ?? []) add(n);
   };
   for (const id of only) add(id);
+  // A part that failed to load only skips the checks that need it; the check that reports why
+  // (a malformed file) comes along, so --only cannot pass on a broken project.
+  if (needsParts && partReporter) add(partReporter);
   return all.filter((c) => wanted.has(c.id));
 }
 

@@ -133,6 +133,8 @@ describe('bad flags are usage errors (exit 2)', () => {
     ['a missing handler file', ['--handler', 'nope.js'], /--handler: nope\.js not found/],
     ['a bad --endpoint', ['--endpoint', 'ftp://x'], /must be an http:\/\/ or https:\/\/ URL/],
     ['a bad --timeout', ['--timeout', '0'], /--timeout: 0 is out of range/],
+    ['--simulate with --offline', ['--offline', '--simulate', 'open my skill'], /--simulate and --offline contradict each other/],
+    ['--smapi with --offline', ['--offline', '--smapi'], /--smapi and --offline contradict each other/],
     ['a bad --concurrency', ['--concurrency', 'many'], /--concurrency: "many"/],
     ['a missing envelope file', ['--envelopes', 'missing.json'], /--envelopes: missing\.json not found/],
   ])('%s', async (_name, args, message) => {

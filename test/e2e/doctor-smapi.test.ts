@@ -76,7 +76,7 @@ describe('linking-remote-drift', () => {
     const dir = await deployedProject();
     standin = await startSmapiStandin({ accessTokens: [SMAPI_TOKEN], skills: [{ skillId: SKILL }] });
     const r = await runCli(['--json', 'doctor', '--only', 'linking-remote-drift'], { cwd: dir, env: cliEnv({ ASK_ACCESS_TOKEN: 'Atza|not-a-valid-token' }) });
-    const c = (JSON.parse(r.stdout) as DoctorJson).checks[0]!;
+    const c = (JSON.parse(r.stdout) as DoctorJson).checks.find((x) => x.id === 'linking-remote-drift')!;
     expect(c.status).toBe('fail');
     expect(c.detail).toMatch(/401/);
     expect(r.stdout + r.stderr).not.toContain('Atza|not-a-valid-token');

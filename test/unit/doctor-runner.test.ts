@@ -99,6 +99,16 @@ describe('selectChecks (--only)', () => {
     expect(selectChecks(all, ['c']).map((c) => c.id)).toEqual(['c']);
     expect(selectChecks(all, undefined)).toHaveLength(3);
   });
+  it('brings the check that reports broken project parts when a selected check needs a part', () => {
+    const withParts = [
+      { id: 'project-files', title: 'P', run: async () => ({ status: 'pass' as const, detail: '' }) },
+      { id: 'linking-config', title: 'L', needs: ['linking'], run: async () => ({ status: 'pass' as const, detail: '' }) },
+      { id: 'other', title: 'O', run: async () => ({ status: 'pass' as const, detail: '' }) },
+    ];
+    expect(selectChecks(withParts, ['linking-config'], 'project-files').map((c) => c.id)).toEqual(['project-files', 'linking-config']);
+    expect(selectChecks(withParts, ['other'], 'project-files').map((c) => c.id)).toEqual(['other']);
+    expect(selectChecks(withParts, ['linking-config']).map((c) => c.id)).toEqual(['linking-config']);
+  });
   it('an unknown id is a usage error listing the known ids', () => {
     try {
       selectChecks(all, ['c', 'nope']);
