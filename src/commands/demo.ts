@@ -240,6 +240,8 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<Dem
     await disposeProvider();
     if (options.keep && result.project) out.info(`Kept the demo skill in ${result.project}`);
     await disposeTmp();
+    // A path that no longer exists is no use in the report.
+    if (!options.keep) result.project = null;
   }
 }
 

@@ -23,7 +23,7 @@ afterEach(async () => {
 interface DemoJson {
   ok: boolean;
   steps: Array<{ id: string; ok: boolean }>;
-  project: string;
+  project: string | null;
   login: { ok: boolean; steps: Array<{ id: string; status: string }> };
   replays: Array<{ source: string; verdict: string; response: { linkAccountCard: boolean; speech: string | null }; tokenInEnvelope: { context: boolean } }>;
 }
@@ -49,7 +49,8 @@ describe('alexa-link demo', () => {
     expect(linked.length).toBeGreaterThan(0);
     for (const x of linked) expect(x.response.speech).toContain('Ada Lovelace');
     expect(r.stderr).toContain('Completing the provider');
-    // Nothing left behind: the temporary project is removed.
+    // Nothing left behind: the temporary project is removed, and the report names none.
+    expect(doc.project).toBeNull();
     expect(await leftovers(tmp)).toEqual([]);
   });
 
