@@ -18,8 +18,8 @@ export interface ReplayBenchOptions {
   timeoutMs?: number;
 }
 
-export async function benchEndpointReplay(url: string, opts: ReplayBenchOptions): Promise<ReplayThroughput> {
-  const target = new EndpointTarget(url, { timeoutMs: opts.timeoutMs ?? 8000 });
+/** Replays against `target`, then closes it. */
+async function benchTarget(target: EndpointTarget | HandlerTarget, opts: ReplayBenchOptions): Promise<ReplayThroughput> {
   try {
     return await measureReplayThroughput({
       target,
@@ -33,18 +33,11 @@ export async function benchEndpointReplay(url: string, opts: ReplayBenchOptions)
   }
 }
 
+export function benchEndpointReplay(url: string, opts: ReplayBenchOptions): Promise<ReplayThroughput> {
+  return benchTarget(new EndpointTarget(url, { timeoutMs: opts.timeoutMs ?? 8000 }), opts);
+}
+
 /** `handler` is "file[#export]" relative to `cwd`. */
-export async function benchHandlerReplay(handler: string, cwd: string, opts: ReplayBenchOptions): Promise<ReplayThroughput> {
-  const target = new HandlerTarget(parseHandlerSpec(handler, cwd), { timeoutMs: opts.timeoutMs ?? 8000 });
-  try {
-    return await measureReplayThroughput({
-      target,
-      envelope: opts.envelope ?? builtinLaunch({ skillId: undefined, locale: 'en-US' }),
-      count: opts.count,
-      concurrency: opts.concurrency ?? 32,
-      ...(opts.token ? { token: opts.token } : {}),
-    });
-  } finally {
-    await target.close();
-  }
+export function benchHandlerReplay(handler: string, cwd: string, opts: ReplayBenchOptions): Promise<ReplayThroughput> {
+  return benchTarget(new HandlerTarget(parseHandlerSpec(handler, cwd), { timeoutMs: opts.timeoutMs ?? 8000 }), opts);
 }
