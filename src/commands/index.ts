@@ -31,6 +31,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./doctor.js')).command,
   },
   {
+    name: 'watch',
+    summary: "route your own Alexa traffic to the local skill and judge each request as it arrives",
+    load: async () => (await import('./watch.js')).command,
+  },
+  {
     name: 'demo',
     summary: 'run the whole linking chain locally with a demo OAuth provider and skill',
     load: async () => (await import('./demo.js')).command,

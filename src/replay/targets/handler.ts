@@ -239,6 +239,11 @@ export class HandlerTarget implements ReplayTarget {
   }
 
   private async dispatch(job: Job): Promise<void> {
+    // Closed (or killed on Ctrl-C) while this envelope was in flight: no new child for it.
+    if (this.closed) {
+      job.resolve({ status: null, latencyMs: Date.now() - job.started, error: { kind: 'crash', message: 'The handler process was stopped while this envelope was in flight.' } });
+      return;
+    }
     const w = await this.currentWorker();
     if (!('child' in w)) {
       const { message, hint } = describeLoadError(w, this.spec);
@@ -280,6 +285,7 @@ export class HandlerTarget implements ReplayTarget {
 
   /** Ctrl-C: kill the child and wait (briefly) until it is gone, so it is reaped, not left a zombie. */
   private async kill(): Promise<void> {
+    this.closed = true;
     const w = this.worker;
     this.worker = undefined;
     if (w && w.child.exitCode === null && w.child.signalCode === null) {

@@ -1,0 +1,116 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { CommandContext, CommandModule } from '../context.js';
+import { InputError, UsageError } from '../errors.js';
+import { parseDuration } from '../ui/duration.js';
+import type { WatchOptions } from '../watch/session.js';
+
+/**
+ * `alexa-link watch`: flags → WatchOptions → runWatch. Routes the developer's own Alexa traffic
+ * (devices, the Alexa app, the developer console) to the local skill through Amazon's skill
+ * debugging service and judges each request as it arrives. The work lives in src/watch.
+ */
+interface RawWatchFlags {
+  skillId?: string;
+  profile?: string;
+  region?: string;
+  handler?: string;
+  endpoint?: string;
+  save?: string;
+  redact?: boolean;
+  maxRequests?: string;
+  duration?: string;
+}
+
+const REGIONS = ['NA', 'EU', 'FE'] as const;
+
+/** Turns raw flags into options; every problem is a usage error naming the flag (exit 2). */
+export function parseWatchFlags(flags: RawWatchFlags, globals: { cwd: string }): WatchOptions {
+  if (flags.endpoint !== undefined && flags.handler !== undefined) {
+    throw new UsageError('--endpoint and --handler both choose where requests go; pass only one.', { hint: '--handler runs the Lambda handler here, --endpoint POSTs to a skill server running on this machine.' });
+  }
+  let target: WatchOptions['target'] = { kind: 'default' };
+  if (flags.endpoint !== undefined) {
+    let u: URL;
+    try {
+      u = new URL(flags.endpoint);
+    } catch {
+      throw new UsageError(`--endpoint: "${flags.endpoint}" is not a URL.`, { hint: 'Give the local skill server, e.g. http://127.0.0.1:3000/.' });
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`--endpoint: "${flags.endpoint}" must be an http:// or https:// URL.`);
+    target = { kind: 'endpoint', url: u.href };
+  } else if (flags.handler !== undefined) {
+    const hash = flags.handler.lastIndexOf('#');
+    const file = hash > 0 ? flags.handler.slice(0, hash) : flags.handler;
+    const abs = path.resolve(globals.cwd, file);
+    if (!existsSync(abs) || !statSync(abs).isFile()) {
+      throw new InputError(`--handler: ${file} not found.`, { source: '--handler', hint: 'Pass the Lambda handler file, optionally with its export: lambda/index.js#handler.' });
+    }
+    target = { kind: 'handler', spec: flags.handler };
+  }
+  let region: WatchOptions['region'];
+  if (flags.region !== undefined) {
+    const r = flags.region.trim().toUpperCase();
+    if (!(REGIONS as readonly string[]).includes(r)) throw new UsageError(`--region: "${flags.region}" is not NA, EU or FE.`, { hint: "The region of your Amazon developer account: NA (North America), EU (Europe and India), FE (Far East)." });
+    region = r as WatchOptions['region'];
+  }
+  if (flags.skillId !== undefined && !/^amzn1\.ask\.skill\.[0-9a-f-]+$/i.test(flags.skillId.trim())) {
+    throw new UsageError(`--skill-id: "${flags.skillId}" is not a skill ID like amzn1.ask.skill.12345678-1234-1234-1234-123456789012.`);
+  }
+  if (flags.redact && flags.save === undefined) throw new UsageError('--redact only applies to --save <dir>: it saves the envelopes without tokens.', { hint: 'Add --save <dir>, or drop --redact.' });
+  if (flags.save !== undefined && flags.save.trim() === '') throw new UsageError('--save needs a folder, e.g. --save captured/.');
+  let maxRequests: number | undefined;
+  if (flags.maxRequests !== undefined) {
+    const v = flags.maxRequests.trim();
+    if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 100_000) throw new UsageError(`--max-requests: "${flags.maxRequests}" is not a whole number between 1 and 100000.`);
+    maxRequests = Number(v);
+  }
+  const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration, { flag: '--duration', bare: 's', minMs: 1000, maxMs: 24 * 60 * 60_000 });
+  return {
+    cwd: globals.cwd,
+    profile: flags.profile,
+    skillId: flags.skillId?.trim(),
+    region,
+    target,
+    save: flags.save === undefined ? undefined : { dir: flags.save, redact: Boolean(flags.redact) },
+    maxRequests,
+    durationMs,
+  };
+}
+
+export const command: CommandModule = {
+  define(cmd: Command) {
+    cmd
+      .option('--skill-id <id>', 'skill ID (default: .ask/ask-states.json)')
+      .option('--profile <name>', 'ASK CLI / ask-resources.json profile')
+      .option('--region <NA|EU|FE>', "the debugging service's region: your developer account's (default: the skill's endpoint region, else NA)")
+      .option('--handler <file[#export]>', "answer with this Lambda handler, run in a child process (default: the project's code)")
+      .option('--endpoint <url>', 'answer by POSTing to a skill server running on this machine (e.g. http://127.0.0.1:3000/)')
+      .option('--save <dir>', 'save every request envelope there (files 0600, folder 0700; tokens kept) for doctor --envelopes')
+      .option('--redact', 'with --save: leave the tokens out of the saved envelopes')
+      .option('--max-requests <n>', 'stop after n requests')
+      .option('--duration <time>', 'stop after this long: seconds, or with a unit (90s, 10m)')
+      .addHelpText(
+        'after',
+        '\nWhile it runs, requests to the skill\'s development stage from your own developer account (an Echo or the\n' +
+          'Alexa app signed in as that account, the developer console\'s Test tab, ask dialog) go to the local skill\n' +
+          'through Amazon\'s skill debugging service, as with `ask run`. Each request is one line: time, request,\n' +
+          'where the token was (never the token), the answer, latency and doctor\'s verdict.\n' +
+          '\nCredentials: the same as configure (ASK_ACCESS_TOKEN, ASK_REFRESH_TOKEN with ASK_LWA_CLIENT_ID and\n' +
+          'ASK_LWA_CLIENT_CONFIRMATION, or the ASK CLI profile); the token needs the scope alexa::ask:skills:debug.\n' +
+          'ALEXA_LINK_DEBUG_ENDPOINT (a ws:// or wss:// base URL) replaces Amazon\'s host, for tests and private setups.\n' +
+          '\nExit: 0 when every verdict passed, 1 when one failed or the service refused the connection, 130 on Ctrl-C.\n' +
+          '\nExamples:\n' +
+          '  alexa-link watch                              the project\'s lambda/ code answers\n' +
+          '  alexa-link watch --endpoint http://127.0.0.1:3000/ --save captured/\n' +
+          '  alexa-link --json watch --max-requests 3     one JSON document after three requests\n',
+      );
+  },
+  async run(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<number> {
+    const options = parseWatchFlags(opts as RawWatchFlags, ctx.globals);
+    const { runWatch } = await import('../watch/session.js');
+    const { exitCode } = await runWatch(options, { out: ctx.out, env: ctx.env, signal: ctx.signal });
+    return exitCode;
+  },
+};
