@@ -8,7 +8,8 @@ import { diagnose, HttpError } from './http.js';
  * limit. The `ws` library is imported on first use, so no other command loads it.
  */
 export interface WebSocketHandlers {
-  onMessage(text: string): void;
+  /** A text message, with the socket it came on (messages can arrive before connect resolves). */
+  onMessage(text: string, socket: OpenWebSocket): void;
   /** The socket closed (by either side, or dropped); `byUs` when close()/terminate() was called. */
   onClose(info: { code: number; reason: string; byUs: boolean }): void;
   onPong?(): void;
@@ -54,6 +55,37 @@ export async function connectWebSocket(url: string, opts: ConnectOptions): Promi
       maxPayload: opts.maxMessageBytes ?? 10 * 1024 * 1024,
       perMessageDeflate: false,
     });
+    const socket: OpenWebSocket = {
+      get isOpen() {
+        return ws.readyState === WebSocket.OPEN;
+      },
+      send: (text) =>
+        new Promise<void>((res, rej) => {
+          if (ws.readyState !== WebSocket.OPEN) return rej(new Error('the WebSocket is not open'));
+          ws.send(text, (err) => (err ? rej(err) : res()));
+        }),
+      ping: (data) => {
+        if (ws.readyState === WebSocket.OPEN) ws.ping(data);
+      },
+      close: (code = 1000, reason = '') =>
+        new Promise<void>((res) => {
+          closingByUs = true;
+          if (ws.readyState === WebSocket.CLOSED) return res();
+          const timer = setTimeout(() => {
+            ws.terminate();
+            res();
+          }, 1000);
+          ws.once('close', () => {
+            clearTimeout(timer);
+            res();
+          });
+          ws.close(code, reason);
+        }),
+      terminate: () => {
+        closingByUs = true;
+        ws.terminate();
+      },
+    };
     const settle = (fn: () => void) => {
       if (settled) return;
       settled = true;
@@ -94,7 +126,7 @@ export async function connectWebSocket(url: string, opts: ConnectOptions): Promi
     });
     ws.on('message', (data, isBinary) => {
       const text = isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString();
-      opts.handlers.onMessage(text);
+      opts.handlers.onMessage(text, socket);
     });
     ws.on('pong', () => opts.handlers.onPong?.());
     ws.on('close', (code: number, reason: Buffer) => {
@@ -105,37 +137,6 @@ export async function connectWebSocket(url: string, opts: ConnectOptions): Promi
       opts.handlers.onClose({ code, reason: reason.toString('utf8'), byUs: closingByUs });
     });
     ws.on('open', () => {
-      const socket: OpenWebSocket = {
-        get isOpen() {
-          return ws.readyState === WebSocket.OPEN;
-        },
-        send: (text) =>
-          new Promise<void>((res, rej) => {
-            if (ws.readyState !== WebSocket.OPEN) return rej(new Error('the WebSocket is not open'));
-            ws.send(text, (err) => (err ? rej(err) : res()));
-          }),
-        ping: (data) => {
-          if (ws.readyState === WebSocket.OPEN) ws.ping(data);
-        },
-        close: (code = 1000, reason = '') =>
-          new Promise<void>((res) => {
-            closingByUs = true;
-            if (ws.readyState === WebSocket.CLOSED) return res();
-            const timer = setTimeout(() => {
-              ws.terminate();
-              res();
-            }, 1000);
-            ws.once('close', () => {
-              clearTimeout(timer);
-              res();
-            });
-            ws.close(code, reason);
-          }),
-        terminate: () => {
-          closingByUs = true;
-          ws.terminate();
-        },
-      };
       settle(() => resolve({ ok: true, socket }));
     });
   });

@@ -194,6 +194,14 @@ async function prepare(options: WatchOptions, deps: WatchDeps, timing: WatchTimi
   return { skillId: ctx.skillId.value, region, url: debugEndpointUrl(base, ctx.skillId.value), custom, target: chosen.target, tokens, saver };
 }
 
+type CloseInfo = { code: number; reason: string; byUs: boolean };
+
+interface ConnectionEvents {
+  closed?: CloseInfo;
+  onClose?: (info: CloseInfo) => void;
+  onPong?: () => void;
+}
+
 interface Pending {
   seq: number;
   at: Date;
@@ -311,15 +319,20 @@ class LiveWatch {
       }
       out.debug(`connecting to ${this.setup.url}`);
       let outcome;
+      // Events of this connection; a close can come before holdSession starts listening.
+      const events: ConnectionEvents = {};
       try {
         outcome = await connectWebSocket(this.setup.url, {
           headers: connectHeaders(token.value),
           timeoutMs: this.timing.handshakeTimeoutMs,
           signal: this.stopping.signal,
           handlers: {
-            onMessage: (text) => this.onMessage(text),
-            onClose: (info) => this.connectionClosed?.(info),
-            onPong: () => this.pong?.(),
+            onMessage: (text, socket) => this.onMessage(text, socket),
+            onClose: (info) => {
+              events.closed = info;
+              events.onClose?.(info);
+            },
+            onPong: () => events.onPong?.(),
           },
         });
       } catch (err) {
@@ -363,7 +376,7 @@ class LiveWatch {
       failures = 0;
       renewedAfter401 = false;
       this.sessions++;
-      const end = await this.holdSession(outcome.socket, firstConnect);
+      const end = await this.holdSession(outcome.socket, events, firstConnect);
       firstConnect = false;
       if (this.stopReason) return;
       if (end.kind === 'renew') continue;
@@ -375,11 +388,8 @@ class LiveWatch {
     }
   }
 
-  private connectionClosed: ((info: { code: number; reason: string; byUs: boolean }) => void) | undefined;
-  private pong: (() => void) | undefined;
-
   /** Keeps one session open until it drops, reaches its limit or the watch stops. */
-  private holdSession(socket: OpenWebSocket, first: boolean): Promise<{ kind: 'renew' } | { kind: 'dropped'; why: string }> {
+  private holdSession(socket: OpenWebSocket, events: ConnectionEvents, first: boolean): Promise<{ kind: 'renew' } | { kind: 'dropped'; why: string }> {
     const { out, timing } = this;
     this.socket = socket;
     const openedAt = Date.now();
@@ -404,7 +414,7 @@ class LiveWatch {
           }, timing.pongTimeoutMs);
         }
       }, timing.heartbeatMs);
-      this.pong = () => {
+      events.onPong = () => {
         clearTimeout(pongTimer);
         pongTimer = undefined;
       };
@@ -419,24 +429,27 @@ class LiveWatch {
         void this.drain().then(() => socket.close(1000, 'alexa-link watch stopped'));
       };
       this.stopping.signal.addEventListener('abort', onStop, { once: true });
-      this.connectionClosed = ({ code, reason, byUs }) => {
+      const onClose = ({ code, reason, byUs }: CloseInfo) => {
         clearInterval(heartbeat);
         clearTimeout(pongTimer);
         clearTimeout(renewTimer);
         this.stopping.signal.removeEventListener('abort', onStop);
-        this.connectionClosed = undefined;
-        this.pong = undefined;
+        events.onClose = undefined;
+        events.onPong = undefined;
         if (this.socket === socket) this.socket = undefined;
         const lived = Date.now() - openedAt;
         if (intent === 'renew') return resolve({ kind: 'renew' });
         if (intent === 'dead') return resolve({ kind: 'dropped', why: `no answer to the heartbeat ping within ${seconds(timing.pongTimeoutMs)}` });
         if (byUs || this.stopReason) return resolve({ kind: 'renew' });
-        if (lived >= renewAt) {
+        // Closed by the service near the limit (a shorter limit than documented): a new session, no pause.
+        if (lived >= timing.sessionLimitMs * 0.9) {
           out.info(`The service ended the session after ${seconds(lived)} (its limit); opening a new one.`);
           return resolve({ kind: 'renew' });
         }
         resolve({ kind: 'dropped', why: `code ${code}${reason ? `, "${reason}"` : ''}` });
       };
+      if (events.closed) onClose(events.closed);
+      else events.onClose = onClose;
     });
   }
 
@@ -454,16 +467,15 @@ class LiveWatch {
 
   // ─── Requests ───────────────────────────────────────────────────────────────────────────────
 
-  private send(socket: OpenWebSocket | undefined, text: string, what: string): void {
-    if (!socket?.isOpen) {
+  private send(socket: OpenWebSocket, text: string, what: string): void {
+    if (!socket.isOpen) {
       this.out.warn(`The answer to ${what} could not be sent: the connection had closed.`);
       return;
     }
     socket.send(text).catch((err: unknown) => this.out.warn(`The answer to ${what} could not be sent: ${describeError(err)}`));
   }
 
-  private onMessage(text: string): void {
-    const socket = this.socket;
+  private onMessage(text: string, socket: OpenWebSocket): void {
     const parsed = parseServiceMessage(text);
     if (parsed.kind === 'unusable') {
       this.out.warn(`The debugging service sent ${parsed.reason}; ignored.`);
