@@ -11,7 +11,7 @@ describe('alexa-link (built binary)', () => {
   it('--help lists the five commands and exits 0', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['init', 'configure', 'login', 'doctor', 'demo']) expect(r.stdout).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
+    for (const c of ['init', 'configure', 'login', 'doctor', 'watch', 'demo']) expect(r.stdout).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
     expect(r.stdout).toContain('--json');
     expect(r.stdout).toContain('--no-color');
   });
@@ -66,7 +66,7 @@ describe('alexa-link (built binary)', () => {
     expect(doc.error).toMatchObject({ code: 'E_USAGE', message: `--cwd missing (${missing}) does not exist.` });
   });
 
-  it.each(['init', 'configure', 'login', 'doctor', 'demo'])('%s --help writes every default the same way: (default: value), unquoted', async (name) => {
+  it.each(['init', 'configure', 'login', 'doctor', 'watch', 'demo'])('%s --help writes every default the same way: (default: value), unquoted', async (name) => {
     const r = await runCli([name, '--help']);
     expect(r.code).toBe(0);
     const help = r.stdout.replace(/\s+/g, ' ');
