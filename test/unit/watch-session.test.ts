@@ -6,6 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { collectingOutput } from '../../src/ui/output.js';
 import { runWatch, type WatchDeps, type WatchOptions, type WatchTiming } from '../../src/watch/session.js';
 import { liveIntent, liveLaunch, startDebugStandin, type DebugStandin } from '../support/debug-standin.js';
+import { startServer, type LocalServer } from '../support/skill-project.js';
 import { startSmapiStandin, type SmapiStandin } from '../support/smapi-standin.js';
 
 /**
@@ -20,7 +21,7 @@ const DEV_TOKEN = 'Atza|watch-session-developer-token-0123456789';
 const USER_TOKEN = 'user-token-watch-session-0123456789abcdef';
 
 const dirs: string[] = [];
-const standins: Array<DebugStandin | SmapiStandin> = [];
+const standins: Array<DebugStandin | SmapiStandin | LocalServer> = [];
 afterEach(async () => {
   await Promise.all(standins.splice(0).map((s) => s.close()));
 });
@@ -146,5 +147,38 @@ describe('runWatch renews the access token through the credential chain', () => 
     expect(w.stderr()).toMatch(/refused the access token \(HTTP 401\); trying again with a renewed one/);
     expect(w.stderr()).not.toContain(first.authorization);
     expect(w.stderr()).not.toContain('watch-client-secret-0123456789');
+  });
+});
+
+describe('runWatch with --endpoint', () => {
+  it('POSTs each request to the local skill server; an HTTP 500 goes back to the service as a failure with that code', async () => {
+    let n = 0;
+    const server = await startServer((req, res) => {
+      n++;
+      if (n === 1) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ version: '1.0', response: { outputSpeech: { type: 'PlainText', text: 'Hello from the server.' } } }));
+      } else {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('boom');
+      }
+    });
+    standins.push(server);
+    const s = await debugStandin();
+    const w = await watch(s, { maxRequests: 2, target: { kind: 'endpoint', url: `${server.url}/` } });
+    await s.waitForConnection(1);
+    const ok = await s.request(liveLaunch({ skillId: SKILL_ID, accessToken: USER_TOKEN }));
+    const failed = await s.request(liveLaunch({ skillId: SKILL_ID, accessToken: USER_TOKEN }));
+    const { exitCode, doc } = await w.running;
+    expect(JSON.parse(ok.message.responsePayload as string)).toMatchObject({ response: { outputSpeech: { text: 'Hello from the server.' } } });
+    expect(failed.message).toMatchObject({ type: 'SkillResponseFailureMessage', errorCode: '500' });
+    expect(exitCode).toBe(1);
+    expect(doc.target).toBe(`endpoint ${server.url}/`);
+    expect(doc.requests.map((r) => [r.status, r.verdict])).toEqual([
+      [200, 'pass'],
+      [500, 'fail'],
+    ]);
+    expect(w.stderr()).toMatch(/no answer \(HTTP 500\)/);
+    expect(s.violations()).toEqual([]);
   });
 });
