@@ -139,6 +139,8 @@ function plural(n: number, word: string): string {
 }
 
 function seconds(ms: number): string {
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return plural(ms / 3_600_000, 'hour');
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
   return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`;
 }
 
@@ -397,7 +399,7 @@ class LiveWatch {
       out.success(
         'Listening. Open your skill on a device or in the Alexa app signed in as the developer account (or in the developer console\'s Test tab, or with ask dialog); link your account in the Alexa app when the skill asks.',
       );
-      out.info(out.errStyle.dim(`The service's sessions last ${seconds(timing.sessionLimitMs)}; alexa-link renews them.`));
+      out.info(out.errStyle.dim(`The service's sessions last ${seconds(timing.sessionLimitMs)}; alexa-link renews them before they end.`));
     } else {
       out.success(`Connected again (session ${this.sessions}); listening.`);
     }
@@ -538,14 +540,6 @@ class LiveWatch {
     const tokenSent = result.tokenInEnvelope.context || result.tokenInEnvelope.session;
     const told = narrate(this.narrative, { requestType: p.recognised.requestType, tokenSent, linkAccountCard: result.response.linkAccountCard });
     this.narrative = told.state;
-    let saved: string | undefined;
-    if (this.setup.saver && p.recognised.judgeable) {
-      try {
-        saved = await this.setup.saver.save(p.recognised.envelope, p.recognised.label);
-      } catch (err) {
-        this.out.warn(`Could not save the envelope: ${describeError(err)}`);
-      }
-    }
     const failure = failureWords(outcome);
     const event = answerEvent(outcome);
     const line: LiveLine = {
@@ -559,6 +553,14 @@ class LiveWatch {
       explanation: result.explanation,
     };
     for (const l of formatLine(line, this.out.errStyle)) this.out.info(l);
+    let saved: string | undefined;
+    if (this.setup.saver && p.recognised.judgeable) {
+      try {
+        saved = await this.setup.saver.save(p.recognised.envelope, p.recognised.label);
+      } catch (err) {
+        this.out.warn(`Could not save the envelope: ${describeError(err)}`);
+      }
+    }
     this.counts[result.verdict]++;
     this.entries.push({ ...replayJson(result), receivedAt: p.at.toISOString(), label: p.recognised.label, marks: told.marks, ...(saved ? { saved } : {}) });
     if (isSkillEvent(p.recognised.requestType)) this.out.debug(`skill event ${p.recognised.requestType} answered`);
