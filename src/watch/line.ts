@@ -17,7 +17,8 @@ export interface LiveLine {
   at: Date;
   /** "LaunchRequest", "IntentRequest WhoAmIIntent", "AlexaSkillEvent.SkillAccountLinked", "Alexa.Discovery.Discover". */
   label: string;
-  token: { context: boolean; session: boolean };
+  /** Where the token was; undefined when the request was not read for one (not judged). */
+  token: { context: boolean; session: boolean } | undefined;
   answer: {
     linkAccountCard: boolean;
     speech: string | null;
@@ -38,7 +39,8 @@ type Paint = Pick<Style, 'green' | 'yellow' | 'red' | 'dim' | 'bold' | 'cyan'>;
 const SYMBOL: Record<LineVerdict, string> = { pass: '✔', warn: '⚠', fail: '✖' };
 const SPEECH_EXCERPT = 60;
 
-export function tokenWords(t: { context: boolean; session: boolean }): string {
+export function tokenWords(t: { context: boolean; session: boolean } | undefined): string {
+  if (!t) return 'token: not read';
   if (t.context && t.session) return 'token: context+session';
   if (t.context) return 'token: context';
   if (t.session) return 'token: session';

@@ -498,7 +498,7 @@ class LiveWatch {
     }
     const at = this.now();
     const recognised = recognise(request.payload);
-    if (recognised.judgeable) this.registerTokens(recognised.envelope);
+    this.registerTokens(request.payload);
     this.out.debug(`request ${request.requestId}: ${recognised.label}`);
     const work = (async () => {
       const signal = this.stopping.signal;
@@ -521,12 +521,13 @@ class LiveWatch {
   }
 
   /** Whatever the skill logs with --verbose is scrubbed of the request's credentials. */
-  private registerTokens(envelope: Record<string, unknown>): void {
+  private registerTokens(envelope: unknown): void {
     const visit = (v: unknown): void => {
       if (Array.isArray(v)) return v.forEach(visit);
       if (!isObject(v)) return;
       for (const [k, x] of Object.entries(v)) {
-        if ((k === 'accessToken' || k === 'apiAccessToken' || k === 'consentToken') && typeof x === 'string') this.out.addSecret(x);
+        // `token`: a smart home directive's scope.token.
+        if ((k === 'accessToken' || k === 'apiAccessToken' || k === 'consentToken' || k === 'token') && typeof x === 'string') this.out.addSecret(x);
         else visit(x);
       }
     };
@@ -545,7 +546,7 @@ class LiveWatch {
     const line: LiveLine = {
       at: p.at,
       label: p.recognised.label,
-      token: result.tokenInEnvelope,
+      token: p.recognised.judgeable ? result.tokenInEnvelope : undefined,
       answer: { linkAccountCard: result.response.linkAccountCard, speech: result.response.speech, ...(event ? { event } : {}), ...(failure ? { failure } : {}) },
       latencyMs: result.latencyMs,
       verdict: result.verdict,

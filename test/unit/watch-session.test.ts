@@ -182,3 +182,23 @@ describe('runWatch with --endpoint', () => {
     expect(s.violations()).toEqual([]);
   });
 });
+
+describe('runWatch with a request the engine cannot judge yet', () => {
+  it('a smart home directive is routed and answered, shown as namespace.name, and marked not judged (a warning)', async () => {
+    const server = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ event: { header: { namespace: 'Alexa.Discovery', name: 'Discover.Response', payloadVersion: '3', messageId: 'm' }, payload: { endpoints: [] } } }));
+    });
+    standins.push(server);
+    const s = await debugStandin();
+    const w = await watch(s, { maxRequests: 1, target: { kind: 'endpoint', url: `${server.url}/` } });
+    await s.waitForConnection(1);
+    const answer = await s.request({ directive: { header: { namespace: 'Alexa.Discovery', name: 'Discover', payloadVersion: '3', messageId: 'm1' }, payload: { scope: { type: 'BearerToken', token: USER_TOKEN } } } });
+    const { exitCode, doc } = await w.running;
+    expect(answer.message.type).toBe('SkillResponseSuccessMessage');
+    expect(exitCode).toBe(0);
+    expect(doc.requests[0]).toMatchObject({ source: 'live', request: 'Alexa.Discovery.Discover', verdict: 'warn', explanation: expect.stringMatching(/^Not judged: alexa-link does not judge smart home directives yet/) });
+    expect(w.stderr() + w.stdout()).not.toContain(USER_TOKEN);
+    expect(w.stderr()).toMatch(/⚠ Alexa\.Discovery\.Discover · token: not read · event Alexa\.Discovery\.Discover\.Response · \d+ ms/);
+  });
+});

@@ -67,6 +67,7 @@ describe('the progress line', () => {
   });
 
   it.each<[LiveLine['token'], string]>([
+    [undefined, 'token: not read'],
     [{ context: false, session: false }, 'token: none'],
     [{ context: true, session: false }, 'token: context'],
     [{ context: false, session: true }, 'token: session'],
