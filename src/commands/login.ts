@@ -14,6 +14,7 @@ import { parsePastedCallback } from '../oauth/paste.js';
 import type { Step, TokenFields } from '../oauth/token-response.js';
 import { LINKING_FILE, loadProject, readLinkingFile } from '../project/skill-project.js';
 import type { Output } from '../ui/output.js';
+import { browserSafety, openInBrowser, type OpenResult } from '../ui/browser.js';
 import { createPrompter, isInteractive, type Prompter } from '../ui/prompt.js';
 import { redact } from '../ui/redact.js';
 
@@ -41,10 +42,8 @@ export interface LoginOptions {
   clientSecretEnv: string;
 }
 
-export interface OpenResult {
-  opened: boolean;
-  reason?: string;
-}
+export type { OpenResult } from '../ui/browser.js';
+export { openInBrowser } from '../ui/browser.js';
 
 export interface LoginDeps {
   out: Output;
@@ -243,29 +242,6 @@ function callbackStep(outcome: CallbackOutcome, refused: CallbackEvent[], mode: 
   };
 }
 
-/** Opens a URL with the `open` package; says why when it cannot. */
-export async function openInBrowser(url: string, env: Record<string, string | undefined> = process.env): Promise<OpenResult> {
-  if (process.platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY) return { opened: false, reason: 'no display (DISPLAY and WAYLAND_DISPLAY are unset)' };
-  try {
-    const { default: open } = await import('open');
-    const child = await open(url);
-    return await new Promise<OpenResult>((resolve) => {
-      const timer = setTimeout(() => resolve({ opened: true }), 1500);
-      timer.unref();
-      child.once('error', (err) => {
-        clearTimeout(timer);
-        resolve({ opened: false, reason: err.message });
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        resolve(code === 0 || code === null ? { opened: true } : { opened: false, reason: `the opener exited with code ${code}` });
-      });
-    });
-  } catch (err) {
-    return { opened: false, reason: err instanceof Error ? err.message : String(err) };
-  }
-}
-
 /** The first non-empty line on stdin, or undefined at end of input or timeout. */
 export function readFirstStdinLine(timeoutMs: number, stdin: Readable = process.stdin): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -381,9 +357,15 @@ export async function runLogin(options: LoginOptions, deps: LoginDeps): Promise<
     out.info(`  ${url}`);
     out.info('');
     if (options.open) {
-      const opened = await (deps.openUrl ?? ((u: string) => openInBrowser(u, deps.env)))(url);
-      if (opened.opened) out.info('Opened it in your browser.');
-      else out.info(`Could not start a browser (${opened.reason ?? 'unknown reason'}): open the address above manually.`);
+      // The address comes from accountLinking.json: only a web page goes to the system opener.
+      const safe = browserSafety(url);
+      if (!safe.ok) {
+        out.warn(`Not opening it in a browser: ${safe.reason}. Check accountLinkingRequest.authorizationUrl; open the address yourself only if you trust it.`);
+      } else {
+        const opened = await (deps.openUrl ?? ((u: string) => openInBrowser(u, deps.env)))(url);
+        if (opened.opened) out.info('Opened it in your browser.');
+        else out.info(`Could not start a browser (${opened.reason ?? 'unknown reason'}): open the address above manually.`);
+      }
     }
 
     let outcome: CallbackOutcome;
