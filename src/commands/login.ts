@@ -8,7 +8,7 @@ import { ALEXA_REGIONS, assertVendorId, type AlexaRegion } from '../linking/redi
 import { isLoopbackHost } from '../linking/rules.js';
 import type { HttpRequest, HttpResponse } from '../net/http.js';
 import { buildAuthorizationUrl, newState, redirectUriFor, type RedirectMode } from '../oauth/authorize-url.js';
-import { LoginTimeoutError, startCallbackServer, type CallbackEvent, type CallbackOutcome, type CallbackServer } from '../oauth/callback-server.js';
+import { LoginTimeoutError, startCallbackServer, strayErrorNote, type CallbackEvent, type CallbackOutcome, type CallbackServer } from '../oauth/callback-server.js';
 import { completeLogin, isLocalRehearsal, type LoginSettings } from '../oauth/login-flow.js';
 import { parsePastedCallback } from '../oauth/paste.js';
 import type { Step, TokenFields } from '../oauth/token-response.js';
@@ -221,7 +221,8 @@ const ERROR_FIXES: Record<string, string> = {
 
 function callbackStep(outcome: CallbackOutcome, refused: CallbackEvent[], mode: RedirectMode): Step {
   const wrong = refused.filter((r) => r.rejected === 'wrong-state').length;
-  const note = wrong ? ` ${wrong} callback${wrong === 1 ? '' : 's'} with a wrong state ${wrong === 1 ? 'was' : 'were'} refused.` : '';
+  const stray = strayErrorNote(refused);
+  const note = `${wrong ? ` ${wrong} callback${wrong === 1 ? '' : 's'} with a wrong state ${wrong === 1 ? 'was' : 'were'} refused.` : ''}${stray ? ` ${stray}.` : ''}`;
   if (outcome.kind === 'error') {
     return {
       id: 'callback',
@@ -336,7 +337,8 @@ export async function runLogin(options: LoginOptions, deps: LoginDeps): Promise<
       expectedState: state,
       timeoutMs: options.timeoutMs,
       onRejected: (e) => {
-        if (e.rejected === 'wrong-state' || e.rejected === 'second-callback' || e.rejected === 'no-code') out.warn(`Refused a callback: ${e.detail}`);
+        if (e.rejected === 'stray-error') out.warn(e.detail);
+        else if (e.rejected === 'wrong-state' || e.rejected === 'second-callback' || e.rejected === 'no-code') out.warn(`Refused a callback: ${e.detail}`);
         else out.debug(`callback server: refused a request (${e.rejected}): ${e.detail}`);
       },
     };

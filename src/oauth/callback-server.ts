@@ -9,17 +9,41 @@ import { loopbackRedirectUrl } from './authorize-url.js';
  * 127.0.0.1 only, GET /callback only. A callback whose state does not match is refused (and
  * reported) while the server keeps waiting for the right one; the first valid callback (a code, or
  * the provider's error) ends the wait and closes the server; anything after it is refused.
+ *
+ * An `error` counts only with this login's state: anyone on the machine can reach 127.0.0.1, so an
+ * error without it (no state, or another) is a stray error: shown and remembered for the report,
+ * but the server keeps waiting for the provider's answer until the timeout.
  */
 export type CallbackOutcome =
   | { kind: 'code'; code: string; state: string; url: string; ms: number }
   | { kind: 'error'; error: string; errorDescription?: string; errorUri?: string; state?: string; url: string; ms: number };
 
-export type CallbackRejection = 'wrong-state' | 'no-code' | 'second-callback' | 'not-found' | 'method' | 'too-large' | 'bad-host' | 'bad-request';
+export type CallbackRejection = 'wrong-state' | 'stray-error' | 'no-code' | 'second-callback' | 'not-found' | 'method' | 'too-large' | 'bad-host' | 'bad-request';
 
 export interface CallbackEvent {
   rejected: CallbackRejection;
   /** What was wrong, for a warning line. */
   detail: string;
+  /** For a stray error: the error it carried (error, and error_description when given). */
+  error?: { error: string; errorDescription?: string };
+}
+
+/** How a stray error reads in a line: error=access_denied (the description). */
+export function describeStrayError(e: { error: string; errorDescription?: string }): string {
+  const cut = (t: string, n: number) => (t.length > n ? `${t.slice(0, n)}…` : t);
+  return `error=${cut(e.error, 80)}${e.errorDescription ? ` (${cut(e.errorDescription, 200)})` : ''}`;
+}
+
+/**
+ * "2 callbacks with an error but without this login's state were ignored (error=…; error=…)", or
+ * '' when there were none: for the callback step and the timeout message.
+ */
+export function strayErrorNote(events: CallbackEvent[]): string {
+  const stray = events.filter((e) => e.rejected === 'stray-error' && e.error);
+  if (!stray.length) return '';
+  const n = stray.length;
+  const shown = stray.slice(0, 3).map((e) => describeStrayError(e.error!));
+  return `${n} callback${n === 1 ? '' : 's'} with an error but without this login's state ${n === 1 ? 'was' : 'were'} ignored (${shown.join('; ')}${n > 3 ? '; …' : ''})`;
 }
 
 export interface CallbackServerOptions {
@@ -90,8 +114,8 @@ export async function startCallbackServer(opts: CallbackServerOptions): Promise<
   // Handled by whoever calls wait(); avoid an unhandled rejection when nobody does.
   waiting.catch(() => undefined);
 
-  const refuse = (res: http.ServerResponse, status: number, reason: CallbackRejection, title: string, message: string) => {
-    const event = { rejected: reason, detail: message };
+  const refuse = (res: http.ServerResponse, status: number, reason: CallbackRejection, title: string, message: string, extra: Pick<CallbackEvent, 'error'> = {}) => {
+    const event: CallbackEvent = { rejected: reason, detail: message, ...extra };
     rejected.push(event);
     opts.onRejected?.(event);
     answer(res, status, title, message);
@@ -143,7 +167,20 @@ export async function startCallbackServer(opts: CallbackServerOptions): Promise<
     const state = p.get('state');
     const error = p.get('error');
     const code = p.get('code');
-    if (state !== opts.expectedState && !(error && state === null)) {
+    if (error && state !== opts.expectedState) {
+      const carried: NonNullable<CallbackEvent['error']> = { error };
+      const description = p.get('error_description');
+      if (description) carried.errorDescription = description;
+      return refuse(
+        res,
+        400,
+        'stray-error',
+        'State does not match',
+        `Ignored a callback with ${describeStrayError(carried)}: it carries ${state === null ? 'no state' : 'another state'}, so it cannot be matched to this login (anything on this machine can send one). alexa-link is still waiting for the provider's answer.`,
+        { error: carried },
+      );
+    }
+    if (state !== opts.expectedState) {
       return refuse(
         res,
         400,
@@ -205,9 +242,10 @@ export async function startCallbackServer(opts: CallbackServerOptions): Promise<
 
   const timer = setTimeout(() => {
     const refusedStates = rejected.filter((r) => r.rejected === 'wrong-state').length;
+    const notes = [refusedStates ? `${refusedStates} callback${refusedStates === 1 ? '' : 's'} with a wrong state ${refusedStates === 1 ? 'was' : 'were'} refused` : '', strayErrorNote(rejected)].filter(Boolean);
     settle?.reject(
       new LoginTimeoutError(
-        `No sign-in result arrived at ${redirectUri} within ${Number((opts.timeoutMs / 1000).toFixed(1))} s${refusedStates ? ` (${refusedStates} callback${refusedStates === 1 ? '' : 's'} with a wrong state ${refusedStates === 1 ? 'was' : 'were'} refused)` : ''}.`,
+        `No sign-in result arrived at ${redirectUri} within ${Number((opts.timeoutMs / 1000).toFixed(1))} s${notes.length ? ` (${notes.join('; ')})` : ''}.`,
         'Finish the sign-in in the browser; if the provider showed an error page, allow this redirect URL there. Raise the wait with --timeout <seconds>.',
       ),
     );

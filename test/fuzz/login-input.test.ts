@@ -68,7 +68,8 @@ function expected(target: string): { accept: false } | { accept: true; outcome: 
   const state = p.get('state');
   const error = p.get('error');
   const code = p.get('code');
-  if (state !== STATE && !(error && state === null)) return { accept: false };
+  // An error counts only with the login's state (issue 15 item 11): without it, anyone could end the login.
+  if (state !== STATE) return { accept: false };
   if (error) return { accept: true, outcome: { kind: 'error', error } };
   if (code) return { accept: true, outcome: { kind: 'code', code, state: STATE } };
   return { accept: false };

@@ -169,7 +169,7 @@ describe('the loopback callback server of alexa-link login (built CLI)', () => {
     const doc = JSON.parse(run.stdout) as { ok: boolean; steps: Array<{ id: string; status: string; detail: string }> };
     expect(doc.ok).toBe(true);
     // The refused wrong-state callbacks were counted and reported; nothing crashed.
-    expect(doc.steps.find((s) => s.id === 'callback')!.detail).toMatch(/3 callbacks with a wrong state were refused/);
+    expect(doc.steps.find((s) => s.id === 'callback')!.detail).toMatch(/2 callbacks with a wrong state were refused\. 1 callback with an error but without this login's state was ignored \(error=access_denied\)/);
     expect(run.stderr).toMatch(/Refused a callback: The state parameter does not match/);
     expect(run.stderr).not.toMatch(/Internal error|\n\s+at .*:\d+:\d+/);
     // Done: the port is closed.

@@ -3,7 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CancelledError } from '../../src/errors.js';
-import { LoginTimeoutError, startCallbackServer, type CallbackEvent, type CallbackServer } from '../../src/oauth/callback-server.js';
+import { LoginTimeoutError, startCallbackServer, strayErrorNote, type CallbackEvent, type CallbackServer } from '../../src/oauth/callback-server.js';
 import { pendingCleanups } from '../../src/ui/lifecycle.js';
 
 function get(url: string, opts: { agent?: http.Agent; headers?: Record<string, string>; method?: string } = {}): Promise<{ status: number; body: string }> {
@@ -98,11 +98,18 @@ describe('loopback callback server', () => {
     await expect(server.wait()).resolves.toMatchObject({ kind: 'error', error: 'access_denied', errorDescription: 'User <b>said</b> no', state: 'good-state' });
   });
 
-  it('accepts a provider error without state (some providers drop it), but not one with a wrong state', async () => {
-    const { server } = await start();
+  it('ignores an error without this login\'s state (none, or another): anyone on the machine could send it; the wait goes on (issue 15 item 11)', async () => {
+    const { server, events } = await start();
     expect((await get(`${server.redirectUri}?error=server_error&state=nope`)).status).toBe(400);
-    expect((await get(`${server.redirectUri}?error=invalid_scope`)).status).toBe(200);
-    await expect(server.wait()).resolves.toMatchObject({ kind: 'error', error: 'invalid_scope' });
+    expect((await get(`${server.redirectUri}?error=invalid_scope&error_description=stray`)).status).toBe(400);
+    expect(events.map((e) => [e.rejected, e.error])).toEqual([
+      ['stray-error', { error: 'server_error' }],
+      ['stray-error', { error: 'invalid_scope', errorDescription: 'stray' }],
+    ]);
+    expect(strayErrorNote(server.rejected)).toBe("2 callbacks with an error but without this login's state were ignored (error=server_error; error=invalid_scope (stray))");
+    // Still waiting: the provider's answer with the right state ends it.
+    expect((await get(`${server.redirectUri}?code=good&state=good-state`)).status).toBe(200);
+    await expect(server.wait()).resolves.toMatchObject({ kind: 'code', code: 'good' });
   });
 
   it.each([
