@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import { AlexaLinkError, UsageError, type ExitCode } from './errors.js';
 import type { Output, TextSink } from './ui/output.js';
 import { runCleanups } from './ui/lifecycle.js';
+import { jsonForTerminal, neutralizeControl } from './ui/text.js';
 
 export interface CliIO {
   stdout: TextSink;
@@ -67,10 +68,7 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
-    })
+    .configureOutput(commanderOutput(io))
     .addHelpText(
       'after',
       '\nStart with:  npx alexa-link init my-skill\nThen:        alexa-link configure, alexa-link login, alexa-link doctor\n',
@@ -112,10 +110,7 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
   const invoked = findCommandName(args);
   for (const entry of COMMANDS) {
     const cmd = program.command(entry.args ? `${entry.name} ${entry.args}` : entry.name).description(entry.summary);
-    cmd.exitOverride().configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
-    });
+    cmd.exitOverride().configureOutput(commanderOutput(io));
     if (entry.name !== invoked) continue;
     const mod = await entry.load();
     mod.define(cmd);
@@ -156,6 +151,17 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
   }
 }
 
+/**
+ * commander writes help and its own errors itself; those quote the command line (an unknown
+ * option, a file name), so they are neutralised like every other line (src/ui/text.ts).
+ */
+function commanderOutput(io: CliIO): { writeOut(s: string): void; writeErr(s: string): void } {
+  return {
+    writeOut: (s) => void io.stdout.write(neutralizeControl(s)),
+    writeErr: (s) => void io.stderr.write(neutralizeControl(s)),
+  };
+}
+
 /** Whether --json was given (before any `--`), for errors commander raises before a command runs. */
 export function wantsJson(args: string[]): boolean {
   const end = args.indexOf('--');
@@ -175,7 +181,7 @@ async function reportError(err: unknown, out: Output | undefined, io: CliIO, giv
       const message = err.code !== 'commander.help' ? first : bare[0] === 'help' && bare[1] ? `unknown command '${bare[1]}'` : 'No command given.';
       const suggestion = rest.join(' ').replace(/^\((.*)\)$/, '$1').trim();
       const hint = suggestion || 'Run alexa-link --help for the commands, alexa-link <command> --help for their flags.';
-      io.stdout.write(JSON.stringify({ ok: false, error: { code: 'E_USAGE', message, hint } }, null, 2) + '\n');
+      io.stdout.write(jsonForTerminal({ ok: false, error: { code: 'E_USAGE', message, hint } }, 2) + '\n');
     }
     return 2;
   }

@@ -1,5 +1,6 @@
-import { makeStyle, type Style } from './color.js';
+import { makeStyle, renderStyles, type Style } from './color.js';
 import { redactText } from './redact.js';
+import { neutralizeControl, terminalSafeJson } from './text.js';
 
 /** The slice of a stream we write to; tests pass plain collectors. */
 export interface TextSink {
@@ -20,7 +21,14 @@ export interface OutputOptions {
 /**
  * All output goes through here. Data and the `--json` document go to stdout; progress, prompts,
  * warnings and errors go to stderr. With `--json`, stdout holds exactly one JSON document and
- * human-readable data is not printed. Every line passes through secret redaction.
+ * human-readable data is not printed.
+ *
+ * Every human-readable line is, in this order: redacted (registered secrets and secret-looking
+ * fields), neutralised (control characters and escape sequences from outside become visible
+ * escapes such as \x1b, src/ui/text.ts), then styled: `style`/`errStyle` put markers that only
+ * this step turns into colours (src/ui/color.ts), so our colours survive and nothing from outside
+ * reaches the terminal as a control sequence, whoever forgot what. The --json document keeps the
+ * exact strings; JSON escapes them (and DEL, C1 and bidi controls are written as \u escapes).
  */
 export class Output {
   readonly json: boolean;
@@ -31,6 +39,8 @@ export class Output {
   readonly errStyle: Style;
   private readonly stdout: TextSink;
   private readonly stderr: TextSink;
+  private readonly stdoutColor: 0 | 1 | 2 | 3;
+  private readonly stderrColor: 0 | 1 | 2 | 3;
   private readonly secrets = new Set<string>();
   private resultWritten = false;
 
@@ -39,8 +49,10 @@ export class Output {
     this.verbose = opts.verbose;
     this.stdout = opts.stdout;
     this.stderr = opts.stderr;
-    this.style = makeStyle(opts.json ? 0 : opts.stdoutColor);
-    this.errStyle = makeStyle(opts.stderrColor);
+    this.stdoutColor = opts.json ? 0 : opts.stdoutColor;
+    this.stderrColor = opts.stderrColor;
+    this.style = makeStyle(this.stdoutColor);
+    this.errStyle = makeStyle(this.stderrColor);
   }
 
   /** Registers an exact value that must never be printed whole (a token, a client secret). */
@@ -53,10 +65,15 @@ export class Output {
     return redactText(text, this.secrets);
   }
 
+  /** A human-readable line as it reaches a stream: redacted, neutralised, then styled. */
+  private line(text: string, level: 0 | 1 | 2 | 3): string {
+    return renderStyles(neutralizeControl(this.scrub(text)), level) + '\n';
+  }
+
   /** Human-readable data on stdout. Not printed with `--json`. */
   print(text = ''): void {
     if (this.json) return;
-    this.stdout.write(this.scrub(text) + '\n');
+    this.stdout.write(this.line(text, this.stdoutColor));
   }
 
   /** The one `--json` document. Only written with `--json`; a second call is a bug. */
@@ -64,7 +81,7 @@ export class Output {
     if (!this.json) return;
     if (this.resultWritten) throw new Error('Output.result called twice: --json must print one document');
     this.resultWritten = true;
-    this.stdout.write(this.scrub(JSON.stringify(doc, null, 2)) + '\n');
+    this.stdout.write(terminalSafeJson(this.scrub(JSON.stringify(doc, null, 2))) + '\n');
   }
 
   get hasResult(): boolean {
@@ -73,7 +90,7 @@ export class Output {
 
   /** Progress and notes on stderr. */
   info(text: string): void {
-    this.stderr.write(this.scrub(text) + '\n');
+    this.stderr.write(this.line(text, this.stderrColor));
   }
 
   success(text: string): void {

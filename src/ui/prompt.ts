@@ -1,4 +1,5 @@
 import { CancelledError, UsageError } from '../errors.js';
+import { neutralizeControl } from './text.js';
 
 /**
  * Prompts, only when interactive (stdin is a TTY and --yes not given). In non-interactive mode
@@ -42,6 +43,15 @@ async function guard<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Prompts write to the terminal themselves, so their messages, defaults and choices (which can
+ * quote a client ID or a file name) are neutralised here, as Output does for every other line.
+ */
+const safe = (text: string) => neutralizeControl(text, { newlines: 'escape' });
+function safeChoices<T extends string>(choices: Choice<T>[]): Choice<T>[] {
+  return choices.map((c) => ({ ...c, ...(c.name !== undefined ? { name: safe(c.name) } : { name: safe(c.value) }), ...(c.description !== undefined ? { description: safe(c.description) } : {}) }));
+}
+
 export function createPrompter(interactive: boolean, output: NodeJS.WritableStream = process.stderr): Prompter {
   const ctx = { output };
   const load = () => import('@inquirer/prompts');
@@ -50,27 +60,27 @@ export function createPrompter(interactive: boolean, output: NodeJS.WritableStre
     async input(q) {
       if (!interactive) return missing(q.flag, q.message);
       const { input } = await load();
-      return guard(() => input({ message: q.message, default: q.default, validate: q.validate }, ctx));
+      return guard(() => input({ message: safe(q.message), default: q.default, validate: q.validate ? (v: string) => { const r = q.validate!(v); return r === true ? r : safe(r); } : undefined }, ctx));
     },
     async password(q) {
       if (!interactive) return missing(q.flag, q.message);
       const { password } = await load();
-      return guard(() => password({ message: q.message, mask: '*' }, ctx));
+      return guard(() => password({ message: safe(q.message), mask: '*' }, ctx));
     },
     async select(q) {
       if (!interactive) return missing(q.flag, q.message);
       const { select } = await load();
-      return guard(() => select({ message: q.message, choices: q.choices, default: q.default }, ctx));
+      return guard(() => select({ message: safe(q.message), choices: safeChoices(q.choices), default: q.default }, ctx));
     },
     async confirm(q) {
       if (!interactive) return missing(q.flag, q.message);
       const { confirm } = await load();
-      return guard(() => confirm({ message: q.message, default: q.default }, ctx));
+      return guard(() => confirm({ message: safe(q.message), default: q.default }, ctx));
     },
     async checkbox(q) {
       if (!interactive) return missing(q.flag, q.message);
       const { checkbox } = await load();
-      return guard(() => checkbox({ message: q.message, choices: q.choices, required: q.required }, ctx));
+      return guard(() => checkbox({ message: safe(q.message), choices: safeChoices(q.choices), required: q.required }, ctx));
     },
   };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildReport, hopStates, renderFlowDiagram, renderText, toJson } from '../../src/doctor/report.js';
 import type { CheckResult } from '../../src/doctor/types.js';
 import type { ReplayResult } from '../../src/replay/runner.js';
-import { makeStyle } from '../../src/ui/color.js';
+import { makeStyle, renderStyles } from '../../src/ui/color.js';
 
 const plain = makeStyle(0);
 const result = (id: string, status: CheckResult['status'], extra: Partial<CheckResult> = {}): CheckResult => ({ id, title: `${id} title`, status, detail: `${id} detail`, ms: 3, ...extra });
@@ -76,7 +76,8 @@ describe('flow diagram', () => {
 
   it('colours only when the style allows it', () => {
     expect(renderFlowDiagram(hopStates(checks), plain).join('\n')).not.toMatch(/\x1b\[/);
-    expect(renderFlowDiagram(hopStates(checks), makeStyle(1)).join('\n')).toMatch(/\x1b\[31m/);
+    // Styles are markers until Output renders them for a stream with colour.
+    expect(renderStyles(renderFlowDiagram(hopStates(checks), makeStyle(1)).join('\n'), 1)).toMatch(/\x1b\[31m/);
   });
 });
 
