@@ -76,7 +76,7 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
 
   // Output (and chalk) load only when a command runs, so --help stays close to bare node.
   const makeContext = async (cmd: Command): Promise<CommandContext> => {
-    const [{ Output }, { colorLevel }] = await Promise.all([import('./ui/output.js'), import('./ui/color.js')]);
+    const [{ Output }, { colorLevel }, { processSecrets }] = await Promise.all([import('./ui/output.js'), import('./ui/color.js'), import('./ui/secrets.js')]);
     const g = cmd.optsWithGlobals() as { json?: boolean; color?: boolean; verbose?: boolean; cwd?: string };
     const globals: GlobalOptions = {
       json: Boolean(g.json),
@@ -91,6 +91,7 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
       stderrColor: colorLevel({ flag: globals.color, env: io.env, isTTY: io.stderr.isTTY }),
       stdout: io.stdout,
       stderr: io.stderr,
+      secrets: processSecrets,
     });
     if (g.cwd !== undefined) {
       // "Run as if started in <dir>": a directory nobody could start in is a usage error, not a
@@ -185,8 +186,8 @@ async function reportError(err: unknown, out: Output | undefined, io: CliIO, giv
     }
     return 2;
   }
-  const { Output } = await import('./ui/output.js');
-  const sink = out ?? new Output({ json: false, verbose: false, stdoutColor: 0, stderrColor: 0, stdout: io.stdout, stderr: io.stderr });
+  const [{ Output }, { processSecrets }] = await Promise.all([import('./ui/output.js'), import('./ui/secrets.js')]);
+  const sink = out ?? new Output({ json: false, verbose: false, stdoutColor: 0, stderrColor: 0, stdout: io.stdout, stderr: io.stderr, secrets: processSecrets });
   if (err instanceof AlexaLinkError) {
     sink.error(err.message);
     if (err.hint) sink.info(`  ${err.hint}`);

@@ -103,6 +103,7 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<Dem
       stderrColor: 0,
       stdout: collector(),
       stderr: forwardProgress ? { write: (c: string) => out.info(c.replace(/\n$/, '')) } : sub,
+      secrets: out.secrets,
     });
 
   const { startLocalProvider, DEMO_USER } = await loadOidcProvider();
@@ -117,7 +118,7 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<Dem
   const disposeProvider = onCleanup(() => provider.close());
   try {
     const client = provider.clients.basic;
-    out.addSecret(client.clientSecret);
+    out.addSecret(client.clientSecret, { basicUser: client.clientId });
     step({ id: 'provider', title: 'OAuth provider', ok: true, detail: `${provider.issuer} (client ${client.clientId}, ${client.scheme}; demo user "${DEMO_USER.username}")` });
 
     say(2, `Scaffolding a ${options.language === 'typescript' ? 'TypeScript' : 'JavaScript'} skill with alexa-link init…`);

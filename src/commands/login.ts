@@ -324,7 +324,8 @@ export async function runLogin(options: LoginOptions, deps: LoginDeps): Promise<
     }),
   );
   const clientSecret = await resolveClientSecret(options, deps, linking.clientId);
-  out.addSecret(clientSecret);
+  // Also inside the Basic credential the token requests carry (base64 of id:secret, RFC 6749 §2.3.1).
+  out.addSecret(clientSecret, { basicUser: linking.clientId });
   const local = isLocalRehearsal(linking);
   const state = newState();
   const steps: Step[] = [];

@@ -1,4 +1,4 @@
-import { redactText } from '../ui/redact.js';
+import { excerpt } from '../ui/redact.js';
 import type { AccessTokenScheme } from '../linking/config.js';
 import { header, request, type HttpRequest, type HttpResponse } from '../net/http.js';
 import { buildAuthorizationUrl, newState } from '../oauth/authorize-url.js';
@@ -208,10 +208,10 @@ export async function autoLogin(opts: AutoLoginOptions): Promise<AutoLoginResult
     const forms = res.status === 200 || res.status === 401 ? parseForms(res.body) : [];
     const login = forms.find((f) => f.hasPassword);
     if (res.status === 401 && login && submittedLogin) {
-      throw new AutoLoginError(`The provider refused the sign-in of "${username}": ${pageText(res.body).slice(0, 200)}`, steps);
+      throw new AutoLoginError(`The provider refused the sign-in of "${username}": ${excerpt(pageText(res.body), 200)}`, steps);
     }
     if (res.status !== 200) {
-      throw new AutoLoginError(`${url.pathname} answered ${res.status}: ${pageText(res.body).slice(0, 300)}`, steps);
+      throw new AutoLoginError(`${url.pathname} answered ${res.status}: ${excerpt(pageText(res.body), 300)}`, steps);
     }
     if (login && !submittedLogin) {
       submittedLogin = true;
@@ -230,7 +230,7 @@ export async function autoLogin(opts: AutoLoginOptions): Promise<AutoLoginResult
       res = await fetchPage(url, 'POST', new URLSearchParams([...consent.fields]));
       continue;
     }
-    throw new AutoLoginError(`Unexpected page at ${url.pathname}: ${pageText(res.body).slice(0, 300)}`, steps);
+    throw new AutoLoginError(`Unexpected page at ${url.pathname}: ${excerpt(pageText(res.body), 300)}`, steps);
   }
   throw new AutoLoginError('Too many redirects and pages before the provider redirected back.', steps);
 }
@@ -282,7 +282,7 @@ export async function obtainTokens(opts: ObtainTokensOptions): Promise<TokenSet 
   if (!answer.ok) throw new AutoLoginError(`Token request failed: ${answer.message}`, landed.steps);
   const json = answer.json as TokenSet | undefined;
   if (answer.status !== 200 || !json || typeof json.access_token !== 'string') {
-    throw new AutoLoginError(`Token endpoint answered ${answer.status}: ${redactText(answer.body).slice(0, 300)}`, landed.steps);
+    throw new AutoLoginError(`Token endpoint answered ${answer.status}: ${excerpt(answer.body, 300)}`, landed.steps);
   }
   return { ...json, redirectUri, scheme: opts.client.scheme };
 }

@@ -12,6 +12,7 @@ import type { ReplayResult } from '../replay/runner.js';
 import { createSmapi, type Smapi } from '../smapi/client.js';
 import { loadCredentials, type SmapiCredentials } from '../smapi/credentials.js';
 import { missing, ok, type Part } from './types.js';
+import type { SecretOptions } from '../ui/secrets.js';
 
 /**
  * What every doctor check sees: the options, the injected side effects, and the project's parts
@@ -55,7 +56,7 @@ export interface DoctorDeps {
   /** --verbose lines (skill logs, HTTP traces); redacted by the caller's Output. */
   debug?: (line: string) => void;
   /** Registers a value that must never be printed whole. */
-  addSecret?: (value: string) => void;
+  addSecret?: (value: string, opts?: SecretOptions) => void;
   /** Speeds up SMAPI retries and simulation polling in tests. */
   smapiTiming?: { backoffBaseMs?: number; pollBaseMs?: number; maxPolls?: number };
 }
@@ -194,8 +195,9 @@ export async function buildDoctorContext(options: DoctorOptions, deps: DoctorDep
   }
 
   const clientSecret = env[options.clientSecretEnv] || undefined;
-  if (clientSecret) deps.addSecret?.(clientSecret);
   const payload = linking.ok ? linking.value : undefined;
+  // Also inside the Basic credential the token checks send (base64 of id:secret).
+  if (clientSecret) deps.addSecret?.(clientSecret, payload?.clientId ? { basicUser: payload.clientId } : undefined);
   const rehearsal = loopbackUrl(payload?.authorizationUrl) || loopbackUrl(payload?.accessTokenUrl);
 
   let credentialsOnce: Promise<Part<SmapiCredentials>> | undefined;

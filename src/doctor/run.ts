@@ -57,7 +57,7 @@ export async function runDoctor(options: DoctorOptions, deps: RunDoctorDeps): Pr
   selectChecks(doctorChecks(), options.only, 'project-files');
   const ctx = await buildDoctorContext(options, {
     ...deps,
-    addSecret: (v) => out.addSecret(v),
+    addSecret: (v, o) => out.addSecret(v, o),
     debug: (line) => out.debug(line),
   });
   if (options.envelopes.length) ctx.envelopeFiles = await loadEnvelopeFiles(options.envelopes, options.cwd);

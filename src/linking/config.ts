@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { excerpt } from '../ui/redact.js';
 
 /**
  * The account-linking configuration, exactly SMAPI's AccountLinkingRequestPayload
@@ -95,7 +96,7 @@ const KIND_WORDS: Record<FieldKind, string> = {
 function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  if (typeof v === 'string') return `the string ${JSON.stringify(excerpt(v, 40))}`;
   return `a ${typeof v}`;
 }
 

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AlexaLinkError, CancelledError } from '../errors.js';
 import { onCleanup } from '../ui/lifecycle.js';
+import { excerpt } from '../ui/redact.js';
 import { loopbackRedirectUrl } from './authorize-url.js';
 
 /**
@@ -30,8 +31,7 @@ export interface CallbackEvent {
 
 /** How a stray error reads in a line: error=access_denied (the description). */
 export function describeStrayError(e: { error: string; errorDescription?: string }): string {
-  const cut = (t: string, n: number) => (t.length > n ? `${t.slice(0, n)}…` : t);
-  return `error=${cut(e.error, 80)}${e.errorDescription ? ` (${cut(e.errorDescription, 200)})` : ''}`;
+  return `error=${excerpt(e.error, 80)}${e.errorDescription ? ` (${excerpt(e.errorDescription, 200)})` : ''}`;
 }
 
 /**

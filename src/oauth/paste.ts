@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { excerpt } from '../ui/redact.js';
 import type { CallbackOutcome } from './callback-server.js';
 
 /**
@@ -27,7 +28,7 @@ export function parsePastedCallback(text: string, expectedState: string, opts: {
     try {
       u = new URL(input);
     } catch {
-      throw new InputError(`The pasted address is not a valid URL: "${input.slice(0, 80)}".`, { source: 'pasted address' });
+      throw new InputError(`The pasted address is not a valid URL: "${excerpt(input, 80)}".`, { source: 'pasted address' });
     }
     if (opts.expectedRedirectUri) {
       const want = new URL(opts.expectedRedirectUri);

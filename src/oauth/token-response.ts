@@ -2,7 +2,7 @@ import type { AccessTokenScheme } from '../linking/config.js';
 import { detectProvider, PROVIDERS } from '../linking/providers.js';
 import { isLoopbackHost, MIN_TOKEN_LIFETIME_SECONDS } from '../linking/rules.js';
 import { header } from '../net/http.js';
-import { redactText } from '../ui/redact.js';
+import { excerpt } from '../ui/redact.js';
 import type { TokenHttpAnswer, TokenNetworkFailure, TokenPostOutcome } from './token-exchange.js';
 
 /**
@@ -113,8 +113,7 @@ function looksLikeHtml(answer: TokenHttpAnswer): boolean {
 function bodyExcerpt(body: string): string {
   // Redacted before it is cut short: a token in an answer with an unexpected status must not show,
   // not even its first 160 characters.
-  const text = redactText(body.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim());
-  return text.length > 160 ? `${text.slice(0, 160)}…` : text;
+  return excerpt(body.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim(), 160);
 }
 
 function describeOAuthError(e: { error: string; description?: string }): string {

@@ -1,7 +1,8 @@
 import type { runtime, services } from 'ask-smapi-model';
 import { CancelledError } from '../errors.js';
 import { HttpError, request as httpRequest, type HttpRequest, type HttpResponse } from '../net/http.js';
-import { redactText } from '../ui/redact.js';
+import { excerpt, redactText } from '../ui/redact.js';
+import { processSecrets, SecretSet } from '../ui/secrets.js';
 import type { SmapiCredentials } from './credentials.js';
 import { ATTEMPTS_HEADER, PEER_HEADER, SmapiBadResponseError, toSmapiError, type SmapiCallContext } from './errors.js';
 
@@ -140,14 +141,11 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function truncate(text: string, max = TRACE_BODY_CHARS): string {
-  return text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
-}
 
 /** Our runtime.ApiClient: timeouts, bounded retries with backoff, encoded token requests, traces. */
 export class SmapiApiClient implements runtime.ApiClient {
   private readonly policy: RetryPolicy;
-  private readonly secrets: Set<string>;
+  private readonly secrets: SecretSet;
   private readonly opts: ApiClientOptions;
 
   constructor(opts: ApiClientOptions = {}) {
@@ -158,11 +156,21 @@ export class SmapiApiClient implements runtime.ApiClient {
       backoffCapMs: opts.backoffCapMs ?? DEFAULT_BACKOFF_CAP_MS,
       maxRetryAfterMs: opts.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS,
     };
-    this.secrets = new Set([...(opts.secrets ?? [])].filter((s) => s.length >= 4));
+    this.secrets = SecretSet.from(opts.secrets ?? []);
+  }
+
+  /** Its own secrets and the running command's (the client secret a PUT carries, for one). */
+  private known(): SecretSet {
+    return SecretSet.union(this.secrets, processSecrets);
   }
 
   private scrub(text: string): string {
-    return redactText(text, this.secrets);
+    return redactText(text, this.known());
+  }
+
+  /** A body for the trace: redacted before it is cut at TRACE_BODY_CHARS, so no part of a secret shows at the cut. */
+  private traceBody(body: string): string {
+    return excerpt(body, TRACE_BODY_CHARS, { secrets: this.known(), total: true });
   }
 
   private trace(line: string): void {
@@ -170,7 +178,7 @@ export class SmapiApiClient implements runtime.ApiClient {
   }
 
   private learnSecret(value: unknown): void {
-    if (typeof value === 'string' && value.length >= 4 && !this.secrets.has(value)) {
+    if (typeof value === 'string' && value.length >= 4 && !this.secrets.values().includes(value)) {
       this.secrets.add(value);
       this.opts.onSecret?.(value);
     }
@@ -202,7 +210,7 @@ export class SmapiApiClient implements runtime.ApiClient {
       for (const name of ['authorization', 'if-match', 'content-type']) {
         if (headers[name] !== undefined) this.trace(`  ${name}: ${headers[name]}`);
       }
-      if (body !== undefined) this.trace(`  body: ${truncate(body)}`);
+      if (body !== undefined) this.trace(`  body: ${this.traceBody(body)}`);
       let res: HttpResponse;
       try {
         res = await send({
@@ -225,7 +233,7 @@ export class SmapiApiClient implements runtime.ApiClient {
       }
       const etag = res.headers.etag;
       this.trace(`${label} ← ${res.status} (${res.ms} ms)${etag ? ` etag: ${String(etag)}` : ''}`);
-      if (res.body) this.trace(`  body: ${truncate(res.body)}`);
+      if (res.body) this.trace(`  body: ${this.traceBody(res.body)}`);
       // A 429 was not processed, so any method may be sent again; a 5xx only when idempotent.
       const retryable = res.status === 429 || (RETRY_STATUSES.has(res.status) && isIdempotent(req.method, tokenRequest));
       if (retryable && attempt < maxAttempts) {
@@ -243,7 +251,7 @@ export class SmapiApiClient implements runtime.ApiClient {
         try {
           parsed = JSON.parse(res.body);
         } catch {
-          throw new SmapiBadResponseError(res.status, url, typeof res.headers['content-type'] === 'string' ? res.headers['content-type'] : undefined, this.scrub(res.body).slice(0, 200));
+          throw new SmapiBadResponseError(res.status, url, typeof res.headers['content-type'] === 'string' ? res.headers['content-type'] : undefined, excerpt(res.body, 200, { secrets: this.known() }));
         }
       }
       if (tokenRequest && typeof parsed === 'object' && parsed !== null) {

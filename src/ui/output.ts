@@ -1,5 +1,6 @@
 import { makeStyle, renderStyles, type Style } from './color.js';
 import { redactText } from './redact.js';
+import { SecretSet, type SecretOptions } from './secrets.js';
 import { neutralizeControl, terminalSafeJson } from './text.js';
 
 /** The slice of a stream we write to; tests pass plain collectors. */
@@ -16,6 +17,11 @@ export interface OutputOptions {
   stderrColor: 0 | 1 | 2 | 3;
   stdout: TextSink;
   stderr: TextSink;
+  /**
+   * Where registered secrets go. The CLI passes `processSecrets` (src/ui/secrets.ts), so text cut
+   * short anywhere in the run is redacted before the cut; default: a set of this Output's own.
+   */
+  secrets?: SecretSet;
 }
 
 /**
@@ -41,7 +47,8 @@ export class Output {
   private readonly stderr: TextSink;
   private readonly stdoutColor: 0 | 1 | 2 | 3;
   private readonly stderrColor: 0 | 1 | 2 | 3;
-  private readonly secrets = new Set<string>();
+  /** The secrets this output redacts, in every encoding alexa-link produces of them. */
+  readonly secrets: SecretSet;
   private resultWritten = false;
 
   constructor(opts: OutputOptions) {
@@ -49,15 +56,19 @@ export class Output {
     this.verbose = opts.verbose;
     this.stdout = opts.stdout;
     this.stderr = opts.stderr;
+    this.secrets = opts.secrets ?? new SecretSet();
     this.stdoutColor = opts.json ? 0 : opts.stdoutColor;
     this.stderrColor = opts.stderrColor;
     this.style = makeStyle(this.stdoutColor);
     this.errStyle = makeStyle(this.stderrColor);
   }
 
-  /** Registers an exact value that must never be printed whole (a token, a client secret). */
-  addSecret(value: string | undefined): void {
-    if (value && value.length >= 4) this.secrets.add(value);
+  /**
+   * Registers a value that must never be printed whole (a token, a client secret), in every
+   * encoding alexa-link produces of it; with `basicUser`, also inside the HTTP Basic credential.
+   */
+  addSecret(value: string | undefined, opts?: SecretOptions): void {
+    this.secrets.add(value, opts);
   }
 
   /** Redacts registered secrets and secret-looking fields. */

@@ -1,7 +1,10 @@
+import { jsonEscape, processSecrets, SecretSet, type SecretEncoding } from './secrets.js';
+
 /**
  * Secrets (client secrets, access and refresh tokens) are never shown whole: first characters
- * and length only. `redactText` scrubs known secrets and well-known secret-bearing patterns out
- * of free text such as HTTP traces.
+ * and length only. `redactText` scrubs known secrets (every encoding of them, src/ui/secrets.ts)
+ * and well-known secret-bearing patterns out of free text such as HTTP traces; `excerpt` is the
+ * one way to cut outside text short: redacted first, so no part of a secret stays at the cut.
  */
 
 /** `eyJh… (812 chars)`. Short values show fewer leading characters so little is revealed. */
@@ -45,19 +48,25 @@ const FORM_PAIR = new RegExp(`((?:^|[?&\\s])(?:${keyAlternation}|code)=)([^&\\s"
 /** Authorization: Bearer x / Basic x. */
 const AUTH_HEADER = /((?:authorization|proxy-authorization)\s*[:=]\s*"?(?:bearer|basic)\s+)([A-Za-z0-9\-._~+/|=%]+)/gi;
 
+export type SecretSource = SecretSet | Iterable<string | undefined | null>;
+
+/** What replaces one encoding of a secret: its redacted form, itself JSON-escaped inside JSON. */
+function replacementFor(e: SecretEncoding): string {
+  const shown = redact(e.secret);
+  return e.kind === 'json' ? jsonEscape(shown) : shown;
+}
+
 /**
- * Replaces every known secret value and every secret-looking field in `text` with its redacted
- * form. `secrets` are exact values to scrub wherever they appear (including URL-encoded).
+ * Replaces every known secret and every secret-looking field in `text` with its redacted form.
+ * `secrets` (default: the running command's, `processSecrets`) are scrubbed wherever they appear,
+ * in every encoding alexa-link produces of them; plain values are taken with all their encodings.
  */
-export function redactText(text: string, secrets: Iterable<string | undefined> = []): string {
+export function redactText(text: string, secrets: SecretSource = processSecrets): string {
   let out = text;
-  const values = [...secrets].filter((s): s is string => typeof s === 'string' && s.length >= 4);
-  // Longest first, so a secret that contains another is replaced whole.
-  values.sort((a, b) => b.length - a.length);
-  for (const value of values) {
-    out = replaceAll(out, value, redact(value));
-    const encoded = encodeURIComponent(value);
-    if (encoded !== value) out = replaceAll(out, encoded, redact(value));
+  const set = secrets instanceof SecretSet ? secrets : SecretSet.from(secrets);
+  // Longest first, so a secret (or an encoding) that contains another is replaced whole.
+  for (const e of set.encodings()) {
+    if (out.includes(e.text)) out = replaceAll(out, e.text, replacementFor(e));
   }
   out = out.replace(JSON_PAIR, (_m, pre: string, value: string, post: string) => pre + maybeRedact(value) + post);
   out = out.replace(ESCAPED_JSON_PAIR, (_m, pre: string, value: string, post: string) => pre + maybeRedact(value) + post);
@@ -70,6 +79,21 @@ export function redactText(text: string, secrets: Iterable<string | undefined> =
     followedByRedaction(whole, offset + m.length) ? m : pre + maybeRedact(value),
   );
   return out;
+}
+
+/**
+ * Outside text cut to at most `max` characters (then "…"), redacted BEFORE the cut: a secret
+ * straddling the cut would otherwise leave its first part behind, where no later redaction can
+ * recognise it. `total` adds the length of the whole text. The one helper for cutting text that
+ * came from outside (answer bodies, traces, pasted input).
+ */
+export function excerpt(text: string, max: number, opts: { secrets?: SecretSource; total?: boolean } = {}): string {
+  const clean = redactText(text, opts.secrets ?? processSecrets);
+  if (clean.length <= max) return clean;
+  let cut = clean.slice(0, max);
+  // Never half a surrogate pair.
+  if (/[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
+  return `${cut}…${opts.total ? ` (cut at ${max} of ${text.length} characters)` : ''}`;
 }
 
 function followedByRedaction(text: string, at: number): boolean {

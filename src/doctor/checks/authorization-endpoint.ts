@@ -4,6 +4,7 @@ import { buildAuthorizationUrl, newState } from '../../oauth/authorize-url.js';
 import type { DoctorContext } from '../context.js';
 import { fold, isLoopbackUrl, judgeScheme, probeTls, type Finding } from '../probe.js';
 import type { Check, CheckOutcome } from '../types.js';
+import { excerpt as cutRedacted } from '../../ui/redact.js';
 
 /**
  * The provider's authorization endpoint as the Alexa app meets it: reachable, a trusted and
@@ -32,9 +33,9 @@ function textOf(body: string): string {
     .trim();
 }
 
+/** A page for a detail line: its text, redacted before it is cut. */
 function excerpt(body: string, n = 200): string {
-  const t = textOf(body);
-  return t.length > n ? `${t.slice(0, n)}…` : t;
+  return cutRedacted(textOf(body), n);
 }
 
 /** What one answer of the authorization endpoint means for a given redirect_uri. Pure. */
@@ -75,7 +76,7 @@ function safePath(location: string): string {
     const u = new URL(location, 'http://x');
     return u.host === 'x' ? u.pathname : `${u.host}${u.pathname}`;
   } catch {
-    return location.slice(0, 80);
+    return cutRedacted(location, 80);
   }
 }
 

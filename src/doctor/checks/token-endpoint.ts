@@ -5,6 +5,7 @@ import { postTokenRequest, type TokenEndpointConfig, type TokenPostOutcome } fro
 import type { DoctorContext } from '../context.js';
 import { fold, isLoopbackUrl, judgeScheme, probeTls, type Finding } from '../probe.js';
 import type { Check, CheckOutcome, CheckRunInfo } from '../types.js';
+import { excerpt as cutRedacted } from '../../ui/redact.js';
 
 /**
  * The provider's token endpoint as Alexa meets it: reachable, a trusted certificate, an answer
@@ -15,9 +16,9 @@ import type { Check, CheckOutcome, CheckRunInfo } from '../types.js';
 export const ALEXA_TOKEN_DEADLINE_MS = 4500;
 export const BOGUS_CODE = 'alexa-link-doctor-made-up-code';
 
+/** A body for a detail line: tags and white space out, redacted before it is cut. */
 function excerpt(body: string, n = 160): string {
-  const t = body.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
-  return t.length > n ? `${t.slice(0, n)}…` : t;
+  return cutRedacted(body.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim(), n);
 }
 
 export function oauthError(outcome: TokenPostOutcome): { error: string; description?: string } | undefined {

@@ -1,4 +1,4 @@
-import { redactText } from '../../ui/redact.js';
+import { excerpt as cutRedacted } from '../../ui/redact.js';
 import http from 'node:http';
 import https from 'node:https';
 import { header, HttpError, request, type HttpRequest, type HttpResponse } from '../../net/http.js';
@@ -27,8 +27,7 @@ const EXCERPT = 300;
 
 function excerpt(body: string): string {
   // Redacted before it is cut short, so a token straddling the cut cannot show even in part.
-  const t = redactText(body.replace(/\s+/g, ' ').trim());
-  return t.length > EXCERPT ? `${t.slice(0, EXCERPT)}…` : t;
+  return cutRedacted(body.replace(/\s+/g, ' ').trim(), EXCERPT);
 }
 
 export const DEFAULT_VERIFICATION_SWITCH =
