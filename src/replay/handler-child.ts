@@ -67,7 +67,9 @@ async function load(msg: LoadMessage): Promise<void> {
   try {
     const mod = (await import(pathToFileURL(msg.file).href)) as Record<string, unknown>;
     const def = mod.default as Record<string, unknown> | undefined;
-    const candidate = mod[msg.exportName] ?? (def && typeof def === 'object' ? def[msg.exportName] : undefined) ?? (msg.exportName === 'default' ? def : undefined);
+    // Own exports only: `toString`, `constructor`… are inherited by every CommonJS exports object.
+    const own = (o: unknown, k: string) => o !== null && (typeof o === 'object' || typeof o === 'function') && Object.hasOwn(o, k);
+    const candidate = (own(mod, msg.exportName) ? mod[msg.exportName] : undefined) ?? (def && typeof def === 'object' && own(def, msg.exportName) ? def[msg.exportName] : undefined) ?? (msg.exportName === 'default' ? def : undefined);
     if (typeof candidate !== 'function') {
       const names = [...new Set([...Object.keys(mod), ...(def && typeof def === 'object' ? Object.keys(def) : [])])].filter((n) => n !== 'default');
       await send({

@@ -1,8 +1,10 @@
+import { access, constants, realpath, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import type { AccessTokenScheme } from '../linking/config.js';
 import { isLoopbackHost } from '../linking/rules.js';
 import { normalizeDomain, PROVIDERS, type ProviderId, type ProviderUrls } from '../linking/providers.js';
+import { neutralizeControl } from '../ui/text.js';
 import { checkInvocationName, describeInvocationErrors, invocationFromName } from './invocation-name.js';
 import { ALEXA_LOCALES, normalizeLocale } from './locales.js';
 
@@ -134,8 +136,100 @@ export function isProviderId(v: string): v is ProviderId {
   return Object.prototype.hasOwnProperty.call(PROVIDERS, v);
 }
 
+/**
+ * Characters init refuses in anything it writes into the project: C0 controls (a newline, a tab,
+ * ESC…), DEL, C1 controls, the line and paragraph separators U+2028/U+2029, and the bidi
+ * embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) that make text read
+ * differently from what it is. They never belong in a skill name, a client ID, a scope or a URL,
+ * and written into JSON, JavaScript or a README they break or disguise it.
+ */
+const REFUSED = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+
+const CONTROL_NAMES: Record<number, string> = {
+  0x00: 'NUL',
+  0x07: 'BEL',
+  0x08: 'backspace',
+  0x09: 'tab',
+  0x0a: 'line feed',
+  0x0d: 'carriage return',
+  0x1b: 'ESC',
+  0x7f: 'DEL',
+  0x2028: 'U+2028 LINE SEPARATOR',
+  0x2029: 'U+2029 PARAGRAPH SEPARATOR',
+  0x202a: 'U+202A LEFT-TO-RIGHT EMBEDDING',
+  0x202b: 'U+202B RIGHT-TO-LEFT EMBEDDING',
+  0x202c: 'U+202C POP DIRECTIONAL FORMATTING',
+  0x202d: 'U+202D LEFT-TO-RIGHT OVERRIDE',
+  0x202e: 'U+202E RIGHT-TO-LEFT OVERRIDE',
+  0x2066: 'U+2066 LEFT-TO-RIGHT ISOLATE',
+  0x2067: 'U+2067 RIGHT-TO-LEFT ISOLATE',
+  0x2068: 'U+2068 FIRST STRONG ISOLATE',
+  0x2069: 'U+2069 POP DIRECTIONAL ISOLATE',
+};
+
+/** A value quoted in a message: on one line, its control characters visible. */
+function oneLine(value: string): string {
+  return neutralizeControl(value, { newlines: 'escape' });
+}
+
+function hex(code: number): string {
+  return `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** The first refused character in `value`: its name and its 1-based position. */
+export function findControlCharacter(value: string): { name: string; position: number } | undefined {
+  const m = REFUSED.exec(value);
+  if (!m) return undefined;
+  const code = m[0].codePointAt(0)!;
+  const known = CONTROL_NAMES[code];
+  const name = known ? (known.startsWith('U+') ? known : `${known}, ${hex(code)}`) : code >= 0x80 && code <= 0x9f ? `${hex(code)}, a C1 control` : hex(code);
+  return { name, position: [...value.slice(0, m.index)].length + 1 };
+}
+
+/** Throws an InputError naming the flag when `value` holds a control or bidi character. */
+export function assertPlainText(value: string, flag: string): void {
+  const found = findControlCharacter(value);
+  if (!found) return;
+  throw new InputError(`${flag} "${oneLine(value)}" contains a control character (${found.name}) at character ${found.position}; init writes it into the project's files, where it does not belong.`, {
+    source: flag,
+    code: 'E_CONTROL_CHARACTER',
+    hint: `Type ${flag === '[dir]' ? 'the folder name' : `the value of ${flag}`} again without it (a paste can bring invisible characters along).`,
+  });
+}
+
+/**
+ * The skill name shown in the Alexa app: publishingInformation.locales.<locale>.name. Amazon's
+ * schema (ask-smapi-model spec.json) requires at least 2 characters; the developer console and
+ * SMAPI accept at most 50.
+ */
+export const SKILL_NAME_MIN = 2;
+export const SKILL_NAME_MAX = 50;
+
+/** A derived name within Amazon's limits: too short → the default name; too long → cut at a word. */
+export function fitSkillName(name: string): string {
+  const chars = [...name];
+  if (chars.length < SKILL_NAME_MIN) return DEFAULT_SKILL_NAME;
+  if (chars.length <= SKILL_NAME_MAX) return name;
+  const cut = chars.slice(0, SKILL_NAME_MAX + 1).join('');
+  const atWord = cut.slice(0, cut.lastIndexOf(' ')).trim();
+  return [...atWord].length >= SKILL_NAME_MIN ? atWord : chars.slice(0, SKILL_NAME_MAX).join('').trim();
+}
+
+/** Why `name` cannot be a skill name, or undefined. `label` says where it came from. */
+export function skillNameProblem(name: string, label = '--name'): string | undefined {
+  const found = findControlCharacter(name);
+  if (found) return `${label} "${oneLine(name)}" contains a control character (${found.name}) at character ${found.position}; init writes it into the project's files, where it does not belong.`;
+  const length = [...name].length;
+  if (length < SKILL_NAME_MIN || length > SKILL_NAME_MAX) {
+    return `${label} is ${length} character${length === 1 ? '' : 's'} long; Amazon allows ${SKILL_NAME_MIN} to ${SKILL_NAME_MAX} characters for a skill name (shown in the Alexa app).`;
+  }
+  return undefined;
+}
+
 /** Throws an InputError naming the flag unless `value` is an absolute http(s) URL. */
 export function validateHttpUrl(value: string, flag: string): URL {
+  // Checked on the text as given: the URL parser silently drops tabs and newlines.
+  assertPlainText(value, flag);
   let u: URL;
   try {
     u = new URL(value);
@@ -166,6 +260,31 @@ export function defaultDir(cwd: string, name: string | undefined): string {
  * what is allowed but worth saying.
  */
 export function resolveInitOptions(a: InitAnswers, cwd: string, warnings: string[] = []): InitOptions {
+  // Everything that ends up in a file, as typed, before anything else looks at it.
+  const texts: Array<[keyof InitAnswers, string | undefined]> = [
+    ['dir', a.dir],
+    ['clientId', a.clientId],
+    ['domain', a.domain],
+    ['authorizationUrl', a.authorizationUrl],
+    ['tokenUrl', a.tokenUrl],
+    ['userinfoUrl', a.userinfoUrl],
+    ['endpointUrl', a.endpointUrl],
+    ['invocation', a.invocation],
+    ...(a.scopes ?? []).map((v): [keyof InitAnswers, string] => ['scopes', v]),
+    ...(a.locales ?? []).map((v): [keyof InitAnswers, string] => ['locales', v]),
+  ];
+  for (const [field, value] of texts) if (value !== undefined) assertPlainText(value, FLAG_FOR[field]);
+  // The name is trimmed; a blank one falls back to a default below.
+  if (a.name !== undefined && a.name.trim() !== '') {
+    const problem = skillNameProblem(a.name.trim(), '--name');
+    if (problem) {
+      throw new InputError(problem, {
+        source: '--name',
+        code: 'E_SKILL_NAME',
+        hint: findControlCharacter(a.name.trim()) ? 'Type the name again without it (a paste can bring invisible characters along).' : `Pass a --name of ${SKILL_NAME_MIN} to ${SKILL_NAME_MAX} characters.`,
+      });
+    }
+  }
   const providerRaw = a.provider ?? 'lwa';
   if (!isProviderId(providerRaw)) {
     throw new InputError(`--provider "${providerRaw}" is not one of ${Object.keys(PROVIDERS).join(', ')}.`, { source: '--provider' });
@@ -234,7 +353,15 @@ export function resolveInitOptions(a: InitAnswers, cwd: string, warnings: string
   }
 
   const dir = a.dir !== undefined && a.dir !== '' ? path.resolve(cwd, a.dir) : defaultDir(cwd, a.name);
-  const name = (a.name ?? '').trim() || (a.dir ? nameFromDir(dir) : DEFAULT_SKILL_NAME);
+  let name = (a.name ?? '').trim() || (a.dir ? nameFromDir(dir) : DEFAULT_SKILL_NAME);
+  if (!(a.name ?? '').trim() && a.dir) {
+    // Derived, not typed: made to fit Amazon's limits, and said.
+    const fitted = fitSkillName(name);
+    if (fitted !== name) {
+      warnings.push(`The skill name derived from the folder name, "${name}", is ${[...name].length} character${[...name].length === 1 ? '' : 's'} long (Amazon allows ${SKILL_NAME_MIN} to ${SKILL_NAME_MAX}); using "${fitted}". Pass --name to choose it.`);
+      name = fitted;
+    }
+  }
   const invocationSource = a.invocation ?? invocationFromName(name);
   const check = checkInvocationName(invocationSource, locales);
   if (!check.ok) {
@@ -296,4 +423,73 @@ export function resolveInitOptions(a: InitAnswers, cwd: string, warnings: string
     force: a.force ?? false,
     allowLocal: a.allowLocal ?? provider === 'generic',
   };
+}
+
+/** Kernel pseudo-filesystems: nothing of a project can be written there. */
+const PSEUDO_ROOTS = ['/proc', '/sys'];
+// statfs types (linux/magic.h): proc, sysfs, cgroup, cgroup2, debugfs, securityfs, bpf, tracefs.
+const PSEUDO_FS_TYPES = new Set([0x9fa0, 0x62656572, 0x27e0eb, 0x63677270, 0x64626720, 0x73636673, 0xcafe4a11, 0x74726163]);
+
+/**
+ * Checks that the project folder can be created where it was asked for, and says why not, naming
+ * it (exit 2), before anything is written: a parent that is a file, a kernel pseudo-filesystem
+ * (/proc, /sys), a folder that cannot be written in. Whether the folder itself may be written
+ * into (empty, --force) is the writer's business (src/scaffold/atomic-write.ts).
+ */
+export async function checkTargetDir(dir: string): Promise<void> {
+  const target = path.resolve(dir);
+  const underPseudo = (p: string) => PSEUDO_ROOTS.find((r) => p === r || p.startsWith(`${r}/`));
+  const pseudoFailure = (where: string) =>
+    new InputError(`[dir] ${target} is on ${where}, a kernel pseudo-filesystem: a project cannot be written there.`, {
+      source: '[dir]',
+      code: 'E_TARGET_DIR',
+      hint: 'Choose a folder in your home directory or workspace.',
+    });
+  const named = underPseudo(target);
+  if (named) throw pseudoFailure(named);
+  // The nearest part of the path that exists.
+  let existing = target;
+  let info: Awaited<ReturnType<typeof stat>> | undefined;
+  for (;;) {
+    try {
+      info = await stat(existing);
+      break;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM') {
+        throw new InputError(`[dir] ${target}: cannot look into ${path.dirname(existing)}: permission denied.`, { source: '[dir]', code: 'E_TARGET_DIR', hint: 'Choose a folder you can write in.' });
+      }
+      // ENOENT: not there yet; ENOTDIR: something above is a file (found further up); ELOOP, ENAMETOOLONG: said below.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+        throw new InputError(`[dir] ${target} cannot be used: ${(err as Error).message}.`, { source: '[dir]', code: 'E_TARGET_DIR', hint: 'Choose another project folder.' });
+      }
+      const up = path.dirname(existing);
+      if (up === existing) return;
+      existing = up;
+    }
+  }
+  if (existing !== target && !info.isDirectory()) {
+    throw new InputError(`[dir] ${target} cannot be created: ${existing} is a file, not a folder.`, {
+      source: '[dir]',
+      code: 'E_TARGET_DIR',
+      hint: 'Choose a project folder whose parent folders are folders.',
+    });
+  }
+  // Through a symlink, or a pseudo-filesystem mounted elsewhere.
+  const real = await realpath(existing).catch(() => existing);
+  const reached = underPseudo(real);
+  if (reached) throw pseudoFailure(reached);
+  const fsType = await statfs(existing).then((s) => s.type, () => undefined);
+  if (fsType !== undefined && PSEUDO_FS_TYPES.has(fsType)) throw pseudoFailure(real);
+  try {
+    await access(existing, constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EROFS' ? 'it is on a read-only filesystem' : 'permission denied';
+    throw new InputError(`[dir] cannot create ${target === existing ? 'files' : path.relative(existing, target) || target} in ${existing}: ${why}.`, {
+      source: '[dir]',
+      code: 'E_TARGET_DIR',
+      hint: 'Choose a folder you can write in.',
+    });
+  }
 }

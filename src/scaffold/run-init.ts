@@ -5,7 +5,7 @@ import { checkLinkingConfig } from '../linking/rules.js';
 import { LINKING_FILE } from '../project/skill-project.js';
 import { onCleanup } from '../ui/lifecycle.js';
 import { writeProjectAtomically } from './atomic-write.js';
-import { resolveInitOptions, type InitAnswers, type InitOptions } from './init-options.js';
+import { checkTargetDir, resolveInitOptions, type InitAnswers, type InitOptions } from './init-options.js';
 import { buildProjectFiles, type NextStep } from './project-files.js';
 import { readTemplateSet, TEMPLATES_ROOT } from './templates.js';
 
@@ -66,6 +66,8 @@ export async function runInit(answers: InitAnswers, deps: InitDeps = {}): Promis
   }
   for (const f of findings) warnings.push(`${LINKING_FILE}: ${f.message} ${f.fix}`);
 
+  // A folder that cannot be created there is said before anything is written (exit 2).
+  await checkTargetDir(options.dir);
   const { overwritten } = await writeProjectAtomically(options.dir, built.files, {
     force: options.force,
     onStart: () => deps.progress?.(`Writing ${built.files.length} files to ${options.dir}`),

@@ -7,6 +7,7 @@ import {
   DEFAULT_SKILL_NAME,
   isProviderId,
   nameFromDir,
+  skillNameProblem,
   providerNeedsDomain,
   slugify,
   splitLocales,
@@ -38,7 +39,7 @@ export async function askInitQuestions(given: InitAnswers, prompter: Prompter, c
       message: 'Skill name (shown in the Alexa app):',
       flag: '--name',
       default: a.dir ? nameFromDir(path.resolve(cwd, a.dir)) : DEFAULT_SKILL_NAME,
-      validate: (v) => (v.trim() ? true : 'A skill needs a name.'),
+      validate: (v) => (v.trim() ? (skillNameProblem(v.trim(), 'The name') ?? true) : 'A skill needs a name.'),
     });
   }
   if (a.dir === undefined) {
