@@ -396,7 +396,9 @@ export async function runLogin(options: LoginOptions, deps: LoginDeps): Promise<
       }
     } catch (err) {
       if (!(err instanceof LoginTimeoutError)) throw err;
-      steps.push({ id: 'callback', title: 'Provider redirected back with a code', status: 'fail', detail: err.message, fix: err.hint ?? '' });
+      const strays = server?.rejected.some((r) => r.rejected === 'stray-error') ?? false;
+      const strayFix = strays ? ' If the ignored error came from your provider, it must send the state back with errors too (RFC 6749 §4.1.2.1).' : '';
+      steps.push({ id: 'callback', title: 'Provider redirected back with a code', status: 'fail', detail: err.message, fix: `${err.hint ?? ''}${strayFix}`.trim() });
       return finish(out, { ok: false, steps, token: null, session: null }, linking);
     }
     steps.push(callbackStep(outcome, server?.rejected ?? [], options.redirect));

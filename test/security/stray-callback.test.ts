@@ -32,7 +32,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-type Step = { id: string; status: string; detail: string };
+type Step = { id: string; status: string; detail: string; fix: string };
 
 /** A GET of the callback with these parameters, as another process on the machine would send it. */
 async function strayCallback(authorizationUrl: string, params: Record<string, string>): Promise<number> {
@@ -88,5 +88,6 @@ describe('login: a callback with an error but without the login\'s state does no
     expect(callback.status).toBe('fail');
     expect(callback.detail).toMatch(/No sign-in result arrived .* within 3 s/);
     expect(callback.detail).toMatch(/1 callback with an error but without this login's state was ignored \(error=access_denied\)/);
+    expect(callback.fix).toMatch(/must send the state back with errors too \(RFC 6749 §4\.1\.2\.1\)/);
   });
 });
