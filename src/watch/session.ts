@@ -9,6 +9,7 @@ import type { ReplayTarget } from '../replay/targets/types.js';
 import type { TargetOutcome } from '../replay/verdict.js';
 import { loadCredentials } from '../smapi/credentials.js';
 import { onCleanup } from '../ui/lifecycle.js';
+import { excerpt } from '../ui/redact.js';
 import type { Output } from '../ui/output.js';
 import { createAccessTokenSource, type AccessTokenSource } from './access-token.js';
 import { answerEvent, failureWords, forwardUnjudged, judgeLive, recognise, replayJson, serviceAnswer, unjudgedResult, type Recognised } from './judge.js';
@@ -350,7 +351,7 @@ class LiveWatch {
       if (!outcome.ok) {
         if (this.stopReason) return;
         const explained = explainRejection({ status: outcome.status, region: this.setup.region.region, skillId: this.setup.skillId, credentials: this.setup.tokens.describe(), custom: this.setup.custom });
-        out.debug(`the service answered HTTP ${outcome.status}: ${outcome.body.slice(0, 300)}`);
+        out.debug(`the service answered HTTP ${outcome.status}: ${excerpt(outcome.body, 300)}`);
         if ((outcome.status === 401 || outcome.status === 403) && !renewedAfter401) {
           // Perhaps only expired: try once more with a token fresh from the credential chain.
           renewedAfter401 = true;
