@@ -19,6 +19,9 @@ export interface RunCliOptions {
   node?: string;
   /** Called with the child once spawned (to send signals). */
   onSpawn?: (child: import('node:child_process').ChildProcess) => void;
+  /** Run as this user and group (root only: tests of what an unprivileged user may do). */
+  uid?: number;
+  gid?: number;
 }
 
 /** Spawns the built CLI like a user would, with NO_COLOR=1, and collects its output. */
@@ -32,6 +35,8 @@ export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliRes
       cwd: opts.cwd,
       env,
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+      ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
     });
     let stdout = '';
     let stderr = '';
