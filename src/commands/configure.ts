@@ -1,5 +1,4 @@
 import { parseDuration } from '../ui/duration.js';
-import { mkdir, chmod, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CommandModule } from '../context.js';
@@ -8,7 +7,8 @@ import type { AccountLinkingPayload } from '../linking/config.js';
 import { diffLinking, renderDiff, verifyPushed, type FieldChange } from '../linking/diff.js';
 import { alexaRedirectUrls, assertVendorId, isVendorId } from '../linking/redirect-urls.js';
 import { checkLinkingConfig, type Finding } from '../linking/rules.js';
-import { LINKING_FILE, loadProject, readLinkingFile, readSkillId, STATE_DIR } from '../project/skill-project.js';
+import { LINKING_FILE, loadProject, readLinkingFile, readSkillId } from '../project/skill-project.js';
+import { removeOwnFile, STATE_DIR, writeUserFile } from '../project/user-files.js';
 import { getAccountLinking, putAccountLinking, type Stage } from '../smapi/account-linking.js';
 import { createSmapi, type Smapi, type SmapiClientOptions } from '../smapi/client.js';
 import { SmapiError } from '../smapi/errors.js';
@@ -24,6 +24,7 @@ import { createPrompter, isInteractive, type Prompter } from '../ui/prompt.js';
  */
 export const DEFAULT_SECRET_ENV = 'ALEXA_LINK_CLIENT_SECRET';
 export const DEFAULT_TIMEOUT_MS = 15_000;
+export const BACKUPS_DIR = `${STATE_DIR}/backups`;
 const STAGES: readonly Stage[] = ['development', 'certified', 'live'];
 
 export interface ConfigureOptions {
@@ -139,35 +140,13 @@ function formatFindings(findings: Finding[]): string {
   return findings.map((f) => `  - ${f.field}: ${f.message}\n    fix: ${f.fix}`).join('\n');
 }
 
-async function writePrivateFile(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const handle = await open(tmp, 'wx', 0o600);
-  try {
-    await handle.writeFile(text, 'utf8');
-  } finally {
-    await handle.close();
-  }
-  try {
-    await chmod(tmp, 0o600);
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}
-
-/** Saves the remote configuration (which never contains the secret) before it is overwritten. */
+/** Saves the remote configuration (which never contains the secret) before it is overwritten; returns the project-relative path. */
 export async function writeBackup(projectRoot: string, skillId: string, stage: Stage, payload: AccountLinkingPayload, now: Date): Promise<string> {
-  const base = path.join(projectRoot, STATE_DIR);
-  const dir = path.join(base, 'backups');
-  await mkdir(base, { recursive: true, mode: 0o700 });
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await chmod(dir, 0o700);
   const stamp = now.toISOString().replace(/[:.]/g, '-');
-  const file = path.join(dir, `${skillId}-${stage}-${stamp}.json`);
+  const rel = `${BACKUPS_DIR}/${skillId}-${stage}-${stamp}.json`;
   const { clientSecret: _never, ...withoutSecret } = payload;
-  await writePrivateFile(file, JSON.stringify({ accountLinkingRequest: withoutSecret }, null, 2) + '\n');
-  return file;
+  await writeUserFile(projectRoot, rel, JSON.stringify({ accountLinkingRequest: withoutSecret }, null, 2) + '\n', { kind: 'secret', existing: 'refuse' });
+  return rel;
 }
 
 async function readLocal(linkingPath: string): Promise<AccountLinkingPayload> {
@@ -348,7 +327,7 @@ export async function runConfigure(options: ConfigureOptions, deps: ConfigureDep
   let backupFile: string | undefined;
   if (remote.payload) {
     backupFile = await writeBackup(project.root, skillId, options.stage, remote.payload, now());
-    result.backup = path.relative(project.root, backupFile);
+    result.backup = backupFile;
     out.info(`Backed up the remote configuration to ${result.backup}`);
   }
   out.info(`Pushing to ${skillId} (${options.stage})${remote.etag ? ' with If-Match' : ''}…`);
@@ -358,7 +337,7 @@ export async function runConfigure(options: ConfigureOptions, deps: ConfigureDep
     // Refused outright (412: changed meanwhile; 400, 401, 403…): nothing was written remotely, so
     // this run leaves nothing behind either. A timeout or a 5xx may have been applied: the backup stays.
     if (backupFile && err instanceof SmapiError && err.status !== undefined && err.status >= 400 && err.status < 500) {
-      await rm(backupFile, { force: true });
+      await removeOwnFile(project.root, backupFile);
       out.info(`The push was refused, so nothing changed remotely; removed the backup ${result.backup} again.`);
     }
     throw err;

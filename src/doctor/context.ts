@@ -1,11 +1,20 @@
-import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AlexaLinkError, describeError, InputError } from '../errors.js';
 import type { AccountLinkingPayload } from '../linking/config.js';
 import { isLoopbackHost } from '../linking/rules.js';
 import type { HttpRequest, HttpResponse } from '../net/http.js';
-import { getPath, isObject, readJsonFile } from '../project/json-file.js';
-import { loadProject, readLinkingFile, readManifest, readSkillId, RESOURCES_FILE, type SkillManifestInfo, type SkillProject } from '../project/skill-project.js';
+import { readTextFileBounded } from '../project/json-file.js';
+import {
+  loadProject,
+  readInteractionModels,
+  readLinkingFile,
+  readManifest,
+  readSkillIdInfo,
+  type InteractionModelFile,
+  type SkillManifestInfo,
+  type SkillProject,
+} from '../project/skill-project.js';
+import { getAccountLinking } from '../smapi/account-linking.js';
 import type { TokenMode } from '../replay/envelopes.js';
 import type { LoadedFile } from '../replay/sources.js';
 import type { ReplayResult } from '../replay/runner.js';
@@ -61,14 +70,7 @@ export interface DoctorDeps {
   smapiTiming?: { backoffBaseMs?: number; pollBaseMs?: number; maxPolls?: number };
 }
 
-export interface InteractionModelFile {
-  locale: string;
-  /** Relative to the project root. */
-  label: string;
-  model?: unknown;
-  /** Why it could not be read. */
-  error?: string;
-}
+export type { InteractionModelFile } from '../project/skill-project.js';
 
 export interface DoctorContext {
   options: DoctorOptions;
@@ -76,10 +78,16 @@ export interface DoctorContext {
   env: NodeJS.ProcessEnv;
   now: () => Date;
   project: Part<SkillProject>;
-  /** ask-resources.json as parsed (for the Lambda handler setting). */
-  resources: Part<Record<string, unknown>>;
+  /** No project was found at all (as opposed to one with a broken file). */
+  projectAbsent: boolean;
   manifest: Part<SkillManifestInfo>;
   linking: Part<AccountLinkingPayload>;
+  /**
+   * Where ctx.linking came from: the project's accountLinking.json, or (when the project has none)
+   * the configuration Alexa has, read through SMAPI; 'none' when neither could be read, with
+   * remoteAbsent set when SMAPI answered that the stage has no account linking.
+   */
+  linkingSource: { kind: 'file' } | { kind: 'remote'; stage: string } | { kind: 'none'; fileMissing: boolean; remoteAbsent: boolean };
   skillId: Part<string>;
   interactionModels: Part<InteractionModelFile[]>;
   /** The client secret from the environment (never printed whole). */
@@ -107,8 +115,6 @@ export function contextPart(ctx: DoctorContext, name: string): Part<unknown> | u
   switch (name) {
     case 'project':
       return ctx.project;
-    case 'resources':
-      return ctx.resources;
     case 'manifest':
       return ctx.manifest;
     case 'linking':
@@ -144,61 +150,43 @@ function loopbackUrl(u: string | undefined): boolean {
   }
 }
 
-/** Reads the interaction models under skill-package/interactionModels/custom/<locale>.json. */
-export async function readInteractionModels(project: SkillProject): Promise<InteractionModelFile[]> {
-  const dir = path.join(project.skillPackageDir, 'interactionModels', 'custom');
-  let names: string[];
-  try {
-    names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
-  } catch {
-    return [];
-  }
-  const out: InteractionModelFile[] = [];
-  for (const name of names) {
-    const file = path.join(dir, name);
-    const label = path.relative(project.root, file);
-    const locale = name.replace(/\.json$/, '');
-    try {
-      out.push({ locale, label, model: await readJsonFile(file, label) });
-    } catch (err) {
-      out.push({ locale, label, error: reasonOf(err) });
-    }
-  }
-  return out;
-}
-
 /** Loads everything the checks need from the project; never throws for a broken project (checks report it). */
 export async function buildDoctorContext(options: DoctorOptions, deps: DoctorDeps): Promise<DoctorContext> {
   const env = deps.env;
   const now = deps.now ?? (() => new Date());
-  const project = await part(() => loadProject(options.cwd, options.profile ?? 'default'));
+  let projectAbsent = false;
+  const project = await part(
+    () => loadProject(options.cwd, options.profile ?? 'default'),
+    (err) => {
+      if (err instanceof InputError && err.code === 'E_NO_PROJECT') projectAbsent = true;
+      return undefined;
+    },
+  );
   const noProject = <T>(): Part<T> => (project.ok ? missing('') : missing(`no skill project (${project.reason})`));
 
-  let resources: Part<Record<string, unknown>> = noProject();
   let manifest: Part<SkillManifestInfo> = noProject();
   let linking: Part<AccountLinkingPayload> = noProject();
+  let linkingMissing = false;
   let skillId: Part<string> = options.skillId ? ok(options.skillId) : noProject();
   let interactionModels: Part<InteractionModelFile[]> = noProject();
   if (project.ok) {
     const p = project.value;
-    resources = await part(async () => {
-      const doc = await readJsonFile(p.resourcesPath, RESOURCES_FILE);
-      return isObject(doc) ? doc : {};
-    });
-    manifest = await part(() => readManifest(p));
-    linking = await part(() => readLinkingFile(p.linkingPath, path.relative(p.root, p.linkingPath)));
+    manifest = p.manifestPath ? await part(() => readManifest(p)) : missing(`a ${p.layoutName} has no skill manifest (skill.json) to check`);
+    const linkingLabel = path.relative(p.root, p.linkingPath);
+    linking = await part(
+      () => readLinkingFile(p.linkingPath, linkingLabel),
+      (err) => {
+        if (err instanceof InputError && err.code === 'E_INPUT_MISSING') linkingMissing = true;
+        return undefined;
+      },
+    );
     if (!options.skillId) {
-      const id = await part(() => readSkillId(p));
-      skillId = !id.ok ? id : id.value ? ok(id.value) : missing('no skill ID yet (.ask/ask-states.json has none: the skill was never deployed)', 'Deploy with ask deploy, or pass --skill-id amzn1.ask.skill.…');
+      const info = await part(() => readSkillIdInfo(p));
+      skillId = !info.ok ? info : info.value.skillId ? ok(info.value.skillId) : missing(`no skill ID: ${info.value.missing ?? 'not recorded'}`, info.value.fix);
     }
     interactionModels = ok(await readInteractionModels(p));
   }
-
   const clientSecret = env[options.clientSecretEnv] || undefined;
-  const payload = linking.ok ? linking.value : undefined;
-  // Also inside the Basic credential the token checks send (base64 of id:secret).
-  if (clientSecret) deps.addSecret?.(clientSecret, payload?.clientId ? { basicUser: payload.clientId } : undefined);
-  const rehearsal = loopbackUrl(payload?.authorizationUrl) || loopbackUrl(payload?.accessTokenUrl);
 
   let credentialsOnce: Promise<Part<SmapiCredentials>> | undefined;
   const credentials = () =>
@@ -233,6 +221,40 @@ export async function buildDoctorContext(options: DoctorOptions, deps: DoctorDep
     return creds.ok ? creds.value.vendorId : undefined;
   };
 
+  // No accountLinking.json: the configuration Alexa has is what the checks can judge.
+  let linkingSource: DoctorContext['linkingSource'] = linking.ok ? { kind: 'file' } : { kind: 'none', fileMissing: linkingMissing, remoteAbsent: false };
+  if (linkingMissing && project.ok) {
+    const file = path.relative(project.value.root, project.value.linkingPath);
+    const pull = `alexa-link configure --pull keeps the console's configuration in ${file}; alexa-link init --add writes a new one.`;
+    if (options.offline) {
+      linking = missing(`${file} is not in the project, and --offline does not read the configuration Alexa has (SMAPI).`, pull);
+    } else if (!skillId.ok) {
+      linking = missing(`${file} is not in the project, and without a skill ID the configuration Alexa has cannot be read (${skillId.reason}).`, `Pass --skill-id to read it through SMAPI; ${pull}`);
+    } else {
+      const client = await smapi();
+      if (!client.ok) {
+        linking = missing(`${file} is not in the project, and the configuration Alexa has cannot be read: ${client.reason}`, `${client.fix ? `${client.fix}\n` : ''}${pull}`);
+      } else {
+        try {
+          const remote = await getAccountLinking(client.value, skillId.value, options.stage);
+          if (remote.payload) {
+            linking = ok(remote.payload);
+            linkingSource = { kind: 'remote', stage: options.stage };
+          } else {
+            linking = missing(`${file} is not in the project, and the ${options.stage} stage of ${skillId.value} has no account linking configured either.`, `alexa-link init --add writes ${file}; alexa-link configure pushes it.`);
+            linkingSource = { kind: 'none', fileMissing: true, remoteAbsent: true };
+          }
+        } catch (err) {
+          linking = missing(`${file} is not in the project, and reading the configuration Alexa has failed: ${reasonOf(err)}`, err instanceof AlexaLinkError && err.hint ? err.hint : pull);
+        }
+      }
+    }
+  }
+  const payload = linking.ok ? linking.value : undefined;
+  // Also inside the Basic credential the token checks send (base64 of id:secret).
+  if (clientSecret) deps.addSecret?.(clientSecret, payload?.clientId ? { basicUser: payload.clientId } : undefined);
+  const rehearsal = loopbackUrl(payload?.authorizationUrl) || loopbackUrl(payload?.accessTokenUrl);
+
   return {
     options,
     deps,
@@ -242,7 +264,8 @@ export async function buildDoctorContext(options: DoctorOptions, deps: DoctorDep
     smapi,
     vendor,
     project,
-    resources,
+    projectAbsent,
+    linkingSource,
     manifest,
     linking,
     skillId,
@@ -254,11 +277,9 @@ export async function buildDoctorContext(options: DoctorOptions, deps: DoctorDep
   };
 }
 
-/** The Lambda handler setting for the profile ("index.handler"), if any. */
+/** The Lambda handler setting the project's layout states ("index.handler"), if any. */
 export function lambdaHandlerSetting(ctx: DoctorContext): string | undefined {
-  if (!ctx.resources.ok || !ctx.project.ok) return undefined;
-  const v = getPath(ctx.resources.value, ['profiles', ctx.project.value.profile, 'skillInfrastructure', 'userConfig', 'handler']);
-  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+  return ctx.project.ok ? ctx.project.value.lambda.handler : undefined;
 }
 
 /** How to turn request verification off in the project's local server, when it is the scaffolded one. */
@@ -267,7 +288,7 @@ export async function verificationSwitch(ctx: DoctorContext): Promise<string | u
   const codeDir = ctx.project.value.codeDir;
   for (const f of ['local-server.js', 'src/local-server.ts', 'local-server.ts']) {
     try {
-      const text = await readFile(path.join(codeDir, f), 'utf8');
+      const text = await readTextFileBounded(path.join(codeDir, f), f, 2 * 1024 * 1024);
       if (text.includes('SKIP_VERIFICATION')) {
         const rel = path.relative(ctx.project.value.root, codeDir) || '.';
         return `restart the skill's local server with verification off (SKIP_VERIFICATION=1 npm start, or npm start -- --no-verify, in ${rel}/)`;

@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import { TOKEN_SCHEMES, type AccessTokenScheme } from '../linking/config.js';
 import { isObject, readJsonFile } from '../project/json-file.js';
-import { STATE_DIR } from '../project/skill-project.js';
+import { STATE_DIR, writeUserFile } from '../project/user-files.js';
 
 /**
  * .alexa-link/session.json: the tokens of the last `alexa-link login`, for `doctor`. Directory
@@ -115,32 +113,10 @@ export async function readSession(projectRoot: string): Promise<LoginSession | u
   return parseSession(doc, SESSION_FILE);
 }
 
-/** Writes the session atomically (temp file 0600 in the same directory, then rename). Returns its path. */
+/** Writes the session atomically, mode 0600 in a 0700 .alexa-link/ (src/project/user-files.ts). Returns its path. */
 export async function writeSession(projectRoot: string, session: LoginSession): Promise<string> {
-  const dir = path.join(projectRoot, STATE_DIR);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await chmod(dir, 0o700);
-  const file = sessionPath(projectRoot);
-  const tmp = path.join(dir, `.session.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'wx', 0o600);
-  try {
-    await handle.writeFile(JSON.stringify(session, null, 2) + '\n', 'utf8');
-    await handle.sync();
-  } catch (err) {
-    await handle.close();
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await handle.close();
-  try {
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  // rename keeps the temp file's mode; make sure of it even under an odd umask.
-  await chmod(file, 0o600);
-  return file;
+  const written = await writeUserFile(projectRoot, SESSION_FILE, JSON.stringify(session, null, 2) + '\n', { kind: 'secret', existing: 'replace' });
+  return written.path;
 }
 
 /** Seconds until the access token expires (negative when expired). */

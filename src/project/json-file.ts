@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { lstat, open, readlink } from 'node:fs/promises';
+import path from 'node:path';
 import { InputError } from '../errors.js';
 
 /** Largest JSON file we read; anything bigger is not a configuration or envelope file. */
@@ -148,24 +150,115 @@ export function parseJsonText(text: string, source: string): unknown {
   }
 }
 
-/** Reads and parses a JSON file. Missing → InputError naming the path; too big or binary → InputError. */
-export async function readJsonFile(file: string, label = file): Promise<unknown> {
-  let buf: Buffer;
+/** Default limit for text files of the user's that are not JSON (a .gitignore, an --env-file). */
+export const MAX_TEXT_BYTES = 1024 * 1024;
+
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a named pipe (FIFO)';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  return 'not a regular file';
+}
+
+function readFailure(err: unknown, label: string): InputError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new InputError(`${label} not found.`, { source: label, code: 'E_INPUT_MISSING' });
+  if (code === 'EISDIR') return new InputError(`${label} is a directory, not a file.`, { source: label, code: 'E_INPUT_NOT_FILE' });
+  if (code === 'EACCES' || code === 'EPERM') return new InputError(`${label} cannot be read (permission denied).`, { source: label });
+  if (code === 'ELOOP') return new InputError(`${label} is a symbolic link that alexa-link does not follow (a link to a link, or a loop).`, { source: label, code: 'E_INPUT_NOT_FILE' });
+  return new InputError(`${label} cannot be read: ${(err as Error).message}`, { source: label });
+}
+
+/**
+ * The one way alexa-link reads a file it did not write (envelopes, project files, the session,
+ * backups, cli_config, --env-file): it must be a regular file, reached through at most the one
+ * symbolic link the user named; at most `maxBytes` + 1 bytes are read. A FIFO, a device such as
+ * /dev/zero (or a link to one), a link to a link or a file over the limit is an InputError naming
+ * the file (exit 2) at once: nothing here can block or grow without bound.
+ */
+export async function readFileBounded(file: string, label: string, maxBytes: number, what = ''): Promise<Buffer> {
+  let target = file;
+  let st: Stats;
   try {
-    buf = await readFile(file);
+    st = await lstat(file);
+    if (st.isSymbolicLink()) {
+      target = path.resolve(path.dirname(file), await readlink(file));
+      st = await lstat(target);
+      if (st.isSymbolicLink()) {
+        throw new InputError(`${label} is a link to a link (${target}); alexa-link follows at most the one link you named.`, {
+          source: label,
+          code: 'E_INPUT_NOT_FILE',
+          hint: 'Point it at the file itself, or pass the file.',
+        });
+      }
+    }
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError(`${label} not found.`, { source: label, code: 'E_INPUT_MISSING' });
-    if (code === 'EISDIR') throw new InputError(`${label} is a directory, not a JSON file.`, { source: label });
-    if (code === 'EACCES') throw new InputError(`${label} cannot be read (permission denied).`, { source: label });
-    throw new InputError(`${label} cannot be read: ${(err as Error).message}`, { source: label });
+    if (err instanceof InputError) throw err;
+    throw readFailure(err, label);
   }
-  if (buf.length > MAX_JSON_BYTES) {
-    throw new InputError(`${label} is ${(buf.length / 1048576).toFixed(1)} MB; JSON files over ${MAX_JSON_BYTES / 1048576} MB are not read.`, {
+  const notFile = (s: Stats) =>
+    new InputError(`${label} is ${kindOf(s)}${target !== file ? ` (through the link to ${target})` : ''}, not a regular file; alexa-link reads only regular files.`, {
       source: label,
-      code: 'E_INPUT_TOO_LARGE',
+      code: 'E_INPUT_NOT_FILE',
     });
+  if (!st.isFile()) throw notFile(st);
+  const tooLarge = (size: string) =>
+    new InputError(`${label} is ${size}; ${what ? `${what} ` : ''}files over ${formatBytes(maxBytes, true)} are not read.`, { source: label, code: 'E_INPUT_TOO_LARGE' });
+  if (st.size > maxBytes) throw tooLarge(formatBytes(st.size));
+  let handle;
+  try {
+    // O_NONBLOCK: were the file swapped for a FIFO after the check above, open must not wait for a writer.
+    handle = await open(target, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOFOLLOW ?? 0));
+  } catch (err) {
+    throw readFailure(err, label);
   }
+  try {
+    const fst = await handle.stat();
+    if (!fst.isFile()) throw notFile(fst);
+    const buf = Buffer.alloc(Math.min(maxBytes + 1, Math.max(fst.size + 1, 64 * 1024)));
+    let total = 0;
+    let chunk = buf;
+    for (;;) {
+      if (total === chunk.length) {
+        if (chunk.length > maxBytes) break;
+        const bigger = Buffer.alloc(Math.min(maxBytes + 1, chunk.length * 2));
+        chunk.copy(bigger, 0, 0, total);
+        chunk = bigger;
+      }
+      const { bytesRead } = await handle.read(chunk, total, chunk.length - total, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+    }
+    if (total > maxBytes) throw tooLarge(`more than ${formatBytes(maxBytes)}`);
+    return chunk.subarray(0, total);
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw readFailure(err, label);
+  } finally {
+    await handle.close();
+  }
+}
+
+function formatBytes(n: number, round = false): string {
+  if (n >= 1048576) return round && n % 1048576 === 0 ? `${n / 1048576} MB` : `${(n / 1048576).toFixed(1)} MB`;
+  if (n >= 1024) return round && n % 1024 === 0 ? `${n / 1024} KB` : `${(n / 1024).toFixed(1)} KB`;
+  return `${n} bytes`;
+}
+
+/** Reads a text file of the user's, bounded like readFileBounded; binary content (NUL bytes) is an InputError. */
+export async function readTextFileBounded(file: string, label = file, maxBytes = MAX_TEXT_BYTES): Promise<string> {
+  const buf = await readFileBounded(file, label, maxBytes);
+  if (buf.includes(0)) throw new InputError(`${label} is binary, not text.`, { source: label, code: 'E_INPUT_BINARY' });
+  const text = buf.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** Reads and parses a JSON file, bounded like readFileBounded. Missing → InputError (E_INPUT_MISSING) naming it. */
+export async function readJsonFile(file: string, label = file, maxBytes = MAX_JSON_BYTES): Promise<unknown> {
+  const buf = await readFileBounded(file, label, maxBytes, 'JSON');
   if (buf.includes(0)) throw new InputError(`${label} is binary, not JSON text.`, { source: label, code: 'E_INPUT_BINARY' });
   return parseJsonText(buf.toString('utf8'), label);
 }

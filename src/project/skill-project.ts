@@ -1,18 +1,21 @@
-import { access } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError } from '../errors.js';
+import { describeError, InputError } from '../errors.js';
 import { parseAccountLinkingDocument, type AccountLinkingPayload } from '../linking/config.js';
 import { getPath, isObject, readJsonFile } from './json-file.js';
+import { RESOURCES_FILE, STATES_FILE } from './layouts/ask-cli-v2.js';
+import { findProject, layoutOf, PLAIN_LAYOUT, type WalkOwner } from './layouts/index.js';
+import { LINKING_FILE, relPath, type SkillIdInfo, type SkillProject } from './layouts/types.js';
+import { STATE_DIR } from './user-files.js';
 
 /**
- * The user's skill project in the ASK CLI v2 layout: ask-resources.json at the root,
- * .ask/ask-states.json beside it, the skill package (skill.json) under skillMetadata.src, and our
- * accountLinking.json at the root.
+ * The user's skill project, whatever its layout (src/project/layouts/): ASK CLI v2 (and
+ * Alexa-hosted), ASK CLI v1, AWS SAM, the Serverless Framework, or a plain folder of code. Commands
+ * and checks read the project through this module only.
  */
-export const RESOURCES_FILE = 'ask-resources.json';
-export const STATES_FILE = path.join('.ask', 'ask-states.json');
-export const LINKING_FILE = 'accountLinking.json';
-export const STATE_DIR = '.alexa-link';
+export { RESOURCES_FILE, STATES_FILE, LINKING_FILE, STATE_DIR };
+export { parseAskResources, parseAskStates } from './layouts/ask-cli-v2.js';
+export type { LambdaSettings, LayoutId, SkillIdInfo, SkillProject } from './layouts/types.js';
 
 export interface SkillEndpoint {
   /** 'default' for manifest.apis.custom.endpoint, else the region key (NA, EU, FE). */
@@ -23,114 +26,50 @@ export interface SkillEndpoint {
   field: string;
 }
 
-export interface SkillProject {
-  root: string;
-  profile: string;
-  resourcesPath: string;
-  /** Absolute skill package directory (skillMetadata.src). */
-  skillPackageDir: string;
-  manifestPath: string;
-  /** Absolute code directory for the default region (code.default.src), if set. */
-  codeDir: string | undefined;
-  linkingPath: string;
-  statesPath: string;
+export interface LoadProjectOptions {
+  /** Whose folders the walk up may enter (default: the current user's). */
+  owner?: WalkOwner;
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
+/**
+ * Finds the project from `cwd` (walking up, see findProject) and locates its parts for a profile.
+ * Not found → InputError E_NO_PROJECT saying what was looked for, and where the walk stopped.
+ */
+export async function loadProject(cwd: string, profile = 'default', opts: LoadProjectOptions = {}): Promise<SkillProject> {
+  const found = await findProject(cwd, opts.owner);
+  if (found.root !== undefined) return found.layout.load(found.root, profile);
+  const start = path.resolve(cwd);
+  const stopped = found.stoppedAt
+    ? ` Stopped looking at ${found.stoppedAt.dir}: it belongs to another user (uid ${found.stoppedAt.uid}), and a project found there could run its code as you (as git's safe.directory, alexa-link only walks up through your own folders).`
+    : '';
+  if (await PLAIN_LAYOUT.detect(start)) {
+    const project = await PLAIN_LAYOUT.load(start, profile);
+    if (found.stoppedAt) project.walkStoppedAt = found.stoppedAt.dir;
+    return project;
   }
-}
-
-/** Walks up from `start` to the directory holding ask-resources.json. */
-export async function findProjectRoot(start: string): Promise<string | undefined> {
-  let dir = path.resolve(start);
-  for (;;) {
-    if (await exists(path.join(dir, RESOURCES_FILE))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}
-
-/** Reads ask-resources.json and locates the project's parts for a profile. */
-export async function loadProject(cwd: string, profile = 'default'): Promise<SkillProject> {
-  const root = await findProjectRoot(cwd);
-  if (!root) {
-    throw new InputError(`No ${RESOURCES_FILE} in ${cwd} or any parent directory: this is not an ASK CLI v2 skill project.`, {
+  throw new InputError(
+    `No skill project in ${cwd} or its parent folders: no ${RESOURCES_FILE} (ASK CLI v2), .ask/config or skill.json (ASK CLI v1), template.yaml (AWS SAM) or serverless.yml (Serverless Framework), and no skill code here (package.json "main", or an index.js exporting a handler).${stopped}`,
+    {
       source: RESOURCES_FILE,
       code: 'E_NO_PROJECT',
-      hint: 'Run alexa-link init to create one, or pass --cwd <project dir>.',
-    });
-  }
-  const resourcesPath = path.join(root, RESOURCES_FILE);
-  const { skillMetadataSrc: src, codeSrc: code } = parseAskResources(await readJsonFile(resourcesPath, RESOURCES_FILE), RESOURCES_FILE, profile);
-  const skillPackageDir = path.resolve(root, src);
-  return {
-    root,
-    profile,
-    resourcesPath,
-    skillPackageDir,
-    manifestPath: path.join(skillPackageDir, 'skill.json'),
-    codeDir: code === undefined ? undefined : path.resolve(root, code),
-    linkingPath: path.join(root, LINKING_FILE),
-    statesPath: path.join(root, STATES_FILE),
-  };
+      hint: 'Run it inside the skill project (or pass --cwd <project dir>); alexa-link init creates a new one, and alexa-link init --add adds account linking to an existing one.',
+    },
+  );
 }
 
-/** The parts of ask-resources.json alexa-link uses, for one profile. Pure. */
-export function parseAskResources(doc: unknown, label: string, profile: string): { skillMetadataSrc: string; codeSrc: string | undefined } {
-  if (!isObject(doc)) throw new InputError(`${label}: expected a JSON object.`, { source: label });
-  const profiles = doc.profiles;
-  if (!isObject(profiles)) {
-    throw new InputError(`${label}: "profiles" is missing or not an object.`, { source: label, hint: 'Expected {"askcliResourcesVersion": "2020-03-31", "profiles": {"default": {…}}}.' });
-  }
-  const prof = Object.hasOwn(profiles, profile) ? profiles[profile] : undefined;
-  if (!isObject(prof)) {
-    const known = Object.keys(profiles);
-    throw new InputError(`${label}: no profile "${profile}" (profiles: ${known.length ? known.join(', ') : 'none'}).`, {
-      source: label,
-      hint: known.length ? `Pass --profile ${known[0]}.` : 'Add a "default" profile.',
-    });
-  }
-  const src = getPath(prof, ['skillMetadata', 'src']);
-  if (typeof src !== 'string' || src === '') {
-    throw new InputError(`${label}: profiles.${profile}.skillMetadata.src is missing; it names the skill package folder (e.g. "./skill-package").`, { source: label });
-  }
-  const code = getPath(prof, ['code', 'default', 'src']);
-  if (code !== undefined && (typeof code !== 'string' || code === '')) {
-    throw new InputError(`${label}: profiles.${profile}.code.default.src must be a path string.`, { source: label });
-  }
-  return { skillMetadataSrc: src, codeSrc: code };
+/** @deprecated kept for callers: the root of the project found from `start`, if any. */
+export async function findProjectRoot(start: string): Promise<string | undefined> {
+  return (await findProject(start)).root;
 }
 
-/** The skill ID for a profile from the parsed .ask/ask-states.json, or undefined. Pure. */
-export function parseAskStates(doc: unknown, label: string, profile: string): string | undefined {
-  if (!isObject(doc)) throw new InputError(`${label}: expected a JSON object.`, { source: label });
-  const profiles = doc.profiles;
-  if (profiles !== undefined && !isObject(profiles)) throw new InputError(`${label}: "profiles" must be an object.`, { source: label });
-  const entry = isObject(profiles) && Object.hasOwn(profiles, profile) ? profiles[profile] : undefined;
-  if (entry !== undefined && !isObject(entry)) throw new InputError(`${label}: profiles.${profile} must be an object.`, { source: label });
-  const id = isObject(entry) ? entry.skillId : undefined;
-  if (id === undefined) return undefined;
-  if (typeof id !== 'string' || !/^amzn1\.ask\.skill\.[A-Za-z0-9-]+$/.test(id)) {
-    throw new InputError(`${label}: profiles.${profile}.skillId must be a skill ID like "amzn1.ask.skill.…", found ${JSON.stringify(id)?.slice(0, 60)}.`, { source: label });
-  }
-  return id;
+/** The skill ID for the profile as the layout records it, or why there is none. */
+export async function readSkillIdInfo(project: SkillProject): Promise<SkillIdInfo> {
+  return layoutOf(project.layout).readSkillId(project);
 }
 
-function rel(project: SkillProject, p: string): string {
-  return path.relative(project.root, p) || p;
-}
-
-/** The skill ID for the profile from .ask/ask-states.json, or undefined when not deployed yet. */
+/** The skill ID for the profile, or undefined when the layout has none (not deployed from this checkout). */
 export async function readSkillId(project: SkillProject): Promise<string | undefined> {
-  if (!(await exists(project.statesPath))) return undefined;
-  const label = rel(project, project.statesPath);
-  return parseAskStates(await readJsonFile(project.statesPath, label), label, project.profile);
+  return (await readSkillIdInfo(project)).skillId;
 }
 
 export interface SkillManifestInfo {
@@ -141,21 +80,28 @@ export interface SkillManifestInfo {
 
 /** Reads skill.json and extracts the custom endpoint(s) and the locales. */
 export async function readManifest(project: SkillProject): Promise<SkillManifestInfo> {
-  const label = rel(project, project.manifestPath);
+  if (!project.manifestPath) {
+    throw new InputError(`A ${project.layoutName} has no skill manifest (skill.json), so the endpoint and locales cannot be checked.`, { source: 'skill.json', code: 'E_NO_MANIFEST' });
+  }
+  const label = relPath(project.root, project.manifestPath);
   const doc = await readJsonFile(project.manifestPath, label);
-  return parseManifest(doc, label);
+  return parseManifest(doc, label, { legacy: project.layout === 'ask-cli-v1' });
 }
 
-export function parseManifest(doc: unknown, label: string): SkillManifestInfo {
-  if (!isObject(doc) || !isObject(doc.manifest)) {
+export function parseManifest(doc: unknown, label: string, opts: { legacy?: boolean } = {}): SkillManifestInfo {
+  // ASK CLI v1 projects from before 2018 wrap it as {"skillManifest": …}.
+  const inner = isObject(doc) ? (doc.manifest ?? (opts.legacy ? doc.skillManifest : undefined)) : undefined;
+  if (!isObject(doc) || !isObject(inner)) {
     throw new InputError(`${label}: expected {"manifest": {…}}.`, { source: label });
   }
-  const manifest = doc.manifest;
+  const manifest = inner;
   const custom = getPath(manifest, ['apis', 'custom']);
   if (custom !== undefined && !isObject(custom)) throw new InputError(`${label}: manifest.apis.custom must be an object.`, { source: label });
   const endpoints: SkillEndpoint[] = [];
   const readEndpoint = (value: unknown, region: string, field: string) => {
     if (value === undefined) return;
+    // ASK CLI v1 before a deploy: {"sourceDir": "lambda/custom"} names the code, not an endpoint yet.
+    if (opts.legacy && isObject(value) && value.uri === undefined && typeof value.sourceDir === 'string') return;
     if (!isObject(value) || typeof value.uri !== 'string') {
       throw new InputError(`${label}: ${field}.uri must be a string (a Lambda ARN or an HTTPS URL).`, { source: label });
     }
@@ -185,4 +131,37 @@ export async function readLinkingFile(file: string, label = LINKING_FILE): Promi
 
 export function stateDir(project: SkillProject): string {
   return path.join(project.root, STATE_DIR);
+}
+
+export interface InteractionModelFile {
+  locale: string;
+  /** Relative to the project root. */
+  label: string;
+  model?: unknown;
+  /** Why it could not be read. */
+  error?: string;
+}
+
+/** Reads the interaction models (<locale>.json in the layout's models folder); a broken one carries its error. */
+export async function readInteractionModels(project: SkillProject): Promise<InteractionModelFile[]> {
+  const dir = project.modelsDir;
+  if (!dir) return [];
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
+  } catch {
+    return [];
+  }
+  const out: InteractionModelFile[] = [];
+  for (const name of names) {
+    const file = path.join(dir, name);
+    const label = relPath(project.root, file);
+    const locale = name.replace(/\.json$/, '');
+    try {
+      out.push({ locale, label, model: await readJsonFile(file, label) });
+    } catch (err) {
+      out.push({ locale, label, error: describeError(err).replace(/\s+$/, '') });
+    }
+  }
+  return out;
 }

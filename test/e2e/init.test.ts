@@ -50,7 +50,7 @@ describe('alexa-link init (built binary)', () => {
     const project = await loadProject(dir);
     expect(project.skillPackageDir).toBe(path.join(dir, 'skill-package'));
     expect(project.codeDir).toBe(path.join(dir, 'lambda'));
-    const resources = await readJson<{ profiles: { default: { skillInfrastructure: { type: string; userConfig: Record<string, string> } } } }>(project.resourcesPath);
+    const resources = await readJson<{ profiles: { default: { skillInfrastructure: { type: string; userConfig: Record<string, string> } } } }>(project.resourcesPath!);
     expect(resources.profiles.default.skillInfrastructure.type).toBe('@ask-cli/lambda-deployer');
     expect(resources.profiles.default.skillInfrastructure.userConfig).toMatchObject({ runtime: 'nodejs20.x', handler: 'index.handler' });
     expect(existsSync(path.join(dir, 'lambda', 'index.js'))).toBe(true);
@@ -128,7 +128,7 @@ describe('alexa-link init (built binary)', () => {
     expect((await readManifest(project)).endpoints).toEqual([
       { region: 'default', uri: 'https://skill.example.com/alexa', sslCertificateType: 'Trusted', field: 'manifest.apis.custom.endpoint' },
     ]);
-    expect((await readJson<{ profiles: { default: Record<string, unknown> } }>(project.resourcesPath)).profiles.default.skillInfrastructure).toBeUndefined();
+    expect((await readJson<{ profiles: { default: Record<string, unknown> } }>(project.resourcesPath!)).profiles.default.skillInfrastructure).toBeUndefined();
   });
 
   it('names with spaces and non-ASCII letters work', async () => {

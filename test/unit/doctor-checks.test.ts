@@ -42,7 +42,8 @@ function literalContext(over: Partial<DoctorContext> = {}): DoctorContext {
     env: {},
     now: () => new Date('2030-01-01T00:00:00Z'),
     project: none,
-    resources: none,
+    projectAbsent: false,
+    linkingSource: { kind: 'file' },
     manifest: none,
     linking: none,
     skillId: none,
@@ -64,16 +65,24 @@ afterAll(async () => {
   for (const t of temps) await rm(t, { recursive: true, force: true });
 });
 
-function project(root: string): SkillProject {
+function project(root: string, over: Partial<SkillProject> = {}): SkillProject {
   return {
     root,
     profile: 'default',
+    layout: 'ask-cli-v2',
+    layoutName: 'ASK CLI v2 project',
+    configPath: path.join(root, 'ask-resources.json'),
     resourcesPath: path.join(root, 'ask-resources.json'),
     skillPackageDir: path.join(root, 'skill-package'),
     manifestPath: path.join(root, 'skill-package', 'skill.json'),
+    modelsDir: path.join(root, 'skill-package', 'interactionModels', 'custom'),
     codeDir: path.join(root, 'lambda'),
+    lambda: {},
+    deploy: 'self-hosted',
     linkingPath: path.join(root, 'accountLinking.json'),
     statesPath: path.join(root, '.ask', 'ask-states.json'),
+    notes: [],
+    ...over,
   };
 }
 
@@ -94,25 +103,25 @@ describe('project-files', () => {
     ['no project at all', async () => ({ project: missing('No ask-resources.json in /x or any parent directory.') }), 'fail', /No ask-resources\.json/],
     [
       'a broken skill.json',
-      async () => ({ project: ok(project(await tempRoot())), resources: ok({}), manifest: missing('skill-package/skill.json is not valid JSON at line 3, column 1: unexpected "}".'), linking: ok(goodLinking), skillId: ok('amzn1.ask.skill.1'), interactionModels: ok([model('en-US')]) }),
+      async () => ({ project: ok(project(await tempRoot())), manifest: missing('skill-package/skill.json is not valid JSON at line 3, column 1: unexpected "}".'), linking: ok(goodLinking), skillId: ok('amzn1.ask.skill.1'), interactionModels: ok([model('en-US')]) }),
       'fail',
       /skill\.json is not valid JSON at line 3/,
     ],
     [
       'everything there',
-      async () => ({ project: ok(project(await tempRoot())), resources: ok({}), manifest: manifestWith([]), linking: ok(goodLinking), skillId: ok('amzn1.ask.skill.1'), interactionModels: ok([model('en-US')]) }),
+      async () => ({ project: ok(project(await tempRoot())), manifest: manifestWith([]), linking: ok(goodLinking), skillId: ok('amzn1.ask.skill.1'), interactionModels: ok([model('en-US')]) }),
       'pass',
-      /Found ask-resources\.json, skill-package\/skill\.json, accountLinking\.json, skill-package\/interactionModels\/custom\/en-US\.json/,
+      /ASK CLI v2 project \(profile default\): found ask-resources\.json, skill-package\/skill\.json, accountLinking\.json, skill-package\/interactionModels\/custom\/en-US\.json/,
     ],
     [
       'not deployed yet, and a locale without a model',
-      async () => ({ project: ok(project(await tempRoot())), resources: ok({}), manifest: manifestWith([], ['en-US', 'de-DE']), linking: ok(goodLinking), skillId: missing('no skill ID yet'), interactionModels: ok([model('en-US')]) }),
+      async () => ({ project: ok(project(await tempRoot())), manifest: manifestWith([], ['en-US', 'de-DE']), linking: ok(goodLinking), skillId: missing('no skill ID yet'), interactionModels: ok([model('en-US')]) }),
       'warn',
       /No interaction model for de-DE[\s\S]*no skill ID yet/,
     ],
     [
       'a model without an invocation name',
-      async () => ({ project: ok(project(await tempRoot())), resources: ok({}), manifest: manifestWith([]), linking: ok(goodLinking), skillId: ok('amzn1.ask.skill.1'), interactionModels: ok([{ locale: 'en-US', label: 'm.json', model: { interactionModel: { languageModel: {} } } }]) }),
+      async () => ({ project: ok(project(await tempRoot())), manifest: manifestWith([]), linking: ok(goodLinking), skillId: ok('amzn1.ask.skill.1'), interactionModels: ok([{ locale: 'en-US', label: 'm.json', model: { interactionModel: { languageModel: {} } } }]) }),
       'fail',
       /m\.json: interactionModel\.languageModel\.invocationName is missing/,
     ],
@@ -127,7 +136,7 @@ describe('project-files', () => {
     await mkdir(path.join(root, '.alexa-link'));
     await writeFile(path.join(root, '.alexa-link', 'session.json'), '{}');
     await chmod(path.join(root, '.alexa-link', 'session.json'), 0o644);
-    const parts = { project: ok(project(root)), resources: ok({}), manifest: manifestWith([]), linking: ok(goodLinking), skillId: ok('amzn1.ask.skill.1'), interactionModels: ok([model('en-US')]) };
+    const parts = { project: ok(project(root)), manifest: manifestWith([]), linking: ok(goodLinking), skillId: ok('amzn1.ask.skill.1'), interactionModels: ok([model('en-US')]) };
     const r = await projectFiles.run(literalContext(parts), info);
     expect(r.status).toBe('warn');
     expect(r.detail).toMatch(/readable by others \(mode 0644\)/);
@@ -166,8 +175,8 @@ describe('manifest-endpoint', () => {
   });
 
   it.each<[string, Partial<DoctorContext>, CheckOutcome['status'], RegExp]>([
-    ['no endpoint, deployed by ask deploy to Lambda', { project: ok(project('/p')), resources: ok({ profiles: { default: { skillInfrastructure: { type: '@ask-cli/lambda-deployer' } } } }), manifest: manifestWith([]) }, 'warn', /ask deploy sets/],
-    ['no endpoint, self-hosted', { project: ok(project('/p')), resources: ok({ profiles: { default: {} } }), manifest: manifestWith([]) }, 'fail', /no endpoint/],
+    ['no endpoint, deployed by ask deploy to Lambda', { project: ok(project('/p', { deploy: 'lambda' })), manifest: manifestWith([]) }, 'warn', /ask deploy sets/],
+    ['no endpoint, self-hosted', { project: ok(project('/p')), manifest: manifestWith([]) }, 'fail', /no endpoint/],
     ['a regional endpoint without the default', { manifest: manifestWith([{ region: 'EU', uri: 'https://eu.example.com/', sslCertificateType: 'Trusted', field: 'manifest.apis.custom.regions.EU.endpoint' }]) }, 'fail', /no default/],
     [
       'a good default and a bad regional one',

@@ -41,8 +41,6 @@ describe('session.json', () => {
   });
 
   it('round-trips, with a 0700 directory and a 0600 file, and no temp files left', async () => {
-    await mkdir(path.join(dir, '.alexa-link'), { mode: 0o755 });
-    await chmod(path.join(dir, '.alexa-link'), 0o755);
     const file = await writeSession(dir, SESSION);
     expect(file).toBe(path.join(dir, '.alexa-link', 'session.json'));
     expect((await stat(file)).mode & 0o777).toBe(0o600);
@@ -50,6 +48,14 @@ describe('session.json', () => {
     expect(await readSession(dir)).toEqual(SESSION);
     expect(await readdir(path.dirname(file))).toEqual(['session.json']);
     expect((await readFile(file, 'utf8')).endsWith('}\n')).toBe(true);
+  });
+
+  it('leaves the mode of a .alexa-link folder it did not create alone (the file is 0600 all the same)', async () => {
+    await mkdir(path.join(dir, '.alexa-link'), { mode: 0o755 });
+    await chmod(path.join(dir, '.alexa-link'), 0o755);
+    const file = await writeSession(dir, SESSION);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await stat(path.dirname(file))).mode & 0o777).toBe(0o755);
   });
 
   it('overwrites an earlier session atomically', async () => {

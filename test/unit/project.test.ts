@@ -55,7 +55,7 @@ describe('skill project', () => {
   });
   it('explains a missing project, profile or field', async () => {
     const empty = await project({});
-    await expect(loadProject(empty)).rejects.toThrow(/No ask-resources\.json/);
+    await expect(loadProject(empty)).rejects.toThrow(/No skill project in .* no ask-resources\.json \(ASK CLI v2\), \.ask\/config or skill\.json \(ASK CLI v1\), template\.yaml \(AWS SAM\) or serverless\.yml/);
     const dir = await project({ 'ask-resources.json': resources });
     await expect(loadProject(dir, 'ci')).rejects.toThrow(/no profile "ci" \(profiles: default\)/);
     const noSrc = await project({ 'ask-resources.json': JSON.stringify({ profiles: { default: {} } }) });

@@ -10,7 +10,7 @@ export const linkingConfig: Check<DoctorContext> = {
   async run(ctx): Promise<CheckOutcome> {
     if (!ctx.linking.ok) return { status: 'skip', detail: ctx.linking.reason };
     const p = ctx.linking.value;
-    const findings = checkLinkingConfig(p, { fromFile: true, allowLocal: ctx.rehearsal });
+    const findings = checkLinkingConfig(p, { fromFile: ctx.linkingSource.kind !== 'remote', allowLocal: ctx.rehearsal });
     const errors = findings.filter((f) => f.severity === 'error');
     const warnings = findings.filter((f) => f.severity === 'warning');
     const line = (f: (typeof findings)[number]) => `${f.severity === 'error' ? '✖' : '⚠'} ${f.field}: ${f.message}`;
@@ -18,7 +18,8 @@ export const linkingConfig: Check<DoctorContext> = {
     if (errors.length) {
       return { status: 'fail', detail: [...errors, ...warnings].map(line).join('\n'), fix: [...new Set(fixes)].join('\n') };
     }
-    const summary = `${p.type ?? '?'}${p.accessTokenScheme ? ` with ${p.accessTokenScheme}` : ''}, ${(p.scopes ?? []).length} scope(s)${ctx.rehearsal ? ' (local rehearsal: loopback provider)' : ''}`;
+    const remote = ctx.linkingSource.kind === 'remote' ? ` (the ${ctx.linkingSource.stage} configuration read through SMAPI; the project has no accountLinking.json)` : '';
+    const summary = `${p.type ?? '?'}${p.accessTokenScheme ? ` with ${p.accessTokenScheme}` : ''}, ${(p.scopes ?? []).length} scope(s)${ctx.rehearsal ? ' (local rehearsal: loopback provider)' : ''}${remote}`;
     if (warnings.length) return { status: 'warn', detail: `${summary}.\n${warnings.map(line).join('\n')}`, fix: [...new Set(fixes)].join('\n') };
     return { status: 'pass', detail: `${summary}: every rule passes.` };
   },

@@ -16,6 +16,9 @@ export const linkingRemoteDrift: Check<DoctorContext> = {
   needs: ['linking', 'skillId'],
   async run(ctx): Promise<CheckOutcome> {
     if (!ctx.linking.ok || !ctx.skillId.ok) return { status: 'skip', detail: 'Needs accountLinking.json and the skill ID.' };
+    if (ctx.linkingSource.kind === 'remote') {
+      return { status: 'skip', detail: `Nothing to compare: the project has no accountLinking.json, so the other checks used the ${ctx.linkingSource.stage} configuration read through SMAPI.`, fix: 'alexa-link configure --pull keeps it in the project.' };
+    }
     const smapi = await ctx.smapi();
     if (!smapi.ok) return { status: 'skip', detail: `Skipped: ${smapi.reason}`, ...(smapi.fix ? { fix: smapi.fix } : {}) };
     const stage = ctx.options.stage;

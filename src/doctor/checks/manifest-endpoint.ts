@@ -1,5 +1,4 @@
 import { isLoopbackHost } from '../../linking/rules.js';
-import { getPath } from '../../project/json-file.js';
 import type { SkillEndpoint } from '../../project/skill-project.js';
 import type { DoctorContext } from '../context.js';
 import type { Check, CheckOutcome, CheckStatus } from '../types.js';
@@ -46,13 +45,9 @@ export function judgeEndpoint(ep: SkillEndpoint): Finding {
   return { status: 'pass', detail: `${where}: ${u.host} over HTTPS (${ep.sslCertificateType} certificate).` };
 }
 
-/** The ASK CLI deployers that create the Lambda function and write its ARN into skill.json. */
-const LAMBDA_DEPLOYERS = ['@ask-cli/lambda-deployer', '@ask-cli/cfn-deployer'];
-
+/** Whether the project's deployment tool creates the function and writes its ARN into skill.json. */
 function deploysLambda(ctx: DoctorContext): boolean {
-  if (!ctx.resources.ok || !ctx.project.ok) return false;
-  const type = getPath(ctx.resources.value, ['profiles', ctx.project.value.profile, 'skillInfrastructure', 'type']);
-  return typeof type === 'string' && LAMBDA_DEPLOYERS.includes(type);
+  return ctx.project.ok && ctx.project.value.deploy === 'lambda';
 }
 
 export const manifestEndpoint: Check<DoctorContext> = {
@@ -62,6 +57,17 @@ export const manifestEndpoint: Check<DoctorContext> = {
   async run(ctx): Promise<CheckOutcome> {
     if (!ctx.manifest.ok) return { status: 'skip', detail: ctx.manifest.reason };
     const endpoints = ctx.manifest.value.endpoints;
+    const deploy = ctx.project.ok ? ctx.project.value.deploy : 'unknown';
+    if (endpoints.length === 0 && deploy === 'hosted') {
+      return { status: 'pass', detail: 'Alexa-hosted skill: Amazon manages the endpoint (the hosted Lambda function); skill.json need not name one.' };
+    }
+    if (endpoints.length === 0 && (deploy === 'sam' || deploy === 'serverless')) {
+      return {
+        status: 'warn',
+        detail: `skill.json has no endpoint; the code is deployed with ${deploy === 'sam' ? 'AWS SAM' : 'the Serverless Framework'}, which does not write the function ARN into skill.json.`,
+        fix: 'Put the deployed function ARN at manifest.apis.custom.endpoint.uri (the stack outputs show it).',
+      };
+    }
     if (endpoints.length === 0 && deploysLambda(ctx)) {
       return {
         status: 'warn',

@@ -1,59 +1,117 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isObject } from '../../project/json-file.js';
+import { isObject, readTextFileBounded } from '../../project/json-file.js';
+import { relPath } from '../../project/layouts/types.js';
 import type { DoctorContext } from '../context.js';
 import type { Check, CheckOutcome } from '../types.js';
 
 /**
- * The ASK CLI v2 project: ask-resources.json, skill.json, accountLinking.json, the interaction
- * models, the deployed skill ID; and that the saved tokens stay private (.alexa-link/ 0600 and
- * git-ignored).
+ * The skill project, whatever its layout: which layout was recognised and where it found the
+ * manifest, the interaction models, the code and its handler, the skill ID and the linking
+ * configuration; that those files are valid; and that the saved tokens stay private (.alexa-link/
+ * 0600 and git-ignored). What a layout does not have (a plain folder has no manifest) is said, not
+ * failed.
  */
+interface Line {
+  detail: string;
+  fix?: string;
+}
+
 export const projectFiles: Check<DoctorContext> = {
   id: 'project-files',
   title: 'Project files found and valid',
   async run(ctx): Promise<CheckOutcome> {
     if (!ctx.project.ok) {
+      if (ctx.projectAbsent && ctx.options.target.kind !== 'default') {
+        // The user named what to replay: a folder with no project is not a failure of the skill.
+        return {
+          status: 'warn',
+          detail: `${ctx.project.reason}\nThe manifest, interaction models, skill ID and linking configuration could not be checked; the replays use what was named on the command line.`,
+          fix: ctx.project.fix ?? 'Run doctor inside the skill project (or pass --cwd <dir>) to check those too.',
+        };
+      }
       return { status: 'fail', detail: ctx.project.reason, fix: ctx.project.fix ?? 'Run alexa-link doctor inside the skill project (or pass --cwd <dir>); create one with alexa-link init.' };
     }
     const p = ctx.project.value;
-    const rel = (f: string) => path.relative(p.root, f) || f;
-    const failures: Array<{ detail: string; fix?: string }> = [];
-    const warnings: Array<{ detail: string; fix?: string }> = [];
-    const found: string[] = [rel(p.resourcesPath)];
+    const rel = (f: string) => relPath(p.root, f);
+    const failures: Line[] = [];
+    const warnings: Line[] = [];
+    const where: string[] = [];
+    const found: string[] = [];
+    if (p.configPath) found.push(rel(p.configPath));
 
-    if (!ctx.resources.ok) failures.push({ detail: ctx.resources.reason, ...(ctx.resources.fix ? { fix: ctx.resources.fix } : {}) });
-    if (ctx.manifest.ok) found.push(rel(p.manifestPath));
-    else failures.push({ detail: ctx.manifest.reason, fix: ctx.manifest.fix ?? `Fix ${rel(p.manifestPath)}; it must be {"manifest": {…}} as ask deploy expects.` });
-    if (ctx.linking.ok) found.push(rel(p.linkingPath));
-    else failures.push({ detail: ctx.linking.reason, fix: ctx.linking.fix ?? `Create ${rel(p.linkingPath)} as {"accountLinkingRequest": {…}} (alexa-link init writes one).` });
+    // Manifest.
+    if (!p.manifestPath) where.push(`manifest: none in this ${p.layoutName} (the endpoint and locales are not checked)`);
+    else if (ctx.manifest.ok) {
+      found.push(rel(p.manifestPath));
+      where.push(`manifest: ${rel(p.manifestPath)}`);
+    } else failures.push({ detail: ctx.manifest.reason, fix: ctx.manifest.fix ?? `Fix ${rel(p.manifestPath)}; it must be {"manifest": {…}} as ask deploy expects.` });
 
+    // Linking configuration.
+    const linkingFile = rel(p.linkingPath);
+    if (ctx.linkingSource.kind === 'file') {
+      found.push(linkingFile);
+      where.push(`linking configuration: ${linkingFile}`);
+    } else if (ctx.linkingSource.kind === 'remote') {
+      where.push(`linking configuration: none in the project; read from the ${ctx.linkingSource.stage} stage through SMAPI`);
+      warnings.push({ detail: `Account linking is configured in the console (SMAPI); ${linkingFile} is not in the project, so the checks used the remote configuration.`, fix: `alexa-link configure --pull keeps it in the project (${linkingFile}).` });
+    } else if (!ctx.linking.ok) {
+      if (ctx.linkingSource.kind === 'none' && ctx.linkingSource.fileMissing && !ctx.linkingSource.remoteAbsent) {
+        where.push(`linking configuration: none in the project (${linkingFile}), and the remote one could not be read`);
+        warnings.push({ detail: ctx.linking.reason, ...(ctx.linking.fix ? { fix: ctx.linking.fix } : {}) });
+      } else {
+        failures.push({ detail: ctx.linking.reason, fix: ctx.linking.fix ?? `Create ${linkingFile} as {"accountLinkingRequest": {…}} (alexa-link init --add writes one).` });
+      }
+    }
+
+    // Interaction models.
     const models = ctx.interactionModels.ok ? ctx.interactionModels.value : [];
+    const goodModels: string[] = [];
     for (const m of models) {
       if (m.error) failures.push({ detail: m.error, fix: `Fix ${m.label}.` });
       else {
         const invocation = isObject(m.model) && isObject(m.model.interactionModel) && isObject(m.model.interactionModel.languageModel) ? m.model.interactionModel.languageModel.invocationName : undefined;
         if (typeof invocation !== 'string' || !invocation.trim()) {
           failures.push({ detail: `${m.label}: interactionModel.languageModel.invocationName is missing.`, fix: 'Set the invocation name users say to open the skill.' });
-        } else found.push(m.label);
+        } else {
+          found.push(m.label);
+          goodModels.push(m.label);
+        }
       }
     }
+    const modelsDir = p.modelsDir ? `${rel(p.modelsDir)}/` : undefined;
+    where.push(`interaction models: ${goodModels.length ? goodModels.join(', ') : modelsDir ? `none in ${modelsDir}` : 'none in this layout'}`);
     if (ctx.manifest.ok) {
       const haveModel = new Set(models.map((m) => m.locale));
       const without = ctx.manifest.value.locales.filter((l) => !haveModel.has(l));
-      if (without.length) warnings.push({ detail: `No interaction model for ${without.join(', ')} (skill.json lists ${without.length === 1 ? 'that locale' : 'those locales'}).`, fix: `Add skill-package/interactionModels/custom/${without[0]}.json, or remove the locale from skill.json.` });
+      if (without.length) warnings.push({ detail: `No interaction model for ${without.join(', ')} (skill.json lists ${without.length === 1 ? 'that locale' : 'those locales'}).`, fix: `Add ${modelsDir ?? 'the models folder/'}${without[0]}.json, or remove the locale from skill.json.` });
       if (ctx.manifest.value.locales.length === 0) warnings.push({ detail: 'skill.json lists no locales under manifest.publishingInformation.locales.', fix: 'Add at least one locale (e.g. "en-US") with a name.' });
+      if (models.length === 0) warnings.push({ detail: `No interaction model${modelsDir ? ` under ${modelsDir}` : ''}.`, fix: 'Add <locale>.json with the invocation name and intents.' });
     }
-    if (models.length === 0) warnings.push({ detail: 'No interaction model under skill-package/interactionModels/custom/.', fix: 'Add <locale>.json with the invocation name and intents.' });
 
-    if (!ctx.skillId.ok) warnings.push({ detail: ctx.skillId.reason, ...(ctx.skillId.fix ? { fix: ctx.skillId.fix } : {}) });
+    // Code and handler.
+    if (p.codeDir) {
+      const handler = p.lambda.handler ? `, handler ${p.lambda.handler}${p.lambda.from ? ` (${p.lambda.from})` : ''}` : '';
+      const extras = [p.lambda.runtime, p.lambda.region, p.lambda.memoryMB !== undefined ? `${p.lambda.memoryMB} MB` : undefined].filter(Boolean).join(', ');
+      where.push(`code: ${rel(p.codeDir)}/${p.codeFrom ? ` (${p.codeFrom})` : ''}${handler}${extras ? `; ${extras}` : ''}`);
+    } else where.push('code: not named by the project (pass --handler <file[#export]> to replay)');
 
-    try {
-      await stat(path.join(p.skillPackageDir, 'accountLinking.json'));
-      warnings.push({ detail: `accountLinking.json inside ${rel(p.skillPackageDir)}/ makes SMAPI warn about an unknown skill package file.`, fix: 'Keep accountLinking.json at the project root only.' });
-    } catch {
-      /* good: not there */
+    // Skill ID.
+    if (ctx.skillId.ok) where.push(`skill ID: ${ctx.skillId.value}${ctx.options.skillId ? ' (--skill-id)' : ''}`);
+    else {
+      where.push(`skill ID: ${ctx.skillId.reason.replace(/^no skill ID: /, 'none: ')}`);
+      if (p.layout !== 'plain') warnings.push({ detail: ctx.skillId.reason, ...(ctx.skillId.fix ? { fix: ctx.skillId.fix } : {}) });
     }
+
+    if (p.skillPackageDir) {
+      try {
+        await stat(path.join(p.skillPackageDir, 'accountLinking.json'));
+        warnings.push({ detail: `accountLinking.json inside ${rel(p.skillPackageDir)}/ makes SMAPI warn about an unknown skill package file.`, fix: 'Keep accountLinking.json at the project root only.' });
+      } catch {
+        /* good: not there */
+      }
+    }
+    if (p.walkStoppedAt) warnings.push({ detail: `Looking for a project stopped at ${p.walkStoppedAt}, which belongs to another user; this folder is taken as plain code.`, fix: 'Pass --cwd <project root> if the project is above.' });
 
     // Saved tokens must stay private.
     const sessionFile = path.join(p.root, '.alexa-link', 'session.json');
@@ -69,7 +127,7 @@ export const projectFiles: Check<DoctorContext> = {
       }
       let ignored = false;
       try {
-        const gi = await readFile(path.join(p.root, '.gitignore'), 'utf8');
+        const gi = await readTextFileBounded(path.join(p.root, '.gitignore'), '.gitignore');
         ignored = gi.split(/\r?\n/).some((l) => /^\/?\.alexa-link\/?(\*\*?)?$/.test(l.trim()));
       } catch {
         ignored = false;
@@ -77,16 +135,18 @@ export const projectFiles: Check<DoctorContext> = {
       if (!ignored) warnings.push({ detail: '.alexa-link/ (which holds tokens) is not in .gitignore.', fix: 'Add the line ".alexa-link/" to .gitignore so tokens are never committed.' });
     }
 
+    const head = `${p.layoutName}${p.layout === 'plain' ? '' : ` (profile ${p.profile})`}: found ${found.length ? found.join(', ') : 'no project files'}.`;
+    const summary = [head, ...where.map((w) => `  ${w}`), ...p.notes.map((n) => `  note: ${n}`)].join('\n');
     if (failures.length) {
       return {
         status: 'fail',
-        detail: [...failures, ...warnings].map((f) => f.detail).join('\n'),
+        detail: [...failures, ...warnings].map((f) => f.detail).join('\n') + `\n${summary}`,
         fix: [...failures, ...warnings].map((f) => f.fix).filter(Boolean).join('\n'),
       };
     }
     if (warnings.length) {
-      return { status: 'warn', detail: warnings.map((w) => w.detail).join('\n'), fix: warnings.map((w) => w.fix).filter(Boolean).join('\n') };
+      return { status: 'warn', detail: `${summary}\n${warnings.map((w) => w.detail).join('\n')}`, fix: warnings.map((w) => w.fix).filter(Boolean).join('\n') };
     }
-    return { status: 'pass', detail: `Found ${found.join(', ')}.` };
+    return { status: 'pass', detail: summary };
   },
 };

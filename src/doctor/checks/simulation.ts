@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AlexaLinkError, describeError } from '../../errors.js';
-import { STATE_DIR } from '../../project/skill-project.js';
+import { STATE_DIR, writeUserFile } from '../../project/user-files.js';
 import { enableSkill, isSkillEnabled } from '../../smapi/enablement.js';
 import { simulateUtterance, tokenInRequest, type SimulationOutcome } from '../../smapi/simulation.js';
 import { hasLinkAccountCard, speechOf } from '../../replay/verdict.js';
@@ -19,27 +17,12 @@ import type { Check, CheckOutcome } from '../types.js';
 export const ENVELOPES_DIR = path.join(STATE_DIR, 'envelopes');
 export const SIMULATION_MAX_POLLS = 12;
 
-/** Writes the envelope atomically with mode 0600 in a 0700 directory; returns the path relative to the project. */
+/** Writes the envelope atomically with mode 0600 in a 0700 directory (src/project/user-files.ts); returns the path relative to the project. */
 export async function saveEnvelope(projectRoot: string, envelope: Record<string, unknown>, now: Date): Promise<string> {
-  const dir = path.join(projectRoot, ENVELOPES_DIR);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await chmod(path.join(projectRoot, STATE_DIR), 0o700);
-  await chmod(dir, 0o700);
   const name = `simulation-${now.toISOString().replace(/[:.]/g, '-')}.json`;
-  const file = path.join(dir, name);
-  const tmp = path.join(dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'wx', 0o600);
-  try {
-    await handle.writeFile(JSON.stringify(envelope, null, 2) + '\n', 'utf8');
-  } catch (err) {
-    await handle.close();
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await handle.close();
-  await rename(tmp, file);
-  await chmod(file, 0o600);
-  return path.join(ENVELOPES_DIR, name);
+  const rel = path.join(ENVELOPES_DIR, name);
+  await writeUserFile(projectRoot, rel, JSON.stringify(envelope, null, 2) + '\n', { kind: 'secret', existing: 'replace' });
+  return rel;
 }
 
 /** What a finished simulation says about the token. Pure. */

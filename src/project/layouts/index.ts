@@ -1,0 +1,69 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { askCliV1 } from './ask-cli-v1.js';
+import { askCliV2 } from './ask-cli-v2.js';
+import { plainLayout } from './plain.js';
+import { samLayout } from './sam.js';
+import { serverlessLayout } from './serverless.js';
+import type { LayoutId, ProjectLayout } from './types.js';
+
+/**
+ * The layouts in the order they are tried in each folder, walking up from where the user is:
+ * ASK CLI v2 (and Alexa-hosted), ASK CLI v1, AWS SAM, the Serverless Framework. A plain folder of
+ * code is only recognised in the folder the user named, after nothing was found above it.
+ */
+export const PROJECT_LAYOUTS: readonly ProjectLayout[] = [askCliV2, askCliV1, samLayout, serverlessLayout];
+export const PLAIN_LAYOUT = plainLayout;
+
+const BY_ID: Record<LayoutId, ProjectLayout> = {
+  'ask-cli-v2': askCliV2,
+  'ask-cli-v2-hosted': askCliV2,
+  'ask-cli-v1': askCliV1,
+  sam: samLayout,
+  serverless: serverlessLayout,
+  plain: plainLayout,
+};
+
+export function layoutOf(id: LayoutId): ProjectLayout {
+  return BY_ID[id];
+}
+
+export interface WalkOwner {
+  /** The uid folders must belong to (the current user; root when running as root); undefined: no check (Windows). */
+  uid: number | undefined;
+}
+
+export function currentOwner(): WalkOwner {
+  return { uid: typeof process.getuid === 'function' ? process.getuid() : undefined };
+}
+
+export type FoundProject = { root: string; layout: ProjectLayout; stoppedAt?: { dir: string; uid: number } } | { root: undefined; stoppedAt?: { dir: string; uid: number } };
+
+/**
+ * Walks up from `start` to the first folder holding a project of a known layout. Like git's
+ * safe.directory, it stops at the first parent folder that belongs to another user: a project
+ * planted in a shared folder (/tmp) must not have its code run as you. The folder the user named
+ * is always looked at.
+ */
+export async function findProject(start: string, owner: WalkOwner = currentOwner()): Promise<FoundProject> {
+  let dir = path.resolve(start);
+  let first = true;
+  for (;;) {
+    if (!first && owner.uid !== undefined) {
+      let uid: number | undefined;
+      try {
+        uid = (await stat(dir)).uid;
+      } catch {
+        uid = undefined;
+      }
+      if (uid !== undefined && uid !== owner.uid) return { root: undefined, stoppedAt: { dir, uid } };
+    }
+    for (const layout of PROJECT_LAYOUTS) {
+      if (await layout.detect(dir)) return { root: dir, layout };
+    }
+    first = false;
+    const parent = path.dirname(dir);
+    if (parent === dir) return { root: undefined };
+    dir = parent;
+  }
+}
