@@ -1,8 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AlexaLinkError, InputError } from '../errors.js';
-import { isObject, parseJsonText } from '../project/json-file.js';
+import { isObject, parseJsonText, readTextFileBounded } from '../project/json-file.js';
 
 /**
  * Developer credentials for SMAPI, following ASK CLI conventions so existing setups just work.
@@ -19,6 +19,8 @@ export const DEFAULT_LWA_TOKEN_HOST = 'https://api.amazon.com';
 /** An access token this close to its expiry is treated as expired (a push takes a few calls). */
 export const EXPIRY_SKEW_MS = 60_000;
 export const CLI_CONFIG_LABEL = '~/.ask/cli_config';
+/** ~/.ask/cli_config holds a few profiles: a few kilobytes. */
+export const CLI_CONFIG_MAX_BYTES = 1024 * 1024;
 
 export type SmapiAuth =
   | { kind: 'access-token'; accessToken: string; expiresAt?: string }
@@ -144,7 +146,7 @@ export function parseCliConfig(text: string, label: string, profile: string): { 
 
 const FIX_ENV =
   'In CI or without the ASK CLI: set ASK_ACCESS_TOKEN to a fresh SMAPI access token, or ASK_REFRESH_TOKEN together with ASK_LWA_CLIENT_ID and ASK_LWA_CLIENT_CONFIRMATION (your own Login with Amazon security profile; mint the refresh token with `ask util generate-lwa-tokens --client-id <id> --client-confirmation <secret>`). Set ASK_VENDOR_ID too.';
-const FIX_ASK = 'With the ASK CLI: run `ask configure` once (it writes ~/.ask/cli_config); when its access token has expired, any `ask` command such as `ask smapi list-vendors` refreshes it.';
+const FIX_ASK = 'With the ASK CLI: run `ask configure` once (it writes ~/.ask/cli_config); when its access token has expired, any `ask` command such as `ask smapi get-vendor-list` refreshes it.';
 
 /** Pure: picks the credentials from the environment and the cli_config contents. */
 export function resolveCredentials(inputs: CredentialInputs): SmapiCredentials {
@@ -265,9 +267,15 @@ export function cliConfigPath(homeDir: string): string {
 /** Reads cli_config (text and mode), or undefined when it does not exist. */
 export async function readCliConfig(file: string): Promise<CliConfigFile | undefined> {
   try {
-    const [text, st] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
+    // Bounded: a cli_config that is a FIFO or a link to /dev/zero is an input error, not a hang.
+    const text = await readTextFileBounded(file, file, CLI_CONFIG_MAX_BYTES);
+    const st = await stat(file);
     return { path: file, text, mode: st.mode & 0o777 };
   } catch (err) {
+    if (err instanceof InputError) {
+      if (err.code === 'E_INPUT_MISSING') return undefined;
+      throw err;
+    }
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     if (code === 'EACCES') throw new InputError(`${file} cannot be read (permission denied).`, { source: file, hint: `Fix its owner or mode: chmod 600 ${file}` });

@@ -99,7 +99,7 @@ function target(ctx: SmapiCallContext): string {
 
 function refreshHint(ctx: SmapiCallContext): string {
   if (ctx.credentialSource === 'cli_config') {
-    return 'The ASK CLI token may have expired or been revoked: run any `ask` command (e.g. `ask smapi list-vendors`) to refresh ~/.ask/cli_config, or `ask configure` to sign in again; then rerun.';
+    return 'The ASK CLI token may have expired or been revoked: run any `ask` command (e.g. `ask smapi get-vendor-list`) to refresh ~/.ask/cli_config, or `ask configure` to sign in again; then rerun.';
   }
   if (ctx.credentialSource === 'environment') {
     return 'Set ASK_ACCESS_TOKEN to a fresh token (they live one hour), or use ASK_REFRESH_TOKEN with ASK_LWA_CLIENT_ID and ASK_LWA_CLIENT_CONFIRMATION so alexa-link refreshes it itself.';

@@ -301,7 +301,7 @@ describe('alexa-link configure (built binary, SMAPI stand-in)', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('expired at 2020-01-01T00:00:00.000Z');
     expect(r.stderr).toContain('refresh tokens only work with that client');
-    expect(r.stderr).toContain('ask smapi list-vendors');
+    expect(r.stderr).toContain('ask smapi get-vendor-list');
   });
 
   it('a refresh token with the own LWA client from the environment: refreshes through LWA, then pushes', async () => {

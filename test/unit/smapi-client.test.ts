@@ -222,7 +222,7 @@ describe('SMAPI client against the stand-in', () => {
     const smapi = await connect(c);
     const err = await getAccountLinking(smapi, SKILL, 'development').catch((e: unknown) => e);
     expect((err as SmapiError).status).toBe(401);
-    expect((err as SmapiError).hint).toMatch(/ask smapi list-vendors/);
+    expect((err as SmapiError).hint).toMatch(/ask smapi get-vendor-list/);
   });
 
   it('a non-JSON answer (a proxy error page) names the status and shows its start', async () => {

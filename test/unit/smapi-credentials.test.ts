@@ -91,7 +91,7 @@ const cases: Array<{ name: string; env: Record<string, string>; file?: CliConfig
     name: 'expired access token without an own client: explains refresh-token binding and both fixes',
     env: {},
     file: cliConfig({ default: profile('Atza|cli-access', tenSecondsAgo) }),
-    expect: { error: [/expired at 2030-06-01T11:59:50.000Z/, /refresh tokens only work with that client/, /ask smapi list-vendors/, /ASK_REFRESH_TOKEN together with ASK_LWA_CLIENT_ID/] },
+    expect: { error: [/expired at 2030-06-01T11:59:50.000Z/, /refresh tokens only work with that client/, /ask smapi get-vendor-list/, /ASK_REFRESH_TOKEN together with ASK_LWA_CLIENT_ID/] },
   },
   {
     name: 'an access token expiring within the skew margin counts as expired',

@@ -58,7 +58,8 @@ export const projectFiles: Check<DoctorContext> = {
     } else if (!ctx.linking.ok) {
       if (ctx.linkingSource.kind === 'none' && ctx.linkingSource.fileMissing && !ctx.linkingSource.remoteAbsent) {
         where.push(`linking configuration: none in the project (${linkingFile}), and the remote one could not be read`);
-        warnings.push({ detail: ctx.linking.reason, ...(ctx.linking.fix ? { fix: ctx.linking.fix } : {}) });
+        // A plain folder of code is not expected to carry it: said above, not warned about.
+        if (p.layout !== 'plain') warnings.push({ detail: ctx.linking.reason, ...(ctx.linking.fix ? { fix: ctx.linking.fix } : {}) });
       } else {
         failures.push({ detail: ctx.linking.reason, fix: ctx.linking.fix ?? `Create ${linkingFile} as {"accountLinkingRequest": {…}} (alexa-link init --add writes one).` });
       }

@@ -1,0 +1,135 @@
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { DoctorJson } from '../../src/doctor/report.js';
+import { runCli } from '../support/cli.js';
+import { startSmapiStandin, type SmapiStandin } from '../support/smapi-standin.js';
+
+/**
+ * doctor through the built CLI on each project layout alexa-link recognises (fixtures in
+ * test/fixtures/projects/): it names the layout and where it found each part, replays the code
+ * the layout names, and exits 0 when the skill is fine.
+ */
+const FIXTURES = fileURLToPath(new URL('../fixtures/projects/', import.meta.url));
+const temps: string[] = [];
+let standin: SmapiStandin | undefined;
+afterEach(async () => {
+  if (standin) expect(standin.violations()).toEqual([]);
+  await standin?.close();
+  standin = undefined;
+});
+afterAll(async () => {
+  for (const t of temps) await rm(t, { recursive: true, force: true });
+});
+
+async function copyFixture(name: string): Promise<string> {
+  const parent = await mkdtemp(path.join(os.tmpdir(), 'al-e2e-layout-'));
+  temps.push(parent);
+  const dir = path.join(parent, name);
+  await cp(path.join(FIXTURES, name), dir, { recursive: true });
+  return dir;
+}
+
+const ENV = { HOME: '/nonexistent-home', ASK_ACCESS_TOKEN: '', ASK_REFRESH_TOKEN: '', ASK_VENDOR_ID: '', ASK_DEFAULT_PROFILE: '' };
+
+function check(doc: DoctorJson, id: string) {
+  return doc.checks.find((c) => c.id === id)!;
+}
+
+describe('doctor on each project layout (built CLI, --offline)', () => {
+  it.each<[string, RegExp[], 'pass' | 'warn']>([
+    [
+      'v1',
+      [/^ASK CLI v1 project \(profile default\): found \.ask\/config, skill\.json, accountLinking\.json, models\/en-US\.json\./, /code: lambda\/custom\/ \(\.ask\/config deploy_settings\.default\.resources\.lambda codeUri\), handler index\.handler/, /skill ID: amzn1\.ask\.skill\.11111111-aaaa-bbbb-cccc-000000000001/],
+      'pass',
+    ],
+    [
+      'hosted',
+      [/^Alexa-hosted skill \(ASK CLI v2\) \(profile default\): found ask-resources\.json, skill-package\/skill\.json, accountLinking\.json/, /code: lambda\/ \(the Alexa-hosted template\)/, /git push deploys it/],
+      'pass',
+    ],
+    [
+      'sam',
+      [/^AWS SAM project \(profile default\): found template\.yaml, skill-package\/skill\.json/, /code: src\/ \(template\.yaml Resources\.SkillFunction\.Properties\.CodeUri\), handler app\.lambdaHandler .*nodejs20\.x, 256 MB/, /skill ID: amzn1\.ask\.skill\.33333333/],
+      'pass',
+    ],
+    [
+      'serverless',
+      [/^Serverless Framework project \(profile default\): found serverless\.yml, skill-package\/skill\.json/, /handler src\/handler\.skill \(serverless\.yml functions\.skill\); nodejs20\.x, eu-west-1, 512 MB/, /skill ID: amzn1\.ask\.skill\.44444444/],
+      'pass',
+    ],
+    ['plain', [/^plain folder of skill code: found no project files\./, /manifest: none in this plain folder of skill code/, /code: \.\/ \(package\.json "main"\)/], 'pass'],
+  ])('%s: names the layout and its parts, replays its code, exits 0', async (name, details, projectStatus) => {
+    const dir = await copyFixture(name);
+    const r = await runCli(['--json', 'doctor', '--offline'], { cwd: dir, env: ENV });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const doc = JSON.parse(r.stdout) as DoctorJson;
+    const pf = check(doc, 'project-files');
+    expect(pf.status, pf.detail).toBe(projectStatus);
+    for (const d of details) expect(pf.detail).toMatch(new RegExp(d.source, 'm'));
+    expect(check(doc, 'replays').status).toBe('pass');
+    // The built-in LaunchRequest, and an IntentRequest from the model where the layout has one.
+    expect(doc.replays.map((x) => x.verdict)).toEqual(name === 'plain' ? ['pass'] : ['pass', 'pass']);
+    expect(doc.replays[0]!.response.linkAccountCard).toBe(true);
+    if (name !== 'plain') expect(check(doc, 'linking-config').status).not.toBe('fail');
+    else expect(check(doc, 'linking-config').status).toBe('skip');
+  });
+
+  it('a folder that is no project, with --handler: the replays decide, project-files only warns (exit 0)', async () => {
+    const empty = await mkdtemp(path.join(os.tmpdir(), 'al-e2e-empty-'));
+    temps.push(empty);
+    const plain = await copyFixture('plain');
+    const r = await runCli(['--json', 'doctor', '--offline', '--handler', path.join(plain, 'skill.js')], { cwd: empty, env: ENV });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const doc = JSON.parse(r.stdout) as DoctorJson;
+    expect(check(doc, 'project-files')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/No skill project in [\s\S]*could not be checked; the replays use what was named on the command line/) });
+    expect(check(doc, 'replays').status).toBe('pass');
+    // Without anything to replay it still fails: there is nothing to check at all.
+    const bare = await runCli(['--json', 'doctor', '--offline'], { cwd: empty, env: ENV });
+    expect(bare.code).toBe(1);
+    expect(check(JSON.parse(bare.stdout) as DoctorJson, 'project-files').status).toBe('fail');
+  });
+});
+
+describe('a v2 project whose linking lives in the console (no accountLinking.json)', () => {
+  const SKILL = 'amzn1.ask.skill.55555555-aaaa-bbbb-cccc-000000000005';
+  const TOKEN = 'Atza|layouts-e2e-access-token-000000';
+
+  it('reads the remote configuration through SMAPI for the checks, and says how to keep it in the project', async () => {
+    standin = await startSmapiStandin({ accessTokens: [TOKEN], skills: [{ skillId: SKILL }] });
+    standin.setLinking(SKILL, 'development', {
+      type: 'AUTH_CODE',
+      authorizationUrl: 'https://auth.example.com/authorize',
+      accessTokenUrl: 'https://auth.example.com/oauth/token',
+      clientId: 'console-client',
+      scopes: ['openid', 'offline_access'],
+      accessTokenScheme: 'HTTP_BASIC',
+      domains: [],
+      defaultTokenExpirationInSeconds: 3600,
+    });
+    const dir = await copyFixture('v2-console');
+    const r = await runCli(['--json', 'doctor', '--only', 'linking-config', 'linking-remote-drift', 'replays'], { cwd: dir, env: { ...ENV, ASK_ACCESS_TOKEN: TOKEN, ...standin.env() } });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const doc = JSON.parse(r.stdout) as DoctorJson;
+    expect(check(doc, 'project-files')).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(/linking configuration: none in the project; read from the development stage through SMAPI[\s\S]*Account linking is configured in the console/),
+      fix: expect.stringContaining('alexa-link configure --pull keeps it in the project'),
+    });
+    expect(check(doc, 'linking-config')).toMatchObject({ status: 'pass', detail: expect.stringMatching(/the development configuration read through SMAPI/) });
+    expect(check(doc, 'linking-remote-drift').status).toBe('skip');
+    expect(standin.requests('getAccountLinkingInfoV1')).toHaveLength(1);
+  });
+
+  it('offline, or without credentials: project-files warns with the way to get the file, and doctor does not fail on it', async () => {
+    const dir = await copyFixture('v2-console');
+    const r = await runCli(['--json', 'doctor', '--offline'], { cwd: dir, env: ENV });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const pf = check(JSON.parse(r.stdout) as DoctorJson, 'project-files');
+    expect(pf.status).toBe('warn');
+    expect(pf.detail).toMatch(/accountLinking\.json is not in the project, and --offline does not read the configuration Alexa has/);
+    expect(pf.fix).toMatch(/alexa-link configure --pull keeps the console's configuration in accountLinking\.json/);
+  });
+});
