@@ -1,10 +1,12 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { CommandContext, CommandModule } from '../context.js';
+import { UsageError } from '../errors.js';
 import { PROVIDER_IDS } from '../linking/providers.js';
 import { ENDPOINT_KINDS, LANGUAGES, type InitAnswers } from '../scaffold/init-options.js';
 import { runInit, type InitResult } from '../scaffold/run-init.js';
-import { askInitQuestions } from '../scaffold/wizard.js';
+import { askInitQuestions, askProviderQuestions } from '../scaffold/wizard.js';
+import type { AddLinkingResult, SdkStyle } from '../scaffold/add-linking.js';
 import { createPrompter, isInteractive } from '../ui/prompt.js';
 
 export { runInit } from '../scaffold/run-init.js';
@@ -31,6 +33,7 @@ export interface InitFlags {
   install?: boolean;
   force?: boolean;
   yes?: boolean;
+  add?: boolean;
 }
 
 /** Flags and the [dir] argument → answers; nothing else below this line sees raw flags. */
@@ -80,6 +83,7 @@ function report(ctx: CommandContext, result: InitResult): number {
     install: result.install,
     ...(result.installError ? { installError: result.installError } : {}),
     overwritten: result.overwritten,
+    replacedBackup: result.replacedBackup ?? null,
     skill: {
       name: result.options.name,
       invocation: result.options.invocation,
@@ -90,6 +94,53 @@ function report(ctx: CommandContext, result: InitResult): number {
     },
   });
   return installFailed ? 1 : 0;
+}
+
+/** Flags that only make sense for a new project; --add ignores them, so passing one is a usage error. */
+const NEW_PROJECT_FLAGS: Array<[keyof InitFlags, string]> = [
+  ['name', '--name'],
+  ['invocation', '--invocation'],
+  ['locale', '--locale'],
+  ['language', '--language'],
+  ['endpoint', '--endpoint'],
+  ['endpointUrl', '--endpoint-url'],
+  ['install', '--install'],
+  ['force', '--force'],
+];
+
+function reportAdd(ctx: CommandContext, r: AddLinkingResult, labels: Record<SdkStyle, string>): number {
+  const { out } = ctx;
+  for (const w of r.warnings) out.warn(w);
+  const where = path.relative(ctx.globals.cwd, r.project.root) || '.';
+  out.success(`Added account linking to the ${r.project.layoutName} in ${where} (${r.options.provider}, client ID ${r.options.clientId})`);
+  out.print(`Wrote ${r.files.join(' and ')}${r.gitignore === 'created' ? ' (created, with .alexa-link/)' : r.gitignore === 'appended' ? ' (.alexa-link/ appended)' : ''}; nothing else was changed.`);
+  out.print('');
+  out.print(`Your code uses ${labels[r.sdk]}${r.handlerFile ? ` (${r.handlerFile})` : ''}. Make this change in the handler:`);
+  out.print('');
+  for (const line of r.snippet.split('\n')) out.print(`    ${line}`);
+  out.print('');
+  const next = [
+    'export ALEXA_LINK_CLIENT_SECRET=<client secret>',
+    'npx alexa-link configure',
+    'npx alexa-link login',
+    'npx alexa-link doctor --token session',
+  ];
+  out.print('Next steps:');
+  for (const n of next) out.print(`  ${n}`);
+  out.result({
+    ok: true,
+    mode: 'add',
+    dir: r.project.root,
+    layout: r.project.layout,
+    files: r.files,
+    gitignore: r.gitignore,
+    sdk: r.sdk,
+    handlerFile: r.handlerFile ?? null,
+    snippet: r.snippet,
+    warnings: r.warnings,
+    next,
+  });
+  return 0;
 }
 
 export const command: CommandModule = {
@@ -112,6 +163,7 @@ export const command: CommandModule = {
       .option('--install', 'run npm install in lambda/ (asked in the wizard; default off without it)')
       .option('--no-install', 'do not run npm install')
       .option('--force', 'write into a non-empty directory, replacing the files the template brings')
+      .option('--add', 'add account linking to the existing project in [dir] (any layout): writes accountLinking.json and .alexa-link/ in .gitignore, nothing else')
       .option('-y, --yes', 'no prompts: take defaults, fail on missing required values');
   },
 
@@ -119,8 +171,21 @@ export const command: CommandModule = {
     const flags = opts as InitFlags;
     const given = answersFromFlags(args, flags);
     const interactive = isInteractive({ stdinIsTTY: ctx.stdinIsTTY, yes: flags.yes });
-    const answers = interactive ? await askInitQuestions(given, createPrompter(true), ctx.globals.cwd) : given;
-    const result = await runInit(answers, { cwd: ctx.globals.cwd, progress: (line) => ctx.out.info(line) });
+    if (flags.add) {
+      const extra = NEW_PROJECT_FLAGS.filter(([k]) => flags[k] !== undefined && flags[k] !== false).map(([, f]) => f);
+      if (extra.length) throw new UsageError(`--add writes only accountLinking.json into an existing project; ${extra.join(', ')} ${extra.length === 1 ? 'is' : 'are'} for a new project.`, { hint: 'Drop them, or run init without --add to create a new project.' });
+      const answers = interactive ? await askProviderQuestions({ ...given }, createPrompter(true), { userinfo: false }) : given;
+      const { runAddLinking, SDK_LABELS } = await import('../scaffold/add-linking.js');
+      return reportAdd(ctx, await runAddLinking(answers, { cwd: ctx.globals.cwd }), SDK_LABELS);
+    }
+    const prompter = createPrompter(interactive);
+    const answers = interactive ? await askInitQuestions(given, prompter, ctx.globals.cwd) : given;
+    const confirmReplace = async (files: string[]): Promise<boolean> => {
+      ctx.out.warn(`--force would replace ${files.length} existing file${files.length === 1 ? '' : 's'} (each is copied to .alexa-link/replaced/<time>/ first):`);
+      for (const f of files) ctx.out.info(`  ${f}`);
+      return prompter.confirm({ message: `Replace ${files.length === 1 ? 'it' : 'them'}?`, flag: '--yes', default: false });
+    };
+    const result = await runInit(answers, { cwd: ctx.globals.cwd, progress: (line) => ctx.out.info(line), ...(interactive ? { confirmReplace } : {}) });
     return report(ctx, result);
   },
 };

@@ -1,7 +1,8 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { chmod, lstat, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync, lstatSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { lstat, mkdir, mkdtemp, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AlexaLinkError, CancelledError, describeError } from '../errors.js';
+import { backupUserFile, checkFolders, checkFoldersSync, replacedDir } from '../project/user-files.js';
 import { onCleanup } from '../ui/lifecycle.js';
 import type { ScaffoldFile } from './project-files.js';
 
@@ -9,7 +10,10 @@ import type { ScaffoldFile } from './project-files.js';
  * Writes a project so that a failure or Ctrl-C leaves nothing half-written: every file goes into
  * a temporary directory beside the target (same file system), then moves into place. A new or
  * empty target receives the whole directory in one rename; with --force, files move in one by
- * one, replacing what was there, and a failure puts the old files back.
+ * one, replacing what was there, and a failure puts the old files back. Every file it replaces is
+ * first copied to .alexa-link/replaced/<timestamp>/<path> (src/project/user-files.ts), and a
+ * symbolic link standing for a folder inside the target stops it before anything is written.
+ * Files get the modes the umask allows (scripts keep their execute bits).
  */
 export interface WriteOptions {
   /** Write into a directory that has files in it (overwriting those the template brings). */
@@ -20,11 +24,39 @@ export interface WriteOptions {
   placeFile?: (from: string, to: string) => void;
   /** Called once the target is known to be writable, just before the first file is written. */
   onStart?: () => void;
+  /**
+   * With force, called with the files that would be replaced before anything is written; false
+   * stops with nothing written (a terminal asks the user).
+   */
+  confirmReplace?: (files: string[]) => Promise<boolean>;
+  /** For the backup folder's name (default now). */
+  now?: Date;
 }
 
 export interface WriteResult {
   /** Files that existed and were replaced (only with force), relative paths. */
   overwritten: string[];
+  /** Where the copies of the replaced files are (project-relative), when there were any. */
+  backupDir?: string;
+}
+
+/** The files of `files` that exist in `target` (a link counts), relative paths. */
+export async function filesToReplace(target: string, files: ScaffoldFile[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const f of files) {
+    try {
+      const st = await lstat(path.join(target, ...f.path.split('/')));
+      if (!st.isDirectory()) out.push(f.path);
+    } catch {
+      /* not there */
+    }
+  }
+  return out;
+}
+
+/** Generated files follow the umask: 0666 (0777 for scripts) before it applies. */
+function createMode(f: ScaffoldFile): number {
+  return f.mode & 0o111 ? 0o777 : 0o666;
 }
 
 /** Entries that do not make a directory "not empty" (a fresh `git init`). */
@@ -65,6 +97,21 @@ export async function writeProjectAtomically(dir: string, files: ScaffoldFile[],
     });
   }
 
+  let backupDir: string | undefined;
+  if (state.kind === 'not-empty') {
+    // No write may go through a linked folder inside the project (lambda -> somewhere else).
+    for (const dir of new Set(files.map((f) => f.path.split('/').slice(0, -1).join('/')))) await checkFolders(target, dir);
+    const replacing = await filesToReplace(target, files);
+    if (replacing.length && opts.confirmReplace && !(await opts.confirmReplace(replacing))) {
+      throw new CancelledError('Cancelled; nothing was written.');
+    }
+    if (replacing.length) {
+      // Copies first, kept for good: no file of the user's is ever lost.
+      backupDir = replacedDir(opts.now ?? new Date());
+      for (const rel of replacing) await backupUserFile(target, rel, backupDir);
+    }
+  }
+
   opts.onStart?.();
   const parent = path.dirname(target);
   // The undo is registered before the staging folder exists: a Ctrl-C while mkdtemp is in flight
@@ -99,8 +146,7 @@ export async function writeProjectAtomically(dir: string, files: ScaffoldFile[],
         if (cancelled) throw new CancelledError();
         const abs = assertInside(root, f.path);
         await mkdir(path.dirname(abs), { recursive: true });
-        await writeFile(abs, f.content, { mode: f.mode, flag: 'wx' });
-        await chmod(abs, f.mode); // the umask must not take the execute bit off hooks/build.sh
+        await writeFile(abs, f.content, { mode: createMode(f), flag: 'wx' });
       }
     })();
     try {
@@ -113,11 +159,31 @@ export async function writeProjectAtomically(dir: string, files: ScaffoldFile[],
       });
     }
     // From here on synchronous, so a Ctrl-C cannot land between two moves.
-    const overwritten = state.kind === 'missing' ? placeWhole(root, target) : placeFileByFile(root, target, staging, files, opts.placeFile ?? renameSync);
+    let overwritten: string[];
+    try {
+      overwritten = state.kind === 'missing' ? placeWhole(root, target) : placeFileByFile(root, target, staging, files, opts.placeFile ?? renameSync);
+    } catch (err) {
+      // Everything was put back: the copies are not needed, and the folder is as it was.
+      if (backupDir) await dropBackups(target, backupDir);
+      throw err;
+    }
     placed = true;
-    return { overwritten };
+    return { overwritten, ...(backupDir ? { backupDir } : {}) };
   } finally {
     await dispose();
+  }
+}
+
+/** Removes the copies of a run that was undone, and the folders above them it left empty. */
+async function dropBackups(target: string, backupDir: string): Promise<void> {
+  await rm(path.join(target, ...backupDir.split('/')), { recursive: true, force: true });
+  const parts = backupDir.split('/');
+  for (let i = parts.length - 1; i > 0; i--) {
+    try {
+      await rmdir(path.join(target, ...parts.slice(0, i)));
+    } catch {
+      return; // not empty: it held something before
+    }
   }
 }
 
@@ -140,9 +206,10 @@ function placeFileByFile(
   files: ScaffoldFile[],
   placeFile: (from: string, to: string) => void,
 ): string[] {
-  // Check every destination first: a directory where a file goes stops us before anything moves.
+  // Check every destination first: a directory where a file goes, or a linked folder, stops us before anything moves.
   for (const f of files) {
     const dest = assertInside(target, f.path);
+    checkFoldersSync(target, f.path.split('/').slice(0, -1).join('/'));
     let cur = target;
     for (const part of f.path.split('/').slice(0, -1)) {
       cur = path.join(cur, part);
@@ -177,7 +244,6 @@ function placeFileByFile(
       }
       moved.push({ from, to, ...(backup ? { backup } : {}) });
       placeFile(from, to);
-      chmodSync(to, f.mode);
     }
     return overwritten;
   } catch (err) {

@@ -24,6 +24,8 @@ export interface InitDeps {
   registerCleanup?: typeof onCleanup;
   /** Fault injection for tests only: moves one file into place. */
   placeFile?: (from: string, to: string) => void;
+  /** With --force in a terminal: shown the files that would be replaced, says whether to go on. */
+  confirmReplace?: (files: string[]) => Promise<boolean>;
 }
 
 export type InstallStatus = 'skipped' | 'installed' | 'failed';
@@ -36,6 +38,8 @@ export interface InitResult {
   files: string[];
   /** Files that existed and were replaced (--force). */
   overwritten: string[];
+  /** Where copies of the replaced files were kept (project-relative), when any were replaced. */
+  replacedBackup?: string;
   warnings: string[];
   next: NextStep[];
   install: InstallStatus;
@@ -68,19 +72,23 @@ export async function runInit(answers: InitAnswers, deps: InitDeps = {}): Promis
 
   // A folder that cannot be created there is said before anything is written (exit 2).
   await checkTargetDir(options.dir);
-  const { overwritten } = await writeProjectAtomically(options.dir, built.files, {
+  const { overwritten, backupDir } = await writeProjectAtomically(options.dir, built.files, {
     force: options.force,
+    ...(deps.confirmReplace ? { confirmReplace: deps.confirmReplace } : {}),
     onStart: () => deps.progress?.(`Writing ${built.files.length} files to ${options.dir}`),
     ...(deps.registerCleanup ? { registerCleanup: deps.registerCleanup } : {}),
     ...(deps.placeFile ? { placeFile: deps.placeFile } : {}),
   });
-  if (overwritten.length) warnings.push(`Replaced ${overwritten.length} existing file${overwritten.length === 1 ? '' : 's'}: ${overwritten.join(', ')}`);
+  if (overwritten.length) {
+    warnings.push(`Replaced ${overwritten.length} existing file${overwritten.length === 1 ? '' : 's'}: ${overwritten.join(', ')}${backupDir ? ` (the old ones are kept in ${backupDir}/)` : ''}`);
+  }
 
   const result: InitResult = {
     options,
     dir: options.dir,
     files: built.files.map((f) => f.path),
     overwritten,
+    ...(backupDir ? { replacedBackup: backupDir } : {}),
     warnings,
     next: built.next,
     install: 'skipped',

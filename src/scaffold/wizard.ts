@@ -75,6 +75,57 @@ export async function askInitQuestions(given: InitAnswers, prompter: Prompter, c
       },
     });
   }
+  await askProviderQuestions(a, prompter, { userinfo: true });
+  if (a.language === undefined) {
+    a.language = await prompter.select({
+      message: 'Skill code language:',
+      flag: '--language',
+      choices: [
+        { value: 'javascript', name: 'JavaScript' },
+        { value: 'typescript', name: 'TypeScript' },
+      ],
+      default: 'javascript',
+    });
+  }
+  if (a.endpoint === undefined) {
+    a.endpoint = a.endpointUrl
+      ? 'https'
+      : await prompter.select({
+          message: 'Where the skill code runs:',
+          flag: '--endpoint',
+          choices: [
+            { value: 'lambda', name: 'AWS Lambda (ask deploy creates it)' },
+            { value: 'https', name: 'My own HTTPS endpoint' },
+          ],
+          default: 'lambda',
+        });
+  }
+  if (a.endpoint === 'https' && a.endpointUrl === undefined) {
+    a.endpointUrl = await prompter.input({
+      message: 'HTTPS endpoint URL (port 443):',
+      flag: '--endpoint-url',
+      validate: (v) => (/^https:\/\//i.test(v.trim()) ? valid(() => validateHttpUrl(v.trim(), '--endpoint-url')) : 'Alexa only calls HTTPS endpoints.'),
+    });
+  }
+  if (a.install === undefined) {
+    a.install = await prompter.confirm({ message: 'Run npm install in lambda/ now?', flag: '--install', default: true });
+  }
+  return a;
+}
+
+/**
+ * The provider questions alone (init, and init --add, which writes only accountLinking.json and
+ * so needs no userinfo URL). Fills `a` in place.
+ */
+export async function askProviderQuestions(a: InitAnswers, prompter: Prompter, opts: { userinfo: boolean }): Promise<InitAnswers> {
+  const valid = (fn: () => void): true | string => {
+    try {
+      fn();
+      return true;
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
+  };
   if (a.provider === undefined) {
     a.provider = await prompter.select<ProviderId>({
       message: 'OAuth provider:',
@@ -110,7 +161,7 @@ export async function askInitQuestions(given: InitAnswers, prompter: Prompter, c
       });
     }
   }
-  if (a.userinfoUrl === undefined) {
+  if (opts.userinfo && a.userinfoUrl === undefined) {
     const presetUrl = preset.urls(a.domain)?.userinfoUrl;
     const answer = await prompter.input({
       message: presetUrl ? 'Userinfo URL (the skill looks the user up here):' : 'Userinfo URL (the skill looks the user up here; empty for none):',
@@ -145,40 +196,6 @@ export async function askInitQuestions(given: InitAnswers, prompter: Prompter, c
       ],
       default: preset.scheme,
     });
-  }
-  if (a.language === undefined) {
-    a.language = await prompter.select({
-      message: 'Skill code language:',
-      flag: '--language',
-      choices: [
-        { value: 'javascript', name: 'JavaScript' },
-        { value: 'typescript', name: 'TypeScript' },
-      ],
-      default: 'javascript',
-    });
-  }
-  if (a.endpoint === undefined) {
-    a.endpoint = a.endpointUrl
-      ? 'https'
-      : await prompter.select({
-          message: 'Where the skill code runs:',
-          flag: '--endpoint',
-          choices: [
-            { value: 'lambda', name: 'AWS Lambda (ask deploy creates it)' },
-            { value: 'https', name: 'My own HTTPS endpoint' },
-          ],
-          default: 'lambda',
-        });
-  }
-  if (a.endpoint === 'https' && a.endpointUrl === undefined) {
-    a.endpointUrl = await prompter.input({
-      message: 'HTTPS endpoint URL (port 443):',
-      flag: '--endpoint-url',
-      validate: (v) => (/^https:\/\//i.test(v.trim()) ? valid(() => validateHttpUrl(v.trim(), '--endpoint-url')) : 'Alexa only calls HTTPS endpoints.'),
-    });
-  }
-  if (a.install === undefined) {
-    a.install = await prompter.confirm({ message: 'Run npm install in lambda/ now?', flag: '--install', default: true });
   }
   return a;
 }

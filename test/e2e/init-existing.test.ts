@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto';
+import { cp, lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { detectSdkStyle, handlerSnippet } from '../../src/scaffold/add-linking.js';
+import { runCli } from '../support/cli.js';
+
+/**
+ * init on projects that exist: `--add` writes accountLinking.json and the .gitignore line and
+ * leaves every other file byte-identical, on every layout; `--force` keeps a copy of each file it
+ * replaces and never writes through a linked folder.
+ */
+const FIXTURES = fileURLToPath(new URL('../fixtures/projects/', import.meta.url));
+const temps: string[] = [];
+afterAll(async () => {
+  for (const t of temps) await rm(t, { recursive: true, force: true });
+});
+
+async function tmp(prefix: string): Promise<string> {
+  const d = await mkdtemp(path.join(os.tmpdir(), prefix));
+  temps.push(d);
+  return d;
+}
+
+async function copyFixture(name: string): Promise<string> {
+  const dir = path.join(await tmp('al-add-'), name);
+  await cp(path.join(FIXTURES, name), dir, { recursive: true });
+  await rm(path.join(dir, 'accountLinking.json'), { force: true });
+  return dir;
+}
+
+/** Every file under dir (links too) with the hash of its bytes and its mode. */
+async function snapshot(dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const walk = async (rel: string) => {
+    for (const e of await readdir(path.join(dir, rel), { withFileTypes: true })) {
+      const child = rel ? `${rel}/${e.name}` : e.name;
+      const st = await lstat(path.join(dir, child));
+      if (e.isDirectory()) {
+        out.set(`${child}/`, (st.mode & 0o7777).toString(8));
+        await walk(child);
+      } else out.set(child, `${createHash('sha256').update(await readFile(path.join(dir, child))).digest('hex')} ${(st.mode & 0o7777).toString(8)}`);
+    }
+  };
+  await walk('');
+  return out;
+}
+
+const ADD = ['init', '--add', '--yes', '--provider', 'auth0', '--domain', 'dev-add.us.auth0.com', '--client-id', 'add-client'];
+const ENV = { HOME: '/nonexistent-home' };
+
+describe('init --add (built CLI)', () => {
+  it.each(['v1', 'hosted', 'sam', 'serverless', 'plain', 'v2-console'])('%s: writes accountLinking.json and .gitignore, every other file byte-identical', async (name) => {
+    const dir = await copyFixture(name);
+    const before = await snapshot(dir);
+    const r = await runCli(['--json', ...ADD], { cwd: dir, env: ENV });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const doc = JSON.parse(r.stdout) as { files: string[]; gitignore: string; sdk: string; snippet: string; mode: string };
+    expect(doc).toMatchObject({ mode: 'add', files: ['accountLinking.json', '.gitignore'], gitignore: 'created', sdk: 'raw' });
+    expect(doc.snippet).toContain("card: { type: 'LinkAccount' }");
+    const after = await snapshot(dir);
+    for (const [file, sig] of before) expect(after.get(file), file).toBe(sig);
+    expect([...after.keys()].filter((k) => !before.has(k)).sort()).toEqual(['.gitignore', 'accountLinking.json']);
+    const linking = JSON.parse(await readFile(path.join(dir, 'accountLinking.json'), 'utf8')) as { accountLinkingRequest: Record<string, unknown> };
+    expect(linking.accountLinkingRequest).toMatchObject({ type: 'AUTH_CODE', clientId: 'add-client', authorizationUrl: 'https://dev-add.us.auth0.com/authorize' });
+    expect(linking.accountLinkingRequest.clientSecret).toBeUndefined();
+    expect(await readFile(path.join(dir, '.gitignore'), 'utf8')).toMatch(/^\.alexa-link\/$/m);
+  });
+
+  it('appends to an existing .gitignore (keeping its bytes), prints the ASK SDK v2 change for ask-sdk-core code', async () => {
+    const dir = await copyFixture('v2-console');
+    await writeFile(path.join(dir, '.gitignore'), 'node_modules\n.env');
+    await writeFile(path.join(dir, 'lambda', 'index.js'), "const Alexa = require('ask-sdk-core');\nexports.handler = Alexa.SkillBuilders.custom().lambda();\n");
+    const r = await runCli(ADD, { cwd: path.join(dir, 'lambda'), env: ENV });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await readFile(path.join(dir, '.gitignore'), 'utf8')).toBe('node_modules\n.env\n# alexa-link: login tokens and backups\n.alexa-link/\n');
+    expect(r.stdout).toContain('Your code uses ASK SDK v2 for Node.js (ask-sdk-core) (lambda/index.js)');
+    expect(r.stdout).toContain('Alexa.getAccountLinkingAccessToken(handlerInput.requestEnvelope)');
+    expect(r.stdout).toContain('.withLinkAccountCard()');
+    expect(r.stdout).toContain('nothing else was changed');
+    // Already ignored: .gitignore is left alone.
+    await rm(path.join(dir, 'accountLinking.json'));
+    const again = await runCli(['--json', ...ADD], { cwd: dir, env: ENV });
+    expect((JSON.parse(again.stdout) as { gitignore: string }).gitignore).toBe('unchanged');
+  });
+
+  it('refuses when accountLinking.json exists, changing nothing, and says how to replace it', async () => {
+    const dir = path.join(await tmp('al-add-exists-'), 'sam');
+    await cp(path.join(FIXTURES, 'sam'), dir, { recursive: true });
+    const before = await snapshot(dir);
+    const r = await runCli(ADD, { cwd: dir, env: ENV });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/accountLinking\.json already exists in .*; init --add writes a new one only where there is none/);
+    expect(r.stderr).toMatch(/configure --pull --force/);
+    expect(await snapshot(dir)).toEqual(before);
+  });
+
+  it('is a usage error with flags of a new project, and outside any project', async () => {
+    const dir = await copyFixture('plain');
+    const r = await runCli([...ADD, '--name', 'X'], { cwd: dir, env: ENV });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--add writes only accountLinking\.json into an existing project; --name is for a new project/);
+    const empty = await tmp('al-add-empty-');
+    const none = await runCli(ADD, { cwd: empty, env: ENV });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/No skill project in/);
+    expect(await readdir(empty)).toEqual([]);
+  });
+});
+
+describe('init --force over existing files (built CLI)', () => {
+  const INIT = ['init', '.', '--yes', '--force', '--name', 'Forced Skill', '--invocation', 'forced skill', '--provider', 'lwa', '--client-id', 'amzn1.application-oa2-client.x', '--no-install'];
+
+  it('copies each file it replaces to .alexa-link/replaced/<timestamp>/<path> first, and says where', async () => {
+    const dir = await tmp('al-force-');
+    await mkdir(path.join(dir, 'lambda'));
+    await writeFile(path.join(dir, 'lambda', 'index.js'), 'my precious handler\n');
+    await writeFile(path.join(dir, 'README.md'), 'my readme\n');
+    await writeFile(path.join(dir, 'notes.txt'), 'kept\n');
+    const r = await runCli(['--json', ...INIT], { cwd: dir, env: ENV });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { overwritten: string[]; replacedBackup: string };
+    expect(doc.overwritten.sort()).toEqual(['README.md', 'lambda/index.js']);
+    expect(doc.replacedBackup).toMatch(/^\.alexa-link\/replaced\/\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z$/);
+    expect(await readFile(path.join(dir, doc.replacedBackup, 'lambda', 'index.js'), 'utf8')).toBe('my precious handler\n');
+    expect(await readFile(path.join(dir, doc.replacedBackup, 'README.md'), 'utf8')).toBe('my readme\n');
+    expect(await readFile(path.join(dir, 'notes.txt'), 'utf8')).toBe('kept\n');
+    expect(r.stderr).toContain(`the old ones are kept in ${doc.replacedBackup}/`);
+    expect((await lstat(path.join(dir, '.alexa-link'))).mode & 0o777).toBe(0o700);
+  });
+
+  it('refuses to write through a symlinked folder inside the project; the other folder is untouched', async () => {
+    const dir = await tmp('al-force-link-');
+    const elsewhere = await tmp('al-force-elsewhere-');
+    await writeFile(path.join(elsewhere, 'index.js'), 'not yours to replace\n');
+    await symlink(elsewhere, path.join(dir, 'lambda'));
+    const r = await runCli(INIT, { cwd: dir, env: ENV });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/lambda in .* is a symbolic link \(to .*\), not a folder: alexa-link writes only through real folders of the project/);
+    expect(await readdir(elsewhere)).toEqual(['index.js']);
+    expect(await readFile(path.join(elsewhere, 'index.js'), 'utf8')).toBe('not yours to replace\n');
+    expect((await readdir(dir)).sort()).toEqual(['lambda']);
+  });
+});
+
+describe('SDK style and the handler change (pure)', () => {
+  it.each<[string, string, string[], string, RegExp]>([
+    ['ask-sdk-core in JavaScript', "const Alexa = require('ask-sdk-core');", [], 'ask-sdk-v2', /withLinkAccountCard/],
+    ['ask-sdk-core in TypeScript', "import * as Alexa from 'ask-sdk-core';", [], 'ask-sdk-v2-typescript', /import \* as Alexa from 'ask-sdk-core'/],
+    ['alexa-sdk v1', "const Alexa = require('alexa-sdk');", [], 'alexa-sdk-v1', /:tellWithLinkAccountCard/],
+    ['python', 'from ask_sdk_core.skill_builder import SkillBuilder', [], 'python-ask-sdk', /LinkAccountCard\(\)/],
+    ['a dependency only', 'module.exports = require("./skill")', ['ask-sdk-core'], 'ask-sdk-v2', /getAccountLinkingAccessToken/],
+    ['raw', 'exports.handler = async () => ({})', [], 'raw', /context\.System\.user\.accessToken/],
+  ])('%s', (_n, code, deps, style, snippet) => {
+    const detected = detectSdkStyle(code, deps, style === 'python-ask-sdk' ? 'lambda_function.py' : style.endsWith('typescript') ? 'index.ts' : 'index.js');
+    expect(detected).toBe(style);
+    expect(handlerSnippet(detected)).toMatch(snippet);
+  });
+});
