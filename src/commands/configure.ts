@@ -2,12 +2,12 @@ import { parseDuration } from '../ui/duration.js';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CommandModule } from '../context.js';
-import { InputError, UsageError } from '../errors.js';
-import type { AccountLinkingPayload } from '../linking/config.js';
+import { AlexaLinkError, InputError, UsageError } from '../errors.js';
+import { toDocument, type AccountLinkingPayload } from '../linking/config.js';
 import { diffLinking, renderDiff, verifyPushed, type FieldChange } from '../linking/diff.js';
 import { alexaRedirectUrls, assertVendorId, isVendorId } from '../linking/redirect-urls.js';
 import { checkLinkingConfig, type Finding } from '../linking/rules.js';
-import { LINKING_FILE, loadProject, readLinkingFile, readSkillId } from '../project/skill-project.js';
+import { LINKING_FILE, loadProject, readLinkingFile, readSkillId, readSkillIdInfo, type SkillProject } from '../project/skill-project.js';
 import { removeOwnFile, STATE_DIR, writeUserFile } from '../project/user-files.js';
 import { getAccountLinking, putAccountLinking, type Stage } from '../smapi/account-linking.js';
 import { createSmapi, type Smapi, type SmapiClientOptions } from '../smapi/client.js';
@@ -38,8 +38,12 @@ export interface ConfigureOptions {
   vendorId: string | undefined;
   dryRun: boolean;
   yes: boolean;
-  /** Push even when nothing differs (re-sends the client secret). */
+  /** Push even when nothing differs (re-sends the client secret); with --pull, replace a different local file (after a backup). */
   force: boolean;
+  /** --pull: write the remote configuration into accountLinking.json instead of pushing. */
+  pull: boolean;
+  /** --restore <file>: push this backup (written by an earlier configure) instead of accountLinking.json. */
+  restore: string | undefined;
   /** Per SMAPI request. */
   timeoutMs: number;
 }
@@ -115,7 +119,11 @@ export function parseConfigureOptions(opts: Record<string, unknown>, cwd: string
   const vendor = str('vendorId');
   const stage = parseStage(str('stage'));
   const dryRun = Boolean(opts.dryRun);
-  if (stage !== 'development' && !dryRun) {
+  const pull = Boolean(opts.pull);
+  const restore = str('restore');
+  if (pull && restore !== undefined) throw new UsageError('--pull and --restore go opposite ways (remote → file, backup → remote); pass only one.');
+  if (restore !== undefined && restore.trim() === '') throw new UsageError('--restore needs the backup file to push, e.g. --restore .alexa-link/backups/<file>.json.');
+  if (stage !== 'development' && !dryRun && !pull) {
     throw new UsageError(`SMAPI only accepts account-linking updates for the development stage; --stage ${stage} can only be read (add --dry-run to compare).`, {
       hint: 'Push to development, then submit the skill for certification: the configuration reaches live with the certified skill.',
     });
@@ -132,6 +140,8 @@ export function parseConfigureOptions(opts: Record<string, unknown>, cwd: string
     dryRun,
     yes: Boolean(opts.yes),
     force: Boolean(opts.force),
+    pull,
+    restore,
     timeoutMs: parseTimeout(str('timeout')),
   };
 }
@@ -162,6 +172,20 @@ async function readLocal(linkingPath: string): Promise<AccountLinkingPayload> {
     }
     throw err;
   }
+}
+
+/** A backup written by an earlier configure (or any wrapped configuration file), as the payload to push. */
+async function readRestore(file: string, cwd: string): Promise<{ payload: AccountLinkingPayload; label: string }> {
+  const abs = path.resolve(cwd, file);
+  const label = path.relative(cwd, abs) || abs;
+  const payload = await readLinkingFile(abs, label);
+  if (payload.clientSecret !== undefined) {
+    throw new InputError(`${label} holds a clientSecret; alexa-link never reads a secret from a file.`, {
+      source: label,
+      hint: 'Remove the clientSecret field; the secret comes from ALEXA_LINK_CLIENT_SECRET (or --client-secret-env) or a hidden prompt.',
+    });
+  }
+  return { payload, label };
 }
 
 async function resolveClientSecret(payload: AccountLinkingPayload, options: ConfigureOptions, deps: ConfigureDeps): Promise<string | undefined> {
@@ -203,40 +227,9 @@ async function findVendorId(options: ConfigureOptions, credentials: SmapiCredent
   return undefined;
 }
 
-export async function runConfigure(options: ConfigureOptions, deps: ConfigureDeps): Promise<ConfigureOutcome> {
+/** SMAPI credentials (registered as secrets, warnings shown) and a connected client. */
+async function connectSmapi(options: ConfigureOptions, deps: ConfigureDeps, now: () => Date): Promise<{ credentials: SmapiCredentials; smapi: Smapi }> {
   const { out } = deps;
-  const now = deps.now ?? (() => new Date());
-  const profile = resolveProfile(options.profile, deps.env);
-
-  // 1. The project and its configuration, checked like doctor checks it.
-  const project = await loadProject(options.cwd, profile);
-  const payload = await readLocal(project.linkingPath);
-  const findings = checkLinkingConfig(payload, { fromFile: true });
-  const errors = findings.filter((f) => f.severity === 'error');
-  const warnings = findings.filter((f) => f.severity === 'warning');
-  if (errors.length) {
-    throw new InputError(`${LINKING_FILE} is not ready to push (${errors.length} ${errors.length === 1 ? 'problem' : 'problems'}):\n${formatFindings(errors)}`, {
-      source: LINKING_FILE,
-      code: 'E_LINKING_INVALID',
-      hint: 'Nothing was sent to SMAPI. Fix the fields above and rerun.',
-    });
-  }
-  for (const w of warnings) out.warn(`${w.field}: ${w.message} ${out.errStyle.dim(`(${w.fix})`)}`);
-
-  // 2. Skill ID.
-  const skillId = options.skillId ?? (await readSkillId(project));
-  if (!skillId) {
-    throw new UsageError(`No skill ID: .ask/ask-states.json has none for profile "${profile}".`, {
-      code: 'E_NO_SKILL_ID',
-      hint: 'Pass --skill-id amzn1.ask.skill.…, or create the skill with `ask deploy` first (it records the ID in .ask/ask-states.json).',
-    });
-  }
-
-  // 3. The client secret (never printed, never written).
-  const secret = await resolveClientSecret(payload, options, deps);
-  out.addSecret(secret);
-
-  // 4. Credentials and the client.
   const credentials = await loadCredentials({ env: deps.env, profile: options.profile, ...(deps.homeDir ? { homeDir: deps.homeDir } : {}), now: now() });
   for (const s of credentials.secrets) out.addSecret(s);
   for (const w of credentials.warnings) out.warn(w);
@@ -249,6 +242,143 @@ export async function runConfigure(options: ConfigureOptions, deps: ConfigureDep
     onSecret: (v) => out.addSecret(v),
     signal: deps.signal,
   });
+  return { credentials, smapi };
+}
+
+async function requireSkillId(options: ConfigureOptions, project: SkillProject, profile: string): Promise<string> {
+  const skillId = options.skillId ?? (await readSkillId(project));
+  if (skillId) return skillId;
+  const info = await readSkillIdInfo(project);
+  throw new UsageError(`No skill ID: ${info.missing ?? `none for profile "${profile}"`}.`, {
+    code: 'E_NO_SKILL_ID',
+    hint: 'Pass --skill-id amzn1.ask.skill.…, or create the skill with `ask deploy` first (it records the ID in the project).',
+  });
+}
+
+export interface PullResult {
+  ok: boolean;
+  action: 'pull';
+  skillId: string;
+  stage: Stage;
+  /** Project-relative path of the file. */
+  file: string;
+  /** Whether the file was (or, with --dry-run, would be) written. */
+  written: boolean;
+  dryRun: boolean;
+  /** The file differed from the remote configuration (or did not exist). */
+  changed: boolean;
+  diff: FieldChange[];
+  /** Project-relative copy of the file it replaced. */
+  backup: string | null;
+  /** What the file holds (never a secret). */
+  accountLinkingRequest: AccountLinkingPayload;
+}
+
+/**
+ * `configure --pull`: the configuration Alexa has (--stage) into accountLinking.json, wrapped, never
+ * a secret. A different local file is only replaced with --force, after a copy of it is kept.
+ */
+export async function runPull(options: ConfigureOptions, deps: ConfigureDeps): Promise<{ exitCode: 0 | 1; result: PullResult }> {
+  const { out } = deps;
+  const now = deps.now ?? (() => new Date());
+  const profile = resolveProfile(options.profile, deps.env);
+  const project = await loadProject(options.cwd, profile);
+  const file = path.relative(project.root, project.linkingPath) || LINKING_FILE;
+  const skillId = await requireSkillId(options, project, profile);
+  const { smapi } = await connectSmapi(options, deps, now);
+  out.info(`Reading the account-linking configuration of ${skillId} (${options.stage})…`);
+  const remote = await getAccountLinking(smapi, skillId, options.stage);
+  if (!remote.payload) {
+    throw new AlexaLinkError(`The ${options.stage} stage of ${skillId} has no account linking configured; there is nothing to pull, and nothing was written.`, {
+      code: 'E_NOTHING_TO_PULL',
+      hint: 'Create the configuration with alexa-link init --add, then push it with alexa-link configure.',
+    });
+  }
+  const { clientSecret: _never, ...pulled } = remote.payload;
+  let local: AccountLinkingPayload | undefined;
+  let localBroken: string | undefined;
+  try {
+    local = await readLinkingFile(project.linkingPath, file);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    if (err.code !== 'E_INPUT_MISSING') localBroken = err.message;
+  }
+  // Old file → what the remote says.
+  const diff = diffLinking(pulled, local, { secret: 'omit' });
+  for (const f of diff.fields) if (f.status === 'removed') f.note = `only in ${file}; dropped`;
+  const exists = local !== undefined || localBroken !== undefined;
+  const changed = localBroken !== undefined || local === undefined || diff.changed;
+  const result: PullResult = { ok: true, action: 'pull', skillId, stage: options.stage, file, written: false, dryRun: options.dryRun, changed, diff: diff.fields, backup: null, accountLinkingRequest: pulled };
+  const text = JSON.stringify(toDocument(pulled), null, 2) + '\n';
+
+  if (!changed) {
+    out.success(`${file} already holds the ${options.stage} configuration of ${skillId}; nothing was written.`);
+    out.result(result);
+    return { exitCode: 0, result };
+  }
+  if (exists) {
+    out.print(`${file} → the ${options.stage} configuration of ${skillId}:`);
+    if (localBroken) out.print(`  (${file} cannot be read: ${localBroken})`);
+    else for (const line of renderDiff({ ...diff, fields: diff.fields.filter((f) => f.status !== 'unchanged') }, out.style)) out.print(`  ${line}`);
+    if (!options.force) {
+      throw new AlexaLinkError(`${file} differs from the ${options.stage} configuration of ${skillId}; it was left as it is.`, {
+        code: 'E_LOCAL_DIFFERS',
+        hint: `Pass --force to replace it (a copy is kept under .alexa-link/replaced/ first), or push it instead with alexa-link configure.`,
+      });
+    }
+  }
+  if (options.dryRun) {
+    out.print(`Would write ${file}:`);
+    for (const line of text.trimEnd().split('\n')) out.print(`  ${line}`);
+    out.info('Dry run: nothing was written.');
+    result.written = false;
+    out.result(result);
+    return { exitCode: 0, result };
+  }
+  const written = await writeUserFile(project.root, file, text, { kind: 'generated', existing: exists ? 'backup' : 'refuse', now: now() });
+  result.written = true;
+  if (written.backup) {
+    result.backup = written.backup;
+    out.info(`Kept a copy of the old ${file} in ${written.backup}`);
+  }
+  out.print(`Wrote ${file} (the ${options.stage} configuration of ${skillId}; SMAPI never returns the client secret, and it is never written):`);
+  for (const line of text.trimEnd().split('\n')) out.print(`  ${line}`);
+  out.success(`${file} now holds the configuration Alexa uses; alexa-link configure pushes it back after you edit it.`);
+  out.result(result);
+  return { exitCode: 0, result };
+}
+
+export async function runConfigure(options: ConfigureOptions, deps: ConfigureDeps): Promise<ConfigureOutcome> {
+  const { out } = deps;
+  const now = deps.now ?? (() => new Date());
+  const profile = resolveProfile(options.profile, deps.env);
+
+  // 1. The project and its configuration (or the backup to restore), checked like doctor checks it.
+  const project = await loadProject(options.cwd, profile);
+  const restored = options.restore !== undefined ? await readRestore(options.restore, options.cwd) : undefined;
+  const source = restored?.label ?? LINKING_FILE;
+  const payload = restored ? restored.payload : await readLocal(project.linkingPath);
+  const findings = checkLinkingConfig(payload, { fromFile: true });
+  const errors = findings.filter((f) => f.severity === 'error');
+  const warnings = findings.filter((f) => f.severity === 'warning');
+  if (errors.length) {
+    throw new InputError(`${source} is not ready to push (${errors.length} ${errors.length === 1 ? 'problem' : 'problems'}):\n${formatFindings(errors)}`, {
+      source,
+      code: 'E_LINKING_INVALID',
+      hint: 'Nothing was sent to SMAPI. Fix the fields above and rerun.',
+    });
+  }
+  for (const w of warnings) out.warn(`${w.field}: ${w.message} ${out.errStyle.dim(`(${w.fix})`)}`);
+
+  // 2. Skill ID.
+  const skillId = await requireSkillId(options, project, profile);
+
+  // 3. The client secret (never printed, never written).
+  const secret = await resolveClientSecret(payload, options, deps);
+  out.addSecret(secret);
+
+  // 4. Credentials and the client.
+  const { credentials, smapi } = await connectSmapi(options, deps, now);
 
   // 5. The remote configuration and the difference.
   out.info(`Reading the account-linking configuration of ${skillId} (${options.stage})…`);
@@ -276,7 +406,7 @@ export async function runConfigure(options: ConfigureOptions, deps: ConfigureDep
     redirectUrls: [],
     warnings: warnings.map(({ rule, field, message, fix }) => ({ rule, field, message, fix })),
   };
-  out.print(`Account linking for ${skillId} (${options.stage}): remote → ${LINKING_FILE}`);
+  out.print(`Account linking for ${skillId} (${options.stage}): remote → ${source}`);
   if (!diff.remoteExists) out.print(out.style.dim('  (nothing configured remotely yet: every field is new)'));
   for (const line of renderDiff(diff, out.style)) out.print(`  ${line}`);
 
@@ -299,7 +429,7 @@ export async function runConfigure(options: ConfigureOptions, deps: ConfigureDep
     return { exitCode: 0, result };
   }
   if (!willPush) {
-    out.success(`No changes: the ${options.stage} configuration already matches ${LINKING_FILE}.`);
+    out.success(`No changes: the ${options.stage} configuration already matches ${source}.`);
     if (secret) out.info(out.errStyle.dim('The client secret cannot be compared (SMAPI never returns it); pass --force to push it again.'));
     await finishWithRedirects();
     out.result(result);
@@ -364,13 +494,15 @@ export const command: CommandModule = {
   define(cmd: Command) {
     cmd
       .option('--skill-id <id>', 'skill ID (default: .ask/ask-states.json for the profile)')
-      .option('--stage <stage>', 'skill stage: development (default); live and certified only with --dry-run')
+      .option('--stage <stage>', 'skill stage: development (default); live and certified only with --dry-run or --pull')
       .option('--profile <name>', 'ASK CLI profile for ~/.ask/cli_config and the project (default: ASK_DEFAULT_PROFILE, else "default")')
       .option('--client-secret-env <VAR>', `environment variable holding the client secret (default: ${DEFAULT_SECRET_ENV})`)
       .option('--vendor-id <id>', 'vendor ID for the Alexa redirect URLs (default: ASK_VENDOR_ID, ~/.ask/cli_config, or your only vendor)')
       .option('--dry-run', 'show the difference and stop; nothing is sent')
       .option('-y, --yes', 'push without asking')
-      .option('--force', 'push even when nothing differs (sends the client secret again)')
+      .option('--force', 'push even when nothing differs (sends the client secret again); with --pull, replace a different accountLinking.json (a copy is kept)')
+      .option('--pull', 'write the configuration Alexa has (--stage) into accountLinking.json instead of pushing; never a secret')
+      .option('--restore <backup>', 'push a backup written by an earlier configure (.alexa-link/backups/…) instead of accountLinking.json')
       .option('--timeout <duration>', `per SMAPI request: milliseconds, or with a unit (30s) (default: ${DEFAULT_TIMEOUT_MS})`)
       .addHelpText(
         'after',
@@ -380,6 +512,7 @@ export const command: CommandModule = {
   async run(ctx, _args, opts) {
     const options = parseConfigureOptions(opts, ctx.globals.cwd);
     const prompter = createPrompter(isInteractive({ stdinIsTTY: ctx.stdinIsTTY, yes: options.yes }));
+    if (options.pull) return (await runPull(options, { out: ctx.out, env: ctx.env, prompter, signal: ctx.signal })).exitCode;
     const { exitCode } = await runConfigure(options, { out: ctx.out, env: ctx.env, prompter, signal: ctx.signal });
     return exitCode;
   },

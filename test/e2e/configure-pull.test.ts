@@ -1,0 +1,156 @@
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from '../support/cli.js';
+import { startSmapiStandin, type SmapiStandin } from '../support/smapi-standin.js';
+
+/**
+ * `configure --pull` (the console's configuration into accountLinking.json) and `configure
+ * --restore <backup>` (a backup pushed like any push), through the built CLI against the SMAPI
+ * stand-in. Nothing here depends on fields the GET may leave out (clientSecret,
+ * skipOnEnablement, reciprocalAccessTokenUrl).
+ */
+const FIXTURES = fileURLToPath(new URL('../fixtures/projects/', import.meta.url));
+const SKILL = 'amzn1.ask.skill.55555555-aaaa-bbbb-cccc-000000000005';
+const TOKEN = 'Atza|pull-e2e-access-token-0123456789';
+const SECRET = 'pull+restore/secret=value&1';
+const CONSOLE = {
+  type: 'AUTH_CODE',
+  authorizationUrl: 'https://console.example.com/authorize',
+  accessTokenUrl: 'https://console.example.com/oauth/token',
+  clientId: 'console-client',
+  scopes: ['openid', 'profile', 'offline_access'],
+  accessTokenScheme: 'HTTP_BASIC',
+  domains: ['console.example.com'],
+  defaultTokenExpirationInSeconds: 3600,
+};
+
+let standin: SmapiStandin;
+let project: string;
+const temps: string[] = [];
+
+beforeEach(async () => {
+  standin = await startSmapiStandin({ accessTokens: [TOKEN], skills: [{ skillId: SKILL }] });
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'al-pull-'));
+  temps.push(dir);
+  project = path.join(dir, 'skill');
+  await cp(path.join(FIXTURES, 'v2-console'), project, { recursive: true });
+});
+afterEach(async () => {
+  const v = standin.violations();
+  await standin.close();
+  expect(v).toEqual([]);
+});
+afterAll(async () => {
+  for (const t of temps) await rm(t, { recursive: true, force: true });
+});
+
+function configure(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runCli(['configure', ...args], {
+    cwd: project,
+    timeoutMs: 30_000,
+    env: { HOME: '/nonexistent-home', ASK_ACCESS_TOKEN: TOKEN, ALEXA_LINK_CLIENT_SECRET: SECRET, ASK_DEFAULT_PROFILE: '', ASK_VENDOR_ID: '', ASK_REFRESH_TOKEN: '', ...standin.env(), ...env },
+  });
+}
+
+async function fileDoc(): Promise<{ accountLinkingRequest: Record<string, unknown> }> {
+  return JSON.parse(await readFile(path.join(project, 'accountLinking.json'), 'utf8')) as { accountLinkingRequest: Record<string, unknown> };
+}
+
+describe('configure --pull', () => {
+  it('writes the console configuration wrapped, without a secret, and shows what it wrote; a second pull writes nothing', async () => {
+    standin.setLinking(SKILL, 'development', { ...CONSOLE, clientSecret: 'stored-in-console' });
+    const r = await configure(['--pull']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = await fileDoc();
+    expect(doc).toEqual({ accountLinkingRequest: expect.objectContaining(CONSOLE) });
+    expect(doc.accountLinkingRequest.clientSecret).toBeUndefined();
+    expect(r.stdout).toContain('Wrote accountLinking.json');
+    expect(r.stdout).toContain('"clientId": "console-client"');
+    expect(r.stdout + r.stderr).not.toContain('stored-in-console');
+    expect(standin.requests('updateAccountLinkingInfoV1')).toHaveLength(0);
+
+    const again = await configure(['--pull', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ action: 'pull', written: false, changed: false });
+  });
+
+  it('refuses to overwrite a different local file without --force; with --force keeps a copy first', async () => {
+    standin.setLinking(SKILL, 'development', CONSOLE);
+    const mine = JSON.stringify({ accountLinkingRequest: { ...CONSOLE, clientId: 'my-local-edit' } }, null, 2) + '\n';
+    await writeFile(path.join(project, 'accountLinking.json'), mine);
+    const refused = await configure(['--pull']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/~ clientId: "my-local-edit" → "console-client"/);
+    expect(refused.stderr).toMatch(/accountLinking\.json differs from the development configuration of .*; it was left as it is/);
+    expect(refused.stderr).toContain('--force');
+    expect(await readFile(path.join(project, 'accountLinking.json'), 'utf8')).toBe(mine);
+
+    const forced = await configure(['--pull', '--force', '--json']);
+    expect(forced.code, forced.stderr).toBe(0);
+    const res = JSON.parse(forced.stdout) as { backup: string; written: boolean };
+    expect(res.written).toBe(true);
+    expect(res.backup).toMatch(/^\.alexa-link\/replaced\/[^/]+\/accountLinking\.json$/);
+    expect(await readFile(path.join(project, res.backup), 'utf8')).toBe(mine);
+    expect((await fileDoc()).accountLinkingRequest.clientId).toBe('console-client');
+  });
+
+  it('reads another stage with --stage live, and says so when nothing is configured', async () => {
+    standin.setLinking(SKILL, 'live', { ...CONSOLE, clientId: 'live-client' });
+    const r = await configure(['--pull', '--stage', 'live']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await fileDoc()).accountLinkingRequest.clientId).toBe('live-client');
+    await rm(path.join(project, 'accountLinking.json'));
+    const none = await configure(['--pull']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/has no account linking configured; there is nothing to pull, and nothing was written/);
+    await expect(stat(path.join(project, 'accountLinking.json'))).rejects.toThrow();
+  });
+});
+
+describe('configure --restore <backup>', () => {
+  it('pushes a backup an earlier push wrote: diff, If-Match, backup of the remote, verification', async () => {
+    // A first push backs up the console's configuration.
+    standin.setLinking(SKILL, 'development', { ...CONSOLE, clientSecret: 'x' });
+    await writeFile(path.join(project, 'accountLinking.json'), JSON.stringify({ accountLinkingRequest: { ...CONSOLE, scopes: ['openid'] } }));
+    const push = await configure(['--yes', '--json']);
+    expect(push.code, push.stderr).toBe(0);
+    const backup = (JSON.parse(push.stdout) as { backup: string }).backup;
+    expect(backup).toMatch(/^\.alexa-link\/backups\//);
+    expect(standin.linking(SKILL)!.payload.scopes).toEqual(['openid']);
+
+    const etag = standin.linking(SKILL)!.etag;
+    const r = await configure(['--restore', backup, '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const res = JSON.parse(r.stdout) as { pushed: boolean; verified: boolean; backup: string; diff: Array<{ field: string; status: string }> };
+    expect(res).toMatchObject({ pushed: true, verified: true });
+    expect(res.diff.find((f) => f.field === 'scopes')!.status).toBe('changed');
+    const puts = standin.requests('updateAccountLinkingInfoV1');
+    expect(puts.at(-1)!.headers['if-match']).toBe(etag);
+    expect(JSON.parse(puts.at(-1)!.body)).toEqual({ accountLinkingRequest: { ...CONSOLE, clientSecret: SECRET } });
+    expect(standin.linking(SKILL)!.payload.scopes).toEqual(CONSOLE.scopes);
+    // The state it replaced was backed up too.
+    expect(res.backup).not.toBe(backup);
+    expect(await readdir(path.join(project, '.alexa-link', 'backups'))).toHaveLength(2);
+    expect(r.stderr + r.stdout).not.toContain(SECRET);
+  });
+
+  it('without --yes and no terminal: asks for confirmation like a push (exit 2, nothing sent); a bad file is exit 2 naming it', async () => {
+    standin.setLinking(SKILL, 'development', { ...CONSOLE, scopes: ['openid'] });
+    await mkdir(path.join(project, 'old'));
+    await writeFile(path.join(project, 'old', 'b.json'), JSON.stringify({ accountLinkingRequest: CONSOLE }));
+    const r = await configure(['--restore', 'old/b.json']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('remote → old/b.json');
+    expect(r.stderr).toContain('Pushing needs confirmation');
+    expect(standin.requests('updateAccountLinkingInfoV1')).toHaveLength(0);
+    await writeFile(path.join(project, 'old', 'bad.json'), '{"accountLinkingRequest": ');
+    const bad = await configure(['--restore', 'old/bad.json', '--yes']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/old\/bad\.json is not valid JSON/);
+    const both = await configure(['--restore', 'old/b.json', '--pull']);
+    expect(both.code).toBe(2);
+  });
+});
