@@ -5,7 +5,8 @@ import type { CommandModule } from '../context.js';
 import { AlexaLinkError, InputError, UsageError } from '../errors.js';
 import { toDocument, type AccountLinkingPayload } from '../linking/config.js';
 import { diffLinking, renderDiff, verifyPushed, type FieldChange } from '../linking/diff.js';
-import { alexaRedirectUrls, assertVendorId, isVendorId } from '../linking/redirect-urls.js';
+import { alexaRedirectUrls, assertVendorId } from '../linking/redirect-urls.js';
+import { resolveVendorId } from '../smapi/vendor.js';
 import { checkLinkingConfig, type Finding } from '../linking/rules.js';
 import { LINKING_FILE, loadProject, readLinkingFile, readSkillId, readSkillIdInfo, type SkillProject } from '../project/skill-project.js';
 import { removeOwnFile, STATE_DIR, writeUserFile } from '../project/user-files.js';
@@ -213,26 +214,20 @@ async function resolveClientSecret(payload: AccountLinkingPayload, options: Conf
   });
 }
 
-async function findVendorId(options: ConfigureOptions, credentials: SmapiCredentials, smapi: Smapi, out: Output): Promise<string | undefined> {
-  if (options.vendorId) return options.vendorId;
-  if (credentials.vendorId && isVendorId(credentials.vendorId)) return credentials.vendorId;
-  try {
-    const res = await smapi.call({ action: 'list your vendors' }, (c) => c.getVendorListV1());
-    const ids = (res.vendors ?? []).map((v) => v.id).filter((id): id is string => typeof id === 'string');
-    if (ids.length === 1) return ids[0];
-    if (ids.length > 1) out.info(`This developer account has ${ids.length} vendors (${ids.join(', ')}); pass --vendor-id to print the right redirect URLs.`);
-  } catch (err) {
-    out.debug(`Vendor lookup failed: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  return undefined;
+async function findVendorId(options: ConfigureOptions, deps: ConfigureDeps, smapi: Smapi): Promise<string | undefined> {
+  const r = await resolveVendorId({ flag: options.vendorId, env: deps.env, profile: options.profile, homeDir: deps.homeDir, smapi: async () => smapi, debug: (l) => deps.out.debug(l) });
+  if (r.vendorId) deps.out.debug(`vendor ID ${r.vendorId} from ${r.source}`);
+  else if (r.note?.includes('vendors (')) deps.out.info(`${r.note[0]!.toUpperCase()}${r.note.slice(1)} and print the right redirect URLs.`);
+  return r.vendorId;
 }
 
 /** SMAPI credentials (registered as secrets, warnings shown) and a connected client. */
 async function connectSmapi(options: ConfigureOptions, deps: ConfigureDeps, now: () => Date): Promise<{ credentials: SmapiCredentials; smapi: Smapi }> {
   const { out } = deps;
-  const credentials = await loadCredentials({ env: deps.env, profile: options.profile, ...(deps.homeDir ? { homeDir: deps.homeDir } : {}), now: now() });
+  const credentials = await loadCredentials({ env: deps.env, profile: options.profile, ...(deps.homeDir ? { homeDir: deps.homeDir } : {}), now: now(), ...(deps.signal ? { signal: deps.signal } : {}) });
   for (const s of credentials.secrets) out.addSecret(s);
   for (const w of credentials.warnings) out.warn(w);
+  for (const n of credentials.notes ?? []) out.info(n);
   out.info(out.errStyle.dim(`SMAPI credentials: ${credentials.description}`));
   // createSmapi loads ask-smapi-sdk / ask-smapi-model with import() on first use.
   const connect = deps.connect ?? createSmapi;
@@ -411,7 +406,7 @@ export async function runConfigure(options: ConfigureOptions, deps: ConfigureDep
   for (const line of renderDiff(diff, out.style)) out.print(`  ${line}`);
 
   const finishWithRedirects = async (): Promise<void> => {
-    const vendorId = await findVendorId(options, credentials, smapi, out);
+    const vendorId = await findVendorId(options, deps, smapi);
     result.vendorId = vendorId ?? null;
     if (!vendorId) {
       out.info('Allow the Alexa redirect URLs at your provider: https://pitangui.amazon.com/api/skill/link/<vendorId>, https://layla.amazon.com/…, https://alexa.amazon.co.jp/… (pass --vendor-id or set ASK_VENDOR_ID to print them).');

@@ -5,6 +5,9 @@ import { parseDuration } from '../ui/duration.js';
 import { InputError, UsageError } from '../errors.js';
 import type { AccountLinkingPayload } from '../linking/config.js';
 import { ALEXA_REGIONS, assertVendorId, type AlexaRegion } from '../linking/redirect-urls.js';
+import { createSmapi } from '../smapi/client.js';
+import { loadCredentials } from '../smapi/credentials.js';
+import { resolveVendorId } from '../smapi/vendor.js';
 import { isLoopbackHost } from '../linking/rules.js';
 import type { HttpRequest, HttpResponse } from '../net/http.js';
 import { buildAuthorizationUrl, newState, redirectUriFor, type RedirectMode } from '../oauth/authorize-url.js';
@@ -59,6 +62,8 @@ export interface LoginDeps {
   now?: () => Date;
   /** Alexa's 4.5 s, overridable for tests. */
   latencyLimitMs?: number;
+  /** Home directory holding .ask/cli_config (default os.homedir()), for the vendor ID. */
+  homeDir?: string;
 }
 
 export interface LoginReport {
@@ -347,7 +352,27 @@ export async function runLogin(options: LoginOptions, deps: LoginDeps): Promise<
     server = await startCallbackServer(serverOptions);
     redirectUri = server.redirectUri;
   } else {
-    redirectUri = redirectUriFor('alexa', { port: options.port, vendorId: options.vendorId, region: options.region });
+    let vendorId = options.vendorId;
+    if (!vendorId) {
+      // The same resolver as configure and doctor: the ASK CLI profile, then SMAPI's vendor list.
+      const found = await resolveVendorId({
+        env: deps.env,
+        ...(deps.homeDir ? { homeDir: deps.homeDir } : {}),
+        debug: (l) => out.debug(l),
+        smapi: async () => {
+          try {
+            const creds = await loadCredentials({ env: deps.env, ...(deps.homeDir ? { homeDir: deps.homeDir } : {}) });
+            for (const sec of creds.secrets) out.addSecret(sec);
+            return await createSmapi(creds, { trace: (l) => out.debug(l), onSecret: (v) => out.addSecret(v), ...(deps.signal ? { signal: deps.signal } : {}) });
+          } catch {
+            return undefined;
+          }
+        },
+      });
+      vendorId = found.vendorId;
+      if (vendorId) out.info(`Vendor ID ${vendorId} (from ${found.source}).`);
+    }
+    redirectUri = redirectUriFor('alexa', { port: options.port, ...(vendorId ? { vendorId } : {}), region: options.region });
   }
 
   try {
@@ -456,7 +481,7 @@ export const command: CommandModule = {
       .option('--port <n>', `callback port for --redirect loopback; the provider must allow http://127.0.0.1:<n>/callback (default: ${DEFAULT_PORT}; 0 picks a free one)`)
       .option('--no-open', 'print the sign-in address without opening a browser')
       .option('--timeout <duration>', `how long to wait for the sign-in: seconds, or with a unit (5m) (default: ${DEFAULT_TIMEOUT_SECONDS})`)
-      .option('--vendor-id <id>', 'your Amazon vendor ID, for --redirect alexa (default: ASK_VENDOR_ID)')
+      .option('--vendor-id <id>', 'your Amazon vendor ID, for --redirect alexa (default: ASK_VENDOR_ID, the ASK CLI profile\'s vendor_id, or your only vendor in SMAPI)')
       .option('--region <region>', "which Alexa redirect URL --redirect alexa uses: NA (pitangui), EU (layla) or FE (alexa.amazon.co.jp); default NA")
       .option('--client-secret-env <VAR>', `environment variable holding the client secret (default: ${DEFAULT_SECRET_ENV}); otherwise you are asked`)
       .addHelpText(

@@ -20,6 +20,7 @@ import type { LoadedFile } from '../replay/sources.js';
 import type { ReplayResult } from '../replay/runner.js';
 import { createSmapi, type Smapi } from '../smapi/client.js';
 import { loadCredentials, type SmapiCredentials } from '../smapi/credentials.js';
+import { resolveVendorId } from '../smapi/vendor.js';
 import { missing, ok, type Part } from './types.js';
 import type { SecretOptions } from '../ui/secrets.js';
 
@@ -106,7 +107,7 @@ export interface DoctorContext {
   credentials(): Promise<Part<SmapiCredentials>>;
   /** A connected SMAPI client, created on first use. */
   smapi(): Promise<Part<Smapi>>;
-  /** ASK_VENDOR_ID, else the SMAPI credentials' vendor. */
+  /** The vendor ID (src/smapi/vendor.ts: ASK_VENDOR_ID, the ASK CLI profile, SMAPI's vendor list). */
   vendor(): Promise<string | undefined>;
 }
 
@@ -194,6 +195,7 @@ export async function buildDoctorContext(options: DoctorOptions, deps: DoctorDep
       try {
         const creds = await loadCredentials({ env, profile: options.profile, ...(deps.homeDir ? { homeDir: deps.homeDir } : {}), now: now() });
         for (const s of creds.secrets) deps.addSecret?.(s);
+        for (const n of creds.notes ?? []) deps.debug?.(n);
         return ok(creds);
       } catch (err) {
         if (err instanceof AlexaLinkError) return missing(`no SMAPI credentials: ${reasonOf(err)}`, err.hint);
@@ -214,12 +216,22 @@ export async function buildDoctorContext(options: DoctorOptions, deps: DoctorDep
       });
       return ok(client);
     })());
-  const vendor = async () => {
-    const fromEnv = env.ASK_VENDOR_ID?.trim();
-    if (fromEnv) return fromEnv;
-    const creds = await credentials();
-    return creds.ok ? creds.value.vendorId : undefined;
-  };
+  let vendorOnce: Promise<string | undefined> | undefined;
+  const vendor = () =>
+    (vendorOnce ??= resolveVendorId({
+      env,
+      profile: options.profile,
+      ...(deps.homeDir ? { homeDir: deps.homeDir } : {}),
+      // Offline, SMAPI's vendor list is not asked.
+      smapi: async () => {
+        if (options.offline) return undefined;
+        const s = await smapi();
+        return s.ok ? s.value : undefined;
+      },
+      ...(deps.debug ? { debug: deps.debug } : {}),
+    })
+      .then((r) => r.vendorId)
+      .catch(() => undefined));
 
   // No accountLinking.json: the configuration Alexa has is what the checks can judge.
   let linkingSource: DoctorContext['linkingSource'] = linking.ok ? { kind: 'file' } : { kind: 'none', fileMissing: linkingMissing, remoteAbsent: false };

@@ -1,4 +1,5 @@
-import { stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AlexaLinkError, InputError } from '../errors.js';
@@ -48,6 +49,8 @@ export interface SmapiCredentials {
   secrets: string[];
   /** Things the user should know (a wide cli_config mode, an ignored variable). */
   warnings: string[];
+  /** What was done to get them (the ASK CLI refreshed an expired token). */
+  notes?: string[];
 }
 
 /** The cli_config file as read: its text and permission bits, or absent. */
@@ -68,8 +71,11 @@ export interface CredentialInputs {
 }
 
 export class CredentialsError extends AlexaLinkError {
-  constructor(message: string, hint: string) {
+  /** Set when the ASK CLI profile's access token expired and only the ASK CLI itself can refresh it. */
+  readonly expiredProfile: string | undefined;
+  constructor(message: string, hint: string, expiredProfile?: string) {
     super(message, { code: 'E_NO_CREDENTIALS', hint, exitCode: 1 });
+    this.expiredProfile = expiredProfile;
   }
 }
 
@@ -155,6 +161,7 @@ export function resolveCredentials(inputs: CredentialInputs): SmapiCredentials {
   const profile = resolveProfile(inputs.profile, env);
   const warnings: string[] = [];
   const reasons: string[] = [];
+  let expiredProfile: string | undefined;
 
   const envAccess = nonEmpty(env.ASK_ACCESS_TOKEN);
   const envRefresh = nonEmpty(env.ASK_REFRESH_TOKEN);
@@ -244,6 +251,7 @@ export function resolveCredentials(inputs: CredentialInputs): SmapiCredentials {
       if (!p.accessToken && !p.refreshToken) {
         reasons.push(`${CLI_CONFIG_LABEL} profile "${profile}" holds no token.`);
       } else {
+        if (p.refreshToken) expiredProfile = profile;
         const when = Number.isFinite(expiresMs) ? `expired at ${new Date(expiresMs).toISOString()}` : p.accessToken ? 'has no valid expires_at' : 'is missing';
         reasons.push(
           `The access token in ${CLI_CONFIG_LABEL} profile "${profile}" ${when}. Its refresh token belongs to the Login with Amazon client the ASK CLI used to mint it, and refresh tokens only work with that client: alexa-link cannot use it without ASK_LWA_CLIENT_ID and ASK_LWA_CLIENT_CONFIRMATION (set them only if the ASK CLI was configured with your own security profile).`,
@@ -256,6 +264,7 @@ export function resolveCredentials(inputs: CredentialInputs): SmapiCredentials {
   throw new CredentialsError(
     `No usable SMAPI credentials.\n${reasons.map((r) => `  - ${r}`).join('\n')}`,
     `Two ways to fix it:\n  1. ${FIX_ASK}\n  2. ${FIX_ENV}`,
+    expiredProfile,
   );
 }
 
@@ -290,6 +299,68 @@ export interface LoadCredentialsOptions {
   /** Defaults to os.homedir() (which honours HOME). */
   homeDir?: string;
   now?: Date;
+  /**
+   * Runs the ASK CLI to refresh an expired profile (default: `ask` found on PATH, spawned; false:
+   * never). Returns undefined when there is no ASK CLI.
+   */
+  askCli?: false | ((args: string[], env: Record<string, string | undefined>) => Promise<AskRun | undefined>);
+  signal?: AbortSignal;
+}
+
+export interface AskRun {
+  code: number | null;
+  /** The last lines it wrote to stderr, for the message when it failed. */
+  stderrTail: string;
+}
+
+/** The ASK CLI's harmless SMAPI read (`ask smapi get-vendor-list`): it refreshes the profile's token and writes it back to cli_config. */
+export const ASK_REFRESH_ARGS = (profile: string) => ['smapi', 'get-vendor-list', '--profile', profile];
+const ASK_TIMEOUT_MS = 60_000;
+
+/** The `ask` executable on PATH, if any. */
+export async function findOnPath(name: string, env: Record<string, string | undefined>): Promise<string | undefined> {
+  const dirs = (env.PATH ?? '').split(path.delimiter).filter(Boolean);
+  const names = process.platform === 'win32' ? [`${name}.cmd`, `${name}.exe`, name] : [name];
+  for (const dir of dirs) {
+    for (const n of names) {
+      const file = path.join(dir, n);
+      try {
+        await access(file, constants.X_OK);
+        if ((await stat(file)).isFile()) return file;
+      } catch {
+        /* not here */
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Spawns `ask` from PATH with a deadline; undefined when it is not installed. */
+export function spawnAskCli(signal?: AbortSignal) {
+  return async (args: string[], env: Record<string, string | undefined>): Promise<AskRun | undefined> => {
+    const bin = await findOnPath('ask', env);
+    if (!bin) return undefined;
+    const { spawn } = await import('node:child_process');
+    return new Promise<AskRun>((resolve) => {
+      const child = spawn(bin, args, { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'ignore', 'pipe'], shell: process.platform === 'win32' });
+      let tail = '';
+      child.stderr?.setEncoding('utf8').on('data', (c: string) => {
+        tail = (tail + c).slice(-2000);
+      });
+      const timer = setTimeout(() => child.kill('SIGKILL'), ASK_TIMEOUT_MS);
+      const onAbort = () => child.kill('SIGKILL');
+      signal?.addEventListener('abort', onAbort, { once: true });
+      child.on('error', (err) => {
+        clearTimeout(timer);
+        resolve({ code: null, stderrTail: err.message });
+      });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        resolve({ code, stderrTail: tail.trim().split('\n').slice(-3).join(' / ') });
+      });
+    });
+  };
 }
 
 /** The thin loader: reads ~/.ask/cli_config only when the environment does not decide. */
@@ -305,6 +376,24 @@ export async function loadCredentials(opts: LoadCredentialsOptions): Promise<Sma
     }
   })();
   if (envOnly && envOnly.source === 'environment') return envOnly;
-  const cliConfig = await readCliConfig(cliConfigPath(home));
-  return resolveCredentials({ env: opts.env, profile: opts.profile, cliConfig, now });
+  const file = cliConfigPath(home);
+  const cliConfig = await readCliConfig(file);
+  try {
+    return resolveCredentials({ env: opts.env, profile: opts.profile, cliConfig, now });
+  } catch (err) {
+    if (!(err instanceof CredentialsError) || !err.expiredProfile || opts.askCli === false) throw err;
+    // The profile's refresh token belongs to the ASK CLI's own client: let the ASK CLI use it.
+    const profile = err.expiredProfile;
+    const args = ASK_REFRESH_ARGS(profile);
+    const env: Record<string, string | undefined> = { ...opts.env, HOME: home, USERPROFILE: home };
+    for (const k of ['ASK_ACCESS_TOKEN', 'ASK_REFRESH_TOKEN']) delete env[k];
+    const run = await (opts.askCli ?? spawnAskCli(opts.signal))(args, env);
+    if (!run) throw err;
+    const command = `ask ${args.join(' ')}`;
+    if (run.code !== 0) {
+      throw new CredentialsError(`${err.message}\n  - Refreshing it through the ASK CLI (\`${command}\`) failed (${run.code === null ? 'it did not finish' : `exit code ${run.code}`})${run.stderrTail ? `: ${run.stderrTail}` : ''}.`, err.hint ?? '');
+    }
+    const fresh = resolveCredentials({ env: opts.env, profile: opts.profile, cliConfig: await readCliConfig(file), now: new Date() });
+    return { ...fresh, notes: [...(fresh.notes ?? []), `The access token of ${CLI_CONFIG_LABEL} profile "${profile}" had expired; the ASK CLI refreshed it (\`${command}\`).`] };
+  }
 }

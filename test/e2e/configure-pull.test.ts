@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -152,5 +152,56 @@ describe('configure --restore <backup>', () => {
     expect(bad.stderr).toMatch(/old\/bad\.json is not valid JSON/);
     const both = await configure(['--restore', 'old/b.json', '--pull']);
     expect(both.code).toBe(2);
+  });
+});
+
+describe('an expired ASK CLI profile, refreshed through the ASK CLI on PATH', () => {
+  /** A stand-in `ask`: records its arguments and HOME, then writes a fresh token into cli_config (or fails). */
+  async function fakeAsk(fails: boolean): Promise<{ bin: string; home: string; log: string }> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'al-ask-'));
+    temps.push(dir);
+    const home = path.join(dir, 'home');
+    await mkdir(path.join(home, '.ask'), { recursive: true });
+    await writeFile(
+      path.join(home, '.ask', 'cli_config'),
+      JSON.stringify({ profiles: { default: { token: { access_token: 'Atza|expired-0000000000', refresh_token: 'Atzr|ask-cli-own', expires_at: '2020-01-01T00:00:00.000Z' }, vendor_id: 'M2ASKVENDOR1' } } }),
+      { mode: 0o600 },
+    );
+    const bin = path.join(dir, 'bin');
+    await mkdir(bin);
+    const log = path.join(dir, 'ask.log');
+    const script = `#!${process.execPath}
+const fs = require('node:fs');
+fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ args: process.argv.slice(2), home: process.env.HOME, askToken: process.env.ASK_ACCESS_TOKEN }) + '\\n');
+${fails ? "process.stderr.write('[Error]: invalid_grant\\n'); process.exit(3);" : `const file = process.env.HOME + '/.ask/cli_config';
+const cfg = JSON.parse(fs.readFileSync(file, 'utf8'));
+cfg.profiles.default.token = { access_token: ${JSON.stringify(TOKEN)}, refresh_token: 'Atzr|ask-cli-own', token_type: 'bearer', expires_in: 3600, expires_at: new Date(Date.now() + 3600000).toISOString() };
+fs.writeFileSync(file, JSON.stringify(cfg, null, 2));
+process.stdout.write('{"vendors": []}');`}
+`;
+    await writeFile(path.join(bin, 'ask'), script);
+    await chmod(path.join(bin, 'ask'), 0o755);
+    return { bin, home, log };
+  }
+
+  it('runs `ask smapi get-vendor-list --profile default`, re-reads cli_config, goes on, and says so', async () => {
+    standin.setLinking(SKILL, 'development', CONSOLE);
+    const { bin, home, log } = await fakeAsk(false);
+    const r = await configure(['--pull'], { ASK_ACCESS_TOKEN: '', HOME: home, PATH: `${bin}${path.delimiter}${path.dirname(process.execPath)}` });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('The access token of ~/.ask/cli_config profile "default" had expired; the ASK CLI refreshed it (`ask smapi get-vendor-list --profile default`).');
+    const calls = (await readFile(log, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { args: string[]; home: string; askToken?: string });
+    expect(calls).toEqual([{ args: ['smapi', 'get-vendor-list', '--profile', 'default'], home }]);
+    expect((await fileDoc()).accountLinkingRequest.clientId).toBe('console-client');
+    expect(r.stderr + r.stdout).not.toContain(TOKEN);
+  });
+
+  it('when the ASK CLI cannot refresh it either: exit 1 with its words added to the explanation', async () => {
+    const { bin, home } = await fakeAsk(true);
+    const r = await configure(['--pull'], { ASK_ACCESS_TOKEN: '', HOME: home, PATH: `${bin}${path.delimiter}${path.dirname(process.execPath)}` });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('expired at 2020-01-01T00:00:00.000Z');
+    expect(r.stderr).toMatch(/Refreshing it through the ASK CLI \(`ask smapi get-vendor-list --profile default`\) failed \(exit code 3\): \[Error\]: invalid_grant/);
+    expect(standin.requests()).toHaveLength(0);
   });
 });

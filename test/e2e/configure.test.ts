@@ -297,7 +297,8 @@ describe('alexa-link configure (built binary, SMAPI stand-in)', () => {
   it('an expired ASK CLI token without an own LWA client: exit 1 explaining refresh-token binding', async () => {
     await mkdir(path.join(home, '.ask'));
     await writeFile(path.join(home, '.ask', 'cli_config'), JSON.stringify({ profiles: { default: { token: { access_token: TOKEN, refresh_token: 'Atzr|x', expires_at: '2020-01-01T00:00:00.000Z' } } } }), { mode: 0o600 });
-    const r = await configure(['--yes'], { ASK_ACCESS_TOKEN: '' });
+    // No ASK CLI on PATH (only node's own folder): the explanation, no refresh.
+    const r = await configure(['--yes'], { ASK_ACCESS_TOKEN: '', PATH: path.dirname(process.execPath) });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('expired at 2020-01-01T00:00:00.000Z');
     expect(r.stderr).toContain('refresh tokens only work with that client');
