@@ -93,6 +93,10 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
       stderr: io.stderr,
       secrets: processSecrets,
     });
+    if (globals.verbose) {
+      const sink = out;
+      (await import('./net/http.js')).onProxyUse((line) => sink.debug(line));
+    }
     if (g.cwd !== undefined) {
       // "Run as if started in <dir>": a directory nobody could start in is a usage error, not a
       // missing project.

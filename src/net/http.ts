@@ -88,6 +88,62 @@ export interface HttpResponse {
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_BODY = 5 * 1024 * 1024;
 
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'];
+
+/** Loopback hosts never go through a proxy (local servers, the SMAPI stand-in, a local provider). */
+export function isLoopbackHostname(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h.endsWith('.localhost') || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::1' || h === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(h);
+}
+
+/** The proxy URL with any user:password taken out, for messages. */
+export function showProxy(proxy: string): string {
+  try {
+    const u = new URL(proxy);
+    u.username = '';
+    u.password = '';
+    return u.href.replace(/\/$/, '');
+  } catch {
+    return 'the proxy';
+  }
+}
+
+type ProxyLibs = { getProxyForUrl: (url: string) => string; HttpsProxyAgent: typeof import('https-proxy-agent').HttpsProxyAgent; HttpProxyAgent: typeof import('http-proxy-agent').HttpProxyAgent };
+let proxyLibs: Promise<ProxyLibs> | undefined;
+function loadProxyLibs(): Promise<ProxyLibs> {
+  proxyLibs ??= Promise.all([import('proxy-from-env'), import('https-proxy-agent'), import('http-proxy-agent')]).then(([env, https, http]) => ({
+    getProxyForUrl: env.getProxyForUrl,
+    HttpsProxyAgent: https.HttpsProxyAgent,
+    HttpProxyAgent: http.HttpProxyAgent,
+  }));
+  return proxyLibs;
+}
+
+/**
+ * The proxy for a URL from HTTPS_PROXY / HTTP_PROXY / ALL_PROXY and NO_PROXY (either case, as
+ * curl reads them; proxy-from-env), or undefined. Loopback addresses are never proxied. The
+ * proxy libraries load only when such a variable is set.
+ */
+export async function proxyFor(url: URL): Promise<string | undefined> {
+  if (!PROXY_VARIABLES.some((v) => process.env[v])) return undefined;
+  if (isLoopbackHostname(url.hostname)) return undefined;
+  const { getProxyForUrl } = await loadProxyLibs();
+  return getProxyForUrl(url.href) || undefined;
+}
+
+let proxyNotice: ((line: string) => void) | undefined;
+const noticed = new Set<string>();
+/** Receives one line per host the first time a request to it goes through a proxy (the CLI shows it with --verbose). */
+export function onProxyUse(fn: ((line: string) => void) | undefined): void {
+  proxyNotice = fn;
+  noticed.clear();
+}
+
+async function proxyAgent(proxy: string, isHttps: boolean): Promise<http.Agent> {
+  const libs = await loadProxyLibs();
+  return isHttps ? new libs.HttpsProxyAgent(proxy) : new libs.HttpProxyAgent(proxy);
+}
+
 /** The header value as one string. */
 export function header(res: Pick<HttpResponse, 'headers'>, name: string): string | undefined {
   const v = res.headers[name.toLowerCase()];
@@ -116,8 +172,9 @@ function hostOf(url: string): string {
 }
 
 /** Turns a low-level error into a diagnosis with a fix. */
-export function diagnose(err: unknown, url: string, ms: number, timeoutMs: number): HttpError {
+export function diagnose(err: unknown, url: string, ms: number, timeoutMs: number, proxy?: string): HttpError {
   if (err instanceof HttpError) return err;
+  if (proxy) return diagnoseProxied(err, url, ms, timeoutMs, proxy);
   const e = err as NodeJS.ErrnoException & { reason?: string };
   const code = e?.code ?? '';
   const host = hostOf(url);
@@ -163,7 +220,21 @@ export function diagnose(err: unknown, url: string, ms: number, timeoutMs: numbe
   return new HttpError('other', url, `Request to ${host} failed: ${msg}`, undefined, ms, err ?? new Error(String(timeoutMs)));
 }
 
-function once(req: HttpRequest, url: URL, started: number, deadline: number): Promise<HttpResponse> {
+/** A failure on the way through a proxy: the proxy itself, or what it said about the host. */
+function diagnoseProxied(err: unknown, url: string, ms: number, timeoutMs: number, proxy: string): HttpError {
+  const e = err as NodeJS.ErrnoException;
+  const code = e?.code ?? '';
+  const shown = showProxy(proxy);
+  const host = hostOf(url);
+  const fix = 'Check HTTPS_PROXY / HTTP_PROXY (and NO_PROXY for hosts that must not go through it), or run with --offline.';
+  if (code === 'ECONNREFUSED') return new HttpError('refused', url, `The proxy ${shown} refused the connection (nothing listens there); ${host} was not reached.`, fix, ms, err);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new HttpError('dns', url, `Cannot resolve the proxy's host in ${shown} (DNS ${code}).`, fix, ms, err);
+  if (code === 'ECONNRESET' || /socket hang up/i.test(e?.message ?? '')) return new HttpError('reset', url, `The proxy ${shown} closed the connection to ${host} (it may refuse the host, or need credentials).`, fix, ms, err);
+  const inner = diagnose(err, url, ms, timeoutMs);
+  return new HttpError(inner.kind, url, `${inner.message} (through the proxy ${shown})`, inner.hint, ms, err);
+}
+
+function once(req: HttpRequest, url: URL, started: number, deadline: number, via?: { proxy: string; agent: http.Agent }): Promise<HttpResponse> {
   return new Promise<HttpResponse>((resolve, reject) => {
     const isHttps = url.protocol === 'https:';
     const mod = isHttps ? https : http;
@@ -176,7 +247,7 @@ function once(req: HttpRequest, url: URL, started: number, deadline: number): Pr
     const options: https.RequestOptions = {
       method: req.method ?? 'GET',
       headers,
-      agent: req.agent ?? false,
+      agent: via?.agent ?? req.agent ?? false,
     };
     if (isHttps) {
       if (req.ca) options.ca = req.ca;
@@ -193,7 +264,7 @@ function once(req: HttpRequest, url: URL, started: number, deadline: number): Pr
       clearTimeout(timer);
       req.signal?.removeEventListener('abort', onAbort);
       r.destroy();
-      reject(diagnose(err, url.href, Date.now() - started, timeoutMs));
+      reject(diagnose(err, url.href, Date.now() - started, timeoutMs, via?.proxy));
     };
     const remaining = Math.max(1, deadline - Date.now());
     // Set once the status line arrived: a server that then sends its body a byte at a time (a slow
@@ -219,20 +290,40 @@ function once(req: HttpRequest, url: URL, started: number, deadline: number): Pr
       );
     }, remaining);
     const onAbort = () => fail(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+    // A proxy that will not open the tunnel answers CONNECT itself: that answer is not the host's.
+    r.on('proxyConnect', (res: http.IncomingMessage) => {
+      if (!via || url.protocol !== 'https:' || res.statusCode === 200) return;
+      const status = `HTTP ${res.statusCode ?? '?'}${res.statusMessage ? ` ${res.statusMessage}` : ''}`;
+      fail(
+        new HttpError(
+          'other',
+          url.href,
+          `The proxy ${showProxy(via.proxy)} would not connect to ${url.host} (${status}).`,
+          res.statusCode === 407
+            ? 'The proxy wants credentials: put them in the proxy URL (HTTPS_PROXY=http://user:password@proxy:port).'
+            : 'The proxy refuses or cannot reach that host: ask whoever runs it, or list the host in NO_PROXY if it is reachable directly.',
+          Date.now() - started,
+        ),
+      );
+    });
     if (req.signal) {
       if (req.signal.aborted) return onAbort();
       req.signal.addEventListener('abort', onAbort, { once: true });
     }
     r.on('socket', (socket) => {
       if (socket instanceof tls.TLSSocket) {
-        socket.once('secureConnect', () => {
+        const capture = () => {
           const cert = socket.getPeerCertificate();
           tlsInfo = {
             authorized: socket.authorized,
             ...(socket.authorizationError ? { authorizationError: String(socket.authorizationError) } : {}),
             ...(cert && cert.subject ? { subject: cn(cert.subject.CN), issuer: cn(cert.issuer?.CN), validFrom: cert.valid_from, validTo: cert.valid_to } : {}),
           };
-        });
+        };
+        // Through a proxy the agent hands over a socket whose handshake is already done.
+        const peer = socket.getPeerCertificate();
+        if (peer && Object.keys(peer).length) capture();
+        else socket.once('secureConnect', capture);
       }
     });
     r.on('response', (res) => {
@@ -294,8 +385,14 @@ export async function request(req: HttpRequest): Promise<HttpResponse> {
   const redirects: string[] = [];
   const maxRedirects = req.maxRedirects ?? 0;
   for (;;) {
-    req.trace?.(`→ ${req.method ?? 'GET'} ${url.href}`);
-    const res = await once(req, url, started, deadline);
+    const proxy = await proxyFor(url);
+    const via = proxy ? { proxy, agent: await proxyAgent(proxy, url.protocol === 'https:') } : undefined;
+    if (proxy && proxyNotice && !noticed.has(`${url.host} ${proxy}`)) {
+      noticed.add(`${url.host} ${proxy}`);
+      proxyNotice(`Requests to ${url.host} go through the proxy ${showProxy(proxy)} (from ${url.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY'} or ALL_PROXY; NO_PROXY lists the exceptions).`);
+    }
+    req.trace?.(`→ ${req.method ?? 'GET'} ${url.href}${proxy ? ` (through the proxy ${showProxy(proxy)})` : ''}`);
+    const res = await once(req, url, started, deadline, via);
     req.trace?.(`← ${res.status} ${url.host} (${res.ms} ms, ${res.bytes} bytes)`);
     const location = header(res, 'location');
     const method = (req.method ?? 'GET').toUpperCase();
@@ -320,7 +417,24 @@ export async function request(req: HttpRequest): Promise<HttpResponse> {
  * Connects with TLS and reports the certificate without failing on it (doctor's certificate
  * checks). Throws HttpError for network failures.
  */
-export function inspectTls(url: string, opts: { timeoutMs?: number; ca?: string | Buffer } = {}): Promise<TlsInfo & { protocol?: string }> {
+export async function inspectTls(url: string, opts: { timeoutMs?: number; ca?: string | Buffer } = {}): Promise<TlsInfo & { protocol?: string }> {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  const proxy = parsed ? await proxyFor(parsed) : undefined;
+  if (proxy) {
+    // Through the proxy's tunnel: one HEAD request that accepts any certificate, to look at it.
+    const res = await request({ url, method: 'HEAD', insecure: true, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...(opts.ca ? { ca: opts.ca } : {}) });
+    if (!res.tls) throw new HttpError('tls-other', url, `No TLS handshake with ${parsed!.host} through the proxy ${showProxy(proxy)}.`, undefined, res.ms);
+    return res.tls;
+  }
+  return inspectTlsDirect(url, opts);
+}
+
+function inspectTlsDirect(url: string, opts: { timeoutMs?: number; ca?: string | Buffer }): Promise<TlsInfo & { protocol?: string }> {
   const started = Date.now();
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
