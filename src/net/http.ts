@@ -1,4 +1,6 @@
+import dns from 'node:dns/promises';
 import http from 'node:http';
+import os from 'node:os';
 import https from 'node:https';
 import tls from 'node:tls';
 import { NetworkError } from '../errors.js';
@@ -24,6 +26,8 @@ export type FailureKind =
   | 'too-many-redirects'
   | 'aborted'
   | 'bad-url'
+  /** This machine reaches no host at all (no network, DNS resolves nothing). */
+  | 'offline'
   | 'other';
 
 export class HttpError extends NetworkError {
@@ -62,6 +66,60 @@ export interface HttpRequest {
    * connection per request.
    */
   agent?: http.Agent;
+  /** How a name that does not resolve is told from a machine that reaches nothing (tests inject it). */
+  reachability?: ReachabilityProbe;
+}
+
+/**
+ * Before a host name is blamed, whether this machine reaches any host at all: a network interface
+ * besides loopback, and DNS that resolves well-known names (the hosts alexa-link talks to anyway).
+ */
+export interface ReachabilityProbe {
+  lookup?: (host: string) => Promise<void>;
+  interfaces?: () => NodeJS.Dict<os.NetworkInterfaceInfo[]>;
+  hosts?: readonly string[];
+  timeoutMs?: number;
+}
+
+export const PROBE_HOSTS = ['api.amazonalexa.com', 'api.amazon.com', 'www.amazon.com'] as const;
+
+let reachabilityCache: { at: number; result: { online: boolean; why?: string } } | undefined;
+
+export async function reachesAnyHost(probe: ReachabilityProbe = {}): Promise<{ online: boolean; why?: string }> {
+  const cacheable = probe.lookup === undefined && probe.interfaces === undefined;
+  if (cacheable && reachabilityCache && Date.now() - reachabilityCache.at < 30_000) return reachabilityCache.result;
+  const ifaces = (probe.interfaces ?? os.networkInterfaces)();
+  const external = Object.values(ifaces).some((list) => (list ?? []).some((i) => !i.internal));
+  let result: { online: boolean; why?: string };
+  if (!external) result = { online: false, why: 'it has no network interface besides loopback' };
+  else {
+    const lookup = probe.lookup ?? (async (h: string) => void (await dns.lookup(h)));
+    const timeoutMs = probe.timeoutMs ?? 2000;
+    const one = (h: string) =>
+      Promise.race([
+        lookup(h).then(() => true, () => false),
+        new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref()),
+      ]);
+    const answers = await Promise.all((probe.hosts ?? PROBE_HOSTS).map(one));
+    result = answers.some(Boolean) ? { online: true } : { online: false, why: `DNS resolves no name at all (not even ${(probe.hosts ?? PROBE_HOSTS)[0]})` };
+  }
+  if (cacheable) reachabilityCache = { at: Date.now(), result };
+  return result;
+}
+
+/** A DNS or routing failure, re-read: when nothing is reachable, the host name is not to blame. */
+async function explainUnreachable(err: HttpError, req: HttpRequest): Promise<HttpError> {
+  if (err.kind !== 'dns' && err.kind !== 'unreachable') return err;
+  const r = await reachesAnyHost(req.reachability).catch(() => ({ online: true }) as { online: boolean; why?: string });
+  if (r.online) return err;
+  return new HttpError(
+    'offline',
+    err.url,
+    `This machine reaches no host at all: ${r.why}; ${hostOf(err.url)} could not be tried.`,
+    'Check the network connection or the proxy settings (HTTPS_PROXY / HTTP_PROXY), or run with --offline to skip what needs the network.',
+    err.ms,
+    err,
+  );
 }
 
 export interface TlsInfo {
@@ -392,7 +450,12 @@ export async function request(req: HttpRequest): Promise<HttpResponse> {
       proxyNotice(`Requests to ${url.host} go through the proxy ${showProxy(proxy)} (from ${url.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY'} or ALL_PROXY; NO_PROXY lists the exceptions).`);
     }
     req.trace?.(`→ ${req.method ?? 'GET'} ${url.href}${proxy ? ` (through the proxy ${showProxy(proxy)})` : ''}`);
-    const res = await once(req, url, started, deadline, via);
+    let res: HttpResponse;
+    try {
+      res = await once(req, url, started, deadline, via);
+    } catch (err) {
+      throw err instanceof HttpError && !via ? await explainUnreachable(err, req) : err;
+    }
     req.trace?.(`← ${res.status} ${url.host} (${res.ms} ms, ${res.bytes} bytes)`);
     const location = header(res, 'location');
     const method = (req.method ?? 'GET').toUpperCase();
@@ -431,7 +494,11 @@ export async function inspectTls(url: string, opts: { timeoutMs?: number; ca?: s
     if (!res.tls) throw new HttpError('tls-other', url, `No TLS handshake with ${parsed!.host} through the proxy ${showProxy(proxy)}.`, undefined, res.ms);
     return res.tls;
   }
-  return inspectTlsDirect(url, opts);
+  try {
+    return await inspectTlsDirect(url, opts);
+  } catch (err) {
+    throw err instanceof HttpError ? await explainUnreachable(err, { url }) : err;
+  }
 }
 
 function inspectTlsDirect(url: string, opts: { timeoutMs?: number; ca?: string | Buffer }): Promise<TlsInfo & { protocol?: string }> {
