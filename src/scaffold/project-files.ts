@@ -224,6 +224,8 @@ export function buildProjectFiles(o: InitOptions, templates: TemplateFile[], opt
         doc.provider = o.provider;
         doc.userinfoUrl = o.userinfoUrl;
         doc.nameFields = preset.nameFields;
+        // The local server answers where the HTTPS endpoint URL points (https://example.com/alexa → /alexa).
+        doc.endpointPath = o.endpoint === 'https' && o.endpointUrl ? new URL(o.endpointUrl).pathname.replace(/\/+$/, '') || '/' : '/';
         add(outPath, json(doc), t.mode);
         break;
       }

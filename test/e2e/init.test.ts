@@ -129,6 +129,23 @@ describe('alexa-link init (built binary)', () => {
       { region: 'default', uri: 'https://skill.example.com/alexa', sslCertificateType: 'Trusted', field: 'manifest.apis.custom.endpoint' },
     ]);
     expect((await readJson<{ profiles: { default: Record<string, unknown> } }>(project.resourcesPath!)).profiles.default.skillInfrastructure).toBeUndefined();
+    // The generated local server answers on the URL's path (/alexa), not only on /.
+    expect((await readJson<{ endpointPath: string }>(path.join(work, 'self-hosted', 'lambda', 'skill-config.json'))).endpointPath).toBe('/alexa');
+    await lendNodeModules(path.join(work, 'self-hosted', 'lambda'));
+    const require = createRequire(path.join(work, 'self-hosted', 'lambda', 'local-server.js'));
+    const { createApp } = require('./local-server.js') as { createApp: (o: { verify: boolean }) => { listen: (port: number, host: string, cb: () => void) => import('node:http').Server } };
+    const server = await new Promise<import('node:http').Server>((resolve) => {
+      const s = createApp({ verify: false }).listen(0, '127.0.0.1', () => resolve(s));
+    });
+    try {
+      const port = (server.address() as import('node:net').AddressInfo).port;
+      const res = await fetch(`http://127.0.0.1:${port}/alexa`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(buildEnvelope()) });
+      expect(res.status).toBe(200);
+      expect(readAnswer(await res.json()).linkAccountCard).toBe(true);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('names with spaces and non-ASCII letters work', async () => {

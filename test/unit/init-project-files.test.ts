@@ -90,7 +90,7 @@ describe('buildProjectFiles', () => {
       expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
 
       const config = jsonOf(byPath, 'lambda/skill-config.json');
-      expect(config).toEqual({ skillName: 'Linked Helper', provider, userinfoUrl: o.userinfoUrl, nameFields: PROVIDERS[provider].nameFields });
+      expect(config).toEqual({ skillName: 'Linked Helper', provider, userinfoUrl: o.userinfoUrl, nameFields: PROVIDERS[provider].nameFields, endpointPath: '/' });
 
       const pkg = jsonOf(byPath, 'lambda/package.json');
       expect(pkg.name).toBe('linked-helper');

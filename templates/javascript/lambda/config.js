@@ -6,6 +6,8 @@
  *   USERINFO_URL         the provider's userinfo endpoint
  *   USERINFO_TIMEOUT_MS  how long to wait for it (default 3000; Alexa gives a skill 8 s in all)
  *   SKILL_ID             when set, requests for any other skill ID are rejected
+ *   ENDPOINT_PATH        the path the local server answers on besides / (default: the path of
+ *                        the HTTPS endpoint URL given to init, e.g. /alexa)
  */
 const defaults = require('./skill-config.json');
 
@@ -19,7 +21,14 @@ function loadConfig(env = process.env) {
     nameFields: Array.isArray(defaults.nameFields) ? defaults.nameFields : ['name'],
     userinfoTimeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_USERINFO_TIMEOUT_MS,
     skillId: env.SKILL_ID || '',
+    endpointPath: normalizePath(env.ENDPOINT_PATH || defaults.endpointPath || '/'),
   };
 }
 
-module.exports = { loadConfig, DEFAULT_USERINFO_TIMEOUT_MS };
+/** "/alexa/" and "alexa" both mean "/alexa". */
+function normalizePath(p) {
+  const trimmed = String(p).trim().replace(/\/+$/, '');
+  return trimmed === '' ? '/' : trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+}
+
+module.exports = { loadConfig, normalizePath, DEFAULT_USERINFO_TIMEOUT_MS };

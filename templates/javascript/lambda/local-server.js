@@ -7,11 +7,13 @@
  * Request signature and timestamp verification are ON by default, as Alexa requires of a web
  * service. Turn them off only for local replay of unsigned requests:
  *   SKIP_VERIFICATION=1 npm start      or      npm start -- --no-verify
- * PORT (default 3000) and HOST (default 127.0.0.1) choose where it listens.
+ * PORT (default 3000) and HOST (default 127.0.0.1) choose where it listens; it answers on / and
+ * on the path of the skill's HTTPS endpoint (skill-config.json endpointPath, or ENDPOINT_PATH).
  */
 const express = require('express');
 const { ExpressAdapter } = require('ask-sdk-express-adapter');
 const { createSkill } = require('./skill');
+const { loadConfig } = require('./config');
 
 const DEFAULT_PORT = 3000;
 
@@ -19,10 +21,11 @@ function verificationDisabled(argv, env) {
   return argv.includes('--no-verify') || /^(1|true|yes)$/i.test(env.SKIP_VERIFICATION || '');
 }
 
-function createApp({ verify = true, skill = createSkill() } = {}) {
+function createApp({ verify = true, skill = createSkill(), path = loadConfig().endpointPath } = {}) {
   const app = express();
   // The adapter reads the raw body itself (to check the signature): no body parser before it.
-  app.post('/', new ExpressAdapter(skill, verify, verify).getRequestHandlers());
+  const handlers = new ExpressAdapter(skill, verify, verify).getRequestHandlers();
+  app.post([...new Set(['/', path])], handlers);
   return app;
 }
 
@@ -42,8 +45,10 @@ function start({ argv = process.argv.slice(2), env = process.env, log = console 
   }
   const host = env.HOST || '127.0.0.1';
   if (!verify) log.warn(NO_VERIFY_BANNER);
-  const server = createApp({ verify }).listen(port, host, () => {
-    log.log(`Skill listening on http://${host}:${server.address().port}/ (request verification ${verify ? 'ON' : 'OFF'})`);
+  const { endpointPath } = loadConfig(env);
+  const server = createApp({ verify, path: endpointPath }).listen(port, host, () => {
+    const base = `http://${host}:${server.address().port}`;
+    log.log(`Skill listening on ${base}/${endpointPath === '/' ? '' : ` and ${base}${endpointPath}`} (request verification ${verify ? 'ON' : 'OFF'})`);
   });
   server.on('error', (err) => {
     log.error(err.code === 'EADDRINUSE' ? `Port ${port} on ${host} is in use; set PORT to another port.` : `Server error: ${err.message}`);

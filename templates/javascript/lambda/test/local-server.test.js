@@ -6,12 +6,12 @@ const { createApp, verificationDisabled } = require('../local-server');
 const { createSkill } = require('../skill');
 const { buildEnvelope, recordingLog } = require('./helpers');
 
-async function post(app, body) {
+async function post(app, body, path = '/') {
   const server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   try {
-    const res = await fetch(`http://127.0.0.1:${server.address().port}/`, {
+    const res = await fetch(`http://127.0.0.1:${server.address().port}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
@@ -36,6 +36,16 @@ describe('the local runner', () => {
     const res = await post(createApp({ skill, verify: false }), buildEnvelope());
     assert.equal(res.status, 200);
     assert.deepEqual(JSON.parse(res.text).response.card, { type: 'LinkAccount' });
+  });
+
+  it('answers on the path of the HTTPS endpoint URL as well as on /', async () => {
+    const app = createApp({ skill, verify: false, path: '/alexa' });
+    for (const where of ['/alexa', '/']) {
+      const res = await post(app, buildEnvelope(), where);
+      assert.equal(res.status, 200, where);
+      assert.deepEqual(JSON.parse(res.text).response.card, { type: 'LinkAccount' });
+    }
+    assert.equal((await post(app, buildEnvelope(), '/elsewhere')).status, 404);
   });
 
   it('turns verification off only when asked explicitly', () => {

@@ -5,7 +5,8 @@
  * Request signature and timestamp verification are ON by default, as Alexa requires of a web
  * service. Turn them off only for local replay of unsigned requests:
  *   SKIP_VERIFICATION=1 npm start      or      npm start -- --no-verify
- * PORT (default 3000) and HOST (default 127.0.0.1) choose where it listens.
+ * PORT (default 3000) and HOST (default 127.0.0.1) choose where it listens; it answers on / and
+ * on the path of the skill's HTTPS endpoint (skill-config.json endpointPath, or ENDPOINT_PATH).
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,7 @@ import express from 'express';
 import { ExpressAdapter } from 'ask-sdk-express-adapter';
 import type { Skill } from 'ask-sdk-core';
 import { createSkill, type Logger } from './skill';
+import { loadConfig } from './config';
 
 const DEFAULT_PORT = 3000;
 
@@ -20,10 +22,11 @@ export function verificationDisabled(argv: string[], env: NodeJS.ProcessEnv): bo
   return argv.includes('--no-verify') || /^(1|true|yes)$/i.test(env.SKIP_VERIFICATION || '');
 }
 
-export function createApp({ verify = true, skill = createSkill() }: { verify?: boolean; skill?: Skill } = {}): express.Express {
+export function createApp({ verify = true, skill = createSkill(), path = loadConfig().endpointPath }: { verify?: boolean; skill?: Skill; path?: string } = {}): express.Express {
   const app = express();
   // The adapter reads the raw body itself (to check the signature): no body parser before it.
-  app.post('/', new ExpressAdapter(skill, verify, verify).getRequestHandlers());
+  const handlers = new ExpressAdapter(skill, verify, verify).getRequestHandlers();
+  app.post([...new Set(['/', path])], handlers);
   return app;
 }
 
@@ -47,9 +50,11 @@ export function start({
   }
   const host = env.HOST || '127.0.0.1';
   if (!verify) log.warn(NO_VERIFY_BANNER);
-  const server = createApp({ verify }).listen(port, host, () => {
+  const { endpointPath } = loadConfig(env);
+  const server = createApp({ verify, path: endpointPath }).listen(port, host, () => {
     const { port: actual } = server.address() as AddressInfo;
-    log.log(`Skill listening on http://${host}:${actual}/ (request verification ${verify ? 'ON' : 'OFF'})`);
+    const base = `http://${host}:${actual}`;
+    log.log(`Skill listening on ${base}/${endpointPath === '/' ? '' : ` and ${base}${endpointPath}`} (request verification ${verify ? 'ON' : 'OFF'})`);
   });
   server.on('error', (err: NodeJS.ErrnoException) => {
     log.error(err.code === 'EADDRINUSE' ? `Port ${port} on ${host} is in use; set PORT to another port.` : `Server error: ${err.message}`);

@@ -7,12 +7,12 @@ import { createApp, verificationDisabled } from '../src/local-server';
 import { createSkill } from '../src/skill';
 import { buildEnvelope, recordingLog } from './helpers';
 
-async function post(app: express.Express, body: unknown): Promise<{ status: number; text: string }> {
+async function post(app: express.Express, body: unknown, path = '/'): Promise<{ status: number; text: string }> {
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   try {
-    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, {
+    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
@@ -37,6 +37,16 @@ describe('the local runner', () => {
     const res = await post(createApp({ skill, verify: false }), buildEnvelope());
     assert.equal(res.status, 200);
     assert.deepEqual(JSON.parse(res.text).response.card, { type: 'LinkAccount' });
+  });
+
+  it('answers on the path of the HTTPS endpoint URL as well as on /', async () => {
+    const app = createApp({ skill, verify: false, path: '/alexa' });
+    for (const where of ['/alexa', '/']) {
+      const res = await post(app, buildEnvelope(), where);
+      assert.equal(res.status, 200, where);
+      assert.deepEqual(JSON.parse(res.text).response.card, { type: 'LinkAccount' });
+    }
+    assert.equal((await post(app, buildEnvelope(), '/elsewhere')).status, 404);
   });
 
   it('turns verification off only when asked explicitly', () => {
