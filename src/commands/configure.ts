@@ -165,10 +165,10 @@ async function readLocal(linkingPath: string): Promise<AccountLinkingPayload> {
     return await readLinkingFile(linkingPath, LINKING_FILE);
   } catch (err) {
     if (err instanceof InputError && err.code === 'E_INPUT_MISSING') {
-      throw new InputError(`${LINKING_FILE} not found next to ask-resources.json; it holds the configuration to push.`, {
+      throw new InputError(`${LINKING_FILE} not found at the project root; it holds the configuration to push.`, {
         source: LINKING_FILE,
         code: 'E_INPUT_MISSING',
-        hint: 'alexa-link init writes one; or create {"accountLinkingRequest": {"type": "AUTH_CODE", …}} by hand.',
+        hint: 'Linking set up in the developer console? alexa-link configure --pull keeps it in the project. To start one: alexa-link init --add.',
       });
     }
     throw err;

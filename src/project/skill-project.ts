@@ -57,11 +57,6 @@ export async function loadProject(cwd: string, profile = 'default', opts: LoadPr
   );
 }
 
-/** @deprecated kept for callers: the root of the project found from `start`, if any. */
-export async function findProjectRoot(start: string): Promise<string | undefined> {
-  return (await findProject(start)).root;
-}
-
 /** The skill ID for the profile as the layout records it, or why there is none. */
 export async function readSkillIdInfo(project: SkillProject): Promise<SkillIdInfo> {
   return layoutOf(project.layout).readSkillId(project);

@@ -98,17 +98,13 @@ export async function writeProjectAtomically(dir: string, files: ScaffoldFile[],
   }
 
   let backupDir: string | undefined;
+  let replacing: string[] = [];
   if (state.kind === 'not-empty') {
     // No write may go through a linked folder inside the project (lambda -> somewhere else).
     for (const dir of new Set(files.map((f) => f.path.split('/').slice(0, -1).join('/')))) await checkFolders(target, dir);
-    const replacing = await filesToReplace(target, files);
+    replacing = await filesToReplace(target, files);
     if (replacing.length && opts.confirmReplace && !(await opts.confirmReplace(replacing))) {
       throw new CancelledError('Cancelled; nothing was written.');
-    }
-    if (replacing.length) {
-      // Copies first, kept for good: no file of the user's is ever lost.
-      backupDir = replacedDir(opts.now ?? new Date());
-      for (const rel of replacing) await backupUserFile(target, rel, backupDir);
     }
   }
 
@@ -127,16 +123,32 @@ export async function writeProjectAtomically(dir: string, files: ScaffoldFile[],
   // (mkdir -p) would otherwise create it again after the removal, and leave it behind.
   let cancelled = false;
   let writing: Promise<void> | undefined;
+  let copying: Promise<void> | undefined;
   const undo = async () => {
     cancelled = true;
     const made = await preparing.catch(() => undefined);
     await writing?.catch(() => undefined);
+    await copying?.catch(() => undefined);
+    // Interrupted before the files moved: the copies go too, so the folder is exactly as it was.
+    if (!placed && backupDir) await dropBackups(target, backupDir);
     if (!made) return;
     await rm(made.staging, { recursive: true, force: true });
     if (!placed && made.createdParent) await rm(made.createdParent, { recursive: true, force: true });
   };
   const dispose = (opts.registerCleanup ?? onCleanup)(undo);
   try {
+    if (replacing.length) {
+      // Copies first, kept for good once the files are replaced: no file of the user's is ever lost.
+      backupDir = replacedDir(opts.now ?? new Date());
+      const dirForCopies = backupDir;
+      copying = (async () => {
+        for (const rel of replacing) {
+          if (cancelled) throw new CancelledError();
+          await backupUserFile(target, rel, dirForCopies);
+        }
+      })();
+      await copying;
+    }
     const { staging } = await preparing;
     if (cancelled) throw new CancelledError();
     const root = path.join(staging, 'project');
@@ -159,16 +171,13 @@ export async function writeProjectAtomically(dir: string, files: ScaffoldFile[],
       });
     }
     // From here on synchronous, so a Ctrl-C cannot land between two moves.
-    let overwritten: string[];
-    try {
-      overwritten = state.kind === 'missing' ? placeWhole(root, target) : placeFileByFile(root, target, staging, files, opts.placeFile ?? renameSync);
-    } catch (err) {
-      // Everything was put back: the copies are not needed, and the folder is as it was.
-      if (backupDir) await dropBackups(target, backupDir);
-      throw err;
-    }
+    const overwritten = state.kind === 'missing' ? placeWhole(root, target) : placeFileByFile(root, target, staging, files, opts.placeFile ?? renameSync);
     placed = true;
     return { overwritten, ...(backupDir ? { backupDir } : {}) };
+  } catch (err) {
+    // Nothing was placed (or everything was put back): the copies are not needed, the folder is as it was.
+    if (!placed && backupDir) await dropBackups(target, backupDir);
+    throw err;
   } finally {
     await dispose();
   }

@@ -354,7 +354,7 @@ describe('alexa-link login (built CLI) against the local OAuth provider', () => 
       await writeFile(file, JSON.stringify(doc));
     }, { ALEXA_LINK_CLIENT_SECRET: 'x' }, /accountLinking\.json: accountLinkingRequest\.accessTokenUrl is required for alexa-link login/],
     ['a malformed accountLinking.json', [], async (p) => writeFile(path.join(p.dir, 'accountLinking.json'), '{"accountLinkingRequest": {'), { ALEXA_LINK_CLIENT_SECRET: 'x' }, /accountLinking\.json is not valid JSON/],
-    ['no project', [], async (p) => rm(path.join(p.dir, 'ask-resources.json')), { ALEXA_LINK_CLIENT_SECRET: 'x' }, /No ask-resources\.json/],
+    ['no project', [], async (p) => rm(path.join(p.dir, 'ask-resources.json')), { ALEXA_LINK_CLIENT_SECRET: 'x' }, /No skill project in .* no ask-resources\.json \(ASK CLI v2\)/],
   ])('exit 2 for %s, naming what is wrong, with nothing on stdout', async (_name, args, prepare, env, message) => {
     const p = await project(provider.clients.basic);
     await prepare(p);
