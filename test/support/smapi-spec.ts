@@ -4,19 +4,31 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Ajv, type ValidateFunction } from 'ajv';
 
 /**
- * Amazon's own SMAPI Swagger 2.0 spec (spec.json shipped in ask-smapi-model@1.23.0, installed as
- * the `smapi-spec` alias) as a request validator: path template, method, required path/query/
- * header parameters, and the JSON body against the spec's definitions with ajv.
+ * Amazon's own SMAPI Swagger 2.0 spec as a request AND response validator: path template, method,
+ * required path/query/header parameters, the JSON body against the spec's definitions with ajv,
+ * and every answer against the operation's documented responses (status, and the body against its
+ * schema). Two versions ship with the project: ask-smapi-model@1.23.0's spec.json (the `smapi-spec`
+ * alias, SPEC_PATH) and the ask-smapi-model@1.24.0 dependency's (SPEC_PATH_1_24); the stand-in
+ * checks every call against both.
  *
  * Swagger 2.0 schemas are a JSON Schema draft-4 subset; the differences handled here:
  * - `#/definitions/…` refs resolve inside one schema registered under the id "smapi";
  * - vendor keywords (x-isEnum, x-inheritsFrom, …) and Swagger's `discriminator` are not JSON
  *   Schema keywords: ajv runs with strict: false so it ignores them;
  * - formats such as "Amazon Common Identifier" are descriptive, not checkable: not validated;
+ * - `x-inheritsFrom` (e.g. v1.skill.StandardizedError extends v1.Error) is not JSON Schema: the
+ *   parent's properties and required fields are merged into the child, so a closed child still
+ *   allows {"message": …};
  * - with `strictUnknownFields` (the default) object definitions that list properties reject
  *   others (additionalProperties: false), because SMAPI rejects fields it does not know, and a
  *   flat account-linking body must not pass as a wrapped one. Definitions built with allOf or a
- *   discriminator, and free-form objects (no properties, e.g. a skill request body) are left open.
+ *   discriminator, and free-form objects (no properties, e.g. a skill request body) are left open;
+ * - Swagger codegen writes a map of any JSON value (Java `Map<String, Object>`, the typings'
+ *   `{ [key: string]: any }`, e.g. an invocation's request body) as
+ *   `additionalProperties: {type: object}`; read literally that would refuse `"version": "1.0"`,
+ *   so such a value schema is read as "any value", as the generated models read it;
+ * - `extensions` adds properties to named definitions: a spec "of tomorrow" in which Amazon has
+ *   published a field the installed spec does not have yet (tests of unknown fields).
  */
 interface SwaggerParam {
   name: string;
@@ -33,10 +45,16 @@ interface SwaggerParam {
   schema?: Record<string, unknown>;
 }
 
+interface SwaggerResponse {
+  description?: string;
+  schema?: { $ref?: string };
+  headers?: Record<string, unknown>;
+}
+
 interface SwaggerOperation {
   'x-operation-name': string;
   parameters?: SwaggerParam[];
-  responses: Record<string, unknown>;
+  responses: Record<string, SwaggerResponse>;
   security?: unknown[];
 }
 
@@ -56,6 +74,8 @@ export interface SpecOperation {
   pathParamNames: string[];
   parameters: SwaggerParam[];
   responses: string[];
+  /** Status → the definition its body must match (`#/definitions/…`), or null for no body. */
+  responseSchemas: Record<string, string | null>;
 }
 
 export interface IncomingCall {
@@ -75,7 +95,57 @@ export interface MatchedCall {
 }
 
 const require = createRequire(import.meta.url);
+/** ask-smapi-model@1.23.0's spec.json (the version design.md names). */
 export const SPEC_PATH = require.resolve('smapi-spec/spec.json');
+/** ask-smapi-model@1.24.0's spec.json (the version alexa-link depends on). */
+export const SPEC_PATH_1_24 = require.resolve('ask-smapi-model/spec.json');
+
+export interface SmapiSpecOptions {
+  /** Which spec.json (default SPEC_PATH). */
+  specPath?: string;
+  strictUnknownFields?: boolean;
+  /** Definition name → extra properties (name → JSON schema) that definition gains. */
+  extensions?: Record<string, Record<string, Record<string, unknown>>>;
+}
+
+/** `additionalProperties: {type: "object"[, properties: {}]}` → any value (see the header). */
+function anyValueMaps(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(anyValueMaps);
+  if (!node || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
+    if (k === 'additionalProperties' && v && typeof v === 'object' && !Array.isArray(v)) {
+      const keys = Object.keys(v);
+      const props = (v as Record<string, unknown>).properties;
+      const emptyObject =
+        (v as Record<string, unknown>).type === 'object' &&
+        keys.every((x) => x === 'type' || x === 'properties' || x === 'description') &&
+        (props === undefined || (typeof props === 'object' && props !== null && Object.keys(props).length === 0));
+      out[k] = emptyObject ? true : anyValueMaps(v);
+    } else out[k] = anyValueMaps(v);
+  }
+  return out;
+}
+
+/** Merges the properties and required fields of `x-inheritsFrom` parents into each definition. */
+function resolveInheritance(defs: Record<string, Record<string, unknown>>): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  const resolve = (name: string, seen: string[]): Record<string, unknown> => {
+    if (out[name]) return out[name]!;
+    const def = defs[name] ?? {};
+    const parentName = def['x-inheritsFrom'];
+    if (typeof parentName !== 'string' || !defs[parentName] || seen.includes(parentName)) return (out[name] = def);
+    const parent = resolve(parentName, [...seen, name]);
+    const merged: Record<string, unknown> = { ...def };
+    merged.properties = { ...((parent.properties as Record<string, unknown>) ?? {}), ...((def.properties as Record<string, unknown>) ?? {}) };
+    const required = [...new Set([...((parent.required as string[]) ?? []), ...((def.required as string[]) ?? [])])];
+    if (required.length) merged.required = required;
+    if (merged.type === undefined && parent.type !== undefined) merged.type = parent.type;
+    return (out[name] = merged);
+  };
+  for (const name of Object.keys(defs)) resolve(name, []);
+  return out;
+}
 
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -86,9 +156,16 @@ export class SmapiSpec {
   private readonly ajv: Ajv;
   private readonly validators = new Map<string, ValidateFunction>();
 
-  constructor(opts: { strictUnknownFields?: boolean } = {}) {
-    const spec = JSON.parse(readFileSync(SPEC_PATH, 'utf8')) as SwaggerSpec;
-    if (spec.swagger !== '2.0') throw new Error(`expected a Swagger 2.0 spec in ${SPEC_PATH}`);
+  /** The version of ask-smapi-model the spec came from. */
+  readonly version: string;
+  /** Properties of each definition after inheritance and extensions (for the stand-in's GET). */
+  readonly definitionProperties: ReadonlyMap<string, readonly string[]>;
+
+  constructor(opts: SmapiSpecOptions = {}) {
+    const specPath = opts.specPath ?? SPEC_PATH;
+    const spec = JSON.parse(readFileSync(specPath, 'utf8')) as SwaggerSpec;
+    if (spec.swagger !== '2.0') throw new Error(`expected a Swagger 2.0 spec in ${specPath}`);
+    this.version = (JSON.parse(readFileSync(specPath.replace(/spec\.json$/, 'package.json'), 'utf8')) as { version: string }).version;
     for (const [template, item] of Object.entries(spec.paths)) {
       for (const [method, op] of Object.entries(item)) {
         const names: string[] = [];
@@ -112,11 +189,21 @@ export class SmapiSpec {
           pathParamNames: names,
           parameters: op.parameters ?? [],
           responses: Object.keys(op.responses),
+          responseSchemas: Object.fromEntries(Object.entries(op.responses).map(([status, r]) => [status, r.schema?.$ref ?? null])),
         });
       }
     }
     const definitions: Record<string, Record<string, unknown>> = {};
-    for (const [name, def] of Object.entries(spec.definitions)) {
+    const inherited = resolveInheritance(anyValueMaps(spec.definitions) as Record<string, Record<string, unknown>>);
+    for (const [name, extra] of Object.entries(opts.extensions ?? {})) {
+      const def = inherited[name];
+      if (!def) throw new Error(`spec extension for unknown definition ${name}`);
+      inherited[name] = { ...def, properties: { ...((def.properties as Record<string, unknown>) ?? {}), ...extra } };
+    }
+    const propertyNames = new Map<string, string[]>();
+    for (const [name, def] of Object.entries(inherited)) propertyNames.set(name, Object.keys((def.properties as Record<string, unknown>) ?? {}));
+    this.definitionProperties = propertyNames;
+    for (const [name, def] of Object.entries(inherited)) {
       const props = def.properties as Record<string, unknown> | undefined;
       const closable =
         opts.strictUnknownFields !== false &&
@@ -251,5 +338,45 @@ export class SmapiSpec {
   /** Whether the spec documents `status` as an answer of the operation. */
   documents(op: SpecOperation, status: number): boolean {
     return op.responses.includes(String(status));
+  }
+
+  /**
+   * Every way an answer departs from the operation's documented responses: an undocumented
+   * status, a body where the spec has none, a missing or non-JSON body where it has a schema, and
+   * the body against that schema.
+   */
+  checkResponse(op: SpecOperation, status: number, contentType: string | undefined, body: string): string[] {
+    const label = `${op.name} (${op.method} ${op.template}) answer HTTP ${status}`;
+    const key = String(status);
+    if (!(key in op.responseSchemas)) return [`${label}: SMAPI's spec does not document this status for the operation`];
+    const ref = op.responseSchemas[key];
+    if (!ref) return body.length ? [`${label}: the spec defines no body, but one was sent`] : [];
+    if (!body.length) return [`${label}: no body; the spec's answer is ${ref.replace('#/definitions/', '')}`];
+    const out: string[] = [];
+    if (!/^application\/json\b/i.test(contentType ?? '')) out.push(`${label}: Content-Type "${contentType ?? ''}", not application/json`);
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      return [...out, `${label}: body is not JSON`];
+    }
+    const validate = this.validator(ref);
+    if (!validate(json)) {
+      for (const e of validate.errors ?? []) {
+        const extra = e.keyword === 'additionalProperties' ? ` ("${String((e.params as { additionalProperty?: string }).additionalProperty)}")` : '';
+        out.push(`${label}: body${e.instancePath || ''} ${e.message ?? e.keyword}${extra} (${ref.replace('#/definitions/', '')})`);
+      }
+    }
+    return out;
+  }
+
+  /** Validates a value against a definition (e.g. the inner object of a wrapped answer). */
+  checkDefinition(name: string, value: unknown, label: string): string[] {
+    const validate = this.validator(`#/definitions/${name}`);
+    if (validate(value)) return [];
+    return (validate.errors ?? []).map((e) => {
+      const extra = e.keyword === 'additionalProperties' ? ` ("${String((e.params as { additionalProperty?: string }).additionalProperty)}")` : '';
+      return `${label}${e.instancePath || ''} ${e.message ?? e.keyword}${extra} (${name})`;
+    });
   }
 }

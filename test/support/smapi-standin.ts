@@ -2,19 +2,28 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request as httpRequest } from '../../src/net/http.js';
-import { SmapiSpec, type SpecOperation } from './smapi-spec.js';
+import { SmapiSpec, SPEC_PATH, SPEC_PATH_1_24, type SpecOperation } from './smapi-spec.js';
 
 /**
  * A stateful stand-in for the parts of Amazon's Skill Management API that alexa-link calls, plus a
  * Login with Amazon token endpoint, on 127.0.0.1. Every request is checked against Amazon's own
- * SMAPI Swagger spec (see smapi-spec.ts); departures are recorded as violations, answered with a
- * 400 in SMAPI's error shape, and tests assert `violations()` is empty.
+ * SMAPI Swagger spec (see smapi-spec.ts), in both versions the project carries (ask-smapi-model
+ * 1.23.0 and 1.24.0); departures are recorded as violations, answered with a 400 in SMAPI's error
+ * shape, and tests assert `violations()` is empty. Every answer the stand-in gives to a SMAPI
+ * operation is checked the same way against the operation's documented responses (status and body
+ * schema), so the stand-in cannot answer what Amazon's spec does not allow without the tests
+ * failing. Only deliberate faults with a raw (non-JSON) body are exempt: they play a proxy's error
+ * page, not SMAPI.
  *
- * Behaviour follows the reference (§1.2–§1.4, §2.2): GET account linking answers the documented
- * wrapped body {"accountLinkingResponse": …} with an ETag header and without the client secret
- * (skipOnEnablement as the string the docs show); PUT needs the wrapper, only the development
- * stage, and answers 412 when If-Match differs from the current ETag; PUT replaces the whole
- * configuration. Simulations run asynchronously: the stand-in builds a request envelope for the
+ * Behaviour follows the spec and the reference (§1.2–§1.4, §2.2): GET account linking answers the
+ * spec's AccountLinkingResponse, flat, with an ETag header, and only the fields that schema has:
+ * the write-only fields of the request (clientSecret, skipOnEnablement, reciprocalAccessTokenUrl)
+ * never come back. `getShape: 'wrapped'` answers the documentation's example form
+ * {"accountLinkingResponse": …} instead (its inner object is checked against the same schema).
+ * PUT needs the wrapper, only the development stage, and answers 412 when If-Match differs from
+ * the current ETag; PUT replaces the whole configuration. `linkingExtensions` plays a SMAPI "of
+ * tomorrow" that has published fields the installed spec lacks (accepted on PUT; returned on GET
+ * when readable). Simulations run asynchronously: the stand-in builds a request envelope for the
  * utterance (with the linked user's token when one is set), POSTs it to the skill endpoint given
  * by the test, and answers IN_PROGRESS once before SUCCESSFUL. Invocations forward
  * skillRequest.body to that endpoint.
@@ -58,8 +67,16 @@ export interface StandinOptions {
   lwaClients?: LwaClientOptions[];
   vendors?: Array<{ id: string; name?: string }>;
   skills?: StandinSkillOptions[];
-  /** GET account linking body: documented wrapped form (default) or the typings' flat form. */
+  /**
+   * GET account linking body: the spec's flat AccountLinkingResponse (default) or the
+   * documentation example's wrapped form {"accountLinkingResponse": …}.
+   */
   getShape?: 'wrapped' | 'flat';
+  /**
+   * Account-linking fields Amazon has published since the installed spec: accepted in the PUT
+   * payload, and returned by GET when `readable`.
+   */
+  linkingExtensions?: Array<{ field: string; schema?: Record<string, unknown>; readable?: boolean }>;
   lwaTokenLifetimeSeconds?: number;
   strictUnknownFields?: boolean;
   /** SMAPI's skill endpoint timeout is 10 s. */
@@ -142,13 +159,18 @@ function etag(): string {
   return randomBytes(8).toString('hex');
 }
 
+/** Per answer: checks what is sent against the spec before it goes out (set by the request handler). */
+const answerCheckers = new WeakMap<http.ServerResponse, (status: number, contentType: string | undefined, body: string) => void>();
+
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (status === 204 || body === undefined) {
+    answerCheckers.get(res)?.(status, undefined, '');
     res.writeHead(status, headers);
     res.end();
     return;
   }
   const text = JSON.stringify(body);
+  answerCheckers.get(res)?.(status, 'application/json', text);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
   res.end(text);
 }
@@ -158,10 +180,11 @@ function smapiError(message: string, violations: string[] = []): unknown {
   return violations.length ? { message, violations: violations.map((m) => ({ code: 'INVALID_REQUEST_PARAMETER', message: m })) } : { message };
 }
 
-function withoutSecret(payload: LinkingPayload): LinkingPayload {
-  const { clientSecret: _secret, ...rest } = payload;
-  if (typeof rest.skipOnEnablement === 'boolean') rest.skipOnEnablement = String(rest.skipOnEnablement);
-  return rest;
+/** What GET can show of a stored configuration: the fields of the response schema only. */
+function readableOnly(payload: LinkingPayload, readable: ReadonlySet<string>): LinkingPayload {
+  const out: LinkingPayload = {};
+  for (const [k, v] of Object.entries(payload)) if (readable.has(k)) out[k] = v;
+  return out;
 }
 
 /** What SMAPI checks semantically on PUT (besides the schema): the reference's 400 causes. */
@@ -237,7 +260,25 @@ export function buildSimulatedEnvelope(opts: {
 }
 
 export async function startSmapiStandin(opts: StandinOptions = {}): Promise<SmapiStandin> {
-  const spec = new SmapiSpec({ strictUnknownFields: opts.strictUnknownFields !== false });
+  const REQUEST_DEF = 'v1.skill.accountLinking.AccountLinkingRequestPayload';
+  const RESPONSE_DEF = 'v1.skill.accountLinking.AccountLinkingResponse';
+  const extensions: Record<string, Record<string, Record<string, unknown>>> = { [REQUEST_DEF]: {}, [RESPONSE_DEF]: {} };
+  for (const x of opts.linkingExtensions ?? []) {
+    extensions[REQUEST_DEF]![x.field] = x.schema ?? {};
+    if (x.readable) extensions[RESPONSE_DEF]![x.field] = x.schema ?? {};
+  }
+  // Both published specs: a call or an answer one of them refuses is a violation.
+  const specs = [SPEC_PATH, SPEC_PATH_1_24].map((specPath) => new SmapiSpec({ specPath, strictUnknownFields: opts.strictUnknownFields !== false, extensions }));
+  const spec = specs[0]!;
+  const merge = (perSpec: string[][]): string[] => {
+    const seen = new Map<string, string[]>();
+    perSpec.forEach((list, i) => {
+      for (const v of new Set(list)) seen.set(v, [...(seen.get(v) ?? []), specs[i]!.version]);
+    });
+    return [...seen].map(([v, versions]) => (versions.length === specs.length ? v : `${v} [ask-smapi-model ${versions.join(', ')} only]`));
+  };
+  // The fields GET can show: those every spec's AccountLinkingResponse has.
+  const readable = new Set(specs.map((s) => s.definitionProperties.get(RESPONSE_DEF) ?? []).reduce((a, b) => a.filter((x) => b.includes(x))));
   const accessTokens = new Set(opts.accessTokens ?? []);
   const lwaClients = new Map((opts.lwaClients ?? []).map((c) => [c.clientId, { secret: c.clientSecret, refreshTokens: new Set(c.refreshTokens) }]));
   const vendors = opts.vendors ?? [{ id: 'M2STANDIN0VENDOR', name: 'Stand-in Vendor' }];
@@ -327,8 +368,15 @@ export async function startSmapiStandin(opts: StandinOptions = {}): Promise<Smap
       if (!skill) return;
       const entry = skill.linking.get(params.stageV2 as Stage);
       if (!entry) return sendJson(res, 404, smapiError('AccountLinking is not present for given skillId'));
-      const inner = withoutSecret(entry.payload);
-      sendJson(res, 200, opts.getShape === 'flat' ? inner : { accountLinkingResponse: inner }, { etag: entry.etag });
+      const inner = readableOnly(entry.payload, readable);
+      if (opts.getShape === 'wrapped') {
+        // The documentation's form: the spec does not have the wrapper, so the answer checker would
+        // refuse it; the object inside is checked against the spec's schema instead.
+        answerCheckers.delete(res);
+        violations.push(...merge(specs.map((s) => s.checkDefinition(RESPONSE_DEF, inner, 'getAccountLinkingInfoV1 answer body/accountLinkingResponse'))));
+        return sendJson(res, 200, { accountLinkingResponse: inner }, { etag: entry.etag });
+      }
+      sendJson(res, 200, inner, { etag: entry.etag });
     },
     updateAccountLinkingInfoV1: ({ params, json, headers, res }) => {
       const skill = skillOr404(params.skillId!, res);
@@ -526,14 +574,21 @@ export async function startSmapiStandin(opts: StandinOptions = {}): Promise<Smap
       return;
     }
 
-    const checked = spec.check({ method, pathname: url.pathname, query: url.searchParams, headers: req.headers, body });
-    violations.push(...checked.violations);
+    const call = { method, pathname: url.pathname, query: url.searchParams, headers: req.headers, body };
+    const checkedAll = specs.map((s) => s.check(call));
+    const checked = checkedAll[0]!;
+    const requestViolations = merge(checkedAll.map((c) => c.violations));
+    violations.push(...requestViolations);
     if (!checked.op) return sendJson(res, 404, smapiError(`No API at ${method} ${url.pathname}.`));
+    const op = checked.op;
+    answerCheckers.set(res, (status, contentType, text) => {
+      violations.push(...merge(specs.map((s) => s.checkResponse(s.find(op.method, url.pathname)?.op ?? op, status, contentType, text))));
+    });
     if (fault?.status !== undefined) {
       if (!spec.documents(checked.op, fault.status)) violations.push(`stand-in fault: ${checked.op.name} does not document HTTP ${fault.status} in SMAPI's spec`);
       return answerFault(res, fault);
     }
-    if (checked.violations.length) return sendJson(res, 400, smapiError('Server cannot process the request due to a client error.', checked.violations));
+    if (requestViolations.length) return sendJson(res, 400, smapiError('Server cannot process the request due to a client error.', requestViolations));
     const bearer = /^Bearer (\S+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
     if (!bearer || !accessTokens.has(bearer)) return sendJson(res, 401, smapiError('Token is invalid/expired'));
     const handler = handlers[checked.op.name];
@@ -543,13 +598,14 @@ export async function startSmapiStandin(opts: StandinOptions = {}): Promise<Smap
     }
     const matched = checked as { pathParams: Record<string, string>; json: unknown };
     await handler({ op: checked.op, params: matched.pathParams, json: matched.json, headers: req.headers, res });
-    if (!spec.documents(checked.op, res.statusCode)) violations.push(`stand-in answered ${checked.op.name} with HTTP ${res.statusCode}, which SMAPI's spec does not document`);
   }
 
   function answerFault(res: http.ServerResponse, fault: Fault): void {
     const status = fault.status!;
     const headers = { ...(fault.headers ?? {}) };
     if (fault.rawBody !== undefined) {
+      // A proxy's or gateway's error page, not an answer of SMAPI's: deliberately off-spec.
+      answerCheckers.delete(res);
       res.writeHead(status, { 'content-type': fault.contentType ?? 'text/html', 'content-length': String(Buffer.byteLength(fault.rawBody)), ...headers });
       res.end(fault.rawBody);
       return;

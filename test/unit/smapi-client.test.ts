@@ -112,7 +112,9 @@ describe('SMAPI client against the stand-in', () => {
     expect(put.headers['if-match']).toBeUndefined();
     expect(standin.linking(SKILL)!.payload.clientSecret).toBe(SECRET);
     const read = await getAccountLinking(smapi, SKILL, 'development');
-    expect(read).toEqual({ payload: CONFIG, etag });
+    // The spec's AccountLinkingResponse has no skipOnEnablement (nor clientSecret): write-only.
+    const { skipOnEnablement: _writeOnly, ...readable } = CONFIG;
+    expect(read).toEqual({ payload: readable, etag });
     expect(etag).toMatch(/^[0-9a-f]{16}$/);
     await putAccountLinking(smapi, SKILL, 'development', { ...CONFIG, clientSecret: SECRET }, etag);
     expect(standin.requests('updateAccountLinkingInfoV1')[1]!.headers['if-match']).toBe(etag);
@@ -120,12 +122,14 @@ describe('SMAPI client against the stand-in', () => {
     expect(standin.linking(SKILL)).toBeUndefined();
   });
 
-  it('reads the flat GET body the typings describe as well as the documented wrapped one', async () => {
+  it.each(['flat', 'wrapped'] as const)('reads the %s GET body (the spec\'s flat answer, and the documentation example\'s wrapped one); write-only fields never come back', async (getShape) => {
     await standin.close();
-    standin = await startSmapiStandin({ accessTokens: [TOKEN], skills: [{ skillId: SKILL, linking: { development: { ...CONFIG, skipOnEnablement: true } } }], getShape: 'flat' });
+    standin = await startSmapiStandin({ accessTokens: [TOKEN], skills: [{ skillId: SKILL, linking: { development: { ...CONFIG, skipOnEnablement: true, clientSecret: SECRET, reciprocalAccessTokenUrl: 'https://auth.example.com/reciprocal' } } }], getShape });
     const smapi = await connect();
     const read = await getAccountLinking(smapi, SKILL, 'development');
-    expect(read.payload).toEqual({ ...CONFIG, skipOnEnablement: true });
+    const { skipOnEnablement: _writeOnly, ...readable } = CONFIG;
+    expect(read.payload).toEqual(readable);
+    expect(standin.violations()).toEqual([]);
   });
 
   it('refreshes through Login with Amazon with a correctly encoded form body (+ & = % survive)', async () => {

@@ -128,7 +128,7 @@ describe('runConfigure (in-process, scripted prompts)', () => {
     // The first read passes through (a fault without a status); the read after the PUT returns
     // an older scope list, as if SMAPI dropped a scope.
     standin.fault('getAccountLinkingInfoV1', { delayMs: 1 });
-    standin.fault('getAccountLinkingInfoV1', { status: 200, body: { accountLinkingResponse: { ...LINKING, scopes: ['openid'] } } });
+    standin.fault('getAccountLinkingInfoV1', { status: 200, body: { ...LINKING, scopes: ['openid'] } });
     const { out, stderr } = collectingOutput({ json: true });
     const { exitCode, result } = await runConfigure(options({ vendorId: 'M2ONE0000001' }), { out, env: env({ ALEXA_LINK_CLIENT_SECRET: SECRET }), prompter, homeDir: home });
     expect(standin.requests('getAccountLinkingInfoV1').map((r) => r.status)).toEqual([404, 200]);

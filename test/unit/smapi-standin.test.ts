@@ -108,6 +108,44 @@ describe('SMAPI stand-in validates requests against Amazon\'s spec', () => {
     expect(standin.violations().join('\n')).toMatch(/getVendorListV1 does not document HTTP 404/);
   });
 
+  it.each([
+    ['the write-only clientSecret in a GET answer', 'getAccountLinkingInfoV1', { status: 200, body: { type: 'AUTH_CODE', clientSecret: 's' } }, /getAccountLinkingInfoV1 .*answer HTTP 200: body must NOT have additional properties \("clientSecret"\)/],
+    ['the write-only skipOnEnablement in a GET answer', 'getAccountLinkingInfoV1', { status: 200, body: { type: 'AUTH_CODE', skipOnEnablement: 'true' } }, /additional properties \("skipOnEnablement"\)/],
+    ['the write-only reciprocalAccessTokenUrl in a GET answer', 'getAccountLinkingInfoV1', { status: 200, body: { reciprocalAccessTokenUrl: 'https://a.example.com/r' } }, /additional properties \("reciprocalAccessTokenUrl"\)/],
+    ['the documentation\'s wrapper where the spec has the flat answer', 'getAccountLinkingInfoV1', { status: 200, body: { accountLinkingResponse: { type: 'AUTH_CODE' } } }, /additional properties \("accountLinkingResponse"\)/],
+    ['a wrong enum value in an answer', 'getAccountLinkingInfoV1', { status: 200, body: { accessTokenScheme: 'BASIC' } }, /body\/accessTokenScheme must be equal to one of the allowed values/],
+    ['an error answer without its required message', 'getVendorListV1', { status: 500, body: { code: 'X' } }, /getVendorListV1 .*answer HTTP 500: body must have required property 'message'/],
+    ['a 412 whose message is not a string', 'updateAccountLinkingInfoV1', { status: 412, body: { message: 412 } }, /updateAccountLinkingInfoV1 .*answer HTTP 412: body\/message must be string/],
+  ])('records %s as a violation (answers are checked against the spec too)', async (_name, operation, fault, violation) => {
+    standin.fault(operation, fault);
+    if (operation === 'updateAccountLinkingInfoV1') await send('PUT', linkingPath, { accountLinkingRequest: { type: 'IMPLICIT', authorizationUrl: 'https://a.example.com/auth', clientId: 'c' } });
+    else await send('GET', operation === 'getVendorListV1' ? '/v1/vendors' : linkingPath);
+    expect(standin.violations().join('\n')).toMatch(violation);
+  });
+
+  it('GET answers only what the spec\'s AccountLinkingResponse has, flat, with an ETag', async () => {
+    const full = {
+      type: 'AUTH_CODE', authorizationUrl: 'https://a.example.com/auth', accessTokenUrl: 'https://a.example.com/token', clientId: 'c', clientSecret: 's', accessTokenScheme: 'HTTP_BASIC',
+      domains: ['a.example.com'], scopes: ['x'], defaultTokenExpirationInSeconds: 3600, reciprocalAccessTokenUrl: 'https://a.example.com/reciprocal', redirectUrls: ['https://app.example.com/r'],
+      authorizationUrlsByPlatform: [{ platformType: 'iOS', platformAuthorizationUrl: 'https://a.example.com/ios' }], skipOnEnablement: true, voiceForwardAccountLinking: 'ENABLED',
+    };
+    expect((await send('PUT', linkingPath, { accountLinkingRequest: full })).status).toBe(204);
+    const res = await send('GET', linkingPath);
+    const { clientSecret: _s, skipOnEnablement: _k, reciprocalAccessTokenUrl: _r, ...readable } = full;
+    expect(JSON.parse(res.body)).toEqual(readable);
+    expect(res.headers.etag).toMatch(/^[0-9a-f]{16}$/);
+    expect(standin.violations()).toEqual([]);
+  });
+
+  it('a SMAPI "of tomorrow" (linkingExtensions) accepts a field the installed spec lacks and shows it when readable', async () => {
+    await standin.close();
+    standin = await startSmapiStandin({ accessTokens: [TOKEN], skills: [{ skillId: SKILL }], linkingExtensions: [{ field: 'pkceConfiguration', schema: { type: 'object' }, readable: true }] });
+    const body = { accountLinkingRequest: { type: 'IMPLICIT', authorizationUrl: 'https://a.example.com/auth', clientId: 'c', pkceConfiguration: { status: 'ENABLED' } } };
+    expect((await send('PUT', linkingPath, body)).status).toBe(204);
+    expect(JSON.parse((await send('GET', linkingPath)).body)).toEqual(body.accountLinkingRequest);
+    expect(standin.violations()).toEqual([]);
+  });
+
   it('the LWA endpoint accepts /auth/O2/token (the SDK\'s path) and rejects a wrong client', async () => {
     const res = await request({ url: `${standin.url}/auth/O2/token`, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=refresh_token&client_id=nobody&client_secret=x&refresh_token=y' });
     expect(res.status).toBe(401);
