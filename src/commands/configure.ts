@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import type { CommandModule } from '../context.js';
 import { AlexaLinkError, InputError, UsageError } from '../errors.js';
 import { toDocument, type AccountLinkingPayload } from '../linking/config.js';
-import { diffLinking, renderDiff, verifyPushed, type FieldChange } from '../linking/diff.js';
+import { diffLinking, notReadBack, renderDiff, verifyPushed, type FieldChange } from '../linking/diff.js';
+import { compareWriteOnly, makePushRecord, type PushRecord } from '../linking/write-only.js';
 import { alexaRedirectUrls, assertVendorId } from '../linking/redirect-urls.js';
 import { resolveVendorId } from '../smapi/vendor.js';
 import { checkLinkingConfig, type Finding } from '../linking/rules.js';
@@ -13,6 +14,7 @@ import { removeOwnFile, STATE_DIR, writeUserFile } from '../project/user-files.j
 import { getAccountLinking, putAccountLinking, type Stage } from '../smapi/account-linking.js';
 import { createSmapi, type Smapi, type SmapiClientOptions } from '../smapi/client.js';
 import { SmapiError } from '../smapi/errors.js';
+import { PUSH_RECORD_FILE, readPushRecord, writePushRecord } from '../smapi/push-record.js';
 import { loadCredentials, resolveProfile, type SmapiCredentials } from '../smapi/credentials.js';
 import type { Output } from '../ui/output.js';
 import { createPrompter, isInteractive, type Prompter } from '../ui/prompt.js';
@@ -20,8 +22,10 @@ import { createPrompter, isInteractive, type Prompter } from '../ui/prompt.js';
 /**
  * `alexa-link configure`: pushes accountLinking.json to the skill through SMAPI, safely:
  * validate locally → skill ID → client secret → credentials → GET current + ETag → field-by-field
- * diff → (--dry-run stops) → confirm → backup of the remote → PUT with If-Match → GET and verify →
- * the Alexa redirect URLs to allow at the provider.
+ * diff (write-only fields against the record of the last push, see linking/write-only.ts) →
+ * (--dry-run stops) → confirm → backup of the remote → PUT with If-Match → GET and verify what the
+ * GET can show → record the write-only values' hashes → the Alexa redirect URLs to allow at the
+ * provider.
  */
 export const DEFAULT_SECRET_ENV = 'ALEXA_LINK_CLIENT_SECRET';
 export const DEFAULT_TIMEOUT_MS = 15_000;
@@ -75,9 +79,11 @@ export interface ConfigureResult {
   pushed: boolean;
   /** Project-relative path of the backup of the remote configuration, if one was written. */
   backup: string | null;
-  /** true when every pushed field read back the same; null when nothing was pushed. */
+  /** true when every pushed field the GET can show read back the same; null when nothing was pushed. */
   verified: boolean | null;
   mismatches: FieldChange[];
+  /** Fields that were sent but that SMAPI's GET never shows (their hashes are recorded instead). */
+  notReadBack: string[];
   vendorId: string | null;
   redirectUrls: string[];
   warnings: Array<Pick<Finding, 'rule' | 'field' | 'message' | 'fix'>>;
@@ -379,10 +385,17 @@ export async function runConfigure(options: ConfigureOptions, deps: ConfigureDep
   out.info(`Reading the account-linking configuration of ${skillId} (${options.stage})…`);
   const remote = await getAccountLinking(smapi, skillId, options.stage);
   const toSend: AccountLinkingPayload = secret ? { ...payload, clientSecret: secret } : { ...payload };
-  const diff = diffLinking(payload, remote.payload, { secret: secret ? 'provided' : 'absent' });
+  let record: PushRecord | undefined;
+  try {
+    record = await readPushRecord(project.root, skillId, options.stage);
+  } catch (err) {
+    out.warn(`${err instanceof Error ? err.message : String(err)} The write-only fields are sent again.`);
+  }
+  const writeOnly = await compareWriteOnly(toSend, { remote: remote.payload, remoteEtag: remote.etag, record, secretKnown: Boolean(secret) || payload.type !== 'AUTH_CODE' });
+  const diff = diffLinking(payload, remote.payload, { secret: secret ? 'provided' : 'absent', writeOnly });
   const willPush = diff.changed || options.force;
-  const secretRow = diff.fields.find((f) => f.status === 'secret');
-  if (secretRow && secret && !willPush) secretRow.note = 'SMAPI never returns it; sent again only with --force, since nothing else changed';
+  const secretRow = diff.fields.find((f) => f.field === 'clientSecret' && f.status === 'write-only');
+  if (secretRow && secret && !willPush) secretRow.note = 'SMAPI never returns it; the same as at the last push (compared by hash); sent again only with --force';
   const result: ConfigureResult = {
     ok: true,
     skillId,
@@ -397,6 +410,7 @@ export async function runConfigure(options: ConfigureOptions, deps: ConfigureDep
     backup: null,
     verified: null,
     mismatches: [],
+    notReadBack: [],
     vendorId: null,
     redirectUrls: [],
     warnings: warnings.map(({ rule, field, message, fix }) => ({ rule, field, message, fix })),
@@ -424,8 +438,8 @@ export async function runConfigure(options: ConfigureOptions, deps: ConfigureDep
     return { exitCode: 0, result };
   }
   if (!willPush) {
-    out.success(`No changes: the ${options.stage} configuration already matches ${source}.`);
-    if (secret) out.info(out.errStyle.dim('The client secret cannot be compared (SMAPI never returns it); pass --force to push it again.'));
+    const hashed = diff.fields.filter((f) => f.status === 'write-only' && f.writeOnly === 'unchanged').map((f) => f.field);
+    out.success(`No changes: the ${options.stage} configuration already matches ${source}${hashed.length ? ` (${hashed.join(', ')}: the same as at the last push, compared by hash since SMAPI never returns ${hashed.length === 1 ? 'it' : 'them'})` : ''}.`);
     await finishWithRedirects();
     out.result(result);
     return { exitCode: 0, result };
@@ -449,6 +463,10 @@ export async function runConfigure(options: ConfigureOptions, deps: ConfigureDep
   }
 
   // 7. Backup, push, verify.
+  const writeOnlyWhy = diff.fields.filter((f) => f.status === 'write-only' && f.writeOnly !== undefined && f.writeOnly !== 'unchanged');
+  if (writeOnlyWhy.length && !diff.fields.some((f) => f.status === 'added' || f.status === 'changed' || f.status === 'removed')) {
+    out.info(out.errStyle.dim(`Pushing because of fields SMAPI never returns: ${writeOnlyWhy.map((f) => `${f.field} (${f.writeOnly})`).join(', ')}.`));
+  }
   let backupFile: string | undefined;
   if (remote.payload) {
     backupFile = await writeBackup(project.root, skillId, options.stage, remote.payload, now());
@@ -456,8 +474,9 @@ export async function runConfigure(options: ConfigureOptions, deps: ConfigureDep
     out.info(`Backed up the remote configuration to ${result.backup}`);
   }
   out.info(`Pushing to ${skillId} (${options.stage})${remote.etag ? ' with If-Match' : ''}…`);
+  let putEtag: string | undefined;
   try {
-    await putAccountLinking(smapi, skillId, options.stage, toSend, remote.etag);
+    putEtag = await putAccountLinking(smapi, skillId, options.stage, toSend, remote.etag);
   } catch (err) {
     // Refused outright (412: changed meanwhile; 400, 401, 403…): nothing was written remotely, so
     // this run leaves nothing behind either. A timeout or a 5xx may have been applied: the backup stays.
@@ -472,13 +491,21 @@ export async function runConfigure(options: ConfigureOptions, deps: ConfigureDep
   const mismatches = verifyPushed(toSend, after.payload);
   result.mismatches = mismatches;
   result.verified = mismatches.length === 0;
+  result.notReadBack = notReadBack(toSend, after.payload);
+  try {
+    await writePushRecord(project.root, await makePushRecord({ skillId, stage: options.stage, sent: toSend, remoteAfter: after.payload, etag: after.etag ?? putEtag, now: now() }));
+  } catch (err) {
+    out.warn(`Could not write ${PUSH_RECORD_FILE} (${err instanceof Error ? err.message : String(err)}): the next configure pushes the write-only fields again.`);
+  }
+  const sentHidden = result.notReadBack.length ? ` Sent, cannot be read back: ${result.notReadBack.join(', ')} (SMAPI's GET never returns ${result.notReadBack.length === 1 ? 'it' : 'them'}; a salted hash is kept in ${PUSH_RECORD_FILE} to tell a change next time).` : '';
   if (mismatches.length) {
     result.ok = false;
     out.error(`SMAPI accepted the push, but ${mismatches.length === 1 ? 'a field reads' : `${mismatches.length} fields read`} back differently:`);
     for (const m of mismatches) out.info(`  - ${m.field}: sent ${JSON.stringify(m.local)}, read ${m.remote === undefined ? 'nothing' : JSON.stringify(m.remote)}`);
     out.info('Check the skill in the developer console; rerun to see the difference.');
+    if (sentHidden) out.info(sentHidden.trim());
   } else {
-    out.success(`Pushed and verified: every field reads back as sent${secret ? ' (the client secret was sent; SMAPI never shows it)' : ''}.`);
+    out.success(`Pushed and verified: every field SMAPI's GET can show reads back as sent.${sentHidden}`);
   }
   await finishWithRedirects();
   out.result(result);

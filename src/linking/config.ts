@@ -67,6 +67,30 @@ export interface ShapeProblem {
   message: string;
 }
 
+/** Something accepted as written but worth a warning (rules.ts reports these). */
+export interface ShapeNote {
+  rule: 'unknown-field' | 'skip-on-enablement-string';
+  field: string;
+  message: string;
+  fix: string;
+}
+
+/**
+ * What parseAccountLinkingDocument accepted with a warning, by the payload it returned (the
+ * payload shape stays SMAPI's; the notes travel beside it). rules.ts reads them with
+ * `parseNotes(payload)`.
+ */
+const notesByPayload = new WeakMap<object, ShapeNote[]>();
+
+export function parseNotes(payload: AccountLinkingPayload): ShapeNote[] {
+  return notesByPayload.get(payload) ?? [];
+}
+
+/** Fields of the payload that are not in Amazon's published model (ask-smapi-model's spec). */
+export function unknownFields(payload: AccountLinkingPayload): string[] {
+  return Object.keys(payload).filter((k) => !(k in PAYLOAD_FIELDS));
+}
+
 function kindOk(kind: FieldKind, v: unknown): boolean {
   switch (kind) {
     case 'string':
@@ -101,23 +125,45 @@ function typeName(v: unknown): string {
 }
 
 /**
- * Checks the JSON shape of a payload (types of known fields, unknown fields) without judging
- * values; `rules.ts` judges values. Returns problems with `accountLinkingRequest.<field>` paths.
+ * Checks the JSON shape of a payload (types of known fields) without judging values; `rules.ts`
+ * judges values. Returns problems with `accountLinkingRequest.<field>` paths, and notes for what
+ * is accepted with a warning:
+ * - a field alexa-link does not know is kept and sent as written (Amazon adds fields, PKCE's for
+ *   one, before its published model has them); only a different spelling of a known field
+ *   ("clientID") is a problem, since SMAPI has no such field and the known one would be missing;
+ * - skipOnEnablement as the string "true" or "false" (Amazon's own documentation sample and the
+ *   ASK CLI's old fixture write it so) is accepted and sent as a boolean.
  */
-export function shapeProblems(payload: Record<string, unknown>, prefix = 'accountLinkingRequest'): ShapeProblem[] {
+export function inspectShape(payload: Record<string, unknown>, prefix = 'accountLinkingRequest'): { problems: ShapeProblem[]; notes: ShapeNote[] } {
   const problems: ShapeProblem[] = [];
+  const notes: ShapeNote[] = [];
   for (const [key, value] of Object.entries(payload)) {
     const kind = PAYLOAD_FIELDS[key as keyof AccountLinkingPayload];
     const field = `${prefix}.${key}`;
     if (!kind) {
       const near = Object.keys(PAYLOAD_FIELDS).find((k) => k.toLowerCase() === key.toLowerCase());
-      problems.push({
-        field,
-        message: near ? `unknown field "${key}"; did you mean "${near}"?` : `unknown field "${key}"; SMAPI rejects fields it does not know.`,
-      });
+      if (near) {
+        problems.push({ field, message: `unknown field "${key}"; did you mean "${near}"? (field names are case sensitive)` });
+      } else {
+        notes.push({
+          rule: 'unknown-field',
+          field,
+          message: `"${key}" is not in Amazon's published model (ask-smapi-model's SMAPI spec); SMAPI may refuse it. alexa-link keeps it and sends it as written.`,
+          fix: `If SMAPI refuses the push, check the spelling of "${key}" against Amazon's account-linking documentation, or remove it.`,
+        });
+      }
       continue;
     }
     if (value === null) continue; // null is treated as absent
+    if (kind === 'boolean' && (value === 'true' || value === 'false')) {
+      notes.push({
+        rule: 'skip-on-enablement-string',
+        field,
+        message: `${key} is the string "${value}"; alexa-link sends it as the boolean ${value}, which is what SMAPI's model has.`,
+        fix: `Write ${value} without quotes.`,
+      });
+      continue;
+    }
     if (!kindOk(kind, value)) {
       const extra =
         kind === 'boolean' && (value === 'true' || value === 'false')
@@ -136,7 +182,12 @@ export function shapeProblems(payload: Record<string, unknown>, prefix = 'accoun
       });
     }
   }
-  return problems;
+  return { problems, notes };
+}
+
+/** The problems of inspectShape only. */
+export function shapeProblems(payload: Record<string, unknown>, prefix = 'accountLinkingRequest'): ShapeProblem[] {
+  return inspectShape(payload, prefix).problems;
 }
 
 /**
@@ -163,7 +214,7 @@ export function parseAccountLinkingDocument(doc: unknown, source: string): Accou
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new InputError(`${source}: accountLinkingRequest must be an object, found ${typeName(payload)}.`, { source });
   }
-  const problems = shapeProblems(payload as Record<string, unknown>);
+  const { problems, notes } = inspectShape(payload as Record<string, unknown>);
   for (const k of extra) problems.push({ field: k, message: `unexpected top-level field "${k}"; only "accountLinkingRequest" belongs here.` });
   if (problems.length) {
     throw new InputError(`${source} has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n${problems.map((p) => `  - ${p.field} ${p.message}`).join('\n')}`, {
@@ -172,7 +223,11 @@ export function parseAccountLinkingDocument(doc: unknown, source: string): Accou
     });
   }
   const clean: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(payload as Record<string, unknown>)) if (v !== null) clean[k] = v;
+  for (const [k, v] of Object.entries(payload as Record<string, unknown>)) {
+    if (v === null) continue;
+    clean[k] = PAYLOAD_FIELDS[k as keyof AccountLinkingPayload] === 'boolean' && (v === 'true' || v === 'false') ? v === 'true' : v;
+  }
+  if (notes.length) notesByPayload.set(clean, notes);
   return clean as AccountLinkingPayload;
 }
 
@@ -182,8 +237,10 @@ export function toDocument(payload: AccountLinkingPayload): AccountLinkingDocume
 }
 
 /**
- * SMAPI's GET body is documented wrapped ({"accountLinkingResponse": …}) while the typings say
- * flat; accept both. `skipOnEnablement` may come back as the string "true".
+ * SMAPI's spec (and typings) say the GET body is flat; the documentation's example shows it
+ * wrapped ({"accountLinkingResponse": …}); accept both. The spec's answer has no
+ * skipOnEnablement; should one come back anyway as the documentation's string "true", it is read
+ * as a boolean.
  */
 export function normalizeRemote(body: unknown): AccountLinkingPayload {
   const obj = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;

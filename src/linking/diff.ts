@@ -1,13 +1,16 @@
 import type { Style } from '../ui/color.js';
 import { PAYLOAD_FIELDS, type AccountLinkingPayload } from './config.js';
+import { isWriteOnly, SECRET_FIELD, writeOnlyChanges, type WriteOnlyComparison, type WriteOnlyState } from './write-only.js';
 
 /**
  * Field-by-field difference between the local account-linking configuration (accountLinking.json)
- * and the remote one (SMAPI GET). Pure. The client secret is never compared or shown: SMAPI never
- * returns it, so its row only says whether one is set locally and whether a push sends it.
- * `configure` shows it before pushing; `doctor` reuses it to report drift.
+ * and the remote one (SMAPI GET). Pure. Only what the GET can show is compared with the GET; the
+ * fields it never returns (clientSecret, skipOnEnablement, reciprocalAccessTokenUrl, and a field
+ * alexa-link does not know that the GET does not show) are "write-only" rows whose state comes from
+ * write-only.ts (a hash of the last push). The secret's value is never shown, only "set".
+ * `configure` shows the diff before pushing; `doctor` reuses it to report drift.
  */
-export type FieldStatus = 'unchanged' | 'added' | 'changed' | 'removed' | 'secret';
+export type FieldStatus = 'unchanged' | 'added' | 'changed' | 'removed' | 'write-only';
 
 export interface FieldChange {
   /** Field name inside accountLinkingRequest, e.g. "scopes". */
@@ -19,6 +22,8 @@ export interface FieldChange {
   remote?: unknown;
   /** A short explanation, e.g. "will be sent". */
   note?: string;
+  /** For write-only rows: how the value compares with the last push (absent: the secret is not given). */
+  writeOnly?: WriteOnlyState;
 }
 
 export interface LinkingDiff {
@@ -26,7 +31,10 @@ export interface LinkingDiff {
   remoteExists: boolean;
   /** Every field set on either side (secret row included when relevant), in SMAPI's field order. */
   fields: FieldChange[];
-  /** Whether a push would change anything besides (re)sending the secret. */
+  /**
+   * Whether a push would (or may) change the remote configuration: a readable field differs, or
+   * a write-only one is not known to be the same as at the last push.
+   */
   changed: boolean;
 }
 
@@ -36,11 +44,12 @@ export interface DiffOptions {
    * or the secret row should be left out (doctor drift without a secret).
    */
   secret: 'provided' | 'absent' | 'omit';
+  /** The write-only fields compared with the last push (write-only.ts); missing ones are "unknown". */
+  writeOnly?: WriteOnlyComparison[];
 }
 
 /** Fields whose order carries no meaning (Alexa treats them as sets). */
 const SET_FIELDS = new Set(['domains', 'scopes', 'redirectUrls']);
-const SECRET_FIELD = 'clientSecret';
 
 function canonical(field: string, v: unknown): unknown {
   if (Array.isArray(v)) {
@@ -78,16 +87,42 @@ function fieldOrder(keys: Iterable<string>): string[] {
   return [...known.filter((k) => all.includes(k)), ...all.filter((k) => !known.includes(k)).sort()];
 }
 
+const WRITE_ONLY_WORDS: Record<WriteOnlyState, string> = {
+  unchanged: 'the same as at the last push',
+  changed: 'changed since the last push; will be sent',
+  added: 'not sent at the last push; will be sent',
+  removed: 'sent at the last push, not in accountLinking.json: a push drops it',
+  unknown: 'will be sent',
+};
+
+function writeOnlyNote(field: string, c: WriteOnlyComparison | undefined): string {
+  const never = field === SECRET_FIELD ? 'SMAPI never returns it' : 'sent, cannot be read back';
+  if (!c) return `${never}; no record of the last push, so it will be sent`;
+  if (c.state === 'unknown') return `${never}; ${c.reason}, so it will be sent`;
+  if (c.state === 'unchanged') return `${never}; ${WRITE_ONLY_WORDS.unchanged} (compared by hash)`;
+  return `${never}; ${WRITE_ONLY_WORDS[c.state]}`;
+}
+
 export function diffLinking(local: AccountLinkingPayload, remote: AccountLinkingPayload | undefined, opts: DiffOptions): LinkingDiff {
   const l = local as Record<string, unknown>;
   const r = (remote ?? {}) as Record<string, unknown>;
+  const compared = new Map((opts.writeOnly ?? []).map((c) => [c.field, c]));
   const fields: FieldChange[] = [];
-  const keys = fieldOrder([...Object.keys(l), ...Object.keys(r)].filter((k) => k !== SECRET_FIELD));
+  const keys = fieldOrder([...Object.keys(l), ...Object.keys(r), ...compared.keys()].filter((k) => k !== SECRET_FIELD));
   for (const field of keys) {
     const lv = l[field];
     const rv = r[field];
     const inLocal = present(lv);
     const inRemote = present(rv);
+    if (isWriteOnly(field, remote ? r : undefined) && !inRemote) {
+      const c = compared.get(field) ?? (inLocal ? { field, state: 'unknown' as const, reason: 'no record of the last push' } : undefined);
+      if (!inLocal && c?.state !== 'removed') continue;
+      const row: FieldChange = { field, status: 'write-only', note: writeOnlyNote(field, c) };
+      if (inLocal) row.local = lv;
+      if (c) row.writeOnly = c.state;
+      fields.push(row);
+      continue;
+    }
     if (!inLocal && !inRemote) continue;
     if (inLocal && !inRemote) fields.push({ field, status: 'added', local: lv });
     else if (!inLocal && inRemote) fields.push({ field, status: 'removed', remote: rv, note: 'not in accountLinking.json' });
@@ -95,19 +130,22 @@ export function diffLinking(local: AccountLinkingPayload, remote: AccountLinking
     else fields.push({ field, status: 'changed', local: lv, remote: rv });
   }
   const secretSet = opts.secret === 'provided' || present(l[SECRET_FIELD]);
-  if (opts.secret !== 'omit' && (secretSet || local.type === 'AUTH_CODE')) {
-    fields.splice(secretIndex(fields), 0, {
-      field: SECRET_FIELD,
-      status: 'secret',
-      local: secretSet ? 'set' : 'not set',
-      remote: 'unknown',
-      note: secretSet ? 'SMAPI never returns it; will be sent' : 'SMAPI never returns it; not given, so a push cannot send it',
-    });
+  const secretCompared = compared.get(SECRET_FIELD);
+  if (opts.secret !== 'omit' && (secretSet || local.type === 'AUTH_CODE' || secretCompared?.state === 'removed')) {
+    const row: FieldChange = { field: SECRET_FIELD, status: 'write-only', local: secretSet ? 'set' : 'not set', remote: 'unknown' };
+    if (opts.secret === 'provided' || secretCompared?.state === 'removed') {
+      const c = secretCompared ?? { field: SECRET_FIELD, state: 'unknown' as const, reason: 'no record of the last push' };
+      row.writeOnly = c.state;
+      row.note = writeOnlyNote(SECRET_FIELD, c);
+    } else {
+      row.note = secretSet ? 'SMAPI never returns it; will be sent' : 'SMAPI never returns it; not given, so a push cannot send it';
+    }
+    fields.splice(secretIndex(fields), 0, row);
   }
   return {
     remoteExists: remote !== undefined,
     fields,
-    changed: fields.some((f) => f.status === 'added' || f.status === 'changed' || f.status === 'removed'),
+    changed: fields.some((f) => f.status === 'added' || f.status === 'changed' || f.status === 'removed' || (f.status === 'write-only' && f.writeOnly !== undefined && writeOnlyChanges(f.writeOnly))),
   };
 }
 
@@ -123,19 +161,26 @@ function secretIndex(fields: FieldChange[]): number {
 }
 
 /**
- * After a push: the fields that were sent but do not read back the same (the secret excluded,
- * fields SMAPI adds by itself ignored).
+ * After a push: the fields that were sent and the GET can show, but do not read back the same.
+ * Write-only fields (notReadBack) are not compared; fields SMAPI adds by itself are ignored.
  */
 export function verifyPushed(sent: AccountLinkingPayload, after: AccountLinkingPayload | undefined): FieldChange[] {
   const s = sent as Record<string, unknown>;
   const a = (after ?? {}) as Record<string, unknown>;
   const out: FieldChange[] = [];
   for (const field of fieldOrder(Object.keys(s))) {
-    if (field === SECRET_FIELD || !present(s[field])) continue;
+    if (!present(s[field]) || isWriteOnly(field, after ? a : undefined)) continue;
     if (!present(a[field])) out.push({ field, status: 'removed', local: s[field], note: 'sent but not read back' });
     else if (!sameValue(field, s[field], a[field])) out.push({ field, status: 'changed', local: s[field], remote: a[field], note: 'reads back differently' });
   }
   return out;
+}
+
+/** The fields that were sent but that the GET cannot show ("sent, cannot be read back"). */
+export function notReadBack(sent: AccountLinkingPayload, after: AccountLinkingPayload | undefined): string[] {
+  const s = sent as Record<string, unknown>;
+  const a = after as Record<string, unknown> | undefined;
+  return fieldOrder(Object.keys(s)).filter((f) => present(s[f]) && isWriteOnly(f, a) && !(a && present(a[f])));
 }
 
 function show(v: unknown): string {
@@ -155,7 +200,8 @@ const PLAIN: Pick<Style, 'green' | 'yellow' | 'red' | 'dim' | 'cyan'> = {
  *   + domains: ["example.com"]
  *   ~ scopes: ["profile"] → ["profile","offline_access"]
  *   - voiceForwardAccountLinking: "ENABLED" (not in accountLinking.json)
- *   * clientSecret: set (SMAPI never returns it; will be sent)
+ *   * clientSecret: set (SMAPI never returns it; changed since the last push; will be sent)
+ *   * skipOnEnablement: true (sent, cannot be read back; the same as at the last push (compared by hash))
  *     clientId: "amzn1…"   (unchanged)
  */
 export function renderDiff(diff: LinkingDiff, style: Pick<Style, 'green' | 'yellow' | 'red' | 'dim' | 'cyan'> = PLAIN): string[] {
@@ -167,8 +213,8 @@ export function renderDiff(diff: LinkingDiff, style: Pick<Style, 'green' | 'yell
         return style.yellow(`~ ${f.field}: ${show(f.remote)} → ${show(f.local)}`);
       case 'removed':
         return style.red(`- ${f.field}: ${show(f.remote)}${f.note ? ` (${f.note})` : ''}`);
-      case 'secret':
-        return style.cyan(`* ${f.field}: ${String(f.local)} (${f.note ?? 'never shown'})`);
+      case 'write-only':
+        return style.cyan(`* ${f.field}: ${f.field === SECRET_FIELD ? String(f.local) : f.local === undefined ? '(not set)' : show(f.local)} (${f.note ?? 'cannot be read back'})`);
       case 'unchanged':
         return style.dim(`  ${f.field}: ${show(f.local)}`);
     }

@@ -1,7 +1,9 @@
 import {
   LINKING_TYPES,
+  parseNotes,
   PLATFORM_TYPES,
   TOKEN_SCHEMES,
+  unknownFields,
   VOICE_FORWARD,
   type AccountLinkingPayload,
 } from './config.js';
@@ -38,6 +40,14 @@ export const MAX_DOMAINS = 15;
 export const MAX_SCOPES = 15;
 /** Query parameters Alexa adds to the authorization URL itself. */
 export const ALEXA_AUTHORIZE_PARAMS = ['client_id', 'response_type', 'state', 'scope', 'redirect_uri'];
+/**
+ * Parameters of Alexa's own requests that must not be baked into accessTokenUrl or
+ * reciprocalAccessTokenUrl: the authorization request's (state, client_id, redirect_uri,
+ * response_type, scope), the code, and the token request's form fields. Alexa sends its values in
+ * the form body; a second copy in the query string makes providers refuse the request or use the
+ * wrong one, and a client_secret there is a leaked secret.
+ */
+export const ALEXA_TOKEN_URL_PARAMS = ['state', 'client_id', 'redirect_uri', 'response_type', 'scope', 'code', 'grant_type', 'refresh_token', 'client_secret', 'code_verifier'];
 
 const F = (f: string) => `accountLinkingRequest.${f}`;
 
@@ -151,7 +161,7 @@ export function checkLinkingConfig(p: AccountLinkingPayload, opts: RuleOptions =
     if (!p.accessTokenUrl) {
       out.push({ rule: 'access-token-url-required', severity: 'error', field: F('accessTokenUrl'), message: 'accessTokenUrl is required for AUTH_CODE.', fix: "Set accessTokenUrl to your provider's token endpoint (HTTPS, port 443)." });
     }
-    urlFindings('accessTokenUrl', p.accessTokenUrl || undefined, 'accessTokenUrl', opts, out);
+    tokenUrlParams('accessTokenUrl', urlFindings('accessTokenUrl', p.accessTokenUrl || undefined, 'accessTokenUrl', opts, out), out);
     if (p.accessTokenScheme === undefined) {
       out.push({ rule: 'access-token-scheme-required', severity: 'error', field: F('accessTokenScheme'), message: 'accessTokenScheme is required for AUTH_CODE.', fix: 'Set accessTokenScheme to "HTTP_BASIC" (credentials in an Authorization header) or "REQUEST_BODY_CREDENTIALS" (in the form body), whichever your token endpoint accepts.' });
     }
@@ -208,7 +218,7 @@ export function checkLinkingConfig(p: AccountLinkingPayload, opts: RuleOptions =
   for (const field of ['redirectUrls'] as const) {
     (p[field] ?? []).forEach((u, i) => urlFindings(`${field}[${i}]`, u, `${field}[${i}]`, { ...opts }, out));
   }
-  if (p.reciprocalAccessTokenUrl !== undefined) urlFindings('reciprocalAccessTokenUrl', p.reciprocalAccessTokenUrl, 'reciprocalAccessTokenUrl', opts, out);
+  if (p.reciprocalAccessTokenUrl !== undefined) tokenUrlParams('reciprocalAccessTokenUrl', urlFindings('reciprocalAccessTokenUrl', p.reciprocalAccessTokenUrl, 'reciprocalAccessTokenUrl', opts, out), out);
   (p.authorizationUrlsByPlatform ?? []).forEach((pl, i) => {
     if (!PLATFORM_TYPES.includes(pl.platformType)) {
       out.push({ rule: 'platform-type-valid', severity: 'error', field: F(`authorizationUrlsByPlatform[${i}].platformType`), message: `platformType "${pl.platformType}" is not iOS or Android.`, fix: 'Use "iOS" or "Android" (exact case).' });
@@ -220,7 +230,35 @@ export function checkLinkingConfig(p: AccountLinkingPayload, opts: RuleOptions =
   }
 
   if (type === 'AUTH_CODE') out.push(...refreshHints(p));
+
+  for (const key of unknownFields(p)) {
+    out.push({
+      rule: 'unknown-field',
+      severity: 'warning',
+      field: F(key),
+      message: `"${key}" is not in Amazon's published model (ask-smapi-model's SMAPI spec); SMAPI may refuse it. alexa-link keeps it, compares it and sends it as written.`,
+      fix: `If SMAPI refuses the push, check "${key}" against Amazon's account-linking documentation, or remove it.`,
+    });
+  }
+  for (const n of parseNotes(p)) {
+    if (n.rule === 'unknown-field') continue; // reported above, from the payload itself
+    out.push({ rule: n.rule, severity: 'warning', field: n.field, message: n.message, fix: n.fix });
+  }
   return out;
+}
+
+/** Alexa's own parameters baked into a token URL: an error (ALEXA_TOKEN_URL_PARAMS). */
+function tokenUrlParams(field: string, u: URL | undefined, out: Finding[]): void {
+  if (!u) return;
+  const baked = ALEXA_TOKEN_URL_PARAMS.filter((k) => u.searchParams.has(k));
+  if (!baked.length) return;
+  out.push({
+    rule: 'token-url-reserved-params',
+    severity: 'error',
+    field: F(field),
+    message: `${field} carries ${baked.join(', ')} in its query string; Alexa sends ${baked.length === 1 ? 'this' : 'these'} itself in the form body of its token requests, so the provider gets two values (or a secret in a URL that ends up in logs).`,
+    fix: `Remove ${baked.join(', ')} from ${field}; keep only the token endpoint's own URL.`,
+  });
 }
 
 /** Provider-specific rules about refresh tokens (without them users are unlinked at expiry). */

@@ -69,7 +69,7 @@ describe('alexa-link configure (built binary, SMAPI stand-in)', () => {
     expect(r.stdout).toContain(`Account linking for ${SKILL} (development): remote → accountLinking.json`);
     expect(r.stdout).toContain('nothing configured remotely yet');
     expect(r.stdout).toMatch(/^ {2}\+ type: "AUTH_CODE"$/m);
-    expect(r.stdout).toMatch(/^ {2}\* clientSecret: set \(SMAPI never returns it; will be sent\)$/m);
+    expect(r.stdout).toMatch(/^ {2}\* clientSecret: set \(SMAPI never returns it; nothing is configured remotely, so it will be sent\)$/m);
     expect(r.stdout).toContain(`https://pitangui.amazon.com/api/skill/link/${VENDOR}`);
     expect(r.stdout).toContain(`https://layla.amazon.com/api/skill/link/${VENDOR}`);
     expect(r.stdout).toContain(`https://alexa.amazon.co.jp/api/skill/link/${VENDOR}`);
@@ -86,9 +86,8 @@ describe('alexa-link configure (built binary, SMAPI stand-in)', () => {
 
     const again = await configure(['--yes']);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toContain('No changes: the development configuration already matches accountLinking.json.');
-    expect(again.stderr).toContain('pass --force to push it again');
-    expect(again.stdout).toMatch(/^ {2}\* clientSecret: set \(SMAPI never returns it; sent again only with --force, since nothing else changed\)$/m);
+    expect(again.stderr).toContain('No changes: the development configuration already matches accountLinking.json (clientSecret: the same as at the last push, compared by hash since SMAPI never returns it).');
+    expect(again.stdout).toMatch(/^ {2}\* clientSecret: set \(SMAPI never returns it; the same as at the last push \(compared by hash\); sent again only with --force\)$/m);
     expect(standin.requests('updateAccountLinkingInfoV1')).toHaveLength(1);
 
     const forced = await configure(['--yes', '--force']);
@@ -207,7 +206,8 @@ describe('alexa-link configure (built binary, SMAPI stand-in)', () => {
     expect(doc).toMatchObject({ ok: true, skillId: SKILL, stage: 'development', dryRun: false, pushed: true, verified: true, changed: false, vendorId: VENDOR, mismatches: [] });
     expect(doc.redirectUrls).toEqual([`https://pitangui.amazon.com/api/skill/link/${VENDOR}`, `https://layla.amazon.com/api/skill/link/${VENDOR}`, `https://alexa.amazon.co.jp/api/skill/link/${VENDOR}`]);
     expect(doc.backup).toMatch(/^\.alexa-link\/backups\/.*\.json$/);
-    expect(doc.diff).toContainEqual({ field: 'clientSecret', status: 'secret', local: 'set', remote: 'unknown', note: 'SMAPI never returns it; will be sent' });
+    // The first run recorded the secret's hash: the same secret compares as unchanged (sent anyway: --force).
+    expect(doc.diff).toContainEqual({ field: 'clientSecret', status: 'write-only', writeOnly: 'unchanged', local: 'set', remote: 'unknown', note: 'SMAPI never returns it; the same as at the last push (compared by hash)' });
     expect(j.stderr).toMatch(/SMAPI → PUT http:\/\/127\.0\.0\.1:\d+\/v1\/skills\/.*\/accountLinkingClient/);
     expect(j.stderr).toContain('"clientSecret":"Top$… (32 chars)"');
     expect(j.stderr).toMatch(/^ {2}authorization: Bearer Atza… \(38 chars\)$/m);
@@ -226,7 +226,10 @@ describe('alexa-link configure (built binary, SMAPI stand-in)', () => {
     standin.setLinking(SKILL, 'live', { ...(await localPayload()), clientSecret: 'x' });
     const r = await configure(['--stage', 'live', '--dry-run']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('Dry run: no changes; nothing was sent.');
+    // Every readable field is the same; the secret was never pushed from here, so a push would send it.
+    expect(r.stdout).not.toMatch(/^ {2}[+~-] /m);
+    expect(r.stdout).toMatch(/^ {2}\* clientSecret: set \(SMAPI never returns it; no record of an earlier push from this project, so it will be sent\)$/m);
+    expect(r.stderr).toContain('Dry run: nothing was sent.');
     expect(standin.requests('getAccountLinkingInfoV1')[0]!.path).toContain('/stages/live/');
   });
 

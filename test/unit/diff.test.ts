@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { AccountLinkingPayload } from '../../src/linking/config.js';
-import { diffLinking, renderDiff, sameValue, verifyPushed, type FieldStatus } from '../../src/linking/diff.js';
+import { diffLinking, notReadBack, renderDiff, sameValue, verifyPushed, type FieldStatus } from '../../src/linking/diff.js';
+import type { WriteOnlyComparison } from '../../src/linking/write-only.js';
+
+/** The secret is the same as at the last push (what a record says in most rows below). */
+const SAME_SECRET: WriteOnlyComparison[] = [{ field: 'clientSecret', state: 'unchanged', reason: 'the same as at the last push (compared by hash)' }];
 
 const BASE: AccountLinkingPayload = {
   type: 'AUTH_CODE',
@@ -19,35 +23,35 @@ describe('diffLinking', () => {
       name: 'nothing remote: every field is added',
       local: BASE,
       remote: undefined,
-      rows: [['type', 'added'], ['authorizationUrl', 'added'], ['clientId', 'added'], ['scopes', 'added'], ['accessTokenUrl', 'added'], ['clientSecret', 'secret'], ['accessTokenScheme', 'added']],
+      rows: [['type', 'added'], ['authorizationUrl', 'added'], ['clientId', 'added'], ['scopes', 'added'], ['accessTokenUrl', 'added'], ['clientSecret', 'write-only'], ['accessTokenScheme', 'added']],
       changed: true,
     },
     {
       name: 'equal: only unchanged rows and the secret row',
       local: BASE,
       remote: { ...BASE },
-      rows: [['type', 'unchanged'], ['authorizationUrl', 'unchanged'], ['clientId', 'unchanged'], ['scopes', 'unchanged'], ['accessTokenUrl', 'unchanged'], ['clientSecret', 'secret'], ['accessTokenScheme', 'unchanged']],
+      rows: [['type', 'unchanged'], ['authorizationUrl', 'unchanged'], ['clientId', 'unchanged'], ['scopes', 'unchanged'], ['accessTokenUrl', 'unchanged'], ['clientSecret', 'write-only'], ['accessTokenScheme', 'unchanged']],
       changed: false,
     },
     {
       name: 'scopes in another order are the same set',
       local: BASE,
       remote: { ...BASE, scopes: ['offline_access', 'openid'] },
-      rows: [['type', 'unchanged'], ['authorizationUrl', 'unchanged'], ['clientId', 'unchanged'], ['scopes', 'unchanged'], ['accessTokenUrl', 'unchanged'], ['clientSecret', 'secret'], ['accessTokenScheme', 'unchanged']],
+      rows: [['type', 'unchanged'], ['authorizationUrl', 'unchanged'], ['clientId', 'unchanged'], ['scopes', 'unchanged'], ['accessTokenUrl', 'unchanged'], ['clientSecret', 'write-only'], ['accessTokenScheme', 'unchanged']],
       changed: false,
     },
     {
       name: 'a changed scheme, an added domain, a remote-only field',
       local: { ...BASE, accessTokenScheme: 'REQUEST_BODY_CREDENTIALS', domains: ['cdn.example.com'] },
       remote: { ...BASE, voiceForwardAccountLinking: 'ENABLED' },
-      rows: [['type', 'unchanged'], ['authorizationUrl', 'unchanged'], ['domains', 'added'], ['clientId', 'unchanged'], ['scopes', 'unchanged'], ['accessTokenUrl', 'unchanged'], ['clientSecret', 'secret'], ['accessTokenScheme', 'changed'], ['voiceForwardAccountLinking', 'removed']],
+      rows: [['type', 'unchanged'], ['authorizationUrl', 'unchanged'], ['domains', 'added'], ['clientId', 'unchanged'], ['scopes', 'unchanged'], ['accessTokenUrl', 'unchanged'], ['clientSecret', 'write-only'], ['accessTokenScheme', 'changed'], ['voiceForwardAccountLinking', 'removed']],
       changed: true,
     },
     {
       name: 'an empty list is the same as no list',
       local: { ...BASE, domains: [] },
       remote: { ...BASE, redirectUrls: [] },
-      rows: [['type', 'unchanged'], ['authorizationUrl', 'unchanged'], ['clientId', 'unchanged'], ['scopes', 'unchanged'], ['accessTokenUrl', 'unchanged'], ['clientSecret', 'secret'], ['accessTokenScheme', 'unchanged']],
+      rows: [['type', 'unchanged'], ['authorizationUrl', 'unchanged'], ['clientId', 'unchanged'], ['scopes', 'unchanged'], ['accessTokenUrl', 'unchanged'], ['clientSecret', 'write-only'], ['accessTokenScheme', 'unchanged']],
       changed: false,
     },
     {
@@ -62,14 +66,77 @@ describe('diffLinking', () => {
       name: 'the same platform URLs in another order and key order',
       local: { ...BASE, authorizationUrlsByPlatform: [{ platformType: 'iOS', platformAuthorizationUrl: 'https://a/i' }, { platformType: 'Android', platformAuthorizationUrl: 'https://a/a' }] },
       remote: { ...BASE, authorizationUrlsByPlatform: [{ platformAuthorizationUrl: 'https://a/a', platformType: 'Android' }, { platformType: 'iOS', platformAuthorizationUrl: 'https://a/i' }] },
-      rows: [['type', 'unchanged'], ['authorizationUrl', 'unchanged'], ['clientId', 'unchanged'], ['scopes', 'unchanged'], ['accessTokenUrl', 'unchanged'], ['clientSecret', 'secret'], ['accessTokenScheme', 'unchanged'], ['authorizationUrlsByPlatform', 'unchanged']],
+      rows: [['type', 'unchanged'], ['authorizationUrl', 'unchanged'], ['clientId', 'unchanged'], ['scopes', 'unchanged'], ['accessTokenUrl', 'unchanged'], ['clientSecret', 'write-only'], ['accessTokenScheme', 'unchanged'], ['authorizationUrlsByPlatform', 'unchanged']],
       changed: false,
     },
   ])('$name', ({ local, remote, rows, changed, secret }) => {
-    const d = diffLinking(local, remote, { secret: secret ?? 'provided' });
+    const d = diffLinking(local, remote, { secret: secret ?? 'provided', writeOnly: SAME_SECRET });
     expect(d.fields.map((f) => [f.field, f.status])).toEqual(rows);
     expect(d.changed).toBe(changed);
     expect(d.remoteExists).toBe(remote !== undefined);
+  });
+
+  it.each<{ name: string; local: AccountLinkingPayload; remote: AccountLinkingPayload; writeOnly: WriteOnlyComparison[] | undefined; rows: Array<[string, FieldStatus, string | undefined]>; changed: boolean }>([
+    {
+      name: 'write-only fields the same as at the last push: no change, though the GET never shows them',
+      local: { ...BASE, skipOnEnablement: true, reciprocalAccessTokenUrl: 'https://auth.example.com/reciprocal' },
+      remote: BASE,
+      writeOnly: [...SAME_SECRET, { field: 'skipOnEnablement', state: 'unchanged', reason: '' }, { field: 'reciprocalAccessTokenUrl', state: 'unchanged', reason: '' }],
+      rows: [['clientSecret', 'write-only', 'unchanged'], ['reciprocalAccessTokenUrl', 'write-only', 'unchanged'], ['skipOnEnablement', 'write-only', 'unchanged']],
+      changed: false,
+    },
+    {
+      name: 'a changed secret alone is a change (pushed without --force)',
+      local: BASE,
+      remote: BASE,
+      writeOnly: [{ field: 'clientSecret', state: 'changed', reason: '' }],
+      rows: [['clientSecret', 'write-only', 'changed']],
+      changed: true,
+    },
+    {
+      name: 'a changed skipOnEnablement alone is a change',
+      local: { ...BASE, skipOnEnablement: false },
+      remote: BASE,
+      writeOnly: [...SAME_SECRET, { field: 'skipOnEnablement', state: 'changed', reason: '' }],
+      rows: [['clientSecret', 'write-only', 'unchanged'], ['skipOnEnablement', 'write-only', 'changed']],
+      changed: true,
+    },
+    {
+      name: 'a write-only field dropped since the last push is a change',
+      local: BASE,
+      remote: BASE,
+      writeOnly: [...SAME_SECRET, { field: 'skipOnEnablement', state: 'removed', reason: '' }],
+      rows: [['clientSecret', 'write-only', 'unchanged'], ['skipOnEnablement', 'write-only', 'removed']],
+      changed: true,
+    },
+    {
+      name: 'without a record the write-only fields are unknown: pushed',
+      local: { ...BASE, skipOnEnablement: true },
+      remote: BASE,
+      writeOnly: undefined,
+      rows: [['clientSecret', 'write-only', 'unknown'], ['skipOnEnablement', 'write-only', 'unknown']],
+      changed: true,
+    },
+    {
+      name: 'an unknown field the GET shows is compared with the GET',
+      local: { ...BASE, pkceConfiguration: { status: 'ENABLED' } } as AccountLinkingPayload,
+      remote: { ...BASE, pkceConfiguration: { status: 'DISABLED' } } as AccountLinkingPayload,
+      writeOnly: SAME_SECRET,
+      rows: [['clientSecret', 'write-only', 'unchanged'], ['pkceConfiguration', 'changed', undefined]],
+      changed: true,
+    },
+    {
+      name: 'an unknown field the GET does not show is write-only',
+      local: { ...BASE, pkceConfiguration: { status: 'ENABLED' } } as AccountLinkingPayload,
+      remote: BASE,
+      writeOnly: [...SAME_SECRET, { field: 'pkceConfiguration', state: 'unchanged', reason: '' }],
+      rows: [['clientSecret', 'write-only', 'unchanged'], ['pkceConfiguration', 'write-only', 'unchanged']],
+      changed: false,
+    },
+  ])('$name', ({ local, remote, writeOnly, rows, changed }) => {
+    const d = diffLinking(local, remote, { secret: 'provided', ...(writeOnly ? { writeOnly } : {}) });
+    expect(d.fields.filter((f) => f.status !== 'unchanged').map((f) => [f.field, f.status, f.writeOnly])).toEqual(rows);
+    expect(d.changed).toBe(changed);
   });
 
   it.each([
@@ -112,10 +179,19 @@ describe('renderDiff', () => {
       '  clientId: "client-1"',
       '~ scopes: ["openid","offline_access"] → ["openid"]',
       '  accessTokenUrl: "https://auth.example.com/oauth/token"',
-      '* clientSecret: set (SMAPI never returns it; will be sent)',
+      '* clientSecret: set (SMAPI never returns it; no record of the last push, so it will be sent)',
       '  accessTokenScheme: "HTTP_BASIC"',
       '- voiceForwardAccountLinking: "ENABLED" (not in accountLinking.json)',
     ]);
+  });
+});
+
+describe('notReadBack', () => {
+  it('lists what was sent that the GET cannot show: the write-only fields, and unknown fields it does not show', () => {
+    const sent = { ...BASE, clientSecret: 's', skipOnEnablement: true, reciprocalAccessTokenUrl: 'https://r.example.com/t', pkceConfiguration: { status: 'ENABLED' }, futureShown: 1 } as AccountLinkingPayload;
+    expect(notReadBack(sent, { ...BASE, futureShown: 1 } as AccountLinkingPayload)).toEqual(['clientSecret', 'reciprocalAccessTokenUrl', 'skipOnEnablement', 'pkceConfiguration']);
+    expect(verifyPushed(sent, { ...BASE, futureShown: 1 } as AccountLinkingPayload)).toEqual([]);
+    expect(verifyPushed(sent, { ...BASE, futureShown: 2 } as AccountLinkingPayload).map((m) => m.field)).toEqual(['futureShown']);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { normalizeRemote, parseAccountLinkingDocument } from '../../src/linking/config.js';
+import { normalizeRemote, parseAccountLinkingDocument, parseNotes } from '../../src/linking/config.js';
 import { detectProvider, PROVIDERS, PROVIDER_IDS } from '../../src/linking/providers.js';
 import { alexaRedirectUrl, alexaRedirectUrls, assertVendorId, parseAlexaRedirectUrl } from '../../src/linking/redirect-urls.js';
 import { checkLinkingConfig, hasErrors } from '../../src/linking/rules.js';
@@ -13,10 +13,10 @@ describe('parseAccountLinkingDocument', () => {
     ['flat payload', { type: 'AUTH_CODE', clientId: 'x' }, /wrapped as \{"accountLinkingRequest"/],
     ['array', [], /expected a JSON object/],
     ['payload not an object', { accountLinkingRequest: 'x' }, /must be an object/],
-    ['string boolean', { accountLinkingRequest: { skipOnEnablement: 'true' } }, /skipOnEnablement must be true or false .*without quotes/],
+    ['a boolean written as another string', { accountLinkingRequest: { skipOnEnablement: 'yes' } }, /skipOnEnablement must be true or false \(a JSON boolean\), not the string "yes"/],
     ['string number', { accountLinkingRequest: { defaultTokenExpirationInSeconds: '3600' } }, /whole number.*without quotes/],
     ['scopes as a string', { accountLinkingRequest: { scopes: 'openid profile' } }, /scopes must be an array of strings/],
-    ['unknown field with a near miss', { accountLinkingRequest: { clientid: 'x' } }, /did you mean "clientId"/],
+    ['unknown field with a near miss', { accountLinkingRequest: { clientid: 'x' } }, /did you mean "clientId"\? \(field names are case sensitive\)/],
     ['extra top-level field', { accountLinkingRequest: {}, foo: 1 }, /unexpected top-level field "foo"/],
   ];
   it.each(bad)('%s is rejected naming the field', (_n, doc, msg) => {
@@ -30,6 +30,30 @@ describe('parseAccountLinkingDocument', () => {
     expect((err as InputError).exitCode).toBe(2);
     expect((err as Error).message).toContain('accountLinking.json');
     expect((err as Error).message).toMatch(msg);
+  });
+});
+
+describe('accepted with a warning', () => {
+  it.each([
+    ['"true"', 'true', true],
+    ['"false"', 'false', false],
+  ])('skipOnEnablement %s is kept as the boolean, with a note for the rules', (_n, text, value) => {
+    const p = parseAccountLinkingDocument({ accountLinkingRequest: { type: 'AUTH_CODE', skipOnEnablement: text } }, 'accountLinking.json');
+    expect(p).toEqual({ type: 'AUTH_CODE', skipOnEnablement: value });
+    expect(parseNotes(p)).toEqual([expect.objectContaining({ rule: 'skip-on-enablement-string', field: 'accountLinkingRequest.skipOnEnablement', fix: `Write ${text} without quotes.` })]);
+    expect(checkLinkingConfig(p).find((f) => f.rule === 'skip-on-enablement-string')).toMatchObject({ severity: 'warning' });
+  });
+
+  it('a field Amazon adds tomorrow is kept as written (any JSON), and the rules warn about it', () => {
+    const block = { status: 'ENABLED', codeChallengeMethod: 'S256', nested: [1, { a: null }] };
+    const p = parseAccountLinkingDocument({ accountLinkingRequest: { type: 'IMPLICIT', pkceConfiguration: block, futureFlag: true } }, 'accountLinking.json');
+    expect(p).toEqual({ type: 'IMPLICIT', pkceConfiguration: block, futureFlag: true });
+    const warnings = checkLinkingConfig(p).filter((f) => f.rule === 'unknown-field');
+    expect(warnings.map((w) => [w.field, w.severity])).toEqual([
+      ['accountLinkingRequest.pkceConfiguration', 'warning'],
+      ['accountLinkingRequest.futureFlag', 'warning'],
+    ]);
+    expect(warnings[0]!.message).toMatch(/not in Amazon's published model .*SMAPI may refuse it/);
   });
 });
 

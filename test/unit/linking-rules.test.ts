@@ -39,6 +39,11 @@ describe('checkLinkingConfig', () => {
     ['Okta without offline_access', { ...good, authorizationUrl: 'https://dev-1.okta.com/oauth2/default/v1/authorize', accessTokenUrl: 'https://dev-1.okta.com/oauth2/default/v1/token' }, 'refresh-offline-access', /offline_access/],
     ['Google without access_type=offline', { ...good, authorizationUrl: 'https://accounts.google.com/o/oauth2/v2/auth', accessTokenUrl: 'https://oauth2.googleapis.com/token' }, 'refresh-google-offline', /access_type=offline/],
     ['Alexa params in authorizationUrl', { ...good, authorizationUrl: 'https://auth.example.com/a?client_id=x&redirect_uri=y' }, 'authorization-url-reserved-params', /client_id, redirect_uri/],
+    ['Alexa params in accessTokenUrl', { ...good, accessTokenUrl: 'https://auth.example.com/token?grant_type=authorization_code&client_id=x&code=y' }, 'token-url-reserved-params', /Remove client_id, code, grant_type from accessTokenUrl/],
+    ['a secret in accessTokenUrl', { ...good, accessTokenUrl: 'https://auth.example.com/token?client_secret=s' }, 'token-url-reserved-params', /client_secret/],
+    ['Alexa params in reciprocalAccessTokenUrl', { ...good, reciprocalAccessTokenUrl: 'https://auth.example.com/reciprocal?state=s&redirect_uri=r&scope=x&response_type=code' }, 'token-url-reserved-params', /Remove state, redirect_uri, response_type, scope from reciprocalAccessTokenUrl/],
+    ['reciprocalAccessTokenUrl over http', { ...good, reciprocalAccessTokenUrl: 'http://auth.example.com/reciprocal' }, 'url-https', /HTTPS on port 443/],
+    ['reciprocalAccessTokenUrl on another port', { ...good, reciprocalAccessTokenUrl: 'https://auth.example.com:8443/reciprocal' }, 'url-port-443', /:8443/],
     ['IMPLICIT has no refresh', { type: 'IMPLICIT', authorizationUrl: good.authorizationUrl, clientId: 'x' }, 'implicit-no-refresh', /AUTH_CODE/],
     ['bad platform', { ...good, authorizationUrlsByPlatform: [{ platformType: 'ios' as never, platformAuthorizationUrl: 'https://a.example.com' }] }, 'platform-type-valid', /"iOS"/],
     ['bad voice forward', { ...good, voiceForwardAccountLinking: 'ON' as never }, 'voice-forward-valid', /ENABLED/],
@@ -50,6 +55,11 @@ describe('checkLinkingConfig', () => {
     expect(f, JSON.stringify(findings, null, 2)).toBeDefined();
     expect(f!.fix).toMatch(fix);
     expect(f!.field).toMatch(/^accountLinkingRequest\./);
+  });
+
+  it('Alexa\'s parameters baked into a token URL are errors; a provider\'s own parameters are fine', () => {
+    expect(checkLinkingConfig({ ...good, accessTokenUrl: 'https://auth.example.com/token?code=x' }).find((f) => f.rule === 'token-url-reserved-params')?.severity).toBe('error');
+    expect(checkLinkingConfig({ ...good, accessTokenUrl: 'https://auth.example.com/token?api-version=2' })).toEqual([]);
   });
 
   it('rules that break linking are errors, refresh hints are warnings', () => {
