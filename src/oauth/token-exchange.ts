@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AccessTokenScheme } from '../linking/config.js';
+import { isLoopbackHost } from '../linking/rules.js';
 import { HttpError, jsonBody, request, type FailureKind, type HttpRequest, type HttpResponse, type TlsInfo } from '../net/http.js';
 
 /**
@@ -105,11 +106,35 @@ export function tokenRequest(cfg: TokenEndpointConfig, params: Record<string, st
 }
 
 /**
+ * Why a client secret must not go to this URL, or undefined when it may: only over HTTPS, or plain
+ * http to a loopback address (a local rehearsal never leaves the machine). Anything else would put
+ * the secret on the wire in clear text.
+ */
+export function cleartextSecretProblem(url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined; // the HTTP client reports a bad URL itself
+  }
+  if (u.protocol === 'https:') return undefined;
+  if (u.protocol === 'http:' && isLoopbackHost(u.hostname)) return undefined;
+  return `alexa-link did not send the request: ${u.host} is plain ${u.protocol.replace(':', '')}, not a loopback address, and the client secret would cross the network in clear text.`;
+}
+
+/**
  * POSTs `params` to the token endpoint with the client credentials per `cfg.scheme`. Never
- * throws for network faults: they come back as `{ok: false, kind, message, hint}`.
+ * throws for network faults: they come back as `{ok: false, kind, message, hint}`. A request that
+ * would carry the client secret over plain http to a non-loopback host is not sent at all (a
+ * `bad-url` failure saying why).
  */
 export async function postTokenRequest(cfg: TokenEndpointConfig, params: Record<string, string>): Promise<TokenPostOutcome> {
   const send = cfg.send ?? request;
+  const cleartext = cfg.clientSecret !== '' ? cleartextSecretProblem(cfg.tokenUrl) : undefined;
+  if (cleartext) {
+    const error = new HttpError('bad-url', cfg.tokenUrl, cleartext, 'Serve the token endpoint over HTTPS (Alexa only calls HTTPS on port 443), then run this again.', 0);
+    return { ok: false, scheme: cfg.scheme, kind: error.kind, message: error.message, hint: error.hint, ms: 0, error };
+  }
   try {
     const res = await send(tokenRequest(cfg, params));
     const answer: TokenHttpAnswer = {

@@ -283,7 +283,7 @@ describe('saved session', () => {
     ['no refresh token', session({ refreshToken: undefined }), 'fail', /no refresh token: Alexa unlinks users/],
     ['the refresh at login failed', session({}, false), 'fail', /refresh during alexa-link login .* did not pass Alexa's rules/],
     ['expired', session({ expiresAt: '2029-12-31T23:59:00Z' }), 'warn', /expired 60 s ago/],
-    ['made with another client', session({}), 'warn', /The session was made with abc/, { clientId: 'other', accessTokenUrl: 'https://a/token' }],
+    ['made with another client', session({}), 'warn', /The session is stale: it was made with abc/, { clientId: 'other', accessTokenUrl: 'https://a/token' }],
   ])('%s', (_name, s, status, detail, linking) => {
     const r = worst(s, linking);
     expect(r.status).toBe(status);

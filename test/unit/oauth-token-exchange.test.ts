@@ -10,7 +10,8 @@ import { startLocalProvider, type LocalClient, type LocalProvider } from '../../
 import { buildAuthorizationUrl } from '../../src/oauth/authorize-url.js';
 import { completeLogin, exchangeAndJudge, type LoginSettings } from '../../src/oauth/login-flow.js';
 import { readSession } from '../../src/oauth/session.js';
-import { basicAuthorization, exchangeCode, postTokenRequest, refreshAccessToken, tokenRequest } from '../../src/oauth/token-exchange.js';
+import { basicAuthorization, cleartextSecretProblem, exchangeCode, postTokenRequest, refreshAccessToken, tokenRequest } from '../../src/oauth/token-exchange.js';
+import type { HttpRequest, HttpResponse } from '../../src/net/http.js';
 import { makeTestCerts } from '../support/tls.js';
 
 interface Seen {
@@ -283,5 +284,34 @@ describe('the login flow from callback to report', () => {
   it('auto-login reports a provider that refuses the redirect_uri', async () => {
     const { url } = buildAuthorizationUrl({ authorizationUrl: provider.authorizationUrl, clientId: provider.clients.basic.clientId, redirectUri: 'http://127.0.0.1:1/nope', state: 's', scopes: ['openid'] });
     await expect(autoLogin({ authorizationUrl: url })).rejects.toBeInstanceOf(AutoLoginError);
+  });
+});
+
+describe('the client secret never goes over plain http to a non-loopback host', () => {
+  it.each([
+    ['https://auth.example.com/token', undefined],
+    ['http://127.0.0.1:8080/token', undefined],
+    ['http://localhost:8080/token', undefined],
+    ['http://[::1]:8080/token', undefined],
+    ['http://auth.example.com/token', /auth\.example\.com is plain http, not a loopback address/],
+    ['http://10.0.0.5/token', /10\.0\.0\.5 is plain http/],
+  ])('cleartextSecretProblem(%s)', (url, want) => {
+    const p = cleartextSecretProblem(url);
+    if (want) expect(p).toMatch(want);
+    else expect(p).toBeUndefined();
+  });
+
+  it.each(['HTTP_BASIC', 'REQUEST_BODY_CREDENTIALS'] as const)('postTokenRequest does not send at all with %s (a bad-url failure saying why); without a secret it sends', async (scheme) => {
+    const sent: HttpRequest[] = [];
+    const send = async (req: HttpRequest): Promise<HttpResponse> => {
+      sent.push(req);
+      return { status: 400, headers: { 'content-type': 'application/json' }, body: '{"error":"invalid_grant"}', bytes: 25, ms: 1, url: req.url, redirects: [] };
+    };
+    const out = await postTokenRequest({ tokenUrl: 'http://auth.example.com/token', clientId: 'c', clientSecret: 's3cret', scheme, send }, { grant_type: 'authorization_code', code: 'x' });
+    expect(out).toMatchObject({ ok: false, kind: 'bad-url', message: expect.stringMatching(/did not send the request: auth\.example\.com is plain http/) });
+    expect(sent).toEqual([]);
+    const without = await postTokenRequest({ tokenUrl: 'http://auth.example.com/token', clientId: 'c', clientSecret: '', scheme, send }, { grant_type: 'authorization_code', code: 'x' });
+    expect(without.ok).toBe(true);
+    expect(sent).toHaveLength(1);
   });
 });

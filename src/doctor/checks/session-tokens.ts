@@ -29,10 +29,19 @@ export function judgeSavedSession(session: LoginSession, opts: { now: Date; link
   const left = secondsLeft(session, opts.now);
   if (left <= 0) out.push({ status: 'warn', detail: `The saved access token expired ${-left} s ago (${t.expiresAt}); --token session replays send an expired token unless it is refreshed.`, fix: 'Run alexa-link login again (or let doctor refresh it: set the client secret variable).' });
   const l = opts.linking;
-  if (l && ((l.clientId && l.clientId !== session.provider.clientId) || (l.accessTokenUrl && l.accessTokenUrl !== session.provider.tokenUrl))) {
-    out.push({ status: 'warn', detail: `The session was made with ${session.provider.clientId} at ${session.provider.tokenUrl}, but accountLinking.json now says ${l.clientId ?? '?'} at ${l.accessTokenUrl ?? '?'}.`, fix: 'Run alexa-link login again so the session matches the configuration.' });
+  if (l && sessionIsStale(session, l)) {
+    out.push({
+      status: 'warn',
+      detail: `The session is stale: it was made with ${session.provider.clientId} at ${session.provider.tokenUrl}, but accountLinking.json now says ${l.clientId ?? '?'} at ${l.accessTokenUrl ?? '?'}. Its tokens are not refreshed: alexa-link sends the client secret only to the token URL accountLinking.json names.`,
+      fix: 'Run alexa-link login again so the session matches the configuration.',
+    });
   }
   return out;
+}
+
+/** The session was made for another client or token URL than accountLinking.json names now. */
+export function sessionIsStale(session: LoginSession, linking: { clientId?: string; accessTokenUrl?: string }): boolean {
+  return session.provider.clientId !== linking.clientId || session.provider.tokenUrl !== linking.accessTokenUrl;
 }
 
 export const sessionTokens: Check<DoctorContext> = {
@@ -63,10 +72,18 @@ export const sessionTokens: Check<DoctorContext> = {
       findings.push({ status: 'pass', detail: `Refresh not tried now: set ${ctx.options.clientSecretEnv} to the client secret to check that refreshing still works.` });
       return fold(findings);
     }
+    // The secret goes only where accountLinking.json says: never to a URL read from session.json.
+    if (!ctx.linking.ok || !ctx.linking.value.accessTokenUrl) {
+      findings.push({ status: 'pass', detail: 'Refresh not tried now: accountLinking.json names no token URL to confirm the session\'s against (see linking-config).' });
+      return fold(findings);
+    }
+    const linking = ctx.linking.value;
+    if (sessionIsStale(session, linking)) return fold(findings);
+    const tokenUrl = linking.accessTokenUrl!;
     const http = ctx.deps.http ?? request;
     const cfg = (scheme: TokenEndpointConfig['scheme'], insecure: boolean): TokenEndpointConfig => ({
-      tokenUrl: session!.provider.tokenUrl,
-      clientId: session!.provider.clientId,
+      tokenUrl,
+      clientId: linking.clientId ?? session!.provider.clientId,
       clientSecret: ctx.clientSecret!,
       scheme,
       timeoutMs: Math.min(info.timeoutMs, 10_000),
@@ -75,12 +92,12 @@ export const sessionTokens: Check<DoctorContext> = {
       ...(ctx.deps.ca ? { ca: ctx.deps.ca } : {}),
       ...(ctx.deps.debug ? { trace: ctx.deps.debug } : {}),
     });
-    const scheme = session.provider.accessTokenScheme;
-    const judgeCtx: JudgeContext = { grant: 'refresh_token', tokenUrl: session.provider.tokenUrl, authorizationUrl: session.provider.authorizationUrl, scheme, sentRefreshToken: refreshToken };
+    const scheme = linking.accessTokenScheme ?? session.provider.accessTokenScheme;
+    const judgeCtx: JudgeContext = { grant: 'refresh_token', tokenUrl, authorizationUrl: linking.authorizationUrl ?? session.provider.authorizationUrl, scheme, sentRefreshToken: refreshToken };
     if (ctx.linking.ok && ctx.linking.value.defaultTokenExpirationInSeconds !== undefined) judgeCtx.defaultTokenExpirationInSeconds = ctx.linking.value.defaultTokenExpirationInSeconds;
     let outcome = await refreshAccessToken(cfg(scheme, false), refreshToken);
     let insecure = false;
-    if (isLocalCertificateFailure(outcome, session.provider.tokenUrl)) {
+    if (isLocalCertificateFailure(outcome, tokenUrl)) {
       judgeCtx.untrustedCertificate = outcome;
       insecure = true;
       outcome = await refreshAccessToken(cfg(scheme, true), refreshToken);

@@ -1,5 +1,5 @@
 import type { AccessTokenScheme } from '../../linking/config.js';
-import { otherScheme, type TokenPostOutcome } from '../../oauth/token-exchange.js';
+import { cleartextSecretProblem, otherScheme, type TokenPostOutcome } from '../../oauth/token-exchange.js';
 import type { DoctorContext } from '../context.js';
 import { isLoopbackUrl } from '../probe.js';
 import type { Check, CheckOutcome } from '../types.js';
@@ -35,6 +35,14 @@ export const tokenEndpointScheme: Check<DoctorContext> = {
         status: 'skip',
         detail: `Skipped: no client secret in ${ctx.options.clientSecretEnv}, so the client authentication cannot be tried.`,
         fix: `Set ${ctx.options.clientSecretEnv} (or name another variable with --client-secret-env) to check which accessTokenScheme the provider accepts.`,
+      };
+    }
+    const cleartext = cleartextSecretProblem(p.accessTokenUrl);
+    if (cleartext) {
+      return {
+        status: 'skip',
+        detail: `Not tried: ${cleartext.replace('alexa-link did not send the request: ', '')} (token-endpoint and linking-config report the URL).`,
+        fix: 'Serve the token endpoint over HTTPS on port 443; Alexa never calls plain http.',
       };
     }
     const configured = p.accessTokenScheme ?? 'HTTP_BASIC';

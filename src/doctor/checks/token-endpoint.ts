@@ -1,7 +1,7 @@
 import type { AccessTokenScheme } from '../../linking/config.js';
 import { alexaRedirectUrl } from '../../linking/redirect-urls.js';
 import { header, request, type HttpRequest } from '../../net/http.js';
-import { postTokenRequest, type TokenEndpointConfig, type TokenPostOutcome } from '../../oauth/token-exchange.js';
+import { cleartextSecretProblem, postTokenRequest, type TokenEndpointConfig, type TokenPostOutcome } from '../../oauth/token-exchange.js';
 import type { DoctorContext } from '../context.js';
 import { fold, isLoopbackUrl, judgeScheme, probeTls, type Finding } from '../probe.js';
 import type { Check, CheckOutcome, CheckRunInfo } from '../types.js';
@@ -89,16 +89,18 @@ export async function tokenRedirectUri(ctx: DoctorContext): Promise<string> {
 }
 
 /**
- * POSTs a made-up code with the given scheme (and the client secret when known). In a local
- * rehearsal an untrusted certificate is reported and the request sent again without checking it.
+ * POSTs a made-up code with the given scheme (and the client secret when known and the URL may
+ * carry it: see cleartextSecretProblem). In a local rehearsal an untrusted certificate is reported
+ * and the request sent again without checking it.
  */
 export async function postBogusCode(ctx: DoctorContext, scheme: AccessTokenScheme, info: CheckRunInfo, insecure = false): Promise<TokenPostOutcome> {
   const p = ctx.linking.ok ? ctx.linking.value : {};
   const http = ctx.deps.http ?? request;
+  const tokenUrl = p.accessTokenUrl ?? '';
   const cfg: TokenEndpointConfig = {
-    tokenUrl: p.accessTokenUrl ?? '',
+    tokenUrl,
     clientId: p.clientId ?? '',
-    clientSecret: ctx.clientSecret ?? '',
+    clientSecret: cleartextSecretProblem(tokenUrl) ? '' : (ctx.clientSecret ?? ''),
     scheme,
     timeoutMs: Math.min(info.timeoutMs, 10_000),
     signal: info.signal,
@@ -135,6 +137,7 @@ export const tokenEndpoint: Check<DoctorContext> = {
     // The endpoint was reached but answered wrongly or slowly: the way back to Alexa breaks.
     const answerFailed = outcome.ok && answerFindings.some((f) => f.status === 'fail');
     if (!ctx.clientSecret) findings.push({ status: 'pass', detail: `(Sent without the client secret: set ${ctx.options.clientSecretEnv} to let token-endpoint-scheme check the client authentication.)` });
+    else if (cleartextSecretProblem(p.accessTokenUrl)) findings.push({ status: 'pass', detail: '(Sent without the client secret: it never goes over plain http to a host that is not a loopback address.)' });
     const folded = fold(findings);
     if (answerFailed) folded.hop = 4;
     return folded;
