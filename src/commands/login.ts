@@ -13,6 +13,7 @@ import type { HttpRequest, HttpResponse } from '../net/http.js';
 import { buildAuthorizationUrl, newState, redirectUriFor, type RedirectMode } from '../oauth/authorize-url.js';
 import { LoginTimeoutError, startCallbackServer, strayErrorNote, type CallbackEvent, type CallbackOutcome, type CallbackServer } from '../oauth/callback-server.js';
 import { completeLogin, isLocalRehearsal, type LoginSettings } from '../oauth/login-flow.js';
+import { isPkceRefusal, pkcePreflight, pkceRequiredExplanation, resolveLoginPkce } from '../oauth/login-pkce.js';
 import { parsePastedCallback } from '../oauth/paste.js';
 import type { Step, TokenFields } from '../oauth/token-response.js';
 import { LINKING_FILE, loadProject, readLinkingFile } from '../project/skill-project.js';
@@ -43,6 +44,8 @@ export interface LoginOptions {
   vendorId: string | undefined;
   region: AlexaRegion;
   clientSecretEnv: string;
+  /** --pkce: send PKCE parameters whatever accountLinking.json says (default false). */
+  pkce?: boolean;
 }
 
 export type { OpenResult } from '../ui/browser.js';
@@ -120,6 +123,7 @@ export function parseLoginOptions(opts: Record<string, unknown>, cwd: string, en
     vendorId,
     region: regionText as AlexaRegion,
     clientSecretEnv,
+    pkce: opts.pkce === true,
   };
 }
 
@@ -130,6 +134,7 @@ interface LinkingForLogin {
   scheme: NonNullable<AccountLinkingPayload['accessTokenScheme']>;
   scopes: string[];
   defaultTokenExpirationInSeconds?: number;
+  reciprocalAccessTokenUrl?: string;
 }
 
 /** The fields a login needs; a missing one is an input error naming it. */
@@ -155,6 +160,7 @@ export function linkingForLogin(p: AccountLinkingPayload, label = LINKING_FILE):
     scopes: p.scopes ?? [],
   };
   if (p.defaultTokenExpirationInSeconds !== undefined) out.defaultTokenExpirationInSeconds = p.defaultTokenExpirationInSeconds;
+  if (p.reciprocalAccessTokenUrl) out.reciprocalAccessTokenUrl = p.reciprocalAccessTokenUrl;
   return out;
 }
 
@@ -224,10 +230,14 @@ const ERROR_FIXES: Record<string, string> = {
   temporarily_unavailable: 'The provider is overloaded or down; try again later.',
 };
 
-function callbackStep(outcome: CallbackOutcome, refused: CallbackEvent[], mode: RedirectMode): Step {
+function callbackStep(outcome: CallbackOutcome, refused: CallbackEvent[], mode: RedirectMode, pkceOn = false): Step {
   const wrong = refused.filter((r) => r.rejected === 'wrong-state').length;
   const stray = strayErrorNote(refused);
   const note = `${wrong ? ` ${wrong} callback${wrong === 1 ? '' : 's'} with a wrong state ${wrong === 1 ? 'was' : 'were'} refused.` : ''}${stray ? ` ${stray}.` : ''}`;
+  if (outcome.kind === 'error' && !pkceOn && isPkceRefusal(outcome.error, outcome.errorDescription)) {
+    const { detail, fix } = pkceRequiredExplanation(`it redirected back with error=${outcome.error}${outcome.errorDescription ? ` (${outcome.errorDescription})` : ''}`);
+    return { id: 'callback', title: 'Provider redirected back with a code', status: 'fail', detail: `${detail}${note}`, fix, ms: outcome.ms };
+  }
   if (outcome.kind === 'error') {
     return {
       id: 'callback',
@@ -316,8 +326,7 @@ export interface LoginOutcome {
 export async function runLogin(options: LoginOptions, deps: LoginDeps): Promise<LoginOutcome> {
   const { out } = deps;
   const project = await loadProject(options.cwd);
-  const linking = linkingForLogin(
-    await readLinkingFile(project.linkingPath).catch((err: unknown) => {
+  const payload = await readLinkingFile(project.linkingPath).catch((err: unknown) => {
       if (err instanceof InputError && err.code === 'E_INPUT_MISSING') {
         throw new InputError(`${LINKING_FILE} not found next to ask-resources.json; login reads the provider's URLs, client ID, scopes and scheme from it.`, {
           source: LINKING_FILE,
@@ -326,8 +335,8 @@ export async function runLogin(options: LoginOptions, deps: LoginDeps): Promise<
         });
       }
       throw err;
-    }),
-  );
+    });
+  const linking = linkingForLogin(payload);
   const clientSecret = await resolveClientSecret(options, deps, linking.clientId);
   // Also inside the Basic credential the token requests carry (base64 of id:secret, RFC 6749 §2.3.1).
   out.addSecret(clientSecret, { basicUser: linking.clientId });
@@ -375,9 +384,20 @@ export async function runLogin(options: LoginOptions, deps: LoginDeps): Promise<
     redirectUri = redirectUriFor('alexa', { port: options.port, ...(vendorId ? { vendorId } : {}), region: options.region });
   }
 
+  const loginPkce = resolveLoginPkce(options.pkce === true, payload);
+  if (loginPkce.pkce) out.addSecret(loginPkce.pkce.verifier);
+  const preflightAbort = new AbortController();
   try {
-    const { url, overridden } = buildAuthorizationUrl({ authorizationUrl: linking.authorizationUrl, clientId: linking.clientId, redirectUri, state, scopes: linking.scopes });
+    const { url, overridden } = buildAuthorizationUrl({
+      authorizationUrl: linking.authorizationUrl,
+      clientId: linking.clientId,
+      redirectUri,
+      state,
+      scopes: linking.scopes,
+      ...(loginPkce.pkce ? { pkce: { challenge: loginPkce.pkce.challenge, method: loginPkce.pkce.method } } : {}),
+    });
     steps.push(authorizationUrlStep(linking, redirectUri, overridden));
+    if (loginPkce.step) steps.push(loginPkce.step);
     out.info(`Logging in at ${new URL(linking.authorizationUrl).host} as Alexa would${local ? ' (a local rehearsal: the provider runs on this machine)' : ''}.`);
     out.info(options.redirect === 'loopback' ? `The provider must allow the redirect URL ${redirectUri}.` : `The provider must allow Alexa's redirect URL ${redirectUri}.`);
     out.info('Open this address to sign in:');
@@ -400,7 +420,29 @@ export async function runLogin(options: LoginOptions, deps: LoginDeps): Promise<
     try {
       if (server) {
         out.info(`Waiting up to ${Math.round(options.timeoutMs / 1000)} s for the sign-in… (Ctrl-C to stop)`);
-        outcome = await server.wait();
+        // Without PKCE, ask the provider meanwhile whether it refuses the request for lack of it: such
+        // a provider may only show an error page, and the callback would never come.
+        const refusal = loginPkce.pkce
+          ? new Promise<never>(() => {})
+          : pkcePreflight({
+              authorizationUrl: linking.authorizationUrl,
+              clientId: linking.clientId,
+              redirectUri,
+              scopes: linking.scopes,
+              signal: preflightAbort.signal,
+              timeoutMs: Math.min(options.timeoutMs, 10_000),
+              debug: (line) => out.debug(line),
+              ...(deps.send ? { send: deps.send } : {}),
+            }).then((found) => (found ? found : new Promise<never>(() => {})));
+        const waiting = server.wait();
+        const first = await Promise.race([waiting.then((o) => ({ callback: o })), refusal.then((what) => ({ refused: what }))]);
+        if ('refused' in first) {
+          waiting.catch(() => undefined);
+          const { detail, fix } = pkceRequiredExplanation(`asked without PKCE, its authorization endpoint ${first.refused}`);
+          steps.push({ id: 'callback', title: 'Provider redirected back with a code', status: 'fail', detail, fix });
+          return finish(out, { ok: false, steps, token: null, session: null }, linking);
+        }
+        outcome = first.callback;
       } else {
         out.info(`After signing in, the provider sends you to ${redirectUri}, an Amazon page that may show an error: that is expected.`);
         out.info('Copy the whole address from the address bar and paste it here (or just the code).');
@@ -426,7 +468,7 @@ export async function runLogin(options: LoginOptions, deps: LoginDeps): Promise<
       steps.push({ id: 'callback', title: 'Provider redirected back with a code', status: 'fail', detail: err.message, fix: `${err.hint ?? ''}${strayFix}`.trim() });
       return finish(out, { ok: false, steps, token: null, session: null }, linking);
     }
-    steps.push(callbackStep(outcome, server?.rejected ?? [], options.redirect));
+    steps.push(callbackStep(outcome, server?.rejected ?? [], options.redirect, Boolean(loginPkce.pkce)));
     if (outcome.kind !== 'code') return finish(out, { ok: false, steps, token: null, session: null }, linking);
     out.addSecret(outcome.code);
     await server?.close();
@@ -442,6 +484,8 @@ export async function runLogin(options: LoginOptions, deps: LoginDeps): Promise<
       redirectUri,
     };
     if (linking.defaultTokenExpirationInSeconds !== undefined) settings.defaultTokenExpirationInSeconds = linking.defaultTokenExpirationInSeconds;
+    if (loginPkce.pkce) settings.codeVerifier = loginPkce.pkce.verifier;
+    if (linking.reciprocalAccessTokenUrl) settings.reciprocalAccessTokenUrl = linking.reciprocalAccessTokenUrl;
     if (deps.latencyLimitMs !== undefined) settings.latencyLimitMs = deps.latencyLimitMs;
     const flowDeps: Parameters<typeof completeLogin>[2] = {
       projectRoot: project.root,
@@ -455,6 +499,7 @@ export async function runLogin(options: LoginOptions, deps: LoginDeps): Promise<
     steps.push(...result.steps);
     return finish(out, { ok: !steps.some((s) => s.status === 'fail'), steps, token: tokenReport(result.tokens), session: result.session ?? null }, linking);
   } finally {
+    preflightAbort.abort();
     await server?.close();
   }
 }
@@ -484,6 +529,7 @@ export const command: CommandModule = {
       .option('--vendor-id <id>', 'your Amazon vendor ID, for --redirect alexa (default: ASK_VENDOR_ID, the ASK CLI profile\'s vendor_id, or your only vendor in SMAPI)')
       .option('--region <region>', "which Alexa redirect URL --redirect alexa uses: NA (pitangui), EU (layla) or FE (alexa.amazon.co.jp); default NA")
       .option('--client-secret-env <VAR>', `environment variable holding the client secret (default: ${DEFAULT_SECRET_ENV}); otherwise you are asked`)
+      .option('--pkce', "send PKCE (code_challenge S256, code_verifier) as Alexa does when PKCE is enabled for the skill (default: accountLinking.json's PKCE block)")
       .addHelpText(
         'after',
         `\nReads accountLinking.json for the URLs, client ID, scopes and scheme.\nTokens are saved in .alexa-link/session.json (mode 0600) for doctor and are never printed whole.\nExit 1 when Alexa would fail to link.\n\nExample:\n  ${DEFAULT_SECRET_ENV}=… alexa-link login\n`,

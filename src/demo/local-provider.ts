@@ -91,7 +91,38 @@ export interface LocalProviderOptions {
   showDemoCredentials?: boolean;
   /** Called with provider-side errors (server_error events), for debugging. */
   onError?: (err: unknown) => void;
+  /**
+   * Provider behaviours alexa-link must recognise (tests). Each is oidc-provider's own behaviour,
+   * switched on, or a small wrapper around its token endpoint's answer:
+   */
+  behaviour?: ProviderBehaviour;
 }
+
+export interface ProviderBehaviour {
+  /** Refuse authorization requests without PKCE (code_challenge, S256), as OAuth 2.1 providers do. */
+  pkceRequired?: boolean;
+  /**
+   * Rotate refresh tokens: every refresh answers a new one and consumes the old. oidc-provider then
+   * treats a replayed old one as theft and revokes the whole grant (as Auth0's reuse detection does).
+   */
+  rotateRefreshTokens?: boolean;
+  /** Access tokens as signed JWTs (oidc-provider's resource-server format) instead of opaque strings. */
+  jwtAccessTokens?: boolean;
+  /**
+   * The token endpoint claims this expires_in whatever the access token's real lifetime (a JWT's
+   * exp): a provider whose answer and token disagree.
+   */
+  claimedExpiresIn?: number;
+  /**
+   * Answer a refresh with an unknown or invalid refresh token with this HTTP status and
+   * {"error": "server_error"} instead of RFC 6749's 400 invalid_grant (500: a broken provider
+   * that makes Alexa keep retrying a dead link).
+   */
+  invalidRefreshTokenStatus?: number;
+}
+
+/** The resource (API) JWT access tokens are issued for, when behaviour.jwtAccessTokens is on. */
+export const JWT_RESOURCE = 'urn:alexa-link:demo-api';
 
 export interface LocalProvider {
   issuer: string;
@@ -285,6 +316,7 @@ function listen(server: http.Server | https.Server, port: number): Promise<numbe
 export async function startLocalProvider(opts: LocalProviderOptions = {}): Promise<LocalProvider> {
   const { default: Provider } = await import('oidc-provider');
   const users = opts.users ?? [DEMO_USER];
+  const behaviour = opts.behaviour ?? {};
   const secure = Boolean(opts.tls);
   const errors: unknown[] = [];
   let handler: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
@@ -366,14 +398,31 @@ export async function startLocalProvider(opts: LocalProviderOptions = {}): Promi
       introspection: { enabled: true, allowedPolicy: async () => true },
       rpInitiatedLogout: { enabled: false },
       userinfo: { enabled: true },
+      ...(behaviour.jwtAccessTokens
+        ? {
+            resourceIndicators: {
+              enabled: true,
+              defaultResource: () => JWT_RESOURCE,
+              useGrantedResource: () => true,
+              getResourceServerInfo: (_ctx: unknown, _resource: string, c: { clientId: string }) => ({
+                scope: 'openid profile email',
+                audience: JWT_RESOURCE,
+                accessTokenFormat: 'jwt',
+                accessTokenTTL: byId.get(c.clientId)?.accessTokenLifetimeSeconds ?? normalTtl,
+                jwt: { sign: { alg: 'RS256' } },
+              }),
+            },
+          }
+        : {}),
     },
-    // Alexa sends no PKCE parameters unless PKCE is switched on for the skill.
-    pkce: { required: () => false },
+    // Alexa sends no PKCE parameters unless PKCE is switched on for the skill; a provider that
+    // requires PKCE refuses it then (behaviour.pkceRequired).
+    pkce: { methods: ['S256'], required: () => Boolean(behaviour.pkceRequired) },
     // Like Cognito and Login with Amazon: refresh tokens for every client allowed the grant,
     // without offline_access; never for the no-refresh client.
     issueRefreshToken: async (_ctx: unknown, c: { grantTypeAllowed(t: string): boolean }) => c.grantTypeAllowed('refresh_token'),
     expiresWithSession: async () => false,
-    rotateRefreshToken: false,
+    rotateRefreshToken: Boolean(behaviour.rotateRefreshTokens),
     clientBasedCORS: () => false,
     ttl: {
       AccessToken: (_ctx: unknown, _token: unknown, c: { clientId: string }) => byId.get(c.clientId)?.accessTokenLifetimeSeconds ?? normalTtl,
@@ -445,10 +494,11 @@ export async function startLocalProvider(opts: LocalProviderOptions = {}): Promi
   };
 
   /**
-   * Refuses client credentials sent the other way than the client is registered for, then hands
-   * the request (body replayed) to oidc-provider.
+   * The token endpoint's wrapper: unless lenientClientAuth, refuses client credentials sent the
+   * other way than the client is registered for; then hands the request (body replayed) to
+   * oidc-provider, rewriting its answer where a `behaviour` asks for it.
    */
-  const strictTokenEndpoint = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+  const tokenEndpoint = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const c of req as AsyncIterable<Buffer>) {
@@ -458,20 +508,23 @@ export async function startLocalProvider(opts: LocalProviderOptions = {}): Promi
     }
     const body = Buffer.concat(chunks);
     const form = new URLSearchParams(body.toString('utf8'));
-    const auth = req.headers.authorization ?? '';
-    let used: { clientId: string; scheme: AccessTokenScheme } | undefined;
-    if (/^basic\s+/i.test(auth)) {
-      const decoded = Buffer.from(auth.replace(/^basic\s+/i, ''), 'base64').toString('utf8');
-      const i = decoded.indexOf(':');
-      if (i > 0) used = { clientId: decodeFormValue(decoded.slice(0, i)), scheme: 'HTTP_BASIC' };
-    } else if (form.get('client_secret') !== null && form.get('client_id') !== null) {
-      used = { clientId: form.get('client_id')!, scheme: 'REQUEST_BODY_CREDENTIALS' };
+    if (!opts.lenientClientAuth) {
+      const auth = req.headers.authorization ?? '';
+      let used: { clientId: string; scheme: AccessTokenScheme } | undefined;
+      if (/^basic\s+/i.test(auth)) {
+        const decoded = Buffer.from(auth.replace(/^basic\s+/i, ''), 'base64').toString('utf8');
+        const i = decoded.indexOf(':');
+        if (i > 0) used = { clientId: decodeFormValue(decoded.slice(0, i)), scheme: 'HTTP_BASIC' };
+      } else if (form.get('client_secret') !== null && form.get('client_id') !== null) {
+        used = { clientId: form.get('client_id')!, scheme: 'REQUEST_BODY_CREDENTIALS' };
+      }
+      const registered = used ? byId.get(used.clientId) : undefined;
+      if (used && registered && registered.scheme !== used.scheme) {
+        const headers: Record<string, string> = used.scheme === 'HTTP_BASIC' ? { 'www-authenticate': 'Basic realm="token"' } : {};
+        return sendJson(res, 401, { error: 'invalid_client', error_description: 'client authentication failed' }, headers);
+      }
     }
-    const registered = used ? byId.get(used.clientId) : undefined;
-    if (used && registered && registered.scheme !== used.scheme) {
-      const headers: Record<string, string> = used.scheme === 'HTTP_BASIC' ? { 'www-authenticate': 'Basic realm="token"' } : {};
-      return sendJson(res, 401, { error: 'invalid_client', error_description: 'client authentication failed' }, headers);
-    }
+    rewriteTokenAnswer(res, form);
     const replay = new http.IncomingMessage(req.socket);
     replay.method = req.method;
     replay.url = req.url;
@@ -487,10 +540,41 @@ export async function startLocalProvider(opts: LocalProviderOptions = {}): Promi
     providerCallback(replay, res);
   };
 
+  /** Applies behaviour.claimedExpiresIn and behaviour.invalidRefreshTokenStatus to oidc-provider's JSON answer. */
+  const rewriteTokenAnswer = (res: http.ServerResponse, form: URLSearchParams) => {
+    const { claimedExpiresIn, invalidRefreshTokenStatus } = behaviour;
+    if (claimedExpiresIn === undefined && invalidRefreshTokenStatus === undefined) return;
+    const end = res.end.bind(res) as (...args: unknown[]) => http.ServerResponse;
+    (res as { end: (...args: unknown[]) => http.ServerResponse }).end = (chunk?: unknown, ...rest: unknown[]) => {
+      if ((typeof chunk === 'string' || Buffer.isBuffer(chunk)) && !res.headersSent) {
+        let doc: Record<string, unknown> | undefined;
+        try {
+          doc = JSON.parse(chunk.toString()) as Record<string, unknown>;
+        } catch {
+          doc = undefined;
+        }
+        let changed: { status: number; doc: Record<string, unknown> } | undefined;
+        if (doc && invalidRefreshTokenStatus !== undefined && form.get('grant_type') === 'refresh_token' && doc.error === 'invalid_grant') {
+          changed = { status: invalidRefreshTokenStatus, doc: { error: 'server_error', error_description: 'something went wrong' } };
+        } else if (doc && claimedExpiresIn !== undefined && typeof doc.access_token === 'string') {
+          changed = { status: res.statusCode, doc: { ...doc, expires_in: claimedExpiresIn } };
+        }
+        if (changed) {
+          const text = JSON.stringify(changed.doc);
+          res.statusCode = changed.status;
+          res.setHeader('content-length', Buffer.byteLength(text));
+          return end(text, ...rest.filter((r) => typeof r === 'function'));
+        }
+      }
+      return end(chunk, ...rest);
+    };
+  };
+
   handler = (req, res) => {
     const url = new URL(req.url ?? '/', issuer);
-    if (!opts.lenientClientAuth && req.method === 'POST' && url.pathname === '/token') {
-      strictTokenEndpoint(req, res).catch(() => res.destroy());
+    const wrapped = !opts.lenientClientAuth || behaviour.claimedExpiresIn !== undefined || behaviour.invalidRefreshTokenStatus !== undefined;
+    if (wrapped && req.method === 'POST' && url.pathname === '/token') {
+      tokenEndpoint(req, res).catch(() => res.destroy());
       return;
     }
     const m = /^\/interaction\/([A-Za-z0-9_-]+)(?:\/(login|confirm|abort))?$/.exec(url.pathname);

@@ -1,5 +1,6 @@
 import { isLoopbackHost } from '../linking/rules.js';
 import { HttpError, inspectTls, tlsProblem, type TlsInfo } from '../net/http.js';
+import { issuedByLetsEncrypt, letsEncryptWarning } from '../oauth/certificate-authority.js';
 import type { CheckOutcome, CheckStatus } from './types.js';
 import { worst } from './types.js';
 
@@ -25,7 +26,7 @@ export function isLoopbackUrl(url: string): boolean {
   }
 }
 
-/** Judges what inspectTls saw: trusted and unexpired, else why not. */
+/** Judges what inspectTls saw: trusted and unexpired, not from Let's Encrypt (a warning), else why not. */
 export function judgeTls(url: string, info: TlsInfo, opts: { rehearsal: boolean; now: Date; label: string }): Finding {
   const problem = tlsProblem(url, info);
   const local = opts.rehearsal && isLoopbackUrl(url);
@@ -35,6 +36,10 @@ export function judgeTls(url: string, info: TlsInfo, opts: { rehearsal: boolean;
       detail: `${opts.label}: ${problem.message}${local ? ' (a loopback address: fine for a local rehearsal, Alexa needs a publicly trusted certificate)' : ''}`,
       ...(problem.hint ? { fix: problem.hint } : {}),
     };
+  }
+  if (issuedByLetsEncrypt(info)) {
+    const w = letsEncryptWarning(opts.label, info);
+    return { status: 'warn', detail: w.detail, fix: w.fix };
   }
   if (info.validTo) {
     const days = Math.floor((Date.parse(info.validTo) - opts.now.getTime()) / 86_400_000);

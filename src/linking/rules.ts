@@ -7,6 +7,7 @@ import {
   VOICE_FORWARD,
   type AccountLinkingPayload,
 } from './config.js';
+import { pkceFromConfig } from './pkce-config.js';
 import { detectProvider, PROVIDERS } from './providers.js';
 
 /**
@@ -238,6 +239,25 @@ export function checkLinkingConfig(p: AccountLinkingPayload, opts: RuleOptions =
       field: F(key),
       message: `"${key}" is not in Amazon's published model (ask-smapi-model's SMAPI spec); SMAPI may refuse it. alexa-link keeps it, compares it and sends it as written.`,
       fix: `If SMAPI refuses the push, check "${key}" against Amazon's account-linking documentation, or remove it.`,
+    });
+  }
+  const pkce = pkceFromConfig(p);
+  if (pkce && pkce.enabled === undefined) {
+    out.push({
+      rule: 'pkce-unreadable',
+      severity: 'warning',
+      field: pkce.field,
+      message: `${pkce.field} does not say ENABLED or DISABLED in a way alexa-link can read, so alexa-link login cannot tell whether Alexa sends the PKCE parameters.`,
+      fix: 'Write {"status": "ENABLED"} (or "DISABLED"), or run alexa-link login --pkce to test with PKCE.',
+    });
+  }
+  if (pkce?.method !== undefined && pkce.method !== 'S256') {
+    out.push({
+      rule: 'pkce-method',
+      severity: 'warning',
+      field: pkce.field,
+      message: `${pkce.field} names the code challenge method "${pkce.method}"; Alexa sends code_challenge_method=S256.`,
+      fix: 'Use "S256" and make sure the provider accepts it.',
     });
   }
   for (const n of parseNotes(p)) {

@@ -126,7 +126,10 @@ export interface TlsInfo {
   authorized: boolean;
   authorizationError?: string;
   subject?: string;
+  /** The issuer's common name. */
   issuer?: string;
+  /** The issuer's organisation (O), e.g. "Let's Encrypt". */
+  issuerOrg?: string;
   validFrom?: string;
   validTo?: string;
 }
@@ -375,7 +378,7 @@ function once(req: HttpRequest, url: URL, started: number, deadline: number, via
           tlsInfo = {
             authorized: socket.authorized,
             ...(socket.authorizationError ? { authorizationError: String(socket.authorizationError) } : {}),
-            ...(cert && cert.subject ? { subject: cn(cert.subject.CN), issuer: cn(cert.issuer?.CN), validFrom: cert.valid_from, validTo: cert.valid_to } : {}),
+            ...(cert && cert.subject ? { subject: cn(cert.subject.CN), issuer: cn(cert.issuer?.CN), ...(cert.issuer?.O ? { issuerOrg: cn(cert.issuer.O) } : {}), validFrom: cert.valid_from, validTo: cert.valid_to } : {}),
           };
         };
         // Through a proxy the agent hands over a socket whose handshake is already done.
@@ -535,6 +538,7 @@ function inspectTlsDirect(url: string, opts: { timeoutMs?: number; ca?: string |
         ...(authorizationError ? { authorizationError } : {}),
         subject: cn(cert?.subject?.CN),
         issuer: cn(cert?.issuer?.CN),
+        ...(cert?.issuer?.O ? { issuerOrg: cn(cert.issuer.O) } : {}),
         validFrom: cert?.valid_from,
         validTo: cert?.valid_to,
         protocol: socket.getProtocol() ?? undefined,

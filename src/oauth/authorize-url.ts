@@ -6,7 +6,8 @@ import { ALEXA_AUTHORIZE_PARAMS } from '../linking/rules.js';
 /**
  * The authorization URL the way the Alexa app opens it: the configured authorizationUrl with
  * `client_id`, `response_type=code`, `state`, `scope` (space-separated) and `redirect_uri` added,
- * keeping the query parameters already there (Google's `access_type=offline&prompt=consent`).
+ * keeping the query parameters already there (Google's `access_type=offline&prompt=consent`); with
+ * PKCE on for the skill, `code_challenge` and `code_challenge_method=S256` as well.
  */
 export interface AuthorizeRequest {
   authorizationUrl: string;
@@ -14,6 +15,8 @@ export interface AuthorizeRequest {
   redirectUri: string;
   state: string;
   scopes: string[];
+  /** With PKCE on for the skill, Alexa adds code_challenge and code_challenge_method=S256. */
+  pkce?: { challenge: string; method: 'S256' };
 }
 
 export interface AuthorizeUrl {
@@ -36,7 +39,8 @@ export function buildAuthorizationUrl(req: AuthorizeRequest): AuthorizeUrl {
       hint: 'Fix accountLinkingRequest.authorizationUrl in accountLinking.json.',
     });
   }
-  const overridden = ALEXA_AUTHORIZE_PARAMS.filter((p) => u.searchParams.has(p));
+  const own = req.pkce ? [...ALEXA_AUTHORIZE_PARAMS, 'code_challenge', 'code_challenge_method'] : ALEXA_AUTHORIZE_PARAMS;
+  const overridden = own.filter((p) => u.searchParams.has(p));
   for (const p of overridden) u.searchParams.delete(p);
   u.searchParams.set('client_id', req.clientId);
   u.searchParams.set('response_type', 'code');
@@ -44,6 +48,10 @@ export function buildAuthorizationUrl(req: AuthorizeRequest): AuthorizeUrl {
   const scope = req.scopes.filter((s) => s.trim() !== '').join(' ');
   if (scope) u.searchParams.set('scope', scope);
   u.searchParams.set('redirect_uri', req.redirectUri);
+  if (req.pkce) {
+    u.searchParams.set('code_challenge', req.pkce.challenge);
+    u.searchParams.set('code_challenge_method', req.pkce.method);
+  }
   return { url: u.href, overridden };
 }
 

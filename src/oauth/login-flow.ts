@@ -1,13 +1,18 @@
 import path from 'node:path';
 import type { AccessTokenScheme } from '../linking/config.js';
 import { isLoopbackHost } from '../linking/rules.js';
+import { probeReciprocalUrl } from './reciprocal.js';
+import { jwtExpiryStep, probeRefreshBehaviour } from './refresh-behaviour.js';
 import { SESSION_FILE, writeSession, type LoginSession } from './session.js';
 import { exchangeCode, otherScheme, refreshAccessToken, type TokenEndpointConfig, type TokenPostOutcome } from './token-exchange.js';
 import { isLocalCertificateFailure, judgeTokenResponse, needsSchemeRetry, type Grant, type Judgement, type Step, type TokenFields } from './token-response.js';
 
 /**
- * From the provider's callback to the report: exchange the code as Alexa does, judge the answer,
- * refresh once and judge that, save the session. This is the part `npm run bench` times.
+ * From the provider's callback to the report: exchange the code as Alexa does (with the PKCE
+ * code_verifier when PKCE is on), judge the answer, refresh once and judge that, then the provider
+ * behaviours that unlink users later (refresh-behaviour.ts: an invalid refresh token, rotation and
+ * replay, a second refresh, JWT expiry) and the reciprocal token URL, and save the session. This is
+ * the part `npm run bench` times.
  */
 export interface LoginSettings {
   authorizationUrl: string;
@@ -17,6 +22,16 @@ export interface LoginSettings {
   scheme: AccessTokenScheme;
   scopes: string[];
   redirectUri: string;
+  /** PKCE on: the code_verifier sent with the code (Alexa does so when PKCE is enabled for the skill). */
+  codeVerifier?: string;
+  /** Checked against the token URL's endpoint rules when set. */
+  reciprocalAccessTokenUrl?: string;
+  /**
+   * Probe the provider behaviours that unlink users later after a refresh that worked (default
+   * true): an invalid refresh token, rotation and replay, a second refresh. Off only where the
+   * provider is a stand-in that answers every request alike (the network fault matrix).
+   */
+  behaviourProbes?: boolean;
   defaultTokenExpirationInSeconds?: number;
   /** Alexa's 4.5 s, overridable for tests. */
   latencyLimitMs?: number;
@@ -70,6 +85,17 @@ export async function exchangeAndJudge(
   send: (cfg: TokenEndpointConfig) => Promise<TokenPostOutcome>,
   extra: { sentRefreshToken?: string } = {},
 ): Promise<Judgement> {
+  return (await exchangeJudgeAndTell(settings, deps, grant, send, extra)).judgement;
+}
+
+/** exchangeAndJudge, also telling which endpoint configuration got the judged answer. */
+async function exchangeJudgeAndTell(
+  settings: LoginSettings,
+  deps: LoginFlowDeps,
+  grant: Grant,
+  send: (cfg: TokenEndpointConfig) => Promise<TokenPostOutcome>,
+  extra: { sentRefreshToken?: string } = {},
+): Promise<{ judgement: Judgement; ctx: Parameters<typeof judgeTokenResponse>[1]; cfg: TokenEndpointConfig }> {
   let insecure = false;
   let outcome = await send(endpointConfig(settings, deps, settings.scheme));
   const ctx: Parameters<typeof judgeTokenResponse>[1] = {
@@ -86,39 +112,82 @@ export async function exchangeAndJudge(
     insecure = true;
     outcome = await send(endpointConfig(settings, deps, settings.scheme, true));
   }
+  let used = endpointConfig(settings, deps, settings.scheme, insecure);
   if (needsSchemeRetry(outcome)) {
-    ctx.otherSchemeAnswer = await send(endpointConfig(settings, deps, otherScheme(settings.scheme), insecure));
+    const otherCfg = endpointConfig(settings, deps, otherScheme(settings.scheme), insecure);
+    ctx.otherSchemeAnswer = await send(otherCfg);
+    if (ctx.otherSchemeAnswer.ok && ctx.otherSchemeAnswer.status === 200) used = otherCfg;
   }
-  return judgeTokenResponse(outcome, ctx);
+  return { judgement: judgeTokenResponse(outcome, ctx), ctx, cfg: used };
 }
 
 /** Exchanges the code, refreshes once, saves the session; every rule becomes a step. */
 export async function completeLogin(code: string, settings: LoginSettings, deps: LoginFlowDeps = {}): Promise<LoginResult> {
   const now = deps.now ?? (() => new Date());
   const steps: Step[] = [];
-  const exchange = await exchangeAndJudge(settings, deps, 'authorization_code', (cfg) => exchangeCode(cfg, { code, redirectUri: settings.redirectUri }));
+  const exchange = await exchangeAndJudge(settings, deps, 'authorization_code', (cfg) =>
+    exchangeCode(cfg, { code, redirectUri: settings.redirectUri, ...(settings.codeVerifier ? { codeVerifier: settings.codeVerifier } : {}) }),
+  );
   steps.push(...exchange.steps);
   let tokens = exchange.tokens;
+  const receivedAt = now();
   if (tokens) {
     deps.onSecret?.(tokens.accessToken);
     if (tokens.refreshToken) deps.onSecret?.(tokens.refreshToken);
+    const jwt = jwtExpiryStep('authorization_code', tokens, receivedAt);
+    if (jwt) steps.push(jwt);
   }
-  const receivedAt = now();
 
   let refreshOk = false;
   let refreshedAt = receivedAt;
+  let grantRevoked = false;
   if (tokens?.refreshToken) {
     const sent = tokens.refreshToken;
-    const refresh = await exchangeAndJudge(settings, deps, 'refresh_token', (cfg) => refreshAccessToken(cfg, sent), { sentRefreshToken: sent });
+    const told = await exchangeJudgeAndTell(settings, deps, 'refresh_token', (cfg) => refreshAccessToken(cfg, sent), { sentRefreshToken: sent });
+    const refresh = told.judgement;
     steps.push(...refresh.steps);
     refreshedAt = now();
     if (refresh.tokens) {
       deps.onSecret?.(refresh.tokens.accessToken);
       if (refresh.tokens.refreshToken) deps.onSecret?.(refresh.tokens.refreshToken);
       refreshOk = refresh.ok;
+      const jwt = jwtExpiryStep('refresh_token', refresh.tokens, refreshedAt);
+      if (jwt) steps.push(jwt);
       // A rotated refresh token replaces the old one; without one in the answer the old one stays.
       tokens = { ...refresh.tokens, refreshToken: refresh.tokens.refreshToken ?? sent };
+      if (refresh.ok && settings.behaviourProbes !== false) {
+        // The same endpoint, client authentication and certificate handling as the refresh that passed.
+        const { untrustedCertificate: _reported, otherSchemeAnswer: _tried, ...judgeBase } = told.ctx;
+        const behaviour = await probeRefreshBehaviour(
+          {
+            refresh: (rt) => refreshAccessToken(told.cfg, rt),
+            judge: (outcome, sentToken) => judgeTokenResponse(outcome, { ...judgeBase, sentRefreshToken: sentToken }),
+            ...(deps.onSecret ? { onSecret: deps.onSecret } : {}),
+          },
+          sent,
+          refresh.tokens,
+        );
+        steps.push(...behaviour.steps);
+        grantRevoked = behaviour.grantRevoked;
+        if (behaviour.latest) {
+          tokens = behaviour.latest;
+          refreshedAt = now();
+        } else if (grantRevoked) refreshOk = false;
+      }
     }
+  }
+
+  if (settings.reciprocalAccessTokenUrl) {
+    steps.push(
+      await probeReciprocalUrl(settings.reciprocalAccessTokenUrl, {
+        ...(deps.send ? { send: deps.send } : {}),
+        ...(settings.ca ? { ca: settings.ca } : {}),
+        ...(deps.signal ? { signal: deps.signal } : {}),
+        ...(deps.trace ? { trace: deps.trace } : {}),
+        ...(settings.latencyLimitMs !== undefined ? { latencyLimitMs: settings.latencyLimitMs } : {}),
+        timeoutMs: settings.requestTimeoutMs ?? 10_000,
+      }),
+    );
   }
 
   const result: LoginResult = { ok: !steps.some((s) => s.status === 'fail'), steps };
@@ -150,13 +219,23 @@ export async function completeLogin(code: string, settings: LoginSettings, deps:
     const file = await writeSession(deps.projectRoot, session);
     result.sessionPath = file;
     result.session = path.relative(deps.projectRoot, file) || SESSION_FILE;
-    steps.push({
-      id: 'session-saved',
-      title: 'Session saved for doctor',
-      status: 'pass',
-      detail: `Tokens saved in ${result.session} (mode 0600); alexa-link doctor --token session uses them.`,
-      fix: '',
-    });
+    steps.push(
+      grantRevoked
+        ? {
+            id: 'session-saved',
+            title: 'Session saved for doctor',
+            status: 'warn',
+            detail: `Tokens saved in ${result.session} (mode 0600), but the provider revoked the grant while alexa-link replayed a rotated refresh token (see refresh-replay): they no longer work.`,
+            fix: 'Fix the provider\'s refresh-token reuse setting, then run alexa-link login again.',
+          }
+        : {
+            id: 'session-saved',
+            title: 'Session saved for doctor',
+            status: 'pass',
+            detail: `Tokens saved in ${result.session} (mode 0600); alexa-link doctor --token session uses them.`,
+            fix: '',
+          },
+    );
   }
   return result;
 }

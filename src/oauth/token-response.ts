@@ -3,6 +3,7 @@ import { detectProvider, PROVIDERS } from '../linking/providers.js';
 import { isLoopbackHost, MIN_TOKEN_LIFETIME_SECONDS } from '../linking/rules.js';
 import { header } from '../net/http.js';
 import { excerpt } from '../ui/redact.js';
+import { issuedByLetsEncrypt, letsEncryptWarning } from './certificate-authority.js';
 import type { TokenHttpAnswer, TokenNetworkFailure, TokenPostOutcome } from './token-exchange.js';
 
 /**
@@ -263,6 +264,10 @@ function endpointSteps(ctx: JudgeContext, answer: TokenHttpAnswer | undefined): 
         detail: `Certificate for ${answer.tls.subject ?? u.hostname}, issued by ${answer.tls.issuer ?? 'unknown'}, valid until ${answer.tls.validTo ?? 'unknown'}.`,
         fix: '',
       });
+      if (issuedByLetsEncrypt(answer.tls)) {
+        const w = letsEncryptWarning('accessTokenUrl', answer.tls);
+        steps.push({ id: `${p}-endpoint-ca`, title: 'Token endpoint certificate authority Amazon supports', status: 'warn', detail: w.detail, fix: w.fix });
+      }
     }
   }
   return steps;

@@ -22,6 +22,14 @@ export interface TestCerts {
   wrongHost: CertPair;
   /** Self-signed for 127.0.0.1 and localhost. */
   selfSigned: CertPair;
+  /**
+   * A chain whose intermediate reads like Let's Encrypt's (O=Let's Encrypt, CN=R10) under a test
+   * root (`root`, trust it as the CA): `leaf` for 127.0.0.1, localhost and *.alexa-link.test (see
+   * test-hosts.mjs), `chain` = leaf then
+   * intermediate (what a correctly configured server sends), `leafOnly` = the leaf alone (an
+   * incomplete chain: the intermediate is missing).
+   */
+  letsEncryptLike: { root: CertPair; intermediate: CertPair; key: string; chain: string; leafOnly: string };
 }
 
 function openssl(args: string[], cwd: string): void {
@@ -53,6 +61,14 @@ export function makeTestCerts(): TestCerts {
       return { key: read(`${name}.key`), cert: read(`${name}.crt`) };
     };
     const valid = leaf('valid', 'IP:127.0.0.1,DNS:localhost', -1, 3);
+    // A root, an intermediate named like Let's Encrypt's, and a leaf signed by the intermediate.
+    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'leroot.key', '-out', 'leroot.crt', '-days', '2', '-subj', '/O=Internet Security Research Group (test)/CN=alexa-link test ISRG-like root', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+    writeFileSync(path.join(dir, 'leint.ext'), 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n');
+    openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'leint.key', '-out', 'leint.csr', '-subj', "/C=US/O=Let's Encrypt/CN=R10"], dir);
+    openssl(['x509', '-req', '-in', 'leint.csr', '-CA', 'leroot.crt', '-CAkey', 'leroot.key', '-CAcreateserial', '-out', 'leint.crt', '-days', '2', '-extfile', 'leint.ext'], dir);
+    writeFileSync(path.join(dir, 'leleaf.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:*.alexa-link.test\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n');
+    openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'leleaf.key', '-out', 'leleaf.csr', '-subj', '/CN=localhost'], dir);
+    openssl(['x509', '-req', '-in', 'leleaf.csr', '-CA', 'leint.crt', '-CAkey', 'leint.key', '-CAcreateserial', '-out', 'leleaf.crt', '-days', '2', '-extfile', 'leleaf.ext'], dir);
     const expired = leaf('expired', 'IP:127.0.0.1,DNS:localhost', -10, 5);
     const wrongHost = leaf('wronghost', 'DNS:wrong.example.test', -1, 3);
     openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'self.key', '-out', 'self.crt', '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], dir);
@@ -62,6 +78,13 @@ export function makeTestCerts(): TestCerts {
       expired,
       wrongHost,
       selfSigned: { key: read('self.key'), cert: read('self.crt') },
+      letsEncryptLike: {
+        root: { key: read('leroot.key'), cert: read('leroot.crt') },
+        intermediate: { key: read('leint.key'), cert: read('leint.crt') },
+        key: read('leleaf.key'),
+        chain: read('leleaf.crt') + read('leint.crt'),
+        leafOnly: read('leleaf.crt'),
+      },
     };
     return cached;
   } finally {

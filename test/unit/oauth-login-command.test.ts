@@ -191,7 +191,8 @@ describe('signInForCode + completeLogin (what npm run bench times)', () => {
 
 describe('parseLoginOptions', () => {
   it('defaults', () => {
-    expect(parseLoginOptions({}, '/p')).toEqual({ cwd: '/p', redirect: 'loopback', port: 9876, open: true, timeoutMs: 300_000, vendorId: undefined, region: 'NA', clientSecretEnv: 'ALEXA_LINK_CLIENT_SECRET' });
+    expect(parseLoginOptions({}, '/p')).toEqual({ cwd: '/p', redirect: 'loopback', port: 9876, open: true, timeoutMs: 300_000, vendorId: undefined, region: 'NA', clientSecretEnv: 'ALEXA_LINK_CLIENT_SECRET', pkce: false });
+    expect(parseLoginOptions({ pkce: true }, '/p').pkce).toBe(true);
   });
 
   it.each<[Record<string, unknown>, Record<string, string>, Partial<LoginOptions>]>([

@@ -2,16 +2,18 @@ import type { AccessTokenScheme } from '../../linking/config.js';
 import { alexaRedirectUrl } from '../../linking/redirect-urls.js';
 import { header, request, type HttpRequest } from '../../net/http.js';
 import { cleartextSecretProblem, postTokenRequest, type TokenEndpointConfig, type TokenPostOutcome } from '../../oauth/token-exchange.js';
+import { probeReciprocalUrl } from '../../oauth/reciprocal.js';
 import type { DoctorContext } from '../context.js';
 import { fold, isLoopbackUrl, judgeScheme, probeTls, type Finding } from '../probe.js';
 import type { Check, CheckOutcome, CheckRunInfo } from '../types.js';
 import { excerpt as cutRedacted } from '../../ui/redact.js';
 
 /**
- * The provider's token endpoint as Alexa meets it: reachable, a trusted certificate, an answer
- * within 4.5 s, and a made-up authorization code refused with an OAuth error in JSON
- * (invalid_grant). HTML, an empty body or a 5xx there is what users see as "We were unable to
- * link at this time".
+ * The provider's token endpoint as Alexa meets it: reachable, a trusted certificate (one from
+ * Let's Encrypt is a warning: Amazon's requirements exclude it), an answer within 4.5 s, and a
+ * made-up authorization code refused with an OAuth error in JSON (invalid_grant). HTML, an empty
+ * body or a 5xx there is what users see as "We were unable to link at this time". A
+ * reciprocalAccessTokenUrl is held to the same endpoint rules (oauth/reciprocal.ts).
  */
 export const ALEXA_TOKEN_DEADLINE_MS = 4500;
 export const BOGUS_CODE = 'alexa-link-doctor-made-up-code';
@@ -123,12 +125,22 @@ export const tokenEndpoint: Check<DoctorContext> = {
     if (!p.accessTokenUrl) return { status: 'skip', detail: 'accountLinking.json has no accessTokenUrl (see linking-config).' };
     const findings: Finding[] = [];
     const label = 'accessTokenUrl';
+    const reciprocal = p.reciprocalAccessTokenUrl
+      ? probeReciprocalUrl(p.reciprocalAccessTokenUrl, {
+          timeoutMs: Math.min(info.timeoutMs, 10_000),
+          signal: info.signal,
+          ...(ctx.deps.http ? { send: ctx.deps.http } : {}),
+          ...(ctx.deps.ca ? { ca: ctx.deps.ca } : {}),
+          ...(ctx.deps.debug ? { trace: ctx.deps.debug } : {}),
+        }).then((s): Finding => ({ status: s.status, detail: `reciprocalAccessTokenUrl: ${s.detail}`, ...(s.fix ? { fix: s.fix } : {}) }))
+      : undefined;
+    const withReciprocal = async (): Promise<Finding[]> => (reciprocal ? [...findings, await reciprocal] : findings);
     const scheme = judgeScheme(p.accessTokenUrl, { rehearsal: ctx.rehearsal, label });
     if (scheme) findings.push(scheme);
     const tls = await probeTls(p.accessTokenUrl, { rehearsal: ctx.rehearsal, now: ctx.now(), label, timeoutMs: info.timeoutMs, ...(ctx.deps.ca ? { ca: ctx.deps.ca } : {}) });
     if (tls) findings.push(tls);
     // Unreachable, or a certificate Alexa would refuse: the POST cannot tell more.
-    if (tls && tls.status === 'fail') return fold(findings);
+    if (tls && tls.status === 'fail') return fold(await withReciprocal());
     // A loopback rehearsal with a test certificate: reported above, then looked past.
     const insecure = tls !== undefined && tls.status === 'warn' && ctx.rehearsal && isLoopbackUrl(p.accessTokenUrl);
     const outcome = await postBogusCode(ctx, p.accessTokenScheme ?? 'HTTP_BASIC', info, insecure);
@@ -138,7 +150,7 @@ export const tokenEndpoint: Check<DoctorContext> = {
     const answerFailed = outcome.ok && answerFindings.some((f) => f.status === 'fail');
     if (!ctx.clientSecret) findings.push({ status: 'pass', detail: `(Sent without the client secret: set ${ctx.options.clientSecretEnv} to let token-endpoint-scheme check the client authentication.)` });
     else if (cleartextSecretProblem(p.accessTokenUrl)) findings.push({ status: 'pass', detail: '(Sent without the client secret: it never goes over plain http to a host that is not a loopback address.)' });
-    const folded = fold(findings);
+    const folded = fold(await withReciprocal());
     if (answerFailed) folded.hop = 4;
     return folded;
   },
