@@ -54,12 +54,13 @@ const MATRIX: Record<PeerId, Record<Fault, Cell>> = {
     drip: drip('GET authorizationUrl: '),
     'server-error': { kind: 'HTTP 5xx', words: /GET authorizationUrl failed with HTTP 503/, maxRequests: 3 },
     throttle: { kind: 'HTTP 429 (failing status)', words: /GET authorizationUrl answered HTTP 429/, maxRequests: 3, note: 'a browser does not retry a 429 either: reported as a failing status, one GET per Alexa redirect URL' },
-    'tls-self-signed': { ...tls('tls-self-signed', 'authorizationUrl: '), maxRequests: 3, note: 'a loopback rehearsal: the certificate is reported (warn), then the sign-in page is fetched unchecked; nothing secret is in that GET' },
-    'tls-expired': { ...tls('tls-expired', 'authorizationUrl: '), maxRequests: 3 },
-    'tls-wrong-host': { ...tls('tls-wrong-host', 'authorizationUrl: '), maxRequests: 3 },
+    // 3 GETs (one per Alexa redirect URL), then at most 3 for the provider's discovery document.
+    'tls-self-signed': { ...tls('tls-self-signed', 'authorizationUrl: '), maxRequests: 3 + 3, note: 'a loopback rehearsal: the certificate is reported (warn), then the sign-in page (and the discovery document) is fetched unchecked; nothing secret is in those GETs' },
+    'tls-expired': { ...tls('tls-expired', 'authorizationUrl: '), maxRequests: 3 + 3 },
+    'tls-wrong-host': { ...tls('tls-wrong-host', 'authorizationUrl: '), maxRequests: 3 + 3 },
     'redirect-loop': { kind: 'too-many-redirects', words: /GET authorizationUrl: 127\.0\.0\.1:\d+ redirected more than 5 times/, maxRequests: 3 * 6 },
     'huge-body': tooLarge(5 * 1024 * 1024),
-    'not-json': { kind: 'n/a: HTML is expected (page shown)', words: /The provider showed a page \(HTTP 200: "502 Bad Gateway"\)/, maxRequests: 3, note: 'the authorization endpoint serves HTML pages by design; JSON is never expected there' },
+    'not-json': { kind: 'n/a: HTML is expected (page shown)', words: /The provider showed a page \(HTTP 200: "502 Bad Gateway"\)/, maxRequests: 3 + 3, note: 'the authorization endpoint serves HTML pages by design; JSON is never expected there (the discovery document is looked for too, and not found)' },
   },
   'token-endpoint-login': {
     refused: refused(/token-exchange: Connection refused by 127\.0\.0\.1:\d+/),

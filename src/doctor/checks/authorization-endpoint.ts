@@ -2,15 +2,23 @@ import { alexaRedirectUrl, ALEXA_REGIONS, type AlexaRegion } from '../../linking
 import { HttpError, request } from '../../net/http.js';
 import { buildAuthorizationUrl, newState } from '../../oauth/authorize-url.js';
 import { fetchAuthorize, judgeAuthorizeAnswer, type AuthorizeJudgement } from '../../oauth/authorize-probe.js';
+import { pkceFromConfig } from '../../linking/pkce-config.js';
+import { fetchDiscovery, judgeDiscovery } from '../../oauth/discovery.js';
+import { pkceRequiredExplanation } from '../../oauth/login-pkce.js';
+import { newPkce } from '../../oauth/pkce.js';
 import type { DoctorContext } from '../context.js';
 import { fold, isLoopbackUrl, judgeScheme, probeTls, type Finding } from '../probe.js';
 import type { Check, CheckOutcome } from '../types.js';
 
 /**
  * The provider's authorization endpoint as the Alexa app meets it: reachable, a trusted and
- * unexpired certificate, and what it does with Alexa's redirect_uri. The URL is built exactly as
- * Alexa builds it, once per Alexa redirect URL of the vendor (NA, EU, FE); a provider that
- * refuses one of them breaks linking for the users of that region.
+ * unexpired certificate (Let's Encrypt: a warning), and what it does with Alexa's redirect_uri. The
+ * URL is built exactly as Alexa builds it (with PKCE when accountLinking.json enables it), once per
+ * Alexa redirect URL of the vendor (NA, EU, FE); a provider that refuses one of them breaks
+ * linking for the users of that region, one that refuses it for lack of PKCE needs PKCE enabled for
+ * the skill. Then the provider's discovery document, when there is one (oauth/discovery.ts): PKCE
+ * support, the token endpoint's client authentication methods against accessTokenScheme, and the
+ * configured URLs against the published ones.
  */
 export const authorizationEndpoint: Check<DoctorContext> = {
   id: 'authorization-endpoint',
@@ -37,9 +45,18 @@ export const authorizationEndpoint: Check<DoctorContext> = {
       ? ALEXA_REGIONS.map((region) => ({ region, redirectUri: alexaRedirectUrl(vendorId, region) }))
       : [{ region: 'loopback', redirectUri: 'http://127.0.0.1:9876/callback' }];
     const http = ctx.deps.http ?? request;
+    const pkceOn = pkceFromConfig(p)?.enabled === true;
     const answers = await Promise.all(
       targets.map(async (t) => {
-        const { url } = buildAuthorizationUrl({ authorizationUrl: p.authorizationUrl!, clientId: p.clientId!, redirectUri: t.redirectUri, state: newState(), scopes: p.scopes ?? [] });
+        const pkce = pkceOn ? newPkce() : undefined;
+        const { url } = buildAuthorizationUrl({
+          authorizationUrl: p.authorizationUrl!,
+          clientId: p.clientId!,
+          redirectUri: t.redirectUri,
+          state: newState(),
+          scopes: p.scopes ?? [],
+          ...(pkce ? { pkce: { challenge: pkce.challenge, method: pkce.method } } : {}),
+        });
         try {
           const res = await fetchAuthorize(url, t.redirectUri, { timeoutMs: info.timeoutMs, insecure, http, signal: info.signal, ...(ctx.deps.ca ? { ca: ctx.deps.ca } : {}) });
           return { ...t, judged: judgeAuthorizeAnswer(res, t.redirectUri), ms: res.ms };
@@ -67,6 +84,11 @@ export const authorizationEndpoint: Check<DoctorContext> = {
         fix: `Allow all three Alexa redirect URLs in the provider's client settings (allowed callback / redirect URIs):\n${urls.map((u) => `  ${u}`).join('\n')}`,
       });
     }
+    const pkceRefused = judged.find((a) => a.judged.verdict === 'pkce-required');
+    if (pkceRefused) {
+      const { detail, fix } = pkceRequiredExplanation(`asked as Alexa asks${pkceOn ? ' (with PKCE)' : ' without PKCE'}, it ${pkceRefused.judged.detail.replace(/^requires PKCE: /, '')}`);
+      findings.push({ status: 'fail', detail, fix: fix.replace('then rerun with PKCE: alexa-link login --pkce', 'then test it with alexa-link login --pkce') });
+    }
     for (const a of judged) {
       if (a.judged.verdict === 'client-rejected') findings.push({ status: 'fail', detail: `The provider ${a.judged.detail}.`, fix: 'Check accountLinkingRequest.clientId against the client registered at the provider.' });
       else if (a.judged.verdict === 'error-redirect') findings.push({ status: 'fail', detail: `With redirect_uri=${a.redirectUri} the provider ${a.judged.detail}.`, fix: 'Check the scopes and the client settings at the provider (allowed grant: authorization code).' });
@@ -75,7 +97,18 @@ export const authorizationEndpoint: Check<DoctorContext> = {
     const accepted = judged.filter((a) => a.judged.verdict === 'accepted');
     if (accepted.length === judged.length) {
       const slowest = Math.max(...accepted.map((a) => a.ms));
-      findings.push({ status: 'pass', detail: `The provider ${accepted[0]!.judged.detail} for ${vendorId ? `all ${accepted.length} Alexa redirect URLs` : 'the loopback redirect URL'} (${slowest} ms).${vendorNote}` });
+      findings.push({ status: 'pass', detail: `The provider ${accepted[0]!.judged.detail} for ${vendorId ? `all ${accepted.length} Alexa redirect URLs` : 'the loopback redirect URL'}${pkceOn ? ' (with PKCE, as Alexa sends it)' : ''} (${slowest} ms).${vendorNote}` });
+    }
+    // The provider's discovery document, when it publishes one: PKCE, client authentication, URLs.
+    // Not worth asking a provider whose authorization endpoint itself fails.
+    const endpointBroken = judged.some((a) => a.judged.verdict === 'server-error' || a.judged.verdict === 'unexpected');
+    if (!info.signal.aborted && !endpointBroken) {
+      const found = await fetchDiscovery(p.authorizationUrl, { http, timeoutMs: Math.min(info.timeoutMs, 5000), insecure, signal: info.signal, ...(ctx.deps.ca ? { ca: ctx.deps.ca } : {}) });
+      if (found.doc) {
+        findings.push(...judgeDiscovery(found.doc, { authorizationUrl: p.authorizationUrl, ...(p.accessTokenUrl ? { accessTokenUrl: p.accessTokenUrl } : {}), ...(p.type !== 'IMPLICIT' && p.accessTokenScheme ? { accessTokenScheme: p.accessTokenScheme } : {}), pkceOn }));
+      } else if (found.tried.length) {
+        findings.push({ status: 'pass', detail: `No OAuth/OIDC discovery document (looked at ${found.tried.join(', ')}): PKCE support and client authentication methods cannot be read from the provider.` });
+      }
     }
     const outcome = fold(findings);
     // A refused redirect_uri breaks the way back to Alexa, not the way in.

@@ -3,7 +3,8 @@ import { MIN_TOKEN_LIFETIME_SECONDS } from '../../linking/rules.js';
 import { request, type HttpRequest } from '../../net/http.js';
 import { readSession, secondsLeft, writeSession, SESSION_FILE, type LoginSession } from '../../oauth/session.js';
 import { otherScheme, refreshAccessToken, type TokenEndpointConfig } from '../../oauth/token-exchange.js';
-import { isLocalCertificateFailure, judgeTokenResponse, needsSchemeRetry, type JudgeContext } from '../../oauth/token-response.js';
+import { isLocalCertificateFailure, judgeTokenResponse, needsSchemeRetry, type JudgeContext, type Step, type TokenFields } from '../../oauth/token-response.js';
+import { jwtExpiryStep, probeRefreshBehaviour } from '../../oauth/refresh-behaviour.js';
 import type { DoctorContext } from '../context.js';
 import { fold, type Finding } from '../probe.js';
 import type { Check, CheckOutcome } from '../types.js';
@@ -11,8 +12,11 @@ import type { Check, CheckOutcome } from '../types.js';
 /**
  * The tokens the last `alexa-link login` saved: an access token that lives at least 360 s, a
  * refresh token (without one Alexa unlinks users at expiry), and a refresh that still works now
- * (done like Alexa does it, and judged by the same rules as login). A rotated refresh token is
- * saved back so the session stays usable.
+ * (done like Alexa does it, at the token URL accountLinking.json names, and judged by the same
+ * rules as login), followed by the provider behaviours that unlink users later (oauth/
+ * refresh-behaviour.ts; each finding starts with its step id: refresh-invalid-token,
+ * refresh-rotation, refresh-replay, refresh-second, refresh-jwt-expiry). The newest working tokens
+ * are saved back so the session stays usable.
  */
 export function judgeSavedSession(session: LoginSession, opts: { now: Date; linking?: { clientId?: string; accessTokenUrl?: string } }): Finding[] {
   const out: Finding[] = [];
@@ -113,27 +117,53 @@ export const sessionTokens: Check<DoctorContext> = {
     for (const w of warned) findings.push({ status: 'warn', detail: `Refresh: ${w.detail}`, ...(w.fix ? { fix: w.fix } : {}) });
     const fresh = judged.tokens;
     if (fresh) {
-      ctx.deps.addSecret?.(fresh.accessToken);
-      if (fresh.refreshToken) ctx.deps.addSecret?.(fresh.refreshToken);
-      ctx.freshAccessToken = fresh.accessToken;
-      const now = ctx.now();
-      const expiresIn = fresh.expiresIn ?? session.tokens.expiresIn;
-      const updated: LoginSession = {
-        ...session,
-        tokens: {
-          ...session.tokens,
-          accessToken: fresh.accessToken,
-          ...(fresh.tokenType ? { tokenType: fresh.tokenType } : {}),
-          expiresIn,
-          expiresAt: new Date(now.getTime() + expiresIn * 1000).toISOString(),
-          ...(fresh.refreshToken ? { refreshToken: fresh.refreshToken } : {}),
-        },
-        refresh: { ok: true, at: now.toISOString() },
+      const register = (t: TokenFields) => {
+        ctx.deps.addSecret?.(t.accessToken);
+        if (t.refreshToken) ctx.deps.addSecret?.(t.refreshToken);
       };
-      // A provider that rotates refresh tokens invalidates the old one: keep the session usable.
-      await writeSession(root, updated);
-      const rotated = fresh.refreshToken && fresh.refreshToken !== refreshToken;
-      findings.push({ status: 'pass', detail: `Refreshing now, as Alexa will, works (${judged.answer?.ms ?? '?'} ms); the new access token lives ${expiresIn} s${rotated ? ', and the rotated refresh token was saved' : ''}.` });
+      register(fresh);
+      const stepFinding = (st: Step): Finding => ({ status: st.status, detail: `${st.id}: ${st.detail}`, ...(st.fix ? { fix: st.fix } : {}) });
+      const refreshedAt = ctx.now();
+      const jwt = jwtExpiryStep('refresh_token', fresh, refreshedAt);
+      const rotated = fresh.refreshToken !== undefined && fresh.refreshToken !== refreshToken;
+      findings.push({ status: 'pass', detail: `Refreshing now, as Alexa will, works (${judged.answer?.ms ?? '?'} ms); the new access token lives ${fresh.expiresIn ?? session.tokens.expiresIn} s${rotated ? ', and the refresh token was rotated' : ''}.` });
+      if (jwt) findings.push(stepFinding(jwt));
+      // The same endpoint, client authentication and certificate handling as the refresh that passed.
+      const usedScheme = judged.answer?.scheme ?? scheme;
+      const { untrustedCertificate: _reported, otherSchemeAnswer: _tried, ...judgeBase } = judgeCtx;
+      const behaviour = await probeRefreshBehaviour(
+        {
+          refresh: (rt) => refreshAccessToken(cfg(usedScheme, insecure), rt),
+          judge: (o, sentToken) => judgeTokenResponse(o, { ...judgeBase, scheme: usedScheme, sentRefreshToken: sentToken }),
+          onSecret: (v) => ctx.deps.addSecret?.(v),
+        },
+        refreshToken,
+        fresh,
+      );
+      findings.push(...behaviour.steps.map(stepFinding));
+      const latest: TokenFields | undefined = behaviour.latest ?? (behaviour.grantRevoked ? undefined : { ...fresh, refreshToken: fresh.refreshToken ?? refreshToken });
+      const now = ctx.now();
+      if (latest) {
+        ctx.freshAccessToken = latest.accessToken;
+        const expiresIn = latest.expiresIn ?? session.tokens.expiresIn;
+        const updated: LoginSession = {
+          ...session,
+          tokens: {
+            ...session.tokens,
+            accessToken: latest.accessToken,
+            ...(latest.tokenType ? { tokenType: latest.tokenType } : {}),
+            expiresIn,
+            expiresAt: new Date(now.getTime() + expiresIn * 1000).toISOString(),
+            ...(latest.refreshToken ? { refreshToken: latest.refreshToken } : {}),
+          },
+          refresh: { ok: true, at: now.toISOString() },
+        };
+        // A provider that rotates refresh tokens invalidates the old one: keep the session usable.
+        await writeSession(root, updated);
+      } else {
+        await writeSession(root, { ...session, refresh: { ok: false, at: now.toISOString() } });
+        findings.push({ status: 'warn', detail: `The saved session no longer works: the provider revoked the grant while its refresh behaviour was probed (see refresh-replay); ${SESSION_FILE} is kept but marked as failed.`, fix: 'Fix the provider, then run alexa-link login again.' });
+      }
     }
     return fold(findings);
   },
