@@ -166,6 +166,22 @@ describe('the login flow from callback to report', () => {
 
   const statuses = (steps: { id: string; status: string }[]) => Object.fromEntries(steps.map((s) => [s.id, s.status]));
 
+  it("a token endpoint with a Let's Encrypt certificate: token-endpoint-ca warns quoting Amazon; the rest passes", async () => {
+    const le = makeTestCerts().letsEncryptLike;
+    const https = await startLocalProvider({ tls: { key: le.key, cert: le.chain } });
+    try {
+      const client = https.clients.basic;
+      const result = await completeLogin(await codeFor(client, https, le.root.cert), settings(client, { ca: le.root.cert }, https), {});
+      const ca = result.steps.find((s) => s.id === 'token-endpoint-ca')!;
+      expect(ca).toMatchObject({ status: 'warn', detail: expect.stringContaining("Note that you can't use https://letsencrypt.org/, even though it's on the certificate list.") });
+      expect(result.steps.find((s) => s.id === 'token-endpoint-tls')!.status).toBe('pass');
+      expect(result.steps.find((s) => s.id === 'refresh-endpoint-ca')!.status).toBe('warn');
+      expect(result.ok).toBe(true);
+    } finally {
+      await https.close();
+    }
+  });
+
   it('a good client: exchange, refresh, session saved 0600 in a 0700 directory', async () => {
     const client = provider.clients.basic;
     const secrets: string[] = [];
