@@ -83,9 +83,12 @@ describe('two configure runs on the same skill at once', () => {
     const local = JSON.parse(await readFile(path.join(projects[winner!], 'accountLinking.json'), 'utf8')) as { accountLinkingRequest: Record<string, unknown> };
     expect(standin.linking(SKILL)!.payload).toEqual({ ...local.accountLinkingRequest, clientSecret: `${winner}-client-secret` });
 
-    // The loser's checkout is exactly as it was (no backup, no temporary file); the winner kept its backup, 0600.
+    // The loser's checkout is exactly as it was (no backup, no push record, no temporary file); the
+    // winner kept its backup, 0600, and the record of what it pushed.
     expect(await filesUnder(projects[loser!])).toEqual(before[loser!]);
-    const backups = (await filesUnder(projects[winner!])).filter((f) => !before[winner!].includes(f));
+    const added = (await filesUnder(projects[winner!])).filter((f) => !before[winner!].includes(f));
+    expect(added.filter((f) => !f.startsWith('.alexa-link/backups/'))).toEqual(['.alexa-link/push-record.json']);
+    const backups = added.filter((f) => f.startsWith('.alexa-link/backups/'));
     expect(backups).toHaveLength(1);
     expect(backups[0]).toMatch(/^\.alexa-link\/backups\/.*\.json$/);
     expect((await stat(path.join(projects[winner!], backups[0]!))).mode & 0o777).toBe(0o600);
