@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { AccessTokenScheme } from '../linking/config.js';
-import { isLoopbackHost } from '../linking/rules.js';
+import { ALEXA_TOKEN_URL_PARAMS, isLoopbackHost } from '../linking/rules.js';
 import { probeReciprocalUrl } from './reciprocal.js';
 import { jwtExpiryStep, probeRefreshBehaviour } from './refresh-behaviour.js';
 import { SESSION_FILE, writeSession, type LoginSession } from './session.js';
@@ -125,6 +125,8 @@ async function exchangeJudgeAndTell(
 export async function completeLogin(code: string, settings: LoginSettings, deps: LoginFlowDeps = {}): Promise<LoginResult> {
   const now = deps.now ?? (() => new Date());
   const steps: Step[] = [];
+  const baked = tokenUrlParamsStep(settings);
+  if (baked) steps.push(baked);
   const exchange = await exchangeAndJudge(settings, deps, 'authorization_code', (cfg) =>
     exchangeCode(cfg, { code, redirectUri: settings.redirectUri, ...(settings.codeVerifier ? { codeVerifier: settings.codeVerifier } : {}) }),
   );
@@ -238,6 +240,33 @@ export async function completeLogin(code: string, settings: LoginSettings, deps:
     );
   }
   return result;
+}
+
+/**
+ * token-url-params: Alexa's own parameters baked into accessTokenUrl or reciprocalAccessTokenUrl
+ * (the same rule as linking-config's token-url-reserved-params). undefined when there are none.
+ */
+export function tokenUrlParamsStep(settings: Pick<LoginSettings, 'tokenUrl' | 'reciprocalAccessTokenUrl'>): Step | undefined {
+  const found: string[] = [];
+  for (const [label, url] of [['accessTokenUrl', settings.tokenUrl], ['reciprocalAccessTokenUrl', settings.reciprocalAccessTokenUrl]] as const) {
+    if (!url) continue;
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      continue;
+    }
+    const params = ALEXA_TOKEN_URL_PARAMS.filter((k) => u.searchParams.has(k));
+    if (params.length) found.push(`${label} carries ${params.join(', ')}`);
+  }
+  if (!found.length) return undefined;
+  return {
+    id: 'token-url-params',
+    title: "Token URLs carry none of Alexa's own parameters",
+    status: 'fail',
+    detail: `${found.join('; ')} in the query string; Alexa sends these itself in the form body of its token requests, so the provider gets two values (or a secret in a URL that ends up in logs).`,
+    fix: 'Remove them from the URL in accountLinking.json; keep only the token endpoint\'s own URL.',
+  };
 }
 
 /** Whether the provider runs on this machine (a local rehearsal). */

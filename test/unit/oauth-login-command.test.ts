@@ -147,6 +147,38 @@ describe('runLogin (in-process, fake deps, real provider)', () => {
     expect(io.stderr()).toContain('https://alexa.amazon.co.jp/api/skill/link/M2DEMOVENDOR1');
   });
 
+  it('--redirect alexa at a provider that requires PKCE: the pasted error is explained (requires PKCE, enable it for the skill, rerun with --pkce)', async () => {
+    const strict = await startLocalProvider({ behaviour: { pkceRequired: true } });
+    try {
+      const client = strict.clients.basic;
+      const cwd = await project(client);
+      await writeFile(
+        path.join(cwd, 'accountLinking.json'),
+        JSON.stringify({ accountLinkingRequest: { type: 'AUTH_CODE', authorizationUrl: strict.authorizationUrl, accessTokenUrl: strict.tokenUrl, clientId: client.clientId, scopes: ['openid'], accessTokenScheme: client.scheme } }),
+      );
+      const io = collectingOutput({ json: true });
+      const { exitCode, report } = await runLogin(options(cwd, { redirect: 'alexa', vendorId: 'M2DEMOVENDOR1', open: false }), {
+        out: io.out,
+        env: { ALEXA_LINK_CLIENT_SECRET: client.clientSecret },
+        prompter: prompter({
+          interactive: true,
+          input: async () => {
+            const url = /^ {2}(http\S+)$/m.exec(io.stderr())![1]!;
+            return (await autoLogin({ authorizationUrl: url })).redirectUrl;
+          },
+        }),
+      });
+      expect(exitCode).toBe(1);
+      expect(report.steps.find((s) => s.id === 'callback')).toMatchObject({
+        status: 'fail',
+        detail: expect.stringMatching(/^The provider requires PKCE: it redirected back with error=invalid_request \(Authorization Server policy requires PKCE to be used for this request\)/),
+        fix: expect.stringContaining('alexa-link login --pkce'),
+      });
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('--redirect alexa: a bare code is accepted with a warning that the state was not checked', async () => {
     const client = provider.clients.basic;
     const cwd = await project(client);

@@ -6,6 +6,7 @@ import { discoveryUrls, judgeDiscovery, parseDiscovery } from '../../src/oauth/d
 import { jwtTimes } from '../../src/oauth/jwt.js';
 import { resolveLoginPkce } from '../../src/oauth/login-pkce.js';
 import { isPkceRequiredError, newPkce, s256Challenge } from '../../src/oauth/pkce.js';
+import { tokenUrlParamsStep } from '../../src/oauth/login-flow.js';
 import { jwtExpiryStep, judgeInvalidRefreshAnswer, probeRefreshBehaviour, type RefreshProbe } from '../../src/oauth/refresh-behaviour.js';
 import type { TokenHttpAnswer, TokenPostOutcome } from '../../src/oauth/token-exchange.js';
 import { judgeTokenResponse, type TokenFields } from '../../src/oauth/token-response.js';
@@ -235,5 +236,18 @@ describe("Let's Encrypt", () => {
     [{}, false],
   ])('issuedByLetsEncrypt(%j) = %s', (info, want) => {
     expect(issuedByLetsEncrypt(info)).toBe(want);
+  });
+});
+
+describe("Alexa's parameters baked into a token URL (login's token-url-params)", () => {
+  it.each<[string, string | undefined, RegExp | undefined]>([
+    ['https://a.example.com/token', undefined, undefined],
+    ['https://a.example.com/token?api-version=2', undefined, undefined],
+    ['https://a.example.com/token?client_id=c&code=x', undefined, /accessTokenUrl carries client_id, code/],
+    ['https://a.example.com/token', 'https://a.example.com/r?state=s&scope=x', /reciprocalAccessTokenUrl carries state, scope/],
+  ])('%s (reciprocal %s)', (tokenUrl, reciprocal, want) => {
+    const step = tokenUrlParamsStep({ tokenUrl, ...(reciprocal ? { reciprocalAccessTokenUrl: reciprocal } : {}) });
+    if (!want) expect(step).toBeUndefined();
+    else expect(step).toMatchObject({ id: 'token-url-params', status: 'fail', detail: expect.stringMatching(want) });
   });
 });
