@@ -6,8 +6,9 @@ import { STATE_DIR, writeUserFile } from '../project/user-files.js';
 
 /**
  * .alexa-link/push-record.json: per skill and stage, the record write-only.ts makes of the last push
- * (salted hashes of the values SMAPI's GET never returns, and the ETag the push left). Directory
- * 0700, file 0600, written atomically. Only hashes: no secret is stored.
+ * (salted hashes of the values SMAPI's GET never returns, and the ETag the push left), written
+ * through the one module that writes into a user's project (project/user-files.ts: no symlinked
+ * folders, atomic, 0600). Only hashes: no secret is stored.
  */
 export const PUSH_RECORD_FILE = path.join(STATE_DIR, 'push-record.json');
 
