@@ -122,7 +122,10 @@ function isLwaCall(err: SdkServiceError): boolean {
 
 function lwaOAuthError(body: unknown): { error: string; error_description?: string } | undefined {
   if (typeof body !== 'object' || body === null || typeof (body as { error?: unknown }).error !== 'string') return undefined;
-  return body as { error: string; error_description?: string };
+  // Only a string description is quoted: anything else from the wire ({"toString": 1}) cannot be
+  // turned into text safely.
+  const description = (body as { error_description?: unknown }).error_description;
+  return { error: (body as { error: string }).error, ...(typeof description === 'string' ? { error_description: description } : {}) };
 }
 
 /** A Login with Amazon answer that is neither tokens nor an OAuth error: throttling, a failure, a redirect. */
