@@ -61,6 +61,8 @@ describe('doctor on each project layout (built CLI, --offline)', () => {
       'pass',
     ],
     ['plain', [/^plain folder of skill code: found no project files\./, /manifest: none in this plain folder of skill code/, /code: \.\/ \(package\.json "main"\)/], 'pass'],
+    // The developer console's code export: lambda/ beside interactionModels/custom/, no manifest.
+    ['console-export', [/^plain folder of skill code: found interactionModels\/custom\/en-US\.json\./, /code: lambda\/ \(package\.json "main"\)/, /interaction models: interactionModels\/custom\/en-US\.json/], 'pass'],
   ])('%s: names the layout and its parts, replays its code, exits 0', async (name, details, projectStatus) => {
     const dir = await copyFixture(name);
     const r = await runCli(['--json', 'doctor', '--offline'], { cwd: dir, env: ENV });
