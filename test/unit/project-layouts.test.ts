@@ -60,6 +60,18 @@ describe('project layouts (each fixture, from a sub-folder where the layout has 
     expect(p.codeFrom).toMatch(/sourceDir/);
     expect((await readSkillIdInfo(p)).missing).toMatch(/not deployed from this checkout/);
   });
+
+  it('reads a v1 project whose .ask/config is broken JSON: manifest, models and code still found, the problem noted', async () => {
+    const root = await copyFixture('v1');
+    // One closing brace too many, as in a public v1 sample.
+    await writeFile(path.join(root, '.ask', 'config'), '{ "deploy_settings": { "default": { "skill_id": "" } } }\n}\n');
+    const p = await loadProject(root);
+    expect(p.layout).toBe('ask-cli-v1');
+    expect(path.relative(root, p.manifestPath!)).toBe('skill.json');
+    expect(path.relative(root, p.codeDir!)).toBe('lambda/custom');
+    expect(p.notes.join('\n')).toMatch(/\.ask\/config is not valid JSON at line 2, column 1[\s\S]*no skill ID or deploy settings from it/);
+    await expect(readSkillIdInfo(p)).rejects.toThrow(/\.ask\/config is not valid JSON/);
+  });
 });
 
 describe('walking up to the project root', () => {

@@ -66,7 +66,18 @@ async function sourceDirOf(manifestPath: string, label: string): Promise<string 
 async function load(root: string, profile: string): Promise<SkillProject> {
   const configPath = path.join(root, V1_CONFIG);
   const hasConfig = await isFile(configPath);
-  const cfg = hasConfig ? parseV1Config(await readJsonFile(configPath, relPath(root, configPath)), relPath(root, configPath), profile) : undefined;
+  // A broken .ask/config (seen in a public v1 sample: one brace too many) costs the skill ID and
+  // the deploy settings, not the whole project: the manifest, models and code are still found.
+  let cfg: V1Profile | undefined;
+  let configProblem: string | undefined;
+  if (hasConfig) {
+    try {
+      cfg = parseV1Config(await readJsonFile(configPath, relPath(root, configPath)), relPath(root, configPath), profile);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      configProblem = err.message;
+    }
+  }
   const manifestPath = path.join(root, 'skill.json');
   const fn = cfg?.lambda.find((l) => l.usage.includes('custom/default')) ?? cfg?.lambda[0];
   let codeDir: string | undefined;
@@ -106,6 +117,7 @@ async function load(root: string, profile: string): Promise<SkillProject> {
     notes: [
       'ASK CLI v1 layout: `ask util upgrade-project` (ASK CLI v2) converts it; alexa-link reads it as it is.',
       ...(hasConfig ? [] : [`${V1_CONFIG.split(path.sep).join('/')} is missing (it is often git-ignored): no skill ID or deploy settings from it.`]),
+      ...(configProblem ? [`${configProblem.replace(/\.$/, '')}: no skill ID or deploy settings from it (the ASK CLI cannot read it either; fix it before ask deploy).`] : []),
     ],
   });
 }
