@@ -328,10 +328,10 @@ export async function runLogin(options: LoginOptions, deps: LoginDeps): Promise<
   const project = await loadProject(options.cwd);
   const payload = await readLinkingFile(project.linkingPath).catch((err: unknown) => {
       if (err instanceof InputError && err.code === 'E_INPUT_MISSING') {
-        throw new InputError(`${LINKING_FILE} not found next to ask-resources.json; login reads the provider's URLs, client ID, scopes and scheme from it.`, {
+        throw new InputError(`${LINKING_FILE} not found in the project (${project.layoutName}, ${project.root}); login reads the provider's URLs, client ID, scopes and scheme from it.`, {
           source: LINKING_FILE,
           code: 'E_INPUT_MISSING',
-          hint: 'alexa-link init writes one; or create {"accountLinkingRequest": {"type": "AUTH_CODE", …}} by hand.',
+          hint: 'alexa-link configure --pull writes the configuration the developer console has; alexa-link init --add writes a new one.',
         });
       }
       throw err;

@@ -66,9 +66,9 @@ export type RedirectMode = 'loopback' | 'alexa';
 export function redirectUriFor(mode: RedirectMode, opts: { port: number; vendorId?: string; region?: AlexaRegion }): string {
   if (mode === 'loopback') return loopbackRedirectUrl(opts.port);
   if (!opts.vendorId) {
-    throw new UsageError('--redirect alexa needs your Amazon vendor ID: pass --vendor-id (or set ASK_VENDOR_ID).', {
+    throw new UsageError('--redirect alexa needs your Amazon vendor ID, and none was found: not in --vendor-id, ASK_VENDOR_ID, the ASK CLI profile (~/.ask/cli_config vendor_id) or SMAPI\'s vendor list.', {
       code: 'E_MISSING_FLAG',
-      hint: 'Find it at developer.amazon.com/settings/console/mycid, or in ~/.ask/cli_config (vendor_id).',
+      hint: 'Pass --vendor-id <id> (developer.amazon.com/settings/console/mycid shows it), or set up SMAPI credentials (see alexa-link configure).',
     });
   }
   return alexaRedirectUrl(opts.vendorId, opts.region ?? 'NA');

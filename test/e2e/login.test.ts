@@ -295,8 +295,8 @@ describe('alexa-link login (built CLI) against the local OAuth provider', () => 
     await rm(path.join(dir, 'accountLinking.json'));
     const run = await runLogin(['--no-open'], { cwd: dir, env: secretEnv(client) });
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/accountLinking\.json not found next to ask-resources\.json; login reads the provider's URLs/);
-    expect(run.stderr).toMatch(/alexa-link init writes one/);
+    expect(run.stderr).toMatch(/accountLinking\.json not found in the project \(ASK CLI v2 project, .*\); login reads the provider's URLs/);
+    expect(run.stderr).toMatch(/alexa-link configure --pull writes the configuration the developer console has; alexa-link init --add writes a new one/);
     expect(run.stdout).toBe('');
   });
 

@@ -56,6 +56,8 @@ describe('redirect URLs', () => {
 
   it('alexa without a vendor ID names the flag', () => {
     expect(() => redirectUriFor('alexa', { port: 1 })).toThrow(/--vendor-id/);
+    // Every place the shared resolver looked is named, so the user knows none of them had it.
+    expect(() => redirectUriFor('alexa', { port: 1 })).toThrow(/ASK_VENDOR_ID, the ASK CLI profile \(~\/\.ask\/cli_config vendor_id\) or SMAPI's vendor list/);
     expect(loopbackRedirectUrl(0)).toBe('http://127.0.0.1:0/callback');
   });
 });
