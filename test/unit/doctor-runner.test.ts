@@ -35,10 +35,10 @@ describe('runChecks', () => {
       return { status: 'pass' as const, detail: '' };
     };
     const checks = Array.from({ length: 6 }, (_, i) => check(`c${i}`, { run: body }));
-    const started = Date.now();
     await runChecks(checks, ctx(), { ...opts, concurrency: 3 });
+    // Three at once, never more: concurrency shown by the overlap itself, not by wall time (a
+    // timing bound failed under full-suite load on two cores).
     expect(peak).toBe(3);
-    expect(Date.now() - started).toBeLessThan(6 * 40);
   });
 
   it.each<[string, Check<Ctx>, string, RegExp]>([
