@@ -8,7 +8,7 @@ import path from 'node:path';
 import { startLocalProvider } from '../src/demo/local-provider.js';
 import { signInForCode } from '../src/demo/auto-login.js';
 import { completeLogin } from '../src/oauth/login-flow.js';
-import { builtinLaunch } from '../src/replay/envelopes.js';
+import { builtinLaunch } from '../src/replay/kinds/custom.js';
 import { startSmapiStandin } from '../test/support/smapi-standin.js';
 import { BIN, run, timed, type Figure } from './lib.js';
 

@@ -11,6 +11,7 @@ const SUITES: Record<string, () => Promise<Figure[]>> = {
   footprint: async () => (await import('./footprint.js')).benchFootprint(),
   commands: async () => (await import('./commands.js')).benchCommands(),
   replay: async () => (await import('./replay.js')).benchReplay(),
+  'replay-files': async () => (await import('./replay-files.js')).benchReplayFiles(),
 };
 
 const wanted = process.argv.slice(2);

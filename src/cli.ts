@@ -14,7 +14,7 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
   stdinIsTTY: boolean;
   cwd: string;
-  /** Install SIGINT/SIGTERM handlers (the real binary does; in-process tests do not). */
+  /** Install SIGINT/SIGTERM/SIGHUP/SIGQUIT handlers (the real binary does; in-process tests do not). */
   handleSignals: boolean;
 }
 
@@ -24,6 +24,9 @@ function readVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
+
+/** Signals that interrupt a command: each runs the cleanups and exits 130 (design: "130 interrupted"). */
+export const INTERRUPT_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
 /** Global options that take a value, so the command scan skips the value. */
 const VALUE_OPTIONS = new Set(['--cwd']);
@@ -130,10 +133,9 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
     io.stderr.write('\nInterrupted, cleaning up…\n');
     void runCleanups().finally(() => process.exit(130));
   };
-  if (io.handleSignals) {
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  }
+  // Ctrl-C, a kill, a closed terminal (SIGHUP) and Ctrl-\ (SIGQUIT) all interrupt the same way:
+  // cleanups run (servers closed, the skill's process group killed, temp files removed), exit 130.
+  if (io.handleSignals) for (const s of INTERRUPT_SIGNALS) process.once(s, onSignal);
 
   try {
     if (args.length === 0) {
@@ -149,10 +151,7 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
     return await reportError(err, out, io, { json: wantsJson(args), args });
   } finally {
     await runCleanups();
-    if (io.handleSignals) {
-      process.removeListener('SIGINT', onSignal);
-      process.removeListener('SIGTERM', onSignal);
-    }
+    if (io.handleSignals) for (const s of INTERRUPT_SIGNALS) process.removeListener(s, onSignal);
   }
 }
 

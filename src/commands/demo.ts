@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { CommandContext, CommandModule } from '../context.js';
 import { AlexaLinkError, describeError } from '../errors.js';
 import type { DoctorReport } from '../doctor/report.js';
-import type { ReplayResult } from '../replay/runner.js';
+import { isCompact, type ReplayResult } from '../replay/runner.js';
 import { onCleanup } from '../ui/lifecycle.js';
 import { Output, type TextSink } from '../ui/output.js';
 import { createPrompter } from '../ui/prompt.js';
@@ -215,11 +215,13 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<Dem
       clientSecretEnv: SECRET_ENV,
       stage: 'development' as const,
       verbose: out.verbose,
+      // The skill's own setting, as --env-file would give it: the handler child sees nothing else of ours.
+      skillEnv: { USERINFO_URL: provider.userinfoUrl },
     });
-    const doctorDeps = { out: subOutput(false), env: { [SECRET_ENV]: client.clientSecret, USERINFO_URL: provider.userinfoUrl }, signal: ctx.signal };
+    const doctorDeps = { out: subOutput(false), env: { [SECRET_ENV]: client.clientSecret }, signal: ctx.signal };
     // With a session token, doctor's built-in replays include one LaunchRequest without it.
     const linked = await runDoctor(doctorOptions('session'), doctorDeps);
-    result.replays = linked.report.replays;
+    result.replays = linked.report.replays.filter((r): r is ReplayResult => !isCompact(r));
     judgeReplays(linked.report, DEMO_USER.givenName, step, out);
 
     say(5, 'The linking flow, end to end:');
@@ -260,12 +262,13 @@ function judgeReplays(
   step: (s: DemoStep) => void,
   out: Output,
 ): void {
+  const replays = report.replays.filter((r): r is ReplayResult => !isCompact(r));
   const show = (r: ReplayResult) => {
     const answer = r.response.linkAccountCard ? 'LinkAccount card' : 'no card';
     out.info(`    ${r.request}${r.intent ? ` ${r.intent}` : ''}: ${r.status ?? '—'} in ${r.latencyMs} ms, ${answer}${r.response.speech ? `, "${r.response.speech}"` : ''}`);
   };
-  const unlinked = { replays: report.replays.filter((r) => !r.tokenInEnvelope.context && !r.tokenInEnvelope.session) };
-  const linked = { replays: report.replays.filter((r) => r.tokenInEnvelope.context || r.tokenInEnvelope.session) };
+  const unlinked = { replays: replays.filter((r) => !r.tokenInEnvelope.context && !r.tokenInEnvelope.session) };
+  const linked = { replays: replays.filter((r) => r.tokenInEnvelope.context || r.tokenInEnvelope.session) };
   unlinked.replays.forEach(show);
   const asksToLink = unlinked.replays.length > 0 && unlinked.replays.every((r) => r.response.linkAccountCard && r.verdict === 'pass');
   step({
@@ -275,7 +278,7 @@ function judgeReplays(
     detail: asksToLink ? 'the skill asks the user to link (LinkAccount card)' : 'the skill did not ask to link: ' + unlinked.replays.map((r) => r.explanation).join(' '),
   });
   linked.replays.forEach(show);
-  const greets = linked.replays.length > 0 && linked.replays.every((r) => r.verdict === 'pass' && !r.response.linkAccountCard && (r.response.speech ?? '').includes(givenName));
+  const greets = linked.replays.length > 0 && linked.replays.every((r) => r.verdict === 'pass' && !r.response.linkAccountCard && String(r.response.speech ?? '').includes(givenName));
   step({
     id: 'replay-session-token',
     title: "With the session's token",

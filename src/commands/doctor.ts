@@ -6,6 +6,8 @@ import type { CommandContext, CommandModule } from '../context.js';
 import type { DoctorOptions, TargetChoice } from '../doctor/context.js';
 import { InputError, UsageError } from '../errors.js';
 import { parseTokenMode } from '../replay/envelopes.js';
+import { builtinRequestNames } from '../replay/kinds/index.js';
+import type { ProbeMode } from '../replay/kinds/types.js';
 
 /**
  * `alexa-link doctor`: flags → DoctorOptions → runDoctor. The work lives in src/doctor and
@@ -30,7 +32,18 @@ interface RawDoctorFlags {
   profile?: string;
   stage?: string;
   clientSecretEnv?: string;
+  probes?: string;
+  request?: string[];
+  intent?: string;
+  slot?: string[];
+  envFile?: string;
+  region?: string;
+  memory?: string;
 }
+
+/** Skill IDs: amzn1.ask.skill.… and, for legacy skills, amzn1.echo-sdk-ams.app.… */
+export const SKILL_ID = /^amzn1\.(?:ask\.skill|echo-sdk-ams\.app)\.[A-Za-z0-9-]+$/;
+const PROBE_MODES: readonly ProbeMode[] = ['none', 'placement', 'all'];
 
 function positiveInt(value: string | undefined, flag: string, fallback: number, max: number): number {
   if (value === undefined) return fallback;
@@ -66,9 +79,30 @@ export function parseDoctorFlags(flags: RawDoctorFlags, globals: { cwd: string; 
 
   const stage = flags.stage ?? 'development';
   if (stage !== 'development' && stage !== 'live') throw new UsageError(`--stage: "${stage}" is not development or live.`);
-  if (flags.skillId !== undefined && !/^amzn1\.ask\.skill\.[0-9a-f-]+$/i.test(flags.skillId.trim())) {
-    throw new UsageError(`--skill-id: "${flags.skillId}" is not a skill ID like amzn1.ask.skill.12345678-1234-1234-1234-123456789012.`);
+  if (flags.skillId !== undefined && !SKILL_ID.test(flags.skillId.trim())) {
+    throw new UsageError(`--skill-id: "${flags.skillId}" is not a skill ID like amzn1.ask.skill.12345678-1234-1234-1234-123456789012 (or a legacy amzn1.echo-sdk-ams.app.…).`);
   }
+  if (flags.probes !== undefined && !PROBE_MODES.includes(flags.probes as ProbeMode)) {
+    throw new UsageError(`--probes: "${flags.probes}" is not none, placement or all.`, {
+      hint: 'placement: also replay each token-bearing envelope with the token in context only; all: also without a token and with a made-up token.',
+    });
+  }
+  const names = builtinRequestNames();
+  for (const r of flags.request ?? []) {
+    if (!names.includes(r)) throw new UsageError(`--request: "${r}" is not one of ${names.join(', ')}.`);
+  }
+  if (flags.slot?.length && flags.intent === undefined) throw new UsageError('--slot needs --intent NAME: it fills a slot of that intent.');
+  if (flags.intent !== undefined && !/^[A-Za-z][A-Za-z0-9_.]*$/.test(flags.intent)) throw new UsageError(`--intent: "${flags.intent}" is not an intent name such as WhoAmIIntent or AMAZON.HelpIntent.`);
+  const slots: Record<string, string> = {};
+  for (const pair of flags.slot ?? []) {
+    const m = /^([A-Za-z][A-Za-z0-9_]*)=(.*)$/s.exec(pair);
+    if (!m) throw new UsageError(`--slot: "${pair}" is not name=value.`, { hint: 'For example --intent OrderIntent --slot drink=coffee --slot size=large.' });
+    slots[m[1]!] = m[2]!;
+  }
+  if (flags.region !== undefined && !/^[a-z]{2}(?:-[a-z]+)+-\d$/.test(flags.region)) throw new UsageError(`--region: "${flags.region}" is not an AWS region such as us-east-1 or eu-west-1.`);
+  const memoryMb = flags.memory === undefined ? undefined : positiveInt(flags.memory, '--memory', 0, 10240);
+  if (memoryMb !== undefined && memoryMb < 128) throw new UsageError(`--memory: "${flags.memory}" is below Lambda's smallest setting, 128 MB.`);
+  if (flags.envFile !== undefined && flags.envFile.trim() === '') throw new UsageError('--env-file needs a file name.');
   const secretEnv = flags.clientSecretEnv ?? DEFAULT_SECRET_ENV;
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(secretEnv)) throw new UsageError(`--client-secret-env: "${secretEnv}" is not an environment variable name.`);
   if (flags.simulate !== undefined && flags.simulate.trim() === '') throw new UsageError('--simulate needs an utterance, e.g. --simulate "open my skill".');
@@ -81,7 +115,13 @@ export function parseDoctorFlags(flags: RawDoctorFlags, globals: { cwd: string; 
     skillId: flags.skillId?.trim(),
     target,
     envelopes: flags.envelopes ?? [],
-    token: parseTokenMode(flags.token),
+    token: flags.token === undefined ? undefined : parseTokenMode(flags.token),
+    probes: flags.probes as ProbeMode | undefined,
+    requests: flags.request ?? [],
+    intent: flags.intent === undefined ? undefined : { name: flags.intent, slots },
+    envFile: flags.envFile,
+    region: flags.region,
+    memoryMb,
     simulate: flags.simulate?.trim(),
     offline: Boolean(flags.offline),
     only: flags.only && flags.only.length ? flags.only.flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean) : undefined,
@@ -100,7 +140,14 @@ export const command: CommandModule = {
       .option('--handler <file[#export]>', "replay against a Lambda handler run in a child process (default: the project's code)")
       .option('--smapi', 'replay through SMAPI skill invocation (Alexa signs and calls the real endpoint)')
       .option('--envelopes <path...>', 'request envelopes to replay: files, folders, ask dialog --save-skill-io files, SMAPI simulation results')
-      .addOption(cmd.createOption('--token <mode>', 'token in replays: keep | none | session | env:VAR').default('keep', 'keep'))
+      .option('--token <mode>', 'token in replays: keep | none | session | env:VAR (default: session when alexa-link login saved an unexpired token, else keep)')
+      .option('--probes <mode>', 'per token-bearing envelope, replay again with the token in context only (placement), and also without it and with a made-up one (all) (default: all; none with --smapi)')
+      .option('--request <type...>', `built-in requests to replay: ${builtinRequestNames().join(' | ')} (default: launch intent)`)
+      .option('--intent <name>', 'the built-in IntentRequest uses this intent')
+      .option('--slot <name=value...>', 'a slot value for --intent (repeatable)')
+      .option('--env-file <file>', "the skill's own settings for the handler (dotenv KEY=value lines)")
+      .option('--region <region>', "AWS_REGION for the handler (default: the project's Lambda region, else us-east-1)")
+      .option('--memory <MB>', "the handler's memory, its heap limit (default: the project's Lambda memory, else 512)")
       .option('--simulate <utterance>', 'run a SMAPI simulation and show whether Alexa sends the token')
       .option('--offline', 'skip every check that needs the network')
       .option('--only <id...>', 'run only these checks (and the checks they need)')
@@ -117,6 +164,8 @@ export const command: CommandModule = {
           '\nExamples:\n' +
           '  alexa-link doctor                         every check; replays against lambda/ without a token\n' +
           '  alexa-link doctor --token session         replays with the token saved by alexa-link login\n' +
+          '  alexa-link doctor --intent OrderIntent --slot drink=coffee --request launch intent skill-linked\n' +
+          '  alexa-link doctor --env-file lambda/.env  the skill reads its settings from process.env\n' +
           '  alexa-link doctor --endpoint http://127.0.0.1:3000/ --envelopes captured/\n' +
           '  alexa-link doctor --simulate "open my skill"\n',
       );

@@ -15,9 +15,10 @@ import {
   type SkillProject,
 } from '../project/skill-project.js';
 import { getAccountLinking } from '../smapi/account-linking.js';
-import type { TokenMode } from '../replay/envelopes.js';
-import type { LoadedFile } from '../replay/sources.js';
-import type { ReplayResult } from '../replay/runner.js';
+import type { TokenChange, TokenMode } from '../replay/envelopes.js';
+import type { ProbeMode } from '../replay/kinds/types.js';
+import type { EnvelopePlan } from '../replay/sources.js';
+import type { StoredReplay } from '../replay/runner.js';
 import { createSmapi, type Smapi } from '../smapi/client.js';
 import { loadCredentials, type SmapiCredentials } from '../smapi/credentials.js';
 import { resolveVendorId } from '../smapi/vendor.js';
@@ -40,7 +41,22 @@ export interface DoctorOptions {
   target: TargetChoice;
   /** --envelopes paths (empty: the built-in envelopes). */
   envelopes: string[];
-  token: TokenMode;
+  /** --token; undefined: session when alexa-link login saved an unexpired token, else keep. */
+  token: TokenMode | undefined;
+  /** --probes; undefined: all for built-ins and files, none through SMAPI. */
+  probes?: ProbeMode | undefined;
+  /** --request: built-in requests to replay (launch, intent, session-ended, playback-started, skill-linked). */
+  requests?: string[];
+  /** --intent NAME with its --slot name=value pairs. */
+  intent?: { name: string; slots: Record<string, string> } | undefined;
+  /** --env-file: the skill's own settings for the handler child. */
+  envFile?: string | undefined;
+  /** Variables for the handler child beyond the Lambda-like ones (programmatic callers, e.g. demo). */
+  skillEnv?: Record<string, string>;
+  /** --region: AWS_REGION for the handler child. */
+  region?: string | undefined;
+  /** --memory: the handler child's memory in MB (its heap limit). */
+  memoryMb?: number | undefined;
   simulate: string | undefined;
   offline: boolean;
   only: string[] | undefined;
@@ -95,10 +111,14 @@ export interface DoctorContext {
   clientSecret: string | undefined;
   /** The provider's URLs are on a loopback host: a local rehearsal. */
   rehearsal: boolean;
-  /** Validated --envelopes files (read before any check runs). */
-  envelopeFiles: LoadedFile[];
+  /** The --envelopes files, listed (read one at a time while replaying). */
+  envelopePlan: EnvelopePlan;
+  /** The skill's own variables for the handler child (--env-file, then options.skillEnv). */
+  skillEnv: Record<string, string>;
+  /** The token the replays send, and why (the default is chosen from the saved session). */
+  replayToken: { change: TokenChange; mode: TokenMode; why: string };
   /** Filled by the replays check. */
-  replays: ReplayResult[];
+  replays: StoredReplay[];
   /** What the replays went to, for the report. */
   replayTarget?: string;
   /** Set by session-tokens when it refreshed the saved token (replays with --token session use it). */
@@ -284,7 +304,9 @@ export async function buildDoctorContext(options: DoctorOptions, deps: DoctorDep
     interactionModels,
     clientSecret,
     rehearsal,
-    envelopeFiles: [],
+    envelopePlan: { cwd: options.cwd, labels: [] },
+    skillEnv: { ...(options.skillEnv ?? {}) },
+    replayToken: { change: { kind: 'keep' }, mode: { kind: 'keep' }, why: '' },
     replays: [],
   };
 }
@@ -292,6 +314,31 @@ export async function buildDoctorContext(options: DoctorOptions, deps: DoctorDep
 /** The Lambda handler setting the project's layout states ("index.handler"), if any. */
 export function lambdaHandlerSetting(ctx: DoctorContext): string | undefined {
   return ctx.project.ok ? ctx.project.value.lambda.handler : undefined;
+}
+
+/** The Lambda function's region as the project's layout states it (ask-resources.json awsRegion, SAM, Serverless…), if any. */
+export function lambdaRegion(ctx: DoctorContext): string | undefined {
+  const v = ctx.project.ok ? ctx.project.value.lambda.region?.trim() : undefined;
+  return v && /^[a-z]{2}(?:-[a-z]+)+-\d$/.test(v) ? v : undefined;
+}
+
+/** The Lambda function's memory in MB as the project states it, if any (Lambda's range: 128 to 10,240). */
+export function lambdaMemoryMb(ctx: DoctorContext): number | undefined {
+  const n = ctx.project.ok ? ctx.project.value.lambda.memoryMB : undefined;
+  return n !== undefined && Number.isInteger(n) && n >= 128 && n <= 10240 ? n : undefined;
+}
+
+/** The Lambda runtime the project names (nodejs18.x), if any. */
+export function lambdaRuntime(ctx: DoctorContext): string | undefined {
+  const v = ctx.project.ok ? ctx.project.value.lambda.runtime?.trim() : undefined;
+  return v || undefined;
+}
+
+/** The manifest's APIs (manifest.apis keys: custom, smartHome…), for the skill kind of the built-in requests. */
+export function manifestApis(ctx: DoctorContext): string[] {
+  if (!ctx.manifest.ok) return [];
+  const apis = ctx.manifest.value.manifest.apis;
+  return typeof apis === 'object' && apis !== null && !Array.isArray(apis) ? Object.keys(apis) : [];
 }
 
 /** How to turn request verification off in the project's local server, when it is the scaffolded one. */

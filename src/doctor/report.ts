@@ -1,5 +1,9 @@
 import type { Style } from '../ui/color.js';
-import type { ReplayResult } from '../replay/runner.js';
+import { neutralizeControl } from '../ui/text.js';
+import type { LogLine } from '../replay/evidence.js';
+import { firstErrorLog } from '../replay/failure-text.js';
+import type { AnswerSummary, TokenPresence, Verdict } from '../replay/kinds/types.js';
+import { isCompact, type ReplayResult, type StoredReplay } from '../replay/runner.js';
 import type { CheckResult, CheckStatus, HopId } from './types.js';
 import { STATUS_ORDER } from './types.js';
 
@@ -12,7 +16,7 @@ export interface DoctorReport {
   ok: boolean;
   summary: Record<CheckStatus, number>;
   checks: CheckResult[];
-  replays: ReplayResult[];
+  replays: StoredReplay[];
   /** What the replays went to. */
   replayTarget?: string;
   /** The project root, for the header. */
@@ -20,36 +24,123 @@ export interface DoctorReport {
 }
 
 /** The --json document: exactly { ok, summary, checks[], replays[] } (design, "alexa-link doctor"). */
-export interface DoctorJson {
+export interface DoctorJsonDocument {
   ok: boolean;
   summary: Record<CheckStatus, number>;
   checks: Array<{ id: string; title: string; status: CheckStatus; detail: string; fix?: string }>;
-  replays: Array<Omit<ReplayResult, 'intent'>>;
+  replays: ReplayJson[];
 }
 
-export function buildReport(checks: CheckResult[], replays: ReplayResult[], extra: { replayTarget?: string; project?: string } = {}): DoctorReport {
+/** One replay in the --json document. Passes past the first 1,000 of a large run are compact (verdict, source, status). */
+export type ReplayJson = FullReplayJson | CompactReplayJson;
+
+export type CompactReplayJson = { compact: true; source: string; request: string; label: string; tokenInEnvelope: TokenPresence; status: number | null; latencyMs: number; verdict: Verdict };
+
+/**
+ * The --json document as a reader of a run of up to 1,000 replays sees it (every replay full);
+ * toJson's own type, DoctorJsonDocument, also allows the compact records of larger runs.
+ */
+export type DoctorJson = Omit<DoctorJsonDocument, 'replays'> & { replays: FullReplayJson[] };
+
+/** The kind's answer summary; custom skills' (the design's shape) has linkAccountCard and speech. */
+export type ResponseJson = AnswerSummary & { linkAccountCard?: boolean; speech?: string | null };
+
+export type FullReplayJson = {
+      source: string;
+      kind: string;
+      request: string;
+      label: string;
+      tokenInEnvelope: TokenPresence;
+      status: number | null;
+      latencyMs: number;
+      response: ResponseJson;
+      verdict: Verdict;
+      explanation: string;
+      fix?: string;
+      /** The skill's style (SDK) the fix is written for. */
+      style: string;
+      /** What the skill logged while handling the request (bounded: 50 lines, 4 KB). */
+      logs: LogLine[];
+      logsDropped?: number;
+      error?: { kind: string; message: string };
+      probes: Array<{ id: string; title: string; tokenInEnvelope: TokenPresence; status: number | null; latencyMs: number; response: AnswerSummary; error?: { kind: string; message: string }; logs: LogLine[] }>;
+    };
+
+/** A full replay result in the --json shape (the watch command's entries). */
+export function fullReplayToJson(r: ReplayResult): FullReplayJson {
+  return replayToJson(r) as FullReplayJson;
+}
+
+export function replayToJson(r: StoredReplay): ReplayJson {
+  if (isCompact(r)) return { ...r };
+  const e = r.evidence;
+  const out: ReplayJson = {
+    source: r.source,
+    kind: r.kind,
+    request: r.request,
+    label: r.label,
+    tokenInEnvelope: { ...r.tokenInEnvelope },
+    status: r.status,
+    latencyMs: r.latencyMs,
+    response: { ...r.response } as ResponseJson,
+    verdict: r.verdict,
+    explanation: r.explanation,
+    ...(r.fix ? { fix: r.fix } : {}),
+    style: e.style,
+    logs: e.logs,
+    ...(e.logsDropped ? { logsDropped: e.logsDropped } : {}),
+    ...(e.error ? { error: { kind: e.error.kind, message: e.error.message } } : {}),
+    probes: e.probes.map((p) => ({
+      id: p.id,
+      title: p.title,
+      tokenInEnvelope: { ...p.tokenIn },
+      status: p.status,
+      latencyMs: p.latencyMs,
+      response: { ...(p.answer ?? {}) },
+      ...(p.error ? { error: { kind: p.error.kind, message: p.error.message } } : {}),
+      logs: p.logs,
+    })),
+  };
+  return out;
+}
+
+export function buildReport(checks: CheckResult[], replays: StoredReplay[], extra: { replayTarget?: string; project?: string } = {}): DoctorReport {
   const summary: Record<CheckStatus, number> = { pass: 0, warn: 0, fail: 0, skip: 0 };
   for (const c of checks) summary[c.status]++;
   const ok = summary.fail === 0 && !replays.some((r) => r.verdict === 'fail');
   return { ok, summary, checks, replays, ...extra };
 }
 
-export function toJson(report: DoctorReport): DoctorJson {
+export function toJson(report: DoctorReport): DoctorJsonDocument {
   return {
     ok: report.ok,
     summary: { ...report.summary },
     checks: report.checks.map((c) => ({ id: c.id, title: c.title, status: c.status, detail: c.detail, ...(c.fix ? { fix: c.fix } : {}) })),
-    replays: report.replays.map((r) => ({
-      source: r.source,
-      request: r.request,
-      tokenInEnvelope: { context: r.tokenInEnvelope.context, session: r.tokenInEnvelope.session },
-      status: r.status,
-      latencyMs: r.latencyMs,
-      response: { linkAccountCard: r.response.linkAccountCard, speech: r.response.speech },
-      verdict: r.verdict,
-      explanation: r.explanation,
-    })),
+    replays: report.replays.map(replayToJson),
   };
+}
+
+/**
+ * The --json document in parts, the same text as JSON.stringify(toJson(report), null, 2): the
+ * replays are turned into JSON a batch at a time, so 100,000 of them never sit in memory as one
+ * string (Output.resultParts writes each part as it comes).
+ */
+export function* toJsonParts(report: DoctorReport, batch = 500): Generator<string> {
+  const { replays: _replays, ...head } = toJson({ ...report, replays: [] });
+  const top = JSON.stringify(head, null, 2);
+  if (report.replays.length === 0) {
+    yield `${top.slice(0, -2)},\n  "replays": []\n}`;
+    return;
+  }
+  yield `${top.slice(0, -2)},\n  "replays": [`;
+  for (let i = 0; i < report.replays.length; i += batch) {
+    const part = report.replays
+      .slice(i, i + batch)
+      .map((r) => `\n    ${JSON.stringify(replayToJson(r), null, 2).replace(/\n/g, '\n    ')}`)
+      .join(',');
+    yield i === 0 ? part : `,${part}`;
+  }
+  yield '\n  ]\n}';
 }
 
 type Paint = Pick<Style, 'green' | 'yellow' | 'red' | 'dim' | 'bold' | 'cyan'>;
@@ -201,12 +292,78 @@ function indent(text: string, by: string): string {
     .join('\n');
 }
 
-function tokenWords(r: ReplayResult): string {
-  const t = r.tokenInEnvelope;
-  if (t.context && t.session) return 'token: context+session';
-  if (t.context) return 'token: context only';
-  if (t.session) return 'token: session only';
-  return 'no token';
+function tokenWords(t: TokenPresence): string {
+  const places = Object.entries(t).filter(([, v]) => v).map(([k]) => k);
+  if (places.length === 0) return 'no token';
+  if (places.length === Object.keys(t).length && places.length > 1) return `token: ${places.join('+')}`;
+  return `token: ${places.join('+')} only`;
+}
+
+function answerWords(response: AnswerSummary): string {
+  if (response.linkAccountCard === true) return 'LinkAccount card';
+  if (typeof response.speech === 'string') return 'speech';
+  if (Array.isArray(response.directives) && response.directives.length) return 'directives';
+  return 'no speech';
+}
+
+/** A probe's answer in a few words, next to the answer as given. */
+function probeOutcome(p: ReplayResult['evidence']['probes'][number], main: ReplayResult): string {
+  if (p.error) return `failed (${p.error.kind})`;
+  if (!p.answer) return 'no skill response';
+  if (p.answer.linkAccountCard === true) return 'asks to link';
+  if (typeof p.answer.speech === 'string' && p.answer.speech === main.response.speech) return 'same answer';
+  return typeof p.answer.speech === 'string' ? `“${clip(p.answer.speech, 60)}”` : 'no speech';
+}
+
+function clip(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n)}…` : s;
+}
+
+function logLines(logs: readonly LogLine[], verbose: boolean): string[] {
+  if (verbose) return logs.map((l) => `${l.level}: ${l.text}`);
+  const first = firstErrorLog(logs);
+  return first ? [`${first.level}: ${first.text}`] : [];
+}
+
+function renderReplay(r: ReplayResult, style: Paint, srcWidth: number, verbose: boolean): string[] {
+  const out: string[] = [];
+  const sym = paintStatus(style, r.verdict, SYMBOLS[r.verdict]);
+  const status = r.status === null ? '—' : String(r.status);
+  if (r.evidence.error?.kind === 'input') {
+    out.push(` ${sym} ${safe(r.source).padEnd(srcWidth)}  not loaded`);
+    out.push(indent(safe(r.explanation), '     '));
+    return out;
+  }
+  out.push(` ${sym} ${safe(r.source).padEnd(srcWidth)}  ${safe(r.label)}  ·  ${tokenWords(r.tokenInEnvelope)}  ·  ${status}  ${r.latencyMs} ms  ·  ${answerWords(r.response)}`);
+  if (typeof r.response.speech === 'string') out.push(style.dim(`     "${safe(r.response.speech)}"`));
+  out.push(indent(safe(r.explanation), '     '));
+  const e = r.evidence;
+  const logs = logLines(e.logs, verbose);
+  if (logs.length) {
+    out.push(style.dim(`     logged${verbose ? '' : ' (first error; all with -v)'}:`));
+    for (const l of logs) out.push(style.dim(`       ${safe(l)}`));
+    if (verbose && e.logsDropped) out.push(style.dim(`       … ${e.logsDropped} more line${e.logsDropped === 1 ? '' : 's'} not kept (50 lines, 4 KB per request)`));
+  }
+  if (verbose && e.thrown?.stack) out.push(indent(style.dim(safe(e.thrown.stack)), '       '));
+  if (e.probes.length) {
+    out.push(style.dim(`     probes: ${e.probes.map((p) => `${p.title} → ${probeOutcome(p, r)}`).join(' · ')}`));
+    if (verbose) {
+      for (const p of e.probes) {
+        const pl = logLines(p.logs, true);
+        if (pl.length) {
+          out.push(style.dim(`     logged with ${p.title}:`));
+          for (const l of pl) out.push(style.dim(`       ${safe(l)}`));
+        }
+      }
+    }
+  }
+  if (r.fix && (verbose || r.verdict !== 'pass')) out.push(indent(`fix: ${safe(r.fix)}`, '     '));
+  return out;
+}
+
+/** Text from the skill or a file is shown with its control characters as visible escapes (line breaks kept). */
+function safe(text: string): string {
+  return neutralizeControl(text);
 }
 
 export interface TextOptions {
@@ -231,16 +388,11 @@ export function renderText(report: DoctorReport, style: Paint, opts: TextOptions
   if (report.replays.length) {
     out.push('');
     out.push(style.bold(`Replays${report.replayTarget ? ` → ${report.replayTarget}` : ''}`));
-    const srcWidth = Math.min(40, Math.max(...report.replays.map((r) => r.source.length)));
-    for (const r of report.replays) {
-      const sym = paintStatus(style, r.verdict, SYMBOLS[r.verdict]);
-      const req = r.intent ? `${r.request} ${r.intent}` : r.request;
-      const status = r.status === null ? '—' : String(r.status);
-      const answer = r.response.linkAccountCard ? 'LinkAccount card' : r.response.speech !== null ? 'speech' : 'no speech';
-      out.push(` ${sym} ${r.source.padEnd(srcWidth)}  ${req}  ·  ${tokenWords(r)}  ·  ${status}  ${r.latencyMs} ms  ·  ${answer}`);
-      if (r.response.speech) out.push(style.dim(`     "${r.response.speech}"`));
-      out.push(indent(r.explanation, '     '));
-    }
+    const shown = report.replays.filter((r): r is ReplayResult => !isCompact(r));
+    const srcWidth = Math.min(40, Math.max(...shown.map((r) => r.source.length), 8));
+    for (const r of shown) out.push(...renderReplay(r, style, srcWidth, opts.verbose));
+    const summarised = report.replays.length - shown.length;
+    if (summarised) out.push(style.dim(`   … and ${summarised.toLocaleString('en-US')} more replays passed (past the first 1,000 only failures and warnings are shown in full; --json lists every replay's verdict, source and status)`));
   }
 
   out.push('');

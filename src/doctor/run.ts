@@ -1,11 +1,12 @@
-import { UsageError } from '../errors.js';
-import { readSession, SESSION_FILE } from '../oauth/session.js';
-import type { TokenChange } from '../replay/envelopes.js';
-import { loadEnvelopeFiles } from '../replay/sources.js';
+import { InputError, UsageError } from '../errors.js';
+import { readSession, secondsLeft, SESSION_FILE } from '../oauth/session.js';
+import { describeLoadError, type TokenChange, type TokenMode } from '../replay/envelopes.js';
+import { readEnvFile } from '../replay/lambda-env.js';
+import { findLoadable, planEnvelopeFiles } from '../replay/sources.js';
 import type { Output } from '../ui/output.js';
 import { doctorChecks } from './checks/index.js';
 import { buildDoctorContext, contextPart, type DoctorContext, type DoctorDeps, type DoctorOptions } from './context.js';
-import { buildReport, renderText, toJson, type DoctorReport } from './report.js';
+import { buildReport, renderText, toJsonParts, type DoctorReport } from './report.js';
 import { runChecks, selectChecks } from './runner.js';
 
 /**
@@ -16,24 +17,47 @@ export interface RunDoctorDeps extends Omit<DoctorDeps, 'addSecret' | 'debug'> {
   out: Output;
 }
 
-/** The token the replays send, resolved before anything runs (a bad --token is exit 2, nothing half done). */
-export async function resolveReplayToken(ctx: DoctorContext, out: Output): Promise<TokenChange> {
-  const mode = ctx.options.token;
-  switch (mode.kind) {
+/** The token the replays send, and why; resolved before anything runs (a bad --token is exit 2, nothing half done). */
+export async function resolveReplayToken(ctx: DoctorContext, out: Output): Promise<{ change: TokenChange; mode: TokenMode; why: string }> {
+  const given = ctx.options.token;
+  if (given === undefined) {
+    // The default: the token alexa-link login saved, while it is valid; else the envelopes as they are.
+    if (ctx.project.ok) {
+      let session;
+      try {
+        session = await readSession(ctx.project.value.root);
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        return { change: { kind: 'keep' }, mode: { kind: 'keep' }, why: `default: ${SESSION_FILE} cannot be used (${err.message.replace(/\.$/, '')})` };
+      }
+      if (session) {
+        const left = secondsLeft(session, ctx.now());
+        if (left > 0) {
+          out.addSecret(session.tokens.accessToken);
+          if (session.tokens.refreshToken) out.addSecret(session.tokens.refreshToken);
+          const minutes = Math.max(1, Math.round(left / 60));
+          return { change: { kind: 'set', token: session.tokens.accessToken }, mode: { kind: 'session' }, why: `default: alexa-link login saved a token in ${SESSION_FILE}, valid for ${minutes} more minute${minutes === 1 ? '' : 's'}` };
+        }
+        return { change: { kind: 'keep' }, mode: { kind: 'keep' }, why: `default: the token in ${SESSION_FILE} expired ${Math.max(1, Math.round(-left / 60))} minutes ago (--token session refreshes it, or alexa-link login)` };
+      }
+    }
+    return { change: { kind: 'keep' }, mode: { kind: 'keep' }, why: `default: no ${SESSION_FILE} with a token (alexa-link login saves one)` };
+  }
+  switch (given.kind) {
     case 'keep':
-      return { kind: 'keep' };
+      return { change: { kind: 'keep' }, mode: given, why: '--token keep' };
     case 'none':
-      return { kind: 'set', token: undefined };
+      return { change: { kind: 'set', token: undefined }, mode: given, why: '--token none' };
     case 'env': {
-      const value = ctx.env[mode.variable];
+      const value = ctx.env[given.variable];
       if (!value) {
-        throw new UsageError(`--token env:${mode.variable}: the environment variable ${mode.variable} is not set.`, {
+        throw new UsageError(`--token env:${given.variable}: the environment variable ${given.variable} is not set.`, {
           code: 'E_MISSING_TOKEN',
-          hint: `Export the access token to send, e.g. ${mode.variable}=<token> alexa-link doctor --token env:${mode.variable}.`,
+          hint: `Export the access token to send, e.g. ${given.variable}=<token> alexa-link doctor --token env:${given.variable}.`,
         });
       }
       out.addSecret(value);
-      return { kind: 'set', token: value };
+      return { change: { kind: 'set', token: value }, mode: given, why: `--token env:${given.variable}` };
     }
     case 'session': {
       if (!ctx.project.ok) throw new UsageError(`--token session needs the skill project: ${ctx.project.reason}`, { code: 'E_MISSING_TOKEN', hint: 'Run it inside the project (or pass --cwd).' });
@@ -46,7 +70,7 @@ export async function resolveReplayToken(ctx: DoctorContext, out: Output): Promi
       }
       out.addSecret(session.tokens.accessToken);
       if (session.tokens.refreshToken) out.addSecret(session.tokens.refreshToken);
-      return { kind: 'set', token: session.tokens.accessToken };
+      return { change: { kind: 'set', token: session.tokens.accessToken }, mode: given, why: '--token session' };
     }
   }
 }
@@ -60,9 +84,24 @@ export async function runDoctor(options: DoctorOptions, deps: RunDoctorDeps): Pr
     addSecret: (v, o) => out.addSecret(v, o),
     debug: (line) => out.debug(line),
   });
-  if (options.envelopes.length) ctx.envelopeFiles = await loadEnvelopeFiles(options.envelopes, options.cwd);
-  const token = await resolveReplayToken(ctx, out);
-  const checks = selectChecks(doctorChecks(token), options.only, 'project-files');
+  if (options.envelopes.length) {
+    ctx.envelopePlan = await planEnvelopeFiles(options.envelopes, options.cwd);
+    // Bad files are failed replays; but when not one envelope loads, the input is wrong: exit 2.
+    const loadable = await findLoadable(ctx.envelopePlan);
+    if (!loadable.ok) {
+      const shown = loadable.failures.slice(0, 5).map((f) => describeLoadError(f));
+      const more = ctx.envelopePlan.labels.length > shown.length ? `\n  … and ${ctx.envelopePlan.labels.length - shown.length} more file${ctx.envelopePlan.labels.length - shown.length === 1 ? '' : 's'}` : '';
+      const [first] = loadable.failures;
+      throw new InputError(
+        ctx.envelopePlan.labels.length === 1 ? describeLoadError(first!) : `--envelopes: none of the ${ctx.envelopePlan.labels.length} files holds a usable request envelope:\n${shown.map((l) => `  - ${l}`).join('\n')}${more}`,
+        { source: first?.source ?? '--envelopes', code: 'E_INPUT_ENVELOPE', ...(first?.loadError.hint ? { hint: first.loadError.hint } : {}) },
+      );
+    }
+  }
+  if (options.envFile) ctx.skillEnv = { ...(await readEnvFile(options.envFile, options.cwd)), ...ctx.skillEnv };
+  for (const [k, v] of Object.entries(ctx.skillEnv)) if (/SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|PRIVATE|CREDENTIAL/i.test(k)) out.addSecret(v);
+  ctx.replayToken = await resolveReplayToken(ctx, out);
+  const checks = selectChecks(doctorChecks(ctx.replayToken.change), options.only, 'project-files');
 
   out.info(out.errStyle.dim(`Running ${checks.length} check${checks.length === 1 ? '' : 's'}${options.offline ? ' (offline)' : ''}…`));
   const results = await runChecks(checks, ctx, {
@@ -78,7 +117,7 @@ export async function runDoctor(options: DoctorOptions, deps: RunDoctorDeps): Pr
     ...(ctx.project.ok ? { project: ctx.project.value.root } : {}),
   });
   out.print(renderText(report, out.style, { verbose: options.verbose }));
-  out.result(toJson(report));
+  await out.resultParts(toJsonParts(report));
   return { exitCode: report.ok ? 0 : 1, report };
 }
 
@@ -91,6 +130,12 @@ export function doctorOptions(cwd: string, over: Partial<DoctorOptions> = {}): D
     target: { kind: 'default' },
     envelopes: [],
     token: { kind: 'keep' },
+    probes: undefined,
+    requests: [],
+    intent: undefined,
+    envFile: undefined,
+    region: undefined,
+    memoryMb: undefined,
     simulate: undefined,
     offline: false,
     only: undefined,

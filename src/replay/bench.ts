@@ -1,7 +1,10 @@
-import { builtinLaunch, type Envelope, type TokenChange } from './envelopes.js';
-import { measureReplayThroughput, type ReplayThroughput } from './runner.js';
+import type { Envelope, ReplayItem, TokenChange } from './envelopes.js';
+import { builtinLaunch } from './kinds/custom.js';
+import type { ProbeMode } from './kinds/types.js';
+import { DEFAULT_REGION, lambdaEnvironment } from './lambda-env.js';
+import { copiesOf, measureReplayThroughput, type ReplayThroughput } from './runner.js';
 import { EndpointTarget } from './targets/endpoint.js';
-import { HandlerTarget, parseHandlerSpec } from './targets/handler.js';
+import { DEFAULT_MEMORY_MB, HandlerTarget, parseHandlerSpec } from './targets/handler.js';
 
 /**
  * Entry points for bench/: replay N copies of an envelope (the built-in LaunchRequest by default)
@@ -13,7 +16,10 @@ export interface ReplayBenchOptions {
   /** Requests in flight at once (default 32). */
   concurrency?: number;
   envelope?: Envelope;
+  /** Items to replay instead of `count` copies of `envelope`. */
+  items?: Iterable<ReplayItem> | AsyncIterable<ReplayItem>;
   token?: TokenChange;
+  probes?: ProbeMode;
   /** Per-request limit (default 8000 ms, Alexa's). */
   timeoutMs?: number;
 }
@@ -23,10 +29,10 @@ async function benchTarget(target: EndpointTarget | HandlerTarget, opts: ReplayB
   try {
     return await measureReplayThroughput({
       target,
-      envelope: opts.envelope ?? builtinLaunch({ skillId: undefined, locale: 'en-US' }),
-      count: opts.count,
+      items: opts.items ?? copiesOf(opts.envelope ?? builtinLaunch({ skillId: undefined, locale: 'en-US' }), opts.count),
       concurrency: opts.concurrency ?? 32,
       ...(opts.token ? { token: opts.token } : {}),
+      ...(opts.probes ? { probes: opts.probes } : {}),
     });
   } finally {
     await target.close();
@@ -39,5 +45,7 @@ export function benchEndpointReplay(url: string, opts: ReplayBenchOptions): Prom
 
 /** `handler` is "file[#export]" relative to `cwd`. */
 export function benchHandlerReplay(handler: string, cwd: string, opts: ReplayBenchOptions): Promise<ReplayThroughput> {
-  return benchTarget(new HandlerTarget(parseHandlerSpec(handler, cwd), { timeoutMs: opts.timeoutMs ?? 8000 }), opts);
+  const spec = parseHandlerSpec(handler, cwd);
+  const env = lambdaEnvironment(process.env, { region: DEFAULT_REGION, functionName: 'alexa-link-bench', memoryMb: DEFAULT_MEMORY_MB, taskRoot: spec.cwd });
+  return benchTarget(new HandlerTarget(spec, { timeoutMs: opts.timeoutMs ?? 8000, env }), opts);
 }

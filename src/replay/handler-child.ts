@@ -6,23 +6,40 @@
  * Loads CommonJS and ESM handlers alike (import() of a CommonJS file yields module.exports as the
  * default export), and calls them the way Lambda does: (event, context, callback), honouring a
  * returned promise (async handlers) or the callback (ask-sdk-core's skill.lambda()).
+ *
+ * What the skill logs (console.*, process.stdout/stderr writes) while handling an invocation is
+ * captured per invocation (AsyncLocalStorage, so concurrent invocations don't mix), redacted,
+ * control characters shown as escapes (src/ui/text.ts), and bounded (lines and bytes) before it goes to the
+ * parent; an answer larger than Alexa accepts is refused here, so the parent never receives it.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { format } from 'node:util';
+import { neutralizeControl } from '../ui/text.js';
+import { redactText } from '../ui/redact.js';
 
 type LambdaHandler = (event: unknown, context: Record<string, unknown>, callback: (err: unknown, result?: unknown) => void) => unknown;
 
-interface LoadMessage {
+export interface LoadMessage {
   type: 'load';
   file: string;
   exportName: string;
+  /** Lambda settings for the context object. */
+  lambda: { functionName: string; memoryMb: number; region: string };
+  /** Largest answer sent back, in bytes of JSON (Alexa's response limit). */
+  maxResponseBytes: number;
+  maxLogLines: number;
+  maxLogBytes: number;
 }
-interface InvokeMessage {
+export interface InvokeMessage {
   type: 'invoke';
   id: number;
   event: unknown;
   timeoutMs: number;
+  /** Secret values in this event, redacted from what the skill logs. */
+  secrets?: string[];
 }
 type ParentMessage = LoadMessage | InvokeMessage;
 
@@ -33,25 +50,96 @@ export interface SerializedError {
   code?: string;
 }
 
+export interface ChildLogLine {
+  level: string;
+  text: string;
+}
+
 export type ChildMessage =
   | { type: 'ready' }
-  | { type: 'load-error'; error: SerializedError }
-  | { type: 'result'; id: number; ok: true; response: unknown; ms: number }
-  | { type: 'result'; id: number; ok: false; error: SerializedError; ms: number }
+  | { type: 'load-error'; error: SerializedError; logs: ChildLogLine[] }
+  | { type: 'result'; id: number; ok: true; response: unknown; ms: number; logs: ChildLogLine[]; logsDropped: number }
+  | { type: 'result'; id: number; ok: false; error: SerializedError; ms: number; logs: ChildLogLine[]; logsDropped: number; tooLarge?: { bytes: number; limit: number } }
   | { type: 'crash'; error: SerializedError };
 
-function serialize(err: unknown): SerializedError {
+let settings: LoadMessage | undefined;
+
+/** What one invocation (or the module's loading) logged, bounded. */
+class LogBuffer {
+  lines: ChildLogLine[] = [];
+  bytes = 0;
+  dropped = 0;
+  constructor(
+    readonly secrets: readonly string[],
+    private readonly maxLines: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  add(level: string, raw: string): void {
+    const parts = raw.replace(/\r?\n$/, '').split(/\r?\n/);
+    for (const part of parts) {
+      if (this.lines.length >= this.maxLines || this.bytes >= this.maxBytes) {
+        this.dropped++;
+        continue;
+      }
+      // Redacted before it is cut, so a secret straddling the cut cannot show even in part.
+      let text = neutralizeControl(redactText(part, this.secrets), { newlines: 'escape' });
+      const room = this.maxBytes - this.bytes;
+      if (Buffer.byteLength(text) > room) text = `${Buffer.from(text).subarray(0, Math.max(0, room - 3)).toString('utf8').replace(/\uFFFD$/, '')}…`;
+      this.bytes += Buffer.byteLength(text);
+      this.lines.push({ level, text });
+    }
+  }
+}
+
+const als = new AsyncLocalStorage<LogBuffer>();
+/** Output outside any invocation (while loading, or from a timer that lost its invocation). */
+let loose = new LogBuffer([], 50, 4096);
+
+function capture(level: string, text: string): void {
+  (als.getStore() ?? loose).add(level, text);
+}
+
+for (const level of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
+  // eslint-disable-next-line no-console
+  console[level] = (...args: unknown[]) => capture(level, level === 'trace' ? `Trace: ${format(...args)}` : format(...args));
+}
+for (const [stream, level] of [
+  [process.stdout, 'stdout'],
+  [process.stderr, 'stderr'],
+] as const) {
+  stream.write = ((chunk: unknown, encoding?: unknown, cb?: unknown) => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) || chunk instanceof Uint8Array ? Buffer.from(chunk).toString(typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : String(chunk);
+    capture(level, text);
+    const done = typeof encoding === 'function' ? encoding : cb;
+    if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
+    return true;
+  }) as typeof stream.write;
+}
+
+function serialize(err: unknown, secrets: readonly string[] = []): SerializedError {
+  // Bounded, so a huge message cannot grow the parent; redacted before it is cut.
+  const clean = (s: string) => {
+    const t = neutralizeControl(redactText(s, secrets));
+    return t.length > 2000 ? `${t.slice(0, 2000)}…` : t;
+  };
   if (err instanceof Error) {
-    const out: SerializedError = { name: err.name, message: err.message };
-    if (err.stack) out.stack = err.stack;
+    const out: SerializedError = { name: clean(err.name), message: clean(err.message) };
+    if (err.stack) out.stack = err.stack.split('\n').slice(0, 12).map(clean).join('\n');
     const code = (err as NodeJS.ErrnoException).code;
-    if (typeof code === 'string') out.code = code;
+    if (typeof code === 'string') out.code = clean(code);
     return out;
   }
   if (typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string') {
-    return { name: 'Error', message: (err as { message: string }).message };
+    return { name: 'Error', message: clean((err as { message: string }).message) };
   }
-  return { name: 'Error', message: typeof err === 'string' ? err : JSON.stringify(err) ?? String(err) };
+  let text: string;
+  try {
+    text = typeof err === 'string' ? err : (JSON.stringify(err) ?? String(err));
+  } catch {
+    text = String(err);
+  }
+  return { name: 'Error', message: clean(text.slice(0, 2000)) };
 }
 
 function send(msg: ChildMessage): Promise<void> {
@@ -64,6 +152,13 @@ function send(msg: ChildMessage): Promise<void> {
 let handler: LambdaHandler | undefined;
 
 async function load(msg: LoadMessage): Promise<void> {
+  settings = msg;
+  loose = new LogBuffer([], msg.maxLogLines, msg.maxLogBytes);
+  const takeLoose = () => {
+    const logs = loose.lines;
+    loose = new LogBuffer([], msg.maxLogLines, msg.maxLogBytes);
+    return logs;
+  };
   try {
     const mod = (await import(pathToFileURL(msg.file).href)) as Record<string, unknown>;
     const def = mod.default as Record<string, unknown> | undefined;
@@ -78,14 +173,37 @@ async function load(msg: LoadMessage): Promise<void> {
           name: 'ExportNotFound',
           message: `${msg.file} exports no function "${msg.exportName}"${names.length ? ` (it exports: ${names.join(', ')})` : ''}.`,
         },
+        logs: takeLoose(),
       });
       return;
     }
     handler = candidate as LambdaHandler;
+    takeLoose();
     await send({ type: 'ready' });
   } catch (err) {
-    await send({ type: 'load-error', error: serialize(err) });
+    await send({ type: 'load-error', error: serialize(err), logs: takeLoose() });
   }
+}
+
+/** The Lambda context object, with the real method and property names (aws-lambda's Context). */
+function lambdaContext(deadline: number, settle: (err: unknown, result?: unknown) => void): Record<string, unknown> {
+  const l = settings?.lambda ?? { functionName: 'alexa-link-replay', memoryMb: 512, region: 'us-east-1' };
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: l.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${l.region}:000000000000:function:${l.functionName}`,
+    memoryLimitInMB: String(l.memoryMb),
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${l.functionName}`,
+    logStreamName: `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${randomUUID().replace(/-/g, '')}`,
+    identity: undefined,
+    clientContext: undefined,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: (e: unknown, r: unknown) => settle(e, r),
+    fail: (e: unknown) => settle(e ?? new Error('context.fail() was called')),
+    succeed: (r: unknown) => settle(null, r),
+  };
 }
 
 function invokeOnce(fn: LambdaHandler, event: unknown, timeoutMs: number): Promise<unknown> {
@@ -98,21 +216,7 @@ function invokeOnce(fn: LambdaHandler, event: unknown, timeoutMs: number): Promi
       if (err !== null && err !== undefined) reject(err);
       else resolve(result);
     };
-    const context: Record<string, unknown> = {
-      awsRequestId: randomUUID(),
-      functionName: 'alexa-link-replay',
-      functionVersion: '$LATEST',
-      invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:alexa-link-replay',
-      memoryLimitInMB: '128',
-      logGroupName: '/aws/lambda/alexa-link-replay',
-      logStreamName: 'alexa-link-replay',
-      callbackWaitsForEmptyEventLoop: true,
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-      succeed: (r: unknown) => settle(null, r),
-      fail: (e: unknown) => settle(e ?? new Error('context.fail() was called')),
-      done: (e: unknown, r: unknown) => settle(e, r),
-    };
-    const ret = fn(event, context, settle);
+    const ret = fn(event, lambdaContext(deadline, settle), settle);
     if (ret && typeof (ret as Promise<unknown>).then === 'function') {
       (ret as Promise<unknown>).then(
         (r) => {
@@ -128,20 +232,49 @@ function invokeOnce(fn: LambdaHandler, event: unknown, timeoutMs: number): Promi
 
 async function invoke(msg: InvokeMessage): Promise<void> {
   const started = performance.now();
+  const limits = settings ?? { maxLogLines: 50, maxLogBytes: 4096, maxResponseBytes: 24 * 1024 };
+  const logs = new LogBuffer(msg.secrets ?? [], limits.maxLogLines, limits.maxLogBytes);
+  const ms = () => Math.round(performance.now() - started);
   if (!handler) {
-    await send({ type: 'result', id: msg.id, ok: false, error: { name: 'NotLoaded', message: 'the handler is not loaded' }, ms: 0 });
+    await send({ type: 'result', id: msg.id, ok: false, error: { name: 'NotLoaded', message: 'the handler is not loaded' }, ms: 0, logs: [], logsDropped: 0 });
     return;
   }
+  const fn = handler;
+  let response: unknown;
   try {
-    const response = await invokeOnce(handler, msg.event, msg.timeoutMs);
-    await send({ type: 'result', id: msg.id, ok: true, response, ms: Math.round(performance.now() - started) });
+    response = await als.run(logs, () => invokeOnce(fn, msg.event, msg.timeoutMs));
   } catch (err) {
-    await send({ type: 'result', id: msg.id, ok: false, error: serialize(err), ms: Math.round(performance.now() - started) });
+    await send({ type: 'result', id: msg.id, ok: false, error: serialize(err, logs.secrets), ms: ms(), logs: logs.lines, logsDropped: logs.dropped });
+    return;
   }
+  // What Lambda would send back: JSON. An answer that is not JSON, or larger than Alexa accepts, is refused here.
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(response);
+  } catch (err) {
+    const e = serialize(err);
+    await send({ type: 'result', id: msg.id, ok: false, error: { name: 'NotJson', message: `the answer cannot be turned into JSON (${e.message}); Lambda fails the invocation` }, ms: ms(), logs: logs.lines, logsDropped: logs.dropped });
+    return;
+  }
+  const bytes = json === undefined ? 0 : Buffer.byteLength(json);
+  if (bytes > limits.maxResponseBytes) {
+    await send({
+      type: 'result',
+      id: msg.id,
+      ok: false,
+      error: { name: 'TooLarge', message: `the answer is ${bytes} bytes` },
+      tooLarge: { bytes, limit: limits.maxResponseBytes },
+      ms: ms(),
+      logs: logs.lines,
+      logsDropped: logs.dropped,
+    });
+    return;
+  }
+  await send({ type: 'result', id: msg.id, ok: true, response, ms: ms(), logs: logs.lines, logsDropped: logs.dropped });
 }
 
 async function crash(err: unknown): Promise<void> {
-  await send({ type: 'crash', error: serialize(err) });
+  await send({ type: 'crash', error: serialize(err, als.getStore()?.secrets ?? []) });
   process.exit(70);
 }
 

@@ -1,14 +1,16 @@
-import { readdir, stat } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { opendir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError } from '../errors.js';
-import { isObject, readJsonFile } from '../project/json-file.js';
-import { validateEnvelope, type SourcedEnvelope } from './envelopes.js';
+import { AlexaLinkError, InputError } from '../errors.js';
+import { isObject, MAX_JSON_BYTES, parseJsonText, readJsonFile } from '../project/json-file.js';
+import { validateRequest, type FailedSource, type ReplayItem, type SourcedEnvelope } from './envelopes.js';
 
 /**
  * Where envelopes come from (--envelopes <path…>): envelope files, arrays of envelopes, folders of
  * them, `ask dialog --save-skill-io` files and SMAPI simulation or invocation results. Everything
- * is read and validated before anything is replayed, so a bad file stops doctor with exit 2 and
- * nothing half done.
+ * is read as the replays need it (streamed: 100,000 files never sit in memory at once); a file that
+ * cannot be read or is not an envelope becomes one failed replay naming the file and the problem,
+ * and only when nothing at all loads does doctor stop with exit 2.
  *
  * `ask dialog --save-skill-io <file>` writes {"invocations": [{"request": {"utterance", "newSession"},
  * "response": {"body": <SMAPI simulation response>}}]} (ask-cli lib/model/dialog-save-skill-io-file
@@ -47,18 +49,23 @@ export function detectFormat(doc: unknown): SourceFormat | undefined {
   return undefined;
 }
 
+function sourced(doc: unknown, source: string, label: string): SourcedEnvelope {
+  const { kind, envelope, notes } = validateRequest(doc, label);
+  return notes.length ? { source, envelope, kind, notes } : { source, envelope, kind };
+}
+
 /** Splits one parsed file into validated envelopes. */
 export function envelopesFromDocument(doc: unknown, label: string): LoadedFile {
   const format = detectFormat(doc);
   const out: SourcedEnvelope[] = [];
   switch (format) {
     case 'envelope':
-      out.push({ source: label, envelope: validateEnvelope(doc, label) });
+      out.push(sourced(doc, label, label));
       break;
     case 'envelope-array': {
       const arr = doc as unknown[];
       if (arr.length === 0) throw new InputError(`${label} is an empty array; expected request envelopes.`, { source: label, code: 'E_INPUT_ENVELOPE' });
-      arr.forEach((item, i) => out.push({ source: `${label}#${i + 1}`, envelope: validateEnvelope(item, `${label} item ${i + 1}`) }));
+      arr.forEach((item, i) => out.push(sourced(item, `${label}#${i + 1}`, `${label} item ${i + 1}`)));
       break;
     }
     case 'save-skill-io': {
@@ -75,10 +82,7 @@ export function envelopesFromDocument(doc: unknown, label: string): LoadedFile {
           }
           const utterance = isObject(inv) && isObject(inv.request) && typeof inv.request.utterance === 'string' ? inv.request.utterance : undefined;
           const where = `${label}#${out.length + 1}`;
-          out.push({
-            source: utterance ? `${where} "${utterance}"` : where,
-            envelope: validateEnvelope(b, `${label} invocations[${i}].response.body.result.skillExecutionInfo.invocations[${j}].invocationRequest.body`),
-          });
+          out.push(sourced(b, utterance ? `${where} "${utterance}"` : where, `${label} invocations[${i}].response.body.result.skillExecutionInfo.invocations[${j}].invocationRequest.body`));
         });
       });
       if (out.length === 0) {
@@ -95,12 +99,12 @@ export function envelopesFromDocument(doc: unknown, label: string): LoadedFile {
       if (bodies.length === 0) {
         throw new InputError(`${label} is a SMAPI simulation result whose skillExecutionInfo.invocations holds no request.`, { source: label, code: 'E_INPUT_ENVELOPE', hint: 'The simulation did not reach the skill (see result.error and alexaExecutionInfo).' });
       }
-      bodies.forEach((b, i) => out.push({ source: bodies.length > 1 ? `${label}#${i + 1}` : label, envelope: validateEnvelope(b, `${label} result.skillExecutionInfo.invocations[${i}].invocationRequest.body`) }));
+      bodies.forEach((b, i) => out.push(sourced(b, bodies.length > 1 ? `${label}#${i + 1}` : label, `${label} result.skillExecutionInfo.invocations[${i}].invocationRequest.body`)));
       break;
     }
     case 'invocation-result': {
       const req = ((doc as { result: { skillExecutionInfo: { invocationRequest: Record<string, unknown> } } }).result.skillExecutionInfo.invocationRequest).body;
-      out.push({ source: label, envelope: validateEnvelope(req, `${label} result.skillExecutionInfo.invocationRequest.body`) });
+      out.push(sourced(req, label, `${label} result.skillExecutionInfo.invocationRequest.body`));
       break;
     }
     default: {
@@ -122,27 +126,35 @@ export function envelopesFromDocument(doc: unknown, label: string): LoadedFile {
   return { file: label, format: format!, envelopes: out };
 }
 
-async function jsonFilesIn(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (d: string) => {
-    const entries = await readdir(d, { withFileTypes: true });
-    entries.sort((a, b) => a.name.localeCompare(b.name));
-    for (const e of entries) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (e.isFile() && e.name.toLowerCase().endsWith('.json')) out.push(p);
-    }
-  };
-  await walk(dir);
-  return out;
+/**
+ * The files to read, as the user named them (labels relative to `cwd`, or absolute): only names,
+ * one short string per file, so 100,000 files take a few MB until they are read.
+ */
+export interface EnvelopePlan {
+  cwd: string;
+  labels: string[];
+}
+
+/** The .json files in a folder tree, sorted by name in each folder (names only: nothing is read). */
+async function jsonFilesIn(dir: string, out: string[], label: string): Promise<void> {
+  const names: Array<{ name: string; dir: boolean }> = [];
+  for await (const e of await opendir(dir)) {
+    if (e.isDirectory()) names.push({ name: e.name, dir: true });
+    else if (e.isFile() && e.name.toLowerCase().endsWith('.json')) names.push({ name: e.name, dir: false });
+  }
+  names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const n of names) {
+    if (n.dir) await jsonFilesIn(path.join(dir, n.name), out, path.join(label, n.name));
+    else out.push(path.join(label, n.name));
+  }
 }
 
 /**
- * Reads every path (files and folders of .json files), validating all before returning. `cwd`
- * resolves relative paths; labels stay as the user wrote them.
+ * The files the paths name (files, and the .json files in folders), without reading them. A path
+ * that does not exist, or a folder without a .json file, is a usage error (exit 2).
  */
-export async function loadEnvelopeFiles(paths: readonly string[], cwd: string): Promise<LoadedFile[]> {
-  const files: Array<{ abs: string; label: string }> = [];
+export async function planEnvelopeFiles(paths: readonly string[], cwd: string): Promise<EnvelopePlan> {
+  const labels: string[] = [];
   for (const p of paths) {
     const abs = path.resolve(cwd, p);
     let s;
@@ -152,15 +164,92 @@ export async function loadEnvelopeFiles(paths: readonly string[], cwd: string): 
       throw new InputError(`--envelopes: ${p} not found.`, { source: p, code: 'E_INPUT_MISSING' });
     }
     if (s.isDirectory()) {
-      const inDir = await jsonFilesIn(abs);
-      if (inDir.length === 0) throw new InputError(`--envelopes: the folder ${p} holds no .json files.`, { source: p, code: 'E_INPUT_MISSING' });
-      for (const f of inDir) files.push({ abs: f, label: path.join(p, path.relative(abs, f)) });
-    } else files.push({ abs, label: p });
+      const before = labels.length;
+      await jsonFilesIn(abs, labels, p);
+      if (labels.length === before) throw new InputError(`--envelopes: the folder ${p} holds no .json files.`, { source: p, code: 'E_INPUT_MISSING' });
+    } else labels.push(p);
   }
+  return { cwd, labels };
+}
+
+/**
+ * Reads one envelope file, bounded: a regular file (a FIFO or a device is refused without
+ * waiting on it: opened non-blocking), at most MAX_JSON_BYTES. Synchronous on purpose: an envelope
+ * file is a few KB, and one read is ten times faster than the promise API's five round trips
+ * through the thread pool, which bounded the throughput of 100,000-file runs.
+ */
+export function readEnvelopeFile(abs: string, label: string): unknown {
+  let fd: number;
+  try {
+    fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new InputError(`${label} not found.`, { source: label, code: 'E_INPUT_MISSING' });
+    if (code === 'EACCES') throw new InputError(`${label} cannot be read (permission denied).`, { source: label });
+    throw new InputError(`${label} cannot be read: ${(err as Error).message}`, { source: label });
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new InputError(`${label} is a directory, not a JSON file.`, { source: label });
+    if (!st.isFile()) throw new InputError(`${label} is not a regular file (a pipe or a device); envelope files are read whole.`, { source: label, code: 'E_INPUT_NOT_FILE' });
+    if (st.size > MAX_JSON_BYTES) {
+      throw new InputError(`${label} is ${(st.size / 1048576).toFixed(1)} MB; JSON files over ${MAX_JSON_BYTES / 1048576} MB are not read.`, { source: label, code: 'E_INPUT_TOO_LARGE' });
+    }
+    // Read at most the limit plus one byte, whatever the size said (a file growing while read).
+    const buf = Buffer.allocUnsafe(Math.min(MAX_JSON_BYTES + 1, st.size + 1));
+    let n = 0;
+    for (;;) {
+      const got = readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+      if (n === buf.length) break;
+    }
+    if (n > MAX_JSON_BYTES) throw new InputError(`${label} is larger than ${MAX_JSON_BYTES / 1048576} MB; JSON files over that are not read.`, { source: label, code: 'E_INPUT_TOO_LARGE' });
+    const body = buf.subarray(0, n);
+    if (body.includes(0)) throw new InputError(`${label} is binary, not JSON text.`, { source: label, code: 'E_INPUT_BINARY' });
+    return parseJsonText(body.toString('utf8'), label);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads one file: its envelopes, or the reason it cannot be replayed. */
+export async function loadFile(label: string, cwd: string): Promise<LoadedFile | FailedSource> {
+  try {
+    const doc = readEnvelopeFile(path.resolve(cwd, label), label);
+    return envelopesFromDocument(doc, label);
+  } catch (err) {
+    if (err instanceof AlexaLinkError) return { source: label, loadError: { message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
+    throw err;
+  }
+}
+
+/** The envelopes of every file, in order, each file read when the replays pull it; a bad file is one failed item. */
+export async function* streamEnvelopes(plan: EnvelopePlan): AsyncGenerator<ReplayItem> {
+  for (const label of plan.labels) {
+    const loaded = await loadFile(label, plan.cwd);
+    if ('loadError' in loaded) yield loaded;
+    else yield* loaded.envelopes;
+  }
+}
+
+/**
+ * Whether any file holds a usable envelope, reading files in order until one does; when none
+ * does, the failures (for the exit 2 message). Cheap when the first file is good.
+ */
+export async function findLoadable(plan: EnvelopePlan): Promise<{ ok: true } | { ok: false; failures: FailedSource[] }> {
+  const failures: FailedSource[] = [];
+  for (const label of plan.labels) {
+    const loaded = await loadFile(label, plan.cwd);
+    if (!('loadError' in loaded)) return { ok: true };
+    if (failures.length < 20) failures.push(loaded);
+  }
+  return { ok: false, failures };
+}
+
+/** Reads every path and validates all of it (programmatic callers that want everything up front). */
+export async function loadEnvelopeFiles(paths: readonly string[], cwd: string): Promise<LoadedFile[]> {
   const loaded: LoadedFile[] = [];
-  for (const f of files) {
-    const doc = await readJsonFile(f.abs, f.label);
-    loaded.push(envelopesFromDocument(doc, f.label));
-  }
+  for (const label of (await planEnvelopeFiles(paths, cwd)).labels) loaded.push(envelopesFromDocument(await readJsonFile(path.resolve(cwd, label), label), label));
   return loaded;
 }

@@ -1,73 +1,37 @@
-import { isObject } from '../project/json-file.js';
-import type { TokenPlaces } from './envelopes.js';
+import type { Attempt, FailureKind, ReplayEvidence } from './evidence.js';
+import { firstErrorLog, networkFailure, skillIdRejection } from './failure-text.js';
+import type { Judgement, Verdict } from './kinds/types.js';
 
 /**
- * What a replay means: given where the envelope carried a token and what came back, a verdict and
- * an explanation in plain words (design, "Verdicts"). Pure.
+ * What a replay means: the verdict is a pure function of the evidence (design, "Verdicts from
+ * evidence"). Each skill kind judges its own answers (kinds/<kind>.ts, judge()); the pieces every
+ * kind shares live here: failures of the target (the handler threw, crashed or hung, the endpoint
+ * answered 5xx or something that is not a skill response), and the hints that follow from the
+ * evidence whatever the kind (a placeholder skill ID the skill refused, --offline network calls).
  */
-export type Verdict = 'pass' | 'warn' | 'fail';
+export type { Judgement, Verdict } from './kinds/types.js';
+export type { FailureKind, TargetOutcome } from './evidence.js';
 
-export type FailureKind = 'timeout' | 'crash' | 'threw' | 'network' | 'http' | 'not-json' | 'load' | 'smapi' | 'verification';
+export const VERDICT_ORDER: Record<Verdict, number> = { pass: 0, warn: 1, fail: 2 };
 
-/** What a target reports for one envelope. */
-export interface TargetOutcome {
-  /** HTTP status (endpoint, SMAPI), 200 when a handler returned, null when nothing came back. */
-  status: number | null;
-  latencyMs: number;
-  /** The parsed skill response. */
-  response?: unknown;
-  error?: { kind: FailureKind; message: string; hint?: string };
-  /** Start of a non-JSON or error body, for explanations. */
-  bodyExcerpt?: string;
-  /** Something the target noticed on the way (added to the explanation). */
-  note?: string;
+export function worse(a: Verdict, b: Verdict): Verdict {
+  return VERDICT_ORDER[a] >= VERDICT_ORDER[b] ? a : b;
 }
 
-export interface ResponseSummary {
-  linkAccountCard: boolean;
-  speech: string | null;
+const MAX_QUOTE = 160;
+
+/** “text”, cut short, for quoting speech and log lines in explanations. */
+export function quote(text: string): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return `“${t.length > MAX_QUOTE ? `${t.slice(0, MAX_QUOTE)}…` : t}”`;
 }
 
-export interface Judgement {
-  verdict: Verdict;
-  explanation: string;
-  response: ResponseSummary;
+export function endSentence(s: string): string {
+  return /[.!?…”"]$/.test(s.trimEnd()) ? s.trimEnd() : `${s.trimEnd()}.`;
 }
 
-export interface JudgeInput {
-  requestType: string;
-  tokenInEnvelope: TokenPlaces;
-  /** The envelope has a session object (requests such as AudioPlayer events have none). */
-  hasSession: boolean;
-  outcome: TargetOutcome;
-  /** What to call the target in explanations: "the handler", "the endpoint". */
-  targetName: string;
-  /** How to turn request verification off on the target (for a 400 from a verifying endpoint). */
-  verificationSwitch?: string;
-}
-
-const MAX_SPEECH = 300;
-
-/** Speech text of a skill response: SSML without tags, or plain text. */
-export function speechOf(response: unknown): string | null {
-  const r = isObject(response) && isObject(response.response) ? response.response : undefined;
-  const os = r && isObject(r.outputSpeech) ? r.outputSpeech : undefined;
-  if (!os) return null;
-  let text: string | undefined;
-  if (typeof os.ssml === 'string') text = os.ssml.replace(/<[^>]*>/g, ' ');
-  else if (typeof os.text === 'string') text = os.text;
-  if (text === undefined) return null;
-  text = text.replace(/\s+/g, ' ').trim();
-  return text.length > MAX_SPEECH ? `${text.slice(0, MAX_SPEECH)}…` : text;
-}
-
-export function hasLinkAccountCard(response: unknown): boolean {
-  const r = isObject(response) && isObject(response.response) ? response.response : undefined;
-  return Boolean(r && isObject(r.card) && r.card.type === 'LinkAccount');
-}
-
-export function summarizeResponse(response: unknown): ResponseSummary {
-  return { linkAccountCard: hasLinkAccountCard(response), speech: speechOf(response) };
+export function capital(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 /** The endpoint refused an unsigned or stale request (ask-sdk-express-adapter and similar verifiers). */
@@ -79,87 +43,89 @@ export function isVerificationRejection(status: number | null, body: string | un
   return undefined;
 }
 
-function where(t: TokenPlaces): string {
-  if (t.context && t.session) return 'context.System.user and session.user';
-  if (t.context) return 'context.System.user only';
-  return 'session.user only';
+/** The first error line the skill logged, as evidence to quote (empty when none). */
+export function loggedError(a: Pick<Attempt, 'logs'>): string {
+  const line = firstErrorLog(a.logs);
+  return line ? line.text : '';
 }
 
-export function judgeReplay(input: JudgeInput): Judgement {
-  const j = judgeOutcome(input);
-  return input.outcome.note ? { ...j, explanation: `${j.explanation} ${input.outcome.note}` } : j;
-}
+/**
+ * The verdict when the target did not produce a usable answer: the handler threw, crashed, hung
+ * or could not load; the endpoint failed, answered non-2xx or not JSON; the answer is not a skill
+ * response. Undefined when there is an answer for the kind to judge.
+ */
+/** What to change when the target failed this way and the target gave no hint of its own. */
+const FIX_BY_KIND: Partial<Record<FailureKind, string>> = {
+  timeout: 'Find the call that never finishes (a callback never called, a promise never settled, a request without a timeout) and give it a deadline well under 8 s.',
+  crash: "Catch errors inside the request's promise chain (an error thrown from a timer or an event handler ends the whole process), and answer with an error message instead.",
+  'too-large': 'Keep the answer under 24 KB: store large session data elsewhere (DynamoDB, S3) and keep directives (APL documents) and speech small.',
+  'not-json': 'Answer with a JSON skill response ({"version": "1.0", "response": {…}}) and Content-Type application/json.',
+  http: "Look at the endpoint's logs: it failed while handling the request.",
+  verification: 'Replay against a server with request verification off, or through Alexa with --smapi.',
+};
 
-function judgeOutcome(input: JudgeInput): Judgement {
-  const { outcome, tokenInEnvelope: t, targetName } = input;
-  const tokenSent = t.context || t.session;
-  const empty: ResponseSummary = { linkAccountCard: false, speech: null };
-
-  if (outcome.error) {
-    const e = outcome.error;
-    const response = outcome.response === undefined ? empty : summarizeResponse(outcome.response);
-    if (e.kind === 'verification') {
-      return { verdict: 'fail', response, explanation: e.message };
-    }
-    // The error's own message (often Node's, without a full stop) is the first sentence.
+export function judgeTargetFailure(a: Attempt, targetName: string): Judgement | undefined {
+  if (a.error) {
+    const e = a.error;
+    const fix = e.hint ?? FIX_BY_KIND[e.kind];
+    if (e.kind === 'verification') return { verdict: 'fail', explanation: e.message, ...(fix ? { fix } : {}) };
     let explanation = endSentence(e.message);
-    if (e.kind === 'threw' || e.kind === 'crash') {
-      if (tokenSent && !input.hasSession && /\b(session|user|accessToken)\b/.test(e.message)) {
-        explanation += ` This envelope has no session (Alexa omits it for requests such as AudioPlayer events), so a skill that reads session.user.accessToken breaks here: read the token at context.System.user.accessToken (Alexa.getAccountLinkingAccessToken in ask-sdk-core).`;
-      } else if (!tokenSent && /accessToken|\buser\b/.test(e.message)) {
-        explanation += ' The envelope carried no token: the skill must expect a missing accessToken (user not linked) and answer with a LinkAccount card instead of failing.';
-      }
-    }
+    // The handler's own logs often say more than the error (which call failed, and why).
+    const logged = loggedError(a);
+    if ((e.kind === 'threw' || e.kind === 'crash') && logged && !e.message.includes(logged.slice(0, 60))) explanation += ` It logged: ${quote(logged)}.`;
     if (e.hint) explanation += ` ${e.hint}`;
-    return { verdict: 'fail', response, explanation };
+    return { verdict: 'fail', explanation, ...(fix ? { fix } : {}) };
   }
-
-  if (outcome.status !== null && (outcome.status < 200 || outcome.status >= 300)) {
-    const excerpt = outcome.bodyExcerpt ? `: ${outcome.bodyExcerpt}` : '';
-    return { verdict: 'fail', response: empty, explanation: `${capital(targetName)} answered HTTP ${outcome.status}${excerpt}.` };
+  if (a.status !== null && (a.status < 200 || a.status >= 300)) {
+    const excerpt = a.bodyExcerpt ? `: ${a.bodyExcerpt}` : '';
+    return { verdict: 'fail', explanation: `${capital(targetName)} answered HTTP ${a.status}${excerpt}.`, fix: FIX_BY_KIND.http! };
   }
-
-  const resp = outcome.response;
-  if (!isObject(resp) || (!isObject(resp.response) && input.requestType !== 'SessionEndedRequest')) {
-    return {
-      verdict: 'fail',
-      response: empty,
-      explanation: `${capital(targetName)} did not return a skill response (expected {"version": "1.0", "response": {…}}).`,
-    };
+  if (a.notAResponse || a.answer === undefined) {
+    return { verdict: 'fail', explanation: `${capital(targetName)} did not return a skill response (expected {"version": "1.0", "response": {…}}).`, fix: 'Return the skill response object ({"version": "1.0", "response": {…}}) from the handler (or pass it to the callback).' };
   }
-  const response = summarizeResponse(resp);
-
-  if (tokenSent && response.linkAccountCard) {
-    const sessionless = !input.hasSession ? ' This envelope has no session: a skill that reads session.user.accessToken sees no token here.' : '';
-    return {
-      verdict: 'fail',
-      response,
-      explanation:
-        `A token was sent (in ${where(t)}) and the skill still asks to link: it reads or validates the token wrongly.` +
-        ` Look at where it reads the token (Alexa reads context.System.user.accessToken; Alexa.getAccountLinkingAccessToken) and how it validates it (a userinfo call answering 401 means the token is expired or revoked: see session-tokens).${sessionless}`,
-    };
-  }
-  if (tokenSent) {
-    return { verdict: 'pass', response, explanation: `The token arrived (in ${where(t)}) and the skill answered without asking to link.` };
-  }
-  if (response.linkAccountCard) {
-    return { verdict: 'pass', response, explanation: 'No token: the skill answers with a LinkAccount card, as it should for a user who has not linked.' };
-  }
-  if (input.requestType === 'SessionEndedRequest') {
-    return { verdict: 'pass', response, explanation: 'No token, and a SessionEndedRequest needs no answer.' };
-  }
-  return {
-    verdict: 'warn',
-    response,
-    explanation:
-      'No token and no LinkAccount card: if this request needs the linked account, the skill should answer with speech asking to link and a LinkAccount card (responseBuilder.withLinkAccountCard()).',
-  };
+  return undefined;
 }
 
-function endSentence(s: string): string {
-  return /[.!?]$/.test(s.trimEnd()) ? s : `${s.trimEnd()}.`;
+/** Every text of an attempt the hints look through: the error, the handler's error, the logs. */
+function texts(a: Attempt, speech: string | undefined): string[] {
+  const out: string[] = [];
+  if (a.error) out.push(a.error.message);
+  if (a.thrown) out.push(`${a.thrown.name}: ${a.thrown.message}`);
+  for (const l of a.logs) out.push(l.text);
+  if (speech) out.push(speech);
+  return out;
 }
 
-function capital(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
+/**
+ * Adds what follows from the evidence whatever the kind: the skill refused alexa-link's placeholder
+ * skill ID (pass --skill-id), its own network calls failed under --offline or without a network,
+ * the target's note, the source's notes. `speech` is what the skill said, when the kind has speech.
+ */
+export function withCommonHints(j: Judgement, e: ReplayEvidence, speech?: string): Judgement {
+  let explanation = j.explanation;
+  let fix = j.fix;
+  const all = [e, ...e.probes];
+  const said = all.flatMap((a) => texts(a, a === e ? speech : undefined));
+  if (j.verdict !== 'pass') {
+    if (e.request.placeholderSkillId && said.some(skillIdRejection)) {
+      explanation += ` The skill refused the request's skill ID: alexa-link used a placeholder (${e.request.applicationId}) because it knows no skill ID for this project.`;
+      fix = joinFix(fix, 'Pass --skill-id amzn1.ask.skill.… (the ID the skill checks), or deploy the skill (ask deploy) so .ask/ask-states.json has it.');
+    }
+    const net = said.map(networkFailure).find((n) => n !== undefined);
+    if (net) {
+      const where = net.host ? ` to ${net.host}` : '';
+      explanation += e.offline
+        ? ` Its own network call${where} failed (${net.code}) because doctor ran with --offline and there is no network here: that part is not a bug of the skill; run without --offline on a machine with network to judge it.`
+        : ` Its own network call${where} failed (${net.code}): no network on this machine, a wrong host name, or the service is down.`;
+    }
+  }
+  if (e.note) explanation += ` ${e.note}`;
+  for (const n of e.notes) explanation += ` ${n}`;
+  return fix === undefined ? { verdict: j.verdict, explanation } : { verdict: j.verdict, explanation, fix };
+}
+
+export function joinFix(a: string | undefined, b: string | undefined): string | undefined {
+  if (!a) return b;
+  if (!b || a.includes(b)) return a;
+  return `${a}\n${b}`;
 }

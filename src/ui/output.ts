@@ -95,6 +95,23 @@ export class Output {
     this.stdout.write(terminalSafeJson(this.scrub(JSON.stringify(doc, null, 2))) + '\n');
   }
 
+  /**
+   * The one `--json` document, written in parts as they are produced, so a large document (a
+   * hundred thousand replays) never sits in memory whole. Each part is scrubbed; a part must not
+   * split a value (a secret cut in two would escape the redaction).
+   */
+  async resultParts(parts: Iterable<string>): Promise<void> {
+    if (!this.json) return;
+    if (this.resultWritten) throw new Error('Output.result called twice: --json must print one document');
+    this.resultWritten = true;
+    const sink = this.stdout as TextSink & { once?: (event: string, fn: () => void) => unknown };
+    for (const part of parts) {
+      // A pipe whose reader is slower than us: wait for it rather than buffer the document.
+      if (sink.write(terminalSafeJson(this.scrub(part))) === false && typeof sink.once === 'function') await new Promise<void>((resolve) => sink.once!('drain', resolve));
+    }
+    this.stdout.write('\n');
+  }
+
   get hasResult(): boolean {
     return this.resultWritten;
   }

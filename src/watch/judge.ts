@@ -1,6 +1,9 @@
-import { buildReport, toJson, type DoctorJson } from '../doctor/report.js';
+import { fullReplayToJson, type FullReplayJson } from '../doctor/report.js';
 import { isObject } from '../project/json-file.js';
-import { envelopeProblems, requestLabel, type Envelope } from '../replay/envelopes.js';
+import type { Envelope } from '../replay/envelopes.js';
+import type { ReplayEvidence } from '../replay/evidence.js';
+import { kindOf } from '../replay/kinds/index.js';
+import type { SkillKind } from '../replay/kinds/types.js';
 import { replayOne, type ReplayResult } from '../replay/runner.js';
 import type { ReplayTarget } from '../replay/targets/types.js';
 import type { TargetOutcome } from '../replay/verdict.js';
@@ -14,7 +17,7 @@ import type { TargetOutcome } from '../replay/verdict.js';
 export const LIVE_SOURCE = 'live';
 
 export type Recognised =
-  | { judgeable: true; envelope: Envelope; label: string; requestType: string }
+  | { judgeable: true; envelope: Envelope; kind: SkillKind; label: string; requestType: string }
   /** Routed to the skill and answered, but not something the verdict engine knows how to judge. */
   | { judgeable: false; label: string; requestType: string; reason: string };
 
@@ -28,14 +31,17 @@ function headerName(doc: unknown, key: 'directive' | 'event'): string | undefine
 
 /** What a routed payload is, and whether the engine can judge it. Pure. */
 export function recognise(payload: unknown): Recognised {
-  const problems = envelopeProblems(payload);
-  if (problems.length === 0) {
-    const envelope = payload as Envelope;
-    return { judgeable: true, envelope, label: requestLabel(envelope), requestType: envelope.request.type };
+  // The skill kind that recognises the document judges it (kinds/index.ts).
+  const kind = kindOf(payload);
+  const problems = kind ? kind.problems(payload) : [];
+  if (kind && problems.length === 0) {
+    const envelope = kind.normalise(payload as Envelope);
+    const facts = kind.facts(envelope);
+    return { judgeable: true, envelope, kind, label: facts.label, requestType: facts.type };
   }
   const directive = headerName(payload, 'directive');
   if (directive) return { judgeable: false, label: directive, requestType: directive, reason: 'alexa-link does not judge smart home directives yet' };
-  return { judgeable: false, label: 'unknown request', requestType: 'unknown', reason: `not a request envelope alexa-link can judge (${problems[0]})` };
+  return { judgeable: false, label: 'unknown request', requestType: 'unknown', reason: `not a request envelope alexa-link can judge (${problems[0] ?? 'no skill kind recognises it'})` };
 }
 
 export interface LiveJudgement {
@@ -50,11 +56,12 @@ function capturing(target: ReplayTarget, keep: (o: TargetOutcome) => void): Repl
     name: target.name,
     description: target.description,
     usesNetwork: target.usesNetwork,
-    async send(envelope, signal) {
-      const outcome = await target.send(envelope, signal);
+    async send(envelope, signal, hints) {
+      const outcome = await target.send(envelope, signal, hints);
       keep(outcome);
       return outcome;
     },
+    ...(target.codeInfo ? { codeInfo: () => target.codeInfo!() } : {}),
     close: () => Promise.resolve(),
   };
 }
@@ -72,8 +79,8 @@ export function forwardUnjudged(payload: unknown, target: ReplayTarget, signal?:
 }
 
 /** The request's entry in --json: exactly the fields of a replay in doctor's --json. */
-export function replayJson(result: ReplayResult): DoctorJson['replays'][number] {
-  return toJson(buildReport([], [result])).replays[0]!;
+export function replayJson(result: ReplayResult): FullReplayJson {
+  return fullReplayToJson(result);
 }
 
 /** The skill's answer, as the service expects it, or why there is none. */
@@ -115,14 +122,34 @@ export function answerEvent(outcome: TargetOutcome): string | undefined {
 /** The entry for a request the engine cannot judge: a warning that says so, with what came back. */
 export function unjudgedResult(recognised: { requestType: string; reason: string }, outcome: TargetOutcome): ReplayResult {
   const answered = serviceAnswer(outcome).ok;
+  const explanation = `Not judged: ${recognised.reason}. ${answered ? "The skill's answer went back to Alexa as it was." : `The skill gave no answer: ${outcome.error?.message ?? 'none'}`}`;
+  const evidence: ReplayEvidence = {
+    kind: 'unknown',
+    request: { type: recognised.requestType, label: recognised.requestType, answerOptional: false, needsNoAccount: false, placeholderSkillId: false },
+    tokenIn: {},
+    status: outcome.status,
+    latencyMs: Math.round(outcome.latencyMs),
+    logs: outcome.logs ?? [],
+    logsDropped: outcome.logsDropped ?? 0,
+    ...(outcome.error ? { error: outcome.error } : {}),
+    tokenOrigin: 'envelope',
+    style: 'unknown',
+    targetName: '',
+    offline: false,
+    probes: [],
+    notes: [],
+  };
   return {
     source: LIVE_SOURCE,
+    kind: 'unknown',
     request: recognised.requestType,
+    label: recognised.requestType,
     tokenInEnvelope: { context: false, session: false },
     status: outcome.status,
     latencyMs: Math.round(outcome.latencyMs),
     response: { linkAccountCard: false, speech: null },
     verdict: 'warn',
-    explanation: `Not judged: ${recognised.reason}. ${answered ? "The skill's answer went back to Alexa as it was." : `The skill gave no answer: ${outcome.error?.message ?? 'none'}`}`,
+    explanation,
+    evidence,
   };
 }

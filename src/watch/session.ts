@@ -539,16 +539,18 @@ class LiveWatch {
     const done = await p.work;
     if (!done || this.stopReason === 'interrupted') return;
     const { result, outcome } = done;
-    const tokenSent = result.tokenInEnvelope.context || result.tokenInEnvelope.session;
-    const told = narrate(this.narrative, { requestType: p.recognised.requestType, tokenSent, linkAccountCard: result.response.linkAccountCard });
+    const tokenSent = Object.values(result.tokenInEnvelope).some(Boolean);
+    const linkAccountCard = result.response.linkAccountCard === true;
+    const speech = typeof result.response.speech === 'string' ? result.response.speech : null;
+    const told = narrate(this.narrative, { requestType: p.recognised.requestType, tokenSent, linkAccountCard });
     this.narrative = told.state;
     const failure = failureWords(outcome);
     const event = answerEvent(outcome);
     const line: LiveLine = {
       at: p.at,
       label: p.recognised.label,
-      token: p.recognised.judgeable ? result.tokenInEnvelope : undefined,
-      answer: { linkAccountCard: result.response.linkAccountCard, speech: result.response.speech, ...(event ? { event } : {}), ...(failure ? { failure } : {}) },
+      token: p.recognised.judgeable ? { context: Boolean(result.tokenInEnvelope.context), session: Boolean(result.tokenInEnvelope.session) } : undefined,
+      answer: { linkAccountCard, speech, ...(event ? { event } : {}), ...(failure ? { failure } : {}) },
       latencyMs: result.latencyMs,
       verdict: result.verdict,
       marks: told.marks,

@@ -94,12 +94,13 @@ describe('--smapi: replays through SMAPI skill invocation', () => {
     expect(doc.replays.map((x) => [x.source, x.verdict, x.response.linkAccountCard])).toEqual([
       ['builtin:launch-unlinked', 'pass', true],
       ['builtin:launch', 'pass', false],
+      ['builtin:intent:WhoAmIIntent-unlinked', 'pass', true],
       ['builtin:intent:WhoAmIIntent', 'pass', false],
     ]);
     expect(doc.replays[1]!.response.speech).toMatch(/Ada Lovelace/);
     expect(r.code).toBe(0);
     expect(standin.isEnabled(SKILL, 'development')).toBe(true);
-    expect(standin.requests('invokeSkillEndPointV2')).toHaveLength(3);
+    expect(standin.requests('invokeSkillEndPointV2')).toHaveLength(4);
   });
 
   it('--offline skips SMAPI replays with the reason', async () => {

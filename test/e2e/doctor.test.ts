@@ -49,7 +49,15 @@ describe('alexa-link doctor on a scaffolded project', () => {
     expect(status).toMatchObject({ 'token-endpoint-scheme': 'pass', 'session-tokens': 'pass', replays: 'pass', 'linking-remote-drift': 'skip', simulation: 'skip' });
     expect(doc.checks.find((c) => c.id === 'linking-remote-drift')!.detail).toMatch(/no SMAPI credentials/);
 
-    const [unlinked, launch, intent] = doc.replays;
+    const [unlinked, launch, intentUnlinked, intent] = doc.replays;
+    expect(intentUnlinked).toMatchObject({ source: 'builtin:intent:WhoAmIIntent-unlinked', tokenInEnvelope: { context: false, session: false }, response: { linkAccountCard: true }, verdict: 'pass' });
+    // The probes ran on the token-bearing replays: the generated skill reads the token in context,
+    // asks to link without one, and validates it at the provider (a made-up token gets a LinkAccount card).
+    expect(launch!.probes.map((p) => [p.id, p.response.linkAccountCard])).toEqual([
+      ['context-only', false],
+      ['no-token', true],
+      ['made-up-token', true],
+    ]);
     expect(unlinked).toMatchObject({ source: 'builtin:launch-unlinked', request: 'LaunchRequest', tokenInEnvelope: { context: false, session: false }, status: 200, response: { linkAccountCard: true }, verdict: 'pass' });
     expect(launch).toMatchObject({ source: 'builtin:launch', tokenInEnvelope: { context: true, session: true }, status: 200, response: { linkAccountCard: false }, verdict: 'pass' });
     expect(launch!.response.speech).toMatch(/Hello, Ada Lovelace/);
@@ -113,7 +121,7 @@ describe('alexa-link doctor on a scaffolded project', () => {
     try {
       const r = await runCli(['--json', 'doctor', '--only', 'replays', '--endpoint', open.url, '--token', 'session'], { cwd: dir, env: env() });
       const doc = JSON.parse(r.stdout) as DoctorJson;
-      expect(doc.replays.map((x) => x.verdict)).toEqual(['pass', 'pass', 'pass']);
+      expect(doc.replays.map((x) => x.verdict)).toEqual(['pass', 'pass', 'pass', 'pass']);
       expect(doc.replays[1]!.response.speech).toMatch(/Ada Lovelace/);
       expect(r.code).toBe(0);
     } finally {
@@ -144,7 +152,7 @@ describe('alexa-link doctor on a scaffolded project', () => {
     expect(built.code, built.stdout + built.stderr).toBe(0);
     const after = await runCli(['--json', 'doctor', '--only', 'replays', '--token', 'session'], { cwd: dir, env: env() });
     const doc = JSON.parse(after.stdout) as DoctorJson;
-    expect(doc.replays.map((x) => x.verdict)).toEqual(['pass', 'pass', 'pass']);
+    expect(doc.replays.map((x) => x.verdict)).toEqual(['pass', 'pass', 'pass', 'pass']);
     expect(doc.replays[1]!.response.speech).toMatch(/Ada Lovelace/);
     expect(after.stderr).toBe('Running 1 check…\n');
   }, 150_000);

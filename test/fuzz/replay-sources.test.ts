@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseJsonText } from '../../src/project/json-file.js';
-import { envelopeToken, requestLabel, tokenPlaces, validateEnvelope, type Envelope } from '../../src/replay/envelopes.js';
+import { validateEnvelope, type Envelope } from '../../src/replay/envelopes.js';
+import type { ReplayEvidence } from '../../src/replay/evidence.js';
+import { customKind } from '../../src/replay/kinds/custom.js';
+import { kindOf } from '../../src/replay/kinds/index.js';
 import { prepareEnvelope } from '../../src/replay/runner.js';
 import { envelopesFromDocument } from '../../src/replay/sources.js';
-import { judgeReplay } from '../../src/replay/verdict.js';
 import { RUNS, countInputs, fuzzParser, jsonishText, mutated, printFuzzReport } from './support.js';
 
 /**
@@ -30,10 +32,13 @@ function twiceMutated(valid: unknown): fc.Arbitrary<unknown> {
 /** What a replay does with an accepted envelope; none of it may throw. */
 function replayWouldUse(env: Envelope): void {
   for (const token of [{ kind: 'keep' } as const, { kind: 'set', token: 'Atza|fuzz-token' } as const, { kind: 'set', token: undefined } as const]) {
-    const prepared = prepareEnvelope(env, token, new Date('2024-01-01T00:00:00Z'));
-    tokenPlaces(prepared);
-    envelopeToken(prepared);
-    requestLabel(prepared);
+    const kind = kindOf(env)!;
+    const prepared = prepareEnvelope(env, token, new Date('2024-01-01T00:00:00Z'), kind);
+    kind.tokenIn(prepared);
+    for (const p of kind.tokenPlaces) kind.readToken(prepared, p.id);
+    kind.facts(prepared);
+    kind.secrets(prepared);
+    for (const probe of kind.probes(prepared, 'all')) probe.make(prepared);
     expect(typeof JSON.stringify(prepared)).toBe('string');
   }
 }
@@ -83,7 +88,14 @@ describe(`fuzz: envelopes and capture files (${RUNS} inputs per generator)`, () 
     const places = fc.record({ context: fc.boolean(), session: fc.boolean() });
     fc.assert(
       fc.property(fc.oneof(fc.jsonValue(), mutated({ version: '1.0', response: { outputSpeech: { type: 'SSML', ssml: '<speak>Hi</speak>' }, card: { type: 'LinkAccount' }, shouldEndSession: true } })), places, fc.constantFrom('LaunchRequest', 'IntentRequest', 'SessionEndedRequest'), (response, tokenInEnvelope, requestType) => {
-        const judged = judgeReplay({ requestType, tokenInEnvelope, hasSession: true, outcome: { status: 200, latencyMs: 5, response }, targetName: 'the endpoint' });
+        const request = { type: requestType, label: requestType, answerOptional: requestType === 'SessionEndedRequest', needsNoAccount: requestType === 'SessionEndedRequest', placeholderSkillId: false };
+        const ok = customKind.isResponse(response, request);
+        const evidence: ReplayEvidence = {
+          kind: 'custom', request, tokenIn: tokenInEnvelope, status: 200, latencyMs: 5, logs: [], logsDropped: 0,
+          ...(ok ? { answer: customKind.summarize(response) } : { notAResponse: true }),
+          tokenOrigin: 'envelope', style: customKind.style(undefined, undefined), targetName: 'the endpoint', offline: false, probes: [], notes: [],
+        };
+        const judged = customKind.judge(evidence as ReplayEvidence<ReturnType<typeof customKind.summarize>>);
         expect(['pass', 'warn', 'fail']).toContain(judged.verdict);
         expect(judged.explanation.length).toBeGreaterThan(0);
       }),

@@ -1,20 +1,41 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport, hopStates, renderFlowDiagram, renderText, toJson } from '../../src/doctor/report.js';
+import { buildReport, hopStates, renderFlowDiagram, renderText, toJson, toJsonParts } from '../../src/doctor/report.js';
 import type { CheckResult } from '../../src/doctor/types.js';
+import type { ReplayEvidence } from '../../src/replay/evidence.js';
 import type { ReplayResult } from '../../src/replay/runner.js';
 import { makeStyle, renderStyles } from '../../src/ui/color.js';
 
 const plain = makeStyle(0);
 const result = (id: string, status: CheckResult['status'], extra: Partial<CheckResult> = {}): CheckResult => ({ id, title: `${id} title`, status, detail: `${id} detail`, ms: 3, ...extra });
+const evidence = (over: Partial<ReplayEvidence> = {}): ReplayEvidence => ({
+  kind: 'custom',
+  request: { type: 'IntentRequest', label: 'IntentRequest WhoAmIIntent', answerOptional: false, needsNoAccount: false, placeholderSkillId: false },
+  tokenIn: { context: true, session: true },
+  status: 200,
+  latencyMs: 12,
+  answer: { linkAccountCard: false, speech: 'Hello, Ada.' },
+  logs: [],
+  logsDropped: 0,
+  tokenOrigin: 'session',
+  style: 'ask-sdk-v2',
+  targetName: 'the handler',
+  offline: false,
+  probes: [],
+  notes: [],
+  ...over,
+});
 const replay = (verdict: ReplayResult['verdict'], extra: Partial<ReplayResult> = {}): ReplayResult => ({
   source: 'builtin:launch',
+  kind: 'custom',
   request: 'LaunchRequest',
+  label: 'LaunchRequest',
   tokenInEnvelope: { context: true, session: true },
   status: 200,
   latencyMs: 12,
   response: { linkAccountCard: false, speech: 'Hello, Ada.' },
   verdict,
   explanation: 'The token arrived.',
+  evidence: evidence(),
   ...extra,
 });
 
@@ -28,15 +49,47 @@ const checks = [
 
 describe('--json', () => {
   it('has exactly the design shape', () => {
-    const doc = toJson(buildReport(checks, [replay('pass', { intent: 'WhoAmIIntent' })]));
+    const doc = toJson(buildReport(checks, [replay('pass', { label: 'IntentRequest WhoAmIIntent', request: 'IntentRequest', intent: 'WhoAmIIntent' })]));
     expect(Object.keys(doc)).toEqual(['ok', 'summary', 'checks', 'replays']);
     expect(doc.ok).toBe(false);
     expect(doc.summary).toEqual({ pass: 2, warn: 1, fail: 1, skip: 1 });
     expect(doc.checks[2]).toEqual({ id: 'token-endpoint', title: 'token-endpoint title', status: 'fail', detail: 'token-endpoint detail', fix: 'Return JSON.' });
     expect(doc.checks[0]).not.toHaveProperty('fix');
     expect(doc.checks[0]).not.toHaveProperty('ms');
-    expect(Object.keys(doc.replays[0]!)).toEqual(['source', 'request', 'tokenInEnvelope', 'status', 'latencyMs', 'response', 'verdict', 'explanation']);
-    expect(doc.replays[0]!.response).toEqual({ linkAccountCard: false, speech: 'Hello, Ada.' });
+    expect(Object.keys(doc.replays[0]!)).toEqual(['source', 'kind', 'request', 'label', 'tokenInEnvelope', 'status', 'latencyMs', 'response', 'verdict', 'explanation', 'style', 'logs', 'probes']);
+    expect(doc.replays[0]).toMatchObject({ request: 'IntentRequest', label: 'IntentRequest WhoAmIIntent', response: { linkAccountCard: false, speech: 'Hello, Ada.' }, style: 'ask-sdk-v2', logs: [], probes: [] });
+  });
+
+  it('carries the evidence: logs, the error, the probes, the fix; a compact record for summarised passes', () => {
+    const full = replay('fail', {
+      explanation: 'The token arrived and the skill failed.',
+      fix: 'Read the token at context.',
+      evidence: evidence({
+        logs: [{ level: 'error', text: 'TypeError: x' }],
+        logsDropped: 3,
+        error: { kind: 'threw', message: 'The handler failed: x.' },
+        probes: [{ id: 'no-token', title: 'no token', tokenIn: { context: false, session: false }, status: 200, latencyMs: 2, answer: { linkAccountCard: true, speech: 'Link.' }, logs: [], logsDropped: 0 }],
+      }),
+    });
+    const compact = { compact: true as const, source: 'f.json', request: 'LaunchRequest', label: 'LaunchRequest', tokenInEnvelope: { context: false, session: false }, status: 200, latencyMs: 1, verdict: 'pass' as const };
+    const doc = toJson(buildReport([], [full, compact]));
+    expect(doc.replays[0]).toMatchObject({
+      fix: 'Read the token at context.',
+      logs: [{ level: 'error', text: 'TypeError: x' }],
+      logsDropped: 3,
+      error: { kind: 'threw', message: 'The handler failed: x.' },
+      probes: [{ id: 'no-token', title: 'no token', tokenInEnvelope: { context: false, session: false }, status: 200, response: { linkAccountCard: true, speech: 'Link.' }, logs: [] }],
+    });
+    expect(doc.replays[1]).toEqual(compact);
+    // Written in parts (large runs), the document is the same text as one JSON.stringify.
+    const report = buildReport(checks, [full, compact, ...Array.from({ length: 7 }, (_, i) => ({ ...compact, source: `f${i}.json` }))]);
+    expect([...toJsonParts(report, 3)].join('')).toBe(JSON.stringify(toJson(report), null, 2));
+    expect([...toJsonParts(buildReport(checks, []))].join('')).toBe(JSON.stringify(toJson(buildReport(checks, [])), null, 2));
+    const text = renderText(buildReport([], [full, compact]), plain);
+    expect(text).toContain('logged (first error; all with -v):\n       error: TypeError: x');
+    expect(text).toContain('probes: no token → asks to link');
+    expect(text).toContain('fix: Read the token at context.');
+    expect(text).toContain('… and 1 more replays passed');
   });
 
   it('ok is false when a replay fails even if every check passed', () => {
@@ -82,7 +135,7 @@ describe('flow diagram', () => {
 });
 
 describe('text report', () => {
-  const text = renderText(buildReport(checks, [replay('pass', { intent: 'WhoAmIIntent', request: 'IntentRequest' })], { replayTarget: 'handler lambda/index.js#handler', project: '/p' }), plain);
+  const text = renderText(buildReport(checks, [replay('pass', { intent: 'WhoAmIIntent', request: 'IntentRequest', label: 'IntentRequest WhoAmIIntent' })], { replayTarget: 'handler lambda/index.js#handler', project: '/p' }), plain);
 
   it('lists every check with its symbol and detail', () => {
     expect(text).toMatch(/ ✔ project-files +project-files title\n +project-files detail/);

@@ -2,8 +2,8 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtinLaunch } from '../../src/replay/envelopes.js';
-import { measureReplayThroughput, replayOne } from '../../src/replay/runner.js';
+import { builtinLaunch } from '../../src/replay/kinds/custom.js';
+import { copiesOf, measureReplayThroughput, replayOne } from '../../src/replay/runner.js';
 import { EndpointTarget } from '../../src/replay/targets/endpoint.js';
 import { benchEndpointReplay, benchHandlerReplay } from '../../src/replay/bench.js';
 import { fileURLToPath } from 'node:url';
@@ -128,7 +128,7 @@ describe('EndpointTarget', () => {
   it('reuses connections across a batch (throughput), and counts every verdict', async () => {
     const before = connections;
     const target = new EndpointTarget(`${base}/skill`, { timeoutMs: 3000 });
-    const r = await measureReplayThroughput({ target, envelope: launch, count: 500, concurrency: 8, token: TOKEN });
+    const r = await measureReplayThroughput({ target, items: copiesOf(launch, 500), concurrency: 8, token: TOKEN });
     await target.close();
     expect(r.count).toBe(500);
     expect(r.counts).toEqual({ pass: 500, warn: 0, fail: 0 });
@@ -141,7 +141,7 @@ describe('EndpointTarget', () => {
     const viaEndpoint = await benchEndpointReplay(`${base}/skill`, { count: 200, concurrency: 16 });
     expect(viaEndpoint).toMatchObject({ count: 200, counts: { pass: 200, warn: 0, fail: 0 } });
     const skills = fileURLToPath(new URL('../fixtures/skills', import.meta.url));
-    const viaHandler = await benchHandlerReplay('good/index.js', skills, { count: 200, concurrency: 16, token: TOKEN });
+    const viaHandler = await benchHandlerReplay('any-token/index.js', skills, { count: 200, concurrency: 16, token: TOKEN });
     expect(viaHandler).toMatchObject({ count: 200, counts: { pass: 200, warn: 0, fail: 0 } });
   });
 });

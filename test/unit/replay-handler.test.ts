@@ -3,9 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { builtinLaunch, validateEnvelope, type Envelope } from '../../src/replay/envelopes.js';
-import { replayEnvelopes, replayOne, type TokenChange } from '../../src/replay/runner.js';
-import { HandlerTarget, parseHandlerSpec } from '../../src/replay/targets/handler.js';
+import { createRequire } from 'node:module';
+import { validateEnvelope, type Envelope } from '../../src/replay/envelopes.js';
+import { builtinLaunch } from '../../src/replay/kinds/custom.js';
+import { lambdaEnvironment } from '../../src/replay/lambda-env.js';
+import { isCompact, replayEnvelopes, replayOne, type ReplayResult, type TokenChange } from '../../src/replay/runner.js';
+import { HandlerTarget, parseHandlerSpec, readCodeInfo } from '../../src/replay/targets/handler.js';
 
 /** Needs the built child entry (dist/replay/handler-child.js): `npx tsc -p tsconfig.build.json`. */
 const SKILLS = fileURLToPath(new URL('../fixtures/skills', import.meta.url));
@@ -25,6 +28,8 @@ function target(spec: string, timeoutMs = 3000): HandlerTarget {
 
 const launch = builtinLaunch({ skillId: undefined, locale: 'en-US' });
 const withSessionToken: TokenChange = { kind: 'set', token: 'Atza|a-real-looking-token-0123456789' };
+/** A token the good fixture accepts (it checks an HMAC signature, as a skill validating JWTs does). */
+const signed: TokenChange = { kind: 'set', token: (createRequire(import.meta.url)(path.join(SKILLS, 'good/index.js')) as { signToken: () => string }).signToken() };
 const noToken: TokenChange = { kind: 'set', token: undefined };
 async function fixture(name: string): Promise<Envelope> {
   return validateEnvelope(JSON.parse(await readFile(path.join(ENVELOPES, name), 'utf8')), name);
@@ -33,7 +38,9 @@ async function fixture(name: string): Promise<Envelope> {
 describe('HandlerTarget with skills that have typical bugs', () => {
   it.each<[string, string, TokenChange, 'pass' | 'warn' | 'fail', RegExp]>([
     ['good skill, no token', 'good/index.js', noToken, 'pass', /LinkAccount card, as it should/],
-    ['good skill, token', 'good/index.js', withSessionToken, 'pass', /token arrived/],
+    ['good skill, token', 'good/index.js', signed, 'pass', /token arrived/],
+    ['good skill, an invalid token: asks to link again', 'good/index.js', withSessionToken, 'fail', /still asks to link/],
+    ['accepts any token', 'any-token/index.js', withSessionToken, 'pass', /token arrived/],
     ['always asks to link, token', 'always-link/index.js', withSessionToken, 'fail', /still asks to link: it reads or validates the token wrongly/],
     ['always asks to link, no token', 'always-link/index.js', noToken, 'pass', /not linked/],
     ['throws', 'throws/index.js', withSessionToken, 'fail', /The handler failed: database connection refused/],
@@ -49,21 +56,26 @@ describe('HandlerTarget with skills that have typical bugs', () => {
     const t = target('session-only/index.js');
     const withSession = await replayOne({ source: 'builtin:launch', envelope: launch }, { target: t, token: withSessionToken });
     expect(withSession.verdict).toBe('pass');
+    // The placement probe shows it on the same envelope: with the token in context only it asks to link.
+    const probed = await replayOne({ source: 'builtin:launch', envelope: launch }, { target: t, token: withSessionToken, probes: 'placement', tokenOrigin: 'session' });
+    expect(probed.verdict).toBe('warn');
+    expect(probed.explanation).toMatch(/reads the token from session\.user\.accessToken only/);
+    expect(probed.evidence.probes.map((p) => [p.id, p.answer?.linkAccountCard])).toEqual([['context-only', true]]);
     const sessionless = await replayOne({ source: 'intent-no-session.json', envelope: await fixture('intent-no-session.json') }, { target: t, token: { kind: 'keep' } });
     expect(sessionless.verdict).toBe('fail');
     expect(sessionless.tokenInEnvelope).toEqual({ context: true, session: false });
     expect(sessionless.explanation).toMatch(/Cannot read properties of undefined \(reading 'user'\)/);
     expect(sessionless.explanation).toMatch(/read the token at context\.System\.user\.accessToken/);
-    // The good skill answers the same envelope.
-    const good = await replayOne({ source: 'intent-no-session.json', envelope: await fixture('intent-no-session.json') }, { target: target('good/index.js'), token: { kind: 'keep' } });
+    // A skill that reads the token where Alexa's SDK does answers the same envelope.
+    const good = await replayOne({ source: 'intent-no-session.json', envelope: await fixture('intent-no-session.json') }, { target: target('any-token/index.js'), token: { kind: 'keep' } });
     expect(good.verdict).toBe('pass');
-    expect(good.response.speech).toMatch(/Hello, linked user/);
+    expect(good.response.speech).toMatch(/Your account is linked/);
   });
 
   it('reuses one child for a batch of envelopes', async () => {
     const t = target('good/index.js');
     const items = Array.from({ length: 40 }, (_, i) => ({ source: `n${i}`, envelope: launch }));
-    const { results, counts } = await replayEnvelopes(items, { target: t, token: withSessionToken, concurrency: 8 });
+    const { results, counts } = await replayEnvelopes(items, { target: t, token: signed, concurrency: 8 });
     expect(results).toHaveLength(40);
     expect(counts).toEqual({ pass: 40, warn: 0, fail: 0 });
     expect(results.map((r) => r.source)).toEqual(items.map((i) => i.source));
@@ -94,7 +106,7 @@ describe('HandlerTarget with skills that have typical bugs', () => {
   it('a missing export names what the module exports', async () => {
     const r = await replayOne({ source: 'x', envelope: launch }, { target: target('good/index.js#nope'), token: noToken });
     expect(r.verdict).toBe('fail');
-    expect(r.explanation).toMatch(/exports no function "nope" \(it exports: handler\)/);
+    expect(r.explanation).toMatch(/exports no function "nope" \(it exports: handler, signToken\)/);
   });
 
   it('a module that cannot load its dependencies says to install them', async () => {
@@ -121,6 +133,91 @@ describe('HandlerTarget with skills that have typical bugs', () => {
     const r = await replayOne({ source: 'x', envelope: launch }, { target: t, token: noToken });
     expect(r.verdict).toBe('fail');
     expect(r.explanation).toMatch(/Node cannot run TypeScript source\. Build it first .* pass the compiled file to --handler/);
+  });
+
+  it("captures what each invocation logged, without mixing concurrent ones, bounded, redacted, control characters escaped", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'al-logs-'));
+    temps.push(dir);
+    await writeFile(path.join(dir, 'package.json'), '{"type":"commonjs"}');
+    await writeFile(
+      path.join(dir, 'index.js'),
+      `exports.handler = async (event) => {
+        const id = event.request.intent ? event.request.intent.name : 'launch';
+        const token = event.context.System.user.accessToken;
+        console.log('start', id);
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 20));
+        process.stdout.write('direct ' + id + '\\n');
+        console.error('token is ' + token + ' \\x1b[2J');
+        if (id === 'Loud') for (let i = 0; i < 500; i++) console.log('line', i, 'x'.repeat(30));
+        setTimeout(() => console.log('late', id), 1);
+        return { version: '1.0', response: { outputSpeech: { type: 'PlainText', text: id } } };
+      };`,
+    );
+    const t = new HandlerTarget(parseHandlerSpec(path.join(dir, 'index.js'), dir), { timeoutMs: 3000 });
+    targets.push(t);
+    const token = 'Atza|secret-token-that-must-not-show-0123';
+    const intent = (name: string) => ({ ...launch, request: { type: 'IntentRequest', intent: { name } } });
+    const items = ['A', 'B', 'C', 'Loud'].map((n) => ({ source: n, envelope: intent(n) }));
+    const { results } = await replayEnvelopes(items, { target: t, token: { kind: 'set', token }, concurrency: 4 });
+    for (const r of results as ReplayResult[]) {
+      const logs = r.evidence.logs;
+      const name = r.source;
+      expect(logs[0]).toEqual({ level: 'log', text: `start ${name}` });
+      expect(logs).toContainEqual({ level: 'stdout', text: `direct ${name}` });
+      const err = logs.find((l) => l.level === 'error')!;
+      expect(err.text).toMatch(/^token is Atza… \(\d+ chars\) /);
+      expect(err.text).not.toContain(token);
+      expect(err.text).toContain('\\x1b[2J');
+      expect(logs.some((l) => l.text.includes(name === 'A' ? 'start B' : 'start A'))).toBe(false);
+      if (name === 'Loud') {
+        expect(logs.length).toBeLessThanOrEqual(50);
+        expect(logs.reduce((n, l) => n + Buffer.byteLength(l.text), 0)).toBeLessThanOrEqual(4096);
+        expect(r.evidence.logsDropped).toBeGreaterThan(400);
+      }
+    }
+  });
+
+  it('refuses an answer larger than Alexa accepts (24 KB) in the child, and a heap past --memory is an out-of-memory crash', async () => {
+    const big = await replayOne({ source: 'x', envelope: launch }, { target: target('too-large/index.js'), token: noToken });
+    expect(big.verdict).toBe('fail');
+    expect(big.explanation).toMatch(/Alexa refuses a skill response larger than 24 KB \(24576 bytes\)/);
+    expect(big.evidence.error?.kind).toBe('too-large');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'al-oom-'));
+    temps.push(dir);
+    await writeFile(path.join(dir, 'index.js'), 'exports.handler = async () => { const a = []; for (;;) a.push(new Array(1e5).fill(Math.random())); };');
+    const t = new HandlerTarget(parseHandlerSpec(path.join(dir, 'index.js'), dir), { timeoutMs: 8000, memoryMb: 64 });
+    targets.push(t);
+    const oom = await replayOne({ source: 'x', envelope: launch }, { target: t, token: noToken });
+    expect(oom.verdict).toBe('fail');
+    expect(oom.explanation).toMatch(/ran out of memory: its heap limit is 64 MB/);
+  });
+
+  it('runs the handler with only the Lambda-like environment it is given', async () => {
+    const env = lambdaEnvironment(
+      { PATH: process.env.PATH, HOME: '/home/dev', LANG: 'de_DE.UTF-8', ASK_ACCESS_TOKEN: 'Atza|ask', ALEXA_LINK_CLIENT_SECRET: 's3cret-s3cret', AWS_SECRET_ACCESS_KEY: 'aws', MY_SECRET: 'x' },
+      { region: 'eu-west-1', functionName: 'fn', memoryMb: 256, taskRoot: path.join(SKILLS, 'env-echo') },
+      { USERINFO_URL: 'http://127.0.0.1:1/userinfo' },
+    );
+    const t = new HandlerTarget(parseHandlerSpec(path.join(SKILLS, 'env-echo/index.js'), SKILLS), { timeoutMs: 3000, env });
+    targets.push(t);
+    const r = await replayOne({ source: 'x', envelope: launch }, { target: t, token: noToken });
+    const names = String(r.response.speech).replace(/^Variables: |\.$/g, '').split(', ');
+    expect(names).toEqual(expect.arrayContaining(['AWS_REGION', 'AWS_LAMBDA_FUNCTION_NAME', 'AWS_EXECUTION_ENV', 'LAMBDA_TASK_ROOT', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'PATH', 'HOME', 'LANG', 'USERINFO_URL']));
+    for (const n of names) expect(n).not.toMatch(/^(ASK_|ALEXA_LINK_|AWS_SECRET|AWS_ACCESS|MY_SECRET)/);
+  });
+
+  it('reads the style from the code: the modules the handler requires', async () => {
+    expect((await readCodeInfo(path.join(SKILLS, 'alexa-sdk-v1/index.js'), SKILLS)).requires).toContain('alexa-sdk');
+    expect((await readCodeInfo(path.join(SKILLS, 'session-only/index.js'), SKILLS)).requires).toContain('ask-sdk-core');
+    expect((await readCodeInfo(path.join(SKILLS, 'raw-appid/index.js'), path.join(SKILLS, 'raw-appid'))).requires).toEqual([]);
+  });
+
+  it('keeps passes past the first 1,000 compact', async () => {
+    const t = target('callback/index.js');
+    const items = Array.from({ length: 30 }, (_, i) => ({ source: `n${i}`, envelope: launch }));
+    const { results } = await replayEnvelopes(items, { target: t, token: withSessionToken, concurrency: 4, detailLimit: 10 });
+    expect(results.filter(isCompact).map((r) => r.source)).toEqual(items.slice(10).map((i) => i.source));
+    expect(results[20]).toEqual({ compact: true, source: 'n20', request: 'LaunchRequest', label: 'LaunchRequest', tokenInEnvelope: { context: true, session: true }, status: 200, latencyMs: expect.any(Number), verdict: 'pass' });
   });
 
   it('parseHandlerSpec splits file and export', () => {

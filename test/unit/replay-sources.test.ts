@@ -4,8 +4,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { envelopeToken, tokenPlaces } from '../../src/replay/envelopes.js';
-import { detectFormat, loadEnvelopeFiles } from '../../src/replay/sources.js';
+import type { Envelope, ReplayItem } from '../../src/replay/envelopes.js';
+import { customKind } from '../../src/replay/kinds/custom.js';
+import { detectFormat, findLoadable, loadEnvelopeFiles, planEnvelopeFiles, streamEnvelopes } from '../../src/replay/sources.js';
+
+const tokenPlaces = (env: Envelope) => customKind.tokenIn(env);
+const envelopeToken = (env: Envelope) => customKind.readToken(env, 'context') ?? customKind.readToken(env, 'session');
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/envelopes', import.meta.url));
 const temps: string[] = [];
@@ -102,5 +106,29 @@ describe('loading envelopes', () => {
     ['text', undefined],
   ])('detectFormat(%j) = %s', (doc, format) => {
     expect(detectFormat(doc)).toBe(format);
+  });
+});
+
+describe('streaming a folder with bad files', () => {
+  it('yields the good envelopes and one failed item per bad file, naming the file and the problem', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'al-stream-'));
+    temps.push(dir);
+    await writeFile(path.join(dir, 'a-good.json'), await readFile(path.join(FIXTURES, 'launch-linked.json')));
+    await writeFile(path.join(dir, 'b-truncated.json'), '{"version": "1.0", "request": {');
+    await writeFile(path.join(dir, 'c-not-envelope.json'), '{"hello": 1}');
+    await writeFile(path.join(dir, 'd-good-array.json'), await readFile(path.join(FIXTURES, 'unlinked-array.json')));
+    const plan = await planEnvelopeFiles(['.'], dir);
+    expect(plan.labels).toEqual(['a-good.json', 'b-truncated.json', 'c-not-envelope.json', 'd-good-array.json']);
+    const items: ReplayItem[] = [];
+    for await (const item of streamEnvelopes(plan)) items.push(item);
+    expect(items.map((i) => ('loadError' in i ? `bad ${i.source}: ${i.loadError.message}` : `ok ${i.source}`))).toEqual([
+      'ok a-good.json',
+      expect.stringMatching(/^bad b-truncated\.json: b-truncated\.json is not valid JSON at line 1, column \d+: unexpected end of input/),
+      expect.stringMatching(/^bad c-not-envelope\.json: c-not-envelope\.json is not a request envelope/),
+      'ok d-good-array.json#1',
+      'ok d-good-array.json#2',
+    ]);
+    expect(await findLoadable(plan)).toEqual({ ok: true });
+    expect(await findLoadable({ cwd: dir, labels: plan.labels.slice(1, 3) })).toMatchObject({ ok: false, failures: [{ source: 'b-truncated.json' }, { source: 'c-not-envelope.json' }] });
   });
 });

@@ -1,18 +1,24 @@
-import { isObject } from '../../project/json-file.js';
-import { builtinIntent, builtinLaunch, describeTokenMode, pickIntent, type SourcedEnvelope, type TokenChange } from '../../replay/envelopes.js';
-import { replayEnvelopes } from '../../replay/runner.js';
+import { describeTokenMode, tokenOriginOf, type ReplayItem, type SourcedEnvelope, type TokenChange } from '../../replay/envelopes.js';
+import { kindForManifestApis } from '../../replay/kinds/index.js';
+import type { ProbeMode } from '../../replay/kinds/types.js';
+import { DEFAULT_REGION, lambdaEnvironment } from '../../replay/lambda-env.js';
+import { DETAIL_LIMIT } from '../../replay/evidence.js';
+import { periodicCollector } from '../../replay/memory.js';
+import { replayEnvelopes, type ReplayResult } from '../../replay/runner.js';
+import { streamEnvelopes } from '../../replay/sources.js';
 import { EndpointTarget } from '../../replay/targets/endpoint.js';
-import { findHandlerInCodeDir, HandlerTarget, parseHandlerSpec } from '../../replay/targets/handler.js';
+import { DEFAULT_MEMORY_MB, findHandlerInCodeDir, HandlerTarget, parseHandlerSpec, type HandlerSpec } from '../../replay/targets/handler.js';
 import { SmapiTarget } from '../../replay/targets/smapi.js';
 import type { ReplayTarget } from '../../replay/targets/types.js';
 import { isLoopbackUrl } from '../probe.js';
-import { lambdaHandlerSetting, verificationSwitch, type DoctorContext } from '../context.js';
+import { lambdaHandlerSetting, lambdaMemoryMb, lambdaRegion, lambdaRuntime, manifestApis, verificationSwitch, type DoctorContext } from '../context.js';
 import type { Check, CheckOutcome } from '../types.js';
 
 /**
  * Replays request envelopes against the skill (its Lambda handler, an endpoint, or through SMAPI)
- * and says, per envelope, whether the token arrived and what the skill did with it. The results
- * go to ctx.replays for the report; this check's status sums them up.
+ * and says, per envelope, whether the token arrived and what the skill did with it, with the
+ * probes that tell token bugs apart. The results go to ctx.replays for the report; this check's
+ * status sums them up.
  */
 
 /** Alexa gives a skill 8 s. */
@@ -29,25 +35,56 @@ export function builtinLocale(ctx: DoctorContext): string {
   return 'en-US';
 }
 
+/** --probes, else all for built-ins and files and none through SMAPI (each probe costs Amazon calls there). */
+export function probeMode(ctx: DoctorContext): ProbeMode {
+  if (ctx.options.probes) return ctx.options.probes;
+  return ctx.options.target.kind === 'smapi' ? 'none' : 'all';
+}
+
 /**
- * The envelopes to replay: the --envelopes files, else the built-in LaunchRequest and
- * IntentRequest. When the token mode supplies a token, the built-ins also include a LaunchRequest
- * without it, to show the skill asking to link.
+ * The built-in requests of the project's skill kind: LaunchRequest and an IntentRequest with its
+ * slots filled from the interaction model by default, or those --request and --intent name. When
+ * the run supplies a token, each is also replayed without one, to show the skill asking to link.
  */
-export function replayItems(ctx: DoctorContext, token: TokenChange): SourcedEnvelope[] {
-  if (ctx.envelopeFiles.length) return ctx.envelopeFiles.flatMap((f) => f.envelopes);
+export function builtinItems(ctx: DoctorContext, token: TokenChange): SourcedEnvelope[] {
+  const kind = kindForManifestApis(manifestApis(ctx));
   const locale = builtinLocale(ctx);
-  const skillId = ctx.skillId.ok ? ctx.skillId.value : undefined;
   const models = ctx.interactionModels.ok ? ctx.interactionModels.value : [];
-  const model = (models.find((m) => m.locale === locale) ?? models.find((m) => isObject(m.model)))?.model;
-  const intent = pickIntent(model);
-  const launch = builtinLaunch({ skillId, locale });
-  const items: SourcedEnvelope[] = [];
+  const model = (models.find((m) => m.locale === locale) ?? models.find((m) => m.model !== undefined))?.model;
+  const requests = [...(ctx.options.requests ?? [])];
+  if (ctx.options.intent && !requests.includes('intent')) requests.push('intent');
+  const built = kind.builtins({
+    skillId: ctx.skillId.ok ? ctx.skillId.value : undefined,
+    locale,
+    interactionModel: model,
+    requests,
+    ...(ctx.options.intent ? { intent: ctx.options.intent } : {}),
+  });
   const supplies = token.kind === 'set' && token.token !== undefined;
-  if (supplies) items.push({ source: 'builtin:launch-unlinked', envelope: launch, token: { kind: 'set', token: undefined } });
-  items.push({ source: 'builtin:launch', envelope: launch });
-  if (intent) items.push({ source: `builtin:intent:${intent.name}`, envelope: builtinIntent({ skillId, locale, intent }) });
+  const items: SourcedEnvelope[] = [];
+  for (const b of built) {
+    if (supplies) items.push({ source: `${b.source}-unlinked`, envelope: b.document, kind, token: { kind: 'set', token: undefined } });
+    items.push({ source: b.source, envelope: b.document, kind });
+  }
   return items;
+}
+
+/** The envelopes to replay: the built-ins (unless files are given without --request/--intent), then the files, streamed. */
+export async function* replayItems(ctx: DoctorContext, token: TokenChange): AsyncGenerator<ReplayItem> {
+  const explicitBuiltins = Boolean(ctx.options.requests?.length || ctx.options.intent);
+  if (!ctx.envelopePlan.labels.length || explicitBuiltins) yield* builtinItems(ctx, token);
+  if (ctx.envelopePlan.labels.length) yield* streamEnvelopes(ctx.envelopePlan);
+}
+
+/** The Lambda-like environment and limits of the handler child (issue 15: none of doctor's own credentials). */
+function handlerOptions(ctx: DoctorContext, spec: HandlerSpec) {
+  const memoryMb = ctx.options.memoryMb ?? lambdaMemoryMb(ctx) ?? DEFAULT_MEMORY_MB;
+  const region = ctx.options.region ?? lambdaRegion(ctx) ?? DEFAULT_REGION;
+  const functionName = 'alexa-link-replay';
+  const runtime = lambdaRuntime(ctx);
+  const env = lambdaEnvironment(ctx.env, { region, functionName, memoryMb, taskRoot: spec.cwd, ...(runtime ? { runtime } : {}) }, ctx.skillEnv);
+  const debug = ctx.deps.debug;
+  return { timeoutMs: replayTimeoutMs(ctx), env, memoryMb, region, functionName, ...(debug ? { onLog: (l: string) => debug(`skill: ${l}`) } : {}) };
 }
 
 /** The target chosen by the flags (or the project's Lambda code), or why there is none. */
@@ -68,8 +105,10 @@ export async function createTarget(ctx: DoctorContext): Promise<{ target: Replay
         }),
       };
     }
-    case 'handler':
-      return { target: new HandlerTarget(parseHandlerSpec(t.spec, ctx.options.cwd), { timeoutMs, env: ctx.env, ...(debug ? { onLog: (l) => debug(`skill: ${l}`) } : {}) }) };
+    case 'handler': {
+      const spec = parseHandlerSpec(t.spec, ctx.options.cwd);
+      return { target: new HandlerTarget(spec, handlerOptions(ctx, spec)) };
+    }
     case 'smapi': {
       if (!ctx.skillId.ok) return { reason: `--smapi needs the skill ID: ${ctx.skillId.reason}`, fix: ctx.skillId.fix ?? 'Pass --skill-id.' };
       const smapi = await ctx.smapi();
@@ -82,15 +121,22 @@ export async function createTarget(ctx: DoctorContext): Promise<{ target: Replay
       if (!p.codeDir) return { reason: 'ask-resources.json names no code folder (code.default.src)', fix: 'Pass --handler <file[#export]> or --endpoint <url>.' };
       const found = await findHandlerInCodeDir(p.codeDir, { handlerSetting: lambdaHandlerSetting(ctx), root: p.root });
       if ('reason' in found) return found;
-      return { target: new HandlerTarget(found.spec, { timeoutMs, env: ctx.env, ...(debug ? { onLog: (l) => debug(`skill: ${l}`) } : {}) }) };
+      return { target: new HandlerTarget(found.spec, handlerOptions(ctx, found.spec)) };
     }
   }
 }
 
 /** The token for the replays, with the session's freshly refreshed one when there is one. */
 export function effectiveToken(ctx: DoctorContext, token: TokenChange): TokenChange {
-  if (ctx.options.token.kind === 'session' && ctx.freshAccessToken) return { kind: 'set', token: ctx.freshAccessToken };
+  if (ctx.options.token?.kind === 'session' && ctx.freshAccessToken) return { kind: 'set', token: ctx.freshAccessToken };
   return token;
+}
+
+/** Distinct secrets registered with the redactor from the envelopes (a bound: 100,000 captures may hold as many tokens). */
+const MAX_REGISTERED_SECRETS = 200;
+
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 }
 
 export function replaysCheck(token: TokenChange): Check<DoctorContext> {
@@ -104,7 +150,8 @@ export function replaysCheck(token: TokenChange): Check<DoctorContext> {
     // A refreshed session token is used when session-tokens ran first; its outcome does not matter here.
     after: ['session-tokens'],
     timeoutMs: (ctx) => {
-      const n = Math.max(3, ctx.envelopeFiles.reduce((s, f) => s + f.envelopes.length, 0));
+      const probes = probeMode(ctx) === 'none' ? 1 : 4;
+      const n = Math.max(6, ctx.envelopePlan.labels.length * 2) * probes;
       return replayTimeoutMs(ctx) * 2 * Math.ceil(n / Math.max(1, ctx.options.concurrency)) + 15_000;
     },
     async run(ctx, info): Promise<CheckOutcome> {
@@ -117,23 +164,43 @@ export function replaysCheck(token: TokenChange): Check<DoctorContext> {
       }
       const target = chosen.target;
       ctx.replayTarget = target.description;
-      const items = replayItems(ctx, token);
+      const registered = new Set<string>();
+      const probes = probeMode(ctx);
+      // Bounded memory for large runs (100,000 envelope files); nothing to do for a few.
+      const collect = ctx.envelopePlan.labels.length > DETAIL_LIMIT ? periodicCollector(3000) : undefined;
       try {
-        const { results, counts } = await replayEnvelopes(items, {
+        const { results, counts, count, sent } = await replayEnvelopes(replayItems(ctx, token), {
           target,
           token: effectiveToken(ctx, token),
+          tokenOrigin: tokenOriginOf(ctx.replayToken.mode),
+          probes,
+          offline: ctx.options.offline,
           concurrency: ctx.options.concurrency,
           signal: info.signal,
-          onResult: (r) => ctx.deps.debug?.(`replay ${r.source}: ${r.verdict} (${r.latencyMs} ms)`),
+          onSecret: (v) => {
+            if (registered.size < MAX_REGISTERED_SECRETS && !registered.has(v)) {
+              registered.add(v);
+              ctx.deps.addSecret?.(v);
+            }
+          },
+          onResult: (r) => {
+            ctx.deps.debug?.(`replay ${r.source}: ${r.verdict} (${r.latencyMs} ms)`);
+            collect?.();
+          },
         });
         ctx.replays = results;
-        const total = results.length;
-        const tokenWords = describeTokenMode(ctx.options.token);
-        const summary = `${total} replay${total === 1 ? '' : 's'} against ${target.description} (${tokenWords}): ${counts.pass} passed${counts.warn ? `, ${counts.warn} warned` : ''}${counts.fail ? `, ${counts.fail} failed` : ''}.`;
-        // One line per distinct explanation, naming the envelopes it is about.
+        const tokenWords = `${describeTokenMode(ctx.replayToken.mode)}; ${ctx.replayToken.why}`;
+        const probeWords = probes === 'none' ? 'no probes' : `probes: ${probes}, ${plural(sent, 'request')} sent in all`;
+        const summary = `${plural(count, 'replay')} against ${target.description} (${tokenWords}; ${probeWords}): ${counts.pass} passed${counts.warn ? `, ${counts.warn} warned` : ''}${counts.fail ? `, ${counts.fail} failed` : ''}.`;
+        // One line per distinct fix (else explanation), naming the envelopes it is about.
         const bySame = new Map<string, string[]>();
-        for (const r of results.filter((x) => x.verdict !== 'pass')) bySame.set(r.explanation, [...(bySame.get(r.explanation) ?? []), r.source]);
-        const fixes = [...bySame].slice(0, 5).map(([explanation, sources]) => `${sources.length > 3 ? `${sources.slice(0, 3).join(', ')} and ${sources.length - 3} more` : sources.join(', ')}: ${explanation}`);
+        for (const r of results) {
+          if (r.verdict === 'pass' || 'compact' in r) continue;
+          const full = r as ReplayResult;
+          const key = full.fix ?? full.explanation;
+          bySame.set(key, [...(bySame.get(key) ?? []), full.source]);
+        }
+        const fixes = [...bySame].slice(0, 6).map(([what, sources]) => `${sources.length > 3 ? `${sources.slice(0, 3).join(', ')} and ${sources.length - 3} more` : sources.join(', ')}: ${what}`);
         if (counts.fail) return { status: 'fail', detail: summary, fix: fixes.join('\n') };
         if (counts.warn) return { status: 'warn', detail: summary, fix: fixes.join('\n') };
         return { status: 'pass', detail: summary };

@@ -3,7 +3,7 @@ import { AlexaLinkError, describeError } from '../../errors.js';
 import { STATE_DIR, writeUserFile } from '../../project/user-files.js';
 import { enableSkill, isSkillEnabled } from '../../smapi/enablement.js';
 import { simulateUtterance, tokenInRequest, type SimulationOutcome } from '../../smapi/simulation.js';
-import { hasLinkAccountCard, speechOf } from '../../replay/verdict.js';
+import { hasLinkAccountCard, speechOf } from '../../replay/kinds/custom.js';
 import type { DoctorContext } from '../context.js';
 import { builtinLocale } from './replays.js';
 import type { Check, CheckOutcome } from '../types.js';

@@ -4,9 +4,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onCleanup } from '../../ui/lifecycle.js';
 import type { Envelope } from '../envelopes.js';
+import { MAX_LOG_BYTES, MAX_LOG_LINES, type LogLine, type TargetOutcome } from '../evidence.js';
 import type { ChildMessage, SerializedError } from '../handler-child.js';
-import type { TargetOutcome } from '../verdict.js';
-import type { ReplayTarget } from './types.js';
+import type { CodeInfo } from '../kinds/types.js';
+import type { ReplayTarget, SendHints } from './types.js';
 
 /**
  * `--handler <file[#export]>`: the skill's Lambda handler, run in ONE child process reused for a
@@ -29,10 +30,22 @@ export interface HandlerTargetOptions {
   timeoutMs: number;
   /** Limit for loading the handler (require of the SDK, etc.). */
   loadTimeoutMs?: number;
+  /** The child's whole environment (a Lambda-like one: see lambda-env.ts); nothing else is passed. */
   env?: NodeJS.ProcessEnv;
-  /** Each line the skill writes to stdout/stderr (shown with --verbose). */
+  /** Each line the skill writes to its stdout/stderr file descriptors directly (shown with --verbose). */
   onLog?: (line: string) => void;
+  /** The Lambda function's memory: the child's heap limit (default 512 MB). */
+  memoryMb?: number;
+  /** For the context object (functionName, invokedFunctionArn). */
+  functionName?: string;
+  region?: string;
+  /** Largest answer accepted, in bytes of JSON (default 24 KB, Alexa's limit for a custom skill's response). */
+  maxResponseBytes?: number;
 }
+
+export const DEFAULT_MEMORY_MB = 512;
+/** Alexa refuses a custom skill response larger than 24 kilobytes (Request and Response JSON Reference, "Response format"). */
+export const ALEXA_RESPONSE_LIMIT_BYTES = 24 * 1024;
 
 /** Path of the compiled child entry; from the TypeScript sources (tests), the built one in dist/. */
 export function childEntryPath(): string {
@@ -47,6 +60,7 @@ export function childEntryPath(): string {
 interface Job {
   id: number;
   envelope: Envelope;
+  secrets: readonly string[];
   attempts: number;
   resolve: (o: TargetOutcome) => void;
   timer?: NodeJS.Timeout;
@@ -55,22 +69,47 @@ interface Job {
 
 interface Worker {
   child: ChildProcess;
-  ready: Promise<SerializedError | undefined>;
+  ready: Promise<LoadFailure | undefined>;
   jobs: Map<number, Job>;
   stderrTail: string[];
   lastCrash?: SerializedError;
   /** Set when we kill it on purpose, so its exit is not reported as a crash. */
   retired: boolean;
+  /** Kills what is left of its process group when doctor itself exits. */
+  onProcessExit: () => void;
+}
+
+interface LoadFailure extends SerializedError {
+  logs?: LogLine[];
+}
+
+const TAIL_LINES = 20;
+const TAIL_LINE_CHARS = 500;
+
+/**
+ * The hint for a module the skill requires that is not installed. aws-sdk (v2) came with Lambda's
+ * Node.js runtimes up to nodejs16.x, so old skills never listed it; it is not on this machine.
+ */
+export function missingModuleHint(module: string, codeDirLabel: string): string {
+  if (module === 'aws-sdk' || module.startsWith('aws-sdk/')) {
+    return (
+      `The skill needs aws-sdk (v2), which Lambda's Node.js runtimes up to nodejs16.x provided (Node.js 18 and newer runtimes, and this machine, do not).` +
+      ` For local replays install it in ${codeDirLabel}: npm install --no-save aws-sdk@2. For Lambda's current runtimes, move to the AWS SDK v3 packages (@aws-sdk/client-…) and list them in package.json.`
+    );
+  }
+  return `Install the skill's dependencies (npm install in ${codeDirLabel}).`;
+}
+
+function missingModule(message: string): string | undefined {
+  const m = /Cannot find (?:module|package) '([^']+)'/.exec(message);
+  if (!m || m[1]!.startsWith('.') || path.isAbsolute(m[1]!)) return undefined;
+  return m[1]!;
 }
 
 function describeLoadError(e: SerializedError, spec: HandlerSpec): { message: string; hint: string } {
-  const missingModule = /Cannot find (?:module|package) '([^']+)'/.exec(e.message);
-  if (missingModule && !missingModule[1]!.startsWith('.') && !path.isAbsolute(missingModule[1]!)) {
-    return {
-      message: `Could not load the handler ${spec.label}: ${e.message.split('\n')[0]}`,
-      hint: `Install the skill's dependencies (npm install in ${path.relative(process.cwd(), spec.cwd) || '.'}).`,
-    };
-  }
+  const codeDir = path.relative(process.cwd(), spec.cwd) || '.';
+  const missing = missingModule(e.message);
+  if (missing) return { message: `Could not load the handler ${spec.label}: ${e.message.split('\n')[0]}`, hint: missingModuleHint(missing, codeDir) };
   if (e.code === 'ERR_MODULE_NOT_FOUND' || /Cannot find module/.test(e.message)) {
     return { message: `Could not load the handler ${spec.label}: ${e.message.split('\n')[0]}`, hint: 'Check the path given to --handler (build TypeScript code first).' };
   }
@@ -83,6 +122,71 @@ function describeLoadError(e: SerializedError, spec: HandlerSpec): { message: st
   return { message: `Could not load the handler ${spec.label}: ${e.name}: ${e.message.split('\n')[0]}`, hint: 'Fix that error: it happens when the module is loaded, before any request.' };
 }
 
+/** Kills the child's whole process group (the skill's own child processes too); ignores a group already gone. */
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+const REQUIRE = /\brequire\(\s*['"]([^'"\n]+)['"]\s*\)|\bfrom\s+['"]([^'"\n]+)['"]|\bimport\(\s*['"]([^'"\n]+)['"]\s*\)|^\s*import\s+['"]([^'"\n]+)['"]/gm;
+
+/** Modules the handler file requires or imports, following its own relative requires a little way, and its package.json dependencies. */
+export async function readCodeInfo(file: string, root: string): Promise<CodeInfo> {
+  const { readFile, stat } = await import('node:fs/promises');
+  const requires = new Set<string>();
+  const seen = new Set<string>();
+  const visit = async (f: string, depth: number) => {
+    if (seen.has(f) || seen.size >= 30) return;
+    seen.add(f);
+    let text: string;
+    try {
+      const st = await stat(f);
+      if (!st.isFile() || st.size > 2 * 1024 * 1024) return;
+      text = await readFile(f, 'utf8');
+    } catch {
+      return;
+    }
+    const local: string[] = [];
+    for (const m of text.matchAll(REQUIRE)) {
+      const spec = m[1] ?? m[2] ?? m[3] ?? m[4];
+      if (!spec) continue;
+      if (spec.startsWith('.')) local.push(spec);
+      else if (!spec.startsWith('node:')) requires.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+    }
+    if (depth >= 2) return;
+    for (const l of local) {
+      const base = path.resolve(path.dirname(f), l);
+      for (const candidate of [base, `${base}.js`, `${base}.cjs`, `${base}.mjs`, path.join(base, 'index.js')]) {
+        if (existsSync(candidate)) {
+          await visit(candidate, depth + 1);
+          break;
+        }
+      }
+    }
+  };
+  await visit(file, 0);
+  // The nearest package.json between the handler and the code root: what it depends on.
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, unknown> };
+      for (const name of Object.keys(pkg.dependencies ?? {})) requires.add(name);
+      break;
+    } catch {
+      /* none here */
+    }
+    if (dir === root || path.dirname(dir) === dir || !dir.startsWith(root)) break;
+  }
+  return { requires: [...requires].sort() };
+}
+
 export class HandlerTarget implements ReplayTarget {
   readonly name = 'the handler';
   readonly description: string;
@@ -91,8 +195,9 @@ export class HandlerTarget implements ReplayTarget {
   private readonly opts: HandlerTargetOptions;
   private worker: Worker | undefined;
   private nextId = 1;
-  private loadError: SerializedError | undefined;
+  private loadError: LoadFailure | undefined;
   private closed = false;
+  private code: Promise<CodeInfo> | undefined;
   private readonly disposeCleanup: () => Promise<void>;
   /** Restarts after a crash or a hang (for the report and tests). */
   restarts = 0;
@@ -104,46 +209,61 @@ export class HandlerTarget implements ReplayTarget {
     this.disposeCleanup = onCleanup(() => this.kill());
   }
 
+  codeInfo(): Promise<CodeInfo> {
+    this.code ??= readCodeInfo(this.spec.file, this.spec.cwd);
+    return this.code;
+  }
+
+  private get memoryMb(): number {
+    return this.opts.memoryMb ?? DEFAULT_MEMORY_MB;
+  }
+
   private spawn(): Worker {
     const child = fork(childEntryPath(), [], {
       cwd: this.spec.cwd,
       env: { ...(this.opts.env ?? process.env) },
+      execArgv: [`--max-old-space-size=${this.memoryMb}`],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
+      // Its own process group, so it and whatever the skill starts can be killed together.
+      detached: true,
     });
+    const onProcessExit = () => killGroup(child);
+    process.once('exit', onProcessExit);
     const worker: Worker = {
       child,
       jobs: new Map(),
       stderrTail: [],
       retired: false,
       ready: Promise.resolve(undefined),
+      onProcessExit,
     };
-    const onLines = (stream: NodeJS.ReadableStream | null, keepTail: boolean) => {
+    const onLines = (stream: NodeJS.ReadableStream | null) => {
       if (!stream) return;
       let buf = '';
       stream.setEncoding('utf8');
       stream.on('data', (chunk: string) => {
         buf += chunk;
+        // A skill writing without newlines cannot grow this: keep the end only.
+        if (buf.length > 64 * 1024) buf = buf.slice(-TAIL_LINE_CHARS);
         let i;
         while ((i = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, i);
+          const line = buf.slice(0, i).slice(0, TAIL_LINE_CHARS);
           buf = buf.slice(i + 1);
-          if (keepTail) {
-            worker.stderrTail.push(line);
-            if (worker.stderrTail.length > 20) worker.stderrTail.shift();
-          }
+          worker.stderrTail.push(line);
+          if (worker.stderrTail.length > TAIL_LINES) worker.stderrTail.shift();
           this.opts.onLog?.(line);
         }
       });
     };
-    onLines(child.stdout, false);
-    onLines(child.stderr, true);
-    worker.ready = new Promise<SerializedError | undefined>((resolve) => {
+    onLines(child.stdout);
+    onLines(child.stderr);
+    worker.ready = new Promise<LoadFailure | undefined>((resolve) => {
       const loadTimeout = this.opts.loadTimeoutMs ?? Math.max(10_000, this.opts.timeoutMs);
       const timer = setTimeout(() => {
         resolve({ name: 'LoadTimeout', message: `loading the handler took longer than ${loadTimeout} ms` });
         worker.retired = true;
-        child.kill('SIGKILL');
+        killGroup(child);
       }, loadTimeout);
       const onMessage = (msg: ChildMessage) => {
         if (msg.type === 'ready') {
@@ -151,7 +271,7 @@ export class HandlerTarget implements ReplayTarget {
           resolve(undefined);
         } else if (msg.type === 'load-error') {
           clearTimeout(timer);
-          resolve(msg.error);
+          resolve({ ...msg.error, logs: msg.logs });
         }
       };
       child.on('message', onMessage);
@@ -165,7 +285,15 @@ export class HandlerTarget implements ReplayTarget {
     child.on('error', () => {
       /* 'exit' follows and reports it */
     });
-    child.send({ type: 'load', file: this.spec.file, exportName: this.spec.exportName });
+    child.send({
+      type: 'load',
+      file: this.spec.file,
+      exportName: this.spec.exportName,
+      lambda: { functionName: this.opts.functionName ?? 'alexa-link-replay', memoryMb: this.memoryMb, region: this.opts.region ?? 'us-east-1' },
+      maxResponseBytes: this.opts.maxResponseBytes ?? ALEXA_RESPONSE_LIMIT_BYTES,
+      maxLogLines: MAX_LOG_LINES,
+      maxLogBytes: MAX_LOG_BYTES,
+    });
     return worker;
   }
 
@@ -179,19 +307,40 @@ export class HandlerTarget implements ReplayTarget {
     if (!job) return;
     worker.jobs.delete(msg.id);
     clearTimeout(job.timer);
+    const logs = { logs: msg.logs, logsDropped: msg.logsDropped };
     if (msg.ok) {
-      job.resolve({ status: 200, latencyMs: msg.ms, response: msg.response });
-    } else {
-      const e = msg.error;
+      job.resolve({ status: 200, latencyMs: msg.ms, response: msg.response, ...logs });
+      return;
+    }
+    const e = msg.error;
+    if (msg.tooLarge) {
+      const kb = (n: number) => `${Math.round((n / 1024) * 10) / 10} KB`;
       job.resolve({
         status: null,
         latencyMs: msg.ms,
-        error: { kind: 'threw', message: `The handler failed: ${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message}.`.replace(/\.\.$/, '.') },
+        ...logs,
+        error: {
+          kind: 'too-large',
+          message: `The handler answered with ${kb(msg.tooLarge.bytes)} (${msg.tooLarge.bytes} bytes) of JSON: Alexa refuses a skill response larger than ${kb(msg.tooLarge.limit)} (${msg.tooLarge.limit} bytes), and the user hears that the skill had a problem. Keep session attributes, directives (APL documents) and speech small.`,
+        },
       });
+      return;
     }
+    const missing = missingModule(e.message);
+    const hint = missing ? missingModuleHint(missing, path.relative(process.cwd(), this.spec.cwd) || '.') : undefined;
+    job.resolve({
+      status: null,
+      latencyMs: msg.ms,
+      ...logs,
+      thrown: e,
+      error: { kind: 'threw', message: `The handler failed: ${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message}.`.replace(/\.\.$/, '.'), ...(hint ? { hint } : {}) },
+    });
   }
 
   private onExit(worker: Worker, code: number | null, signal: NodeJS.Signals | null): void {
+    process.removeListener('exit', worker.onProcessExit);
+    // Whatever the skill started in the child's group goes with it.
+    killGroup(worker.child);
     if (this.worker === worker) this.worker = undefined;
     const jobs = [...worker.jobs.values()];
     worker.jobs.clear();
@@ -207,9 +356,12 @@ export class HandlerTarget implements ReplayTarget {
       }
       return;
     }
-    const how = worker.lastCrash
-      ? `${worker.lastCrash.name && worker.lastCrash.name !== 'Error' ? `${worker.lastCrash.name}: ` : ''}${worker.lastCrash.message}`
-      : `it exited with ${signal ?? `code ${code}`}${worker.stderrTail.length ? ` (${worker.stderrTail.slice(-3).join(' / ')})` : ''}`;
+    const outOfMemory = worker.stderrTail.some((l) => /heap out of memory|Reached heap limit|Allocation failed/i.test(l));
+    const how = outOfMemory
+      ? `it ran out of memory: its heap limit is ${this.memoryMb} MB (the Lambda function's memory setting; --memory <MB> to change it), and Lambda ends an invocation that needs more the same way`
+      : worker.lastCrash
+        ? `${worker.lastCrash.name && worker.lastCrash.name !== 'Error' ? `${worker.lastCrash.name}: ` : ''}${worker.lastCrash.message}`
+        : `it exited with ${signal ?? `code ${code}`}${worker.stderrTail.length ? ` (${worker.stderrTail.slice(-3).join(' / ')})` : ''}`;
     this.restarts++;
     const shared = jobs.length > 1 ? ` (${jobs.length} envelopes were in flight; any of them may have caused it)` : '';
     for (const job of jobs) {
@@ -217,12 +369,13 @@ export class HandlerTarget implements ReplayTarget {
       job.resolve({
         status: null,
         latencyMs: Date.now() - job.started,
+        ...(worker.lastCrash ? { thrown: worker.lastCrash } : {}),
         error: { kind: 'crash', message: `The handler process crashed: ${how}${shared}. In Lambda this ends the invocation with an error and Alexa says there was a problem with the skill's response.` },
       });
     }
   }
 
-  private async currentWorker(): Promise<Worker | SerializedError> {
+  private async currentWorker(): Promise<Worker | LoadFailure> {
     if (this.loadError) return this.loadError;
     if (!this.worker) this.worker = this.spawn();
     const w = this.worker;
@@ -247,7 +400,7 @@ export class HandlerTarget implements ReplayTarget {
     const w = await this.currentWorker();
     if (!('child' in w)) {
       const { message, hint } = describeLoadError(w, this.spec);
-      job.resolve({ status: null, latencyMs: 0, error: { kind: 'load', message, hint } });
+      job.resolve({ status: null, latencyMs: 0, logs: w.logs ?? [], error: { kind: 'load', message, hint } });
       return;
     }
     job.started = Date.now();
@@ -266,24 +419,24 @@ export class HandlerTarget implements ReplayTarget {
       w.retired = true;
       this.restarts++;
       if (this.worker === w) this.worker = undefined;
-      w.child.kill('SIGKILL');
+      killGroup(w.child);
     }, this.opts.timeoutMs);
     try {
-      w.child.send({ type: 'invoke', id: job.id, event: job.envelope, timeoutMs: this.opts.timeoutMs });
+      w.child.send({ type: 'invoke', id: job.id, event: job.envelope, timeoutMs: this.opts.timeoutMs, ...(job.secrets.length ? { secrets: job.secrets } : {}) });
     } catch {
       /* the child died; its exit reports the job */
     }
   }
 
-  send(envelope: Envelope): Promise<TargetOutcome> {
+  send(envelope: Envelope, _signal?: AbortSignal, hints?: SendHints): Promise<TargetOutcome> {
     if (this.closed) return Promise.reject(new Error('HandlerTarget is closed'));
     return new Promise<TargetOutcome>((resolve) => {
-      const job: Job = { id: this.nextId++, envelope, attempts: 0, resolve, started: Date.now() };
+      const job: Job = { id: this.nextId++, envelope, secrets: hints?.secrets ?? [], attempts: 0, resolve, started: Date.now() };
       void this.dispatch(job);
     });
   }
 
-  /** Ctrl-C: kill the child and wait (briefly) until it is gone, so it is reaped, not left a zombie. */
+  /** Ctrl-C: kill the child's group and wait (briefly) until it is gone, so it is reaped, not left a zombie. */
   private async kill(): Promise<void> {
     this.closed = true;
     const w = this.worker;
@@ -291,9 +444,9 @@ export class HandlerTarget implements ReplayTarget {
     if (w && w.child.exitCode === null && w.child.signalCode === null) {
       w.retired = true;
       const exited = new Promise<void>((resolve) => w.child.once('exit', () => resolve()));
-      w.child.kill('SIGKILL');
+      killGroup(w.child);
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
-    }
+    } else if (w) killGroup(w.child);
   }
 
   async close(): Promise<void> {
@@ -304,10 +457,11 @@ export class HandlerTarget implements ReplayTarget {
       const exited = new Promise<void>((resolve) => w.child.once('exit', () => resolve()));
       w.retired = true;
       w.child.disconnect?.();
-      const t = setTimeout(() => w.child.kill('SIGKILL'), 1000);
+      const t = setTimeout(() => killGroup(w.child), 1000);
       await exited;
       clearTimeout(t);
     }
+    if (w) killGroup(w.child);
     await this.disposeCleanup();
   }
 }

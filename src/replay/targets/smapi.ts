@@ -2,8 +2,9 @@ import { AlexaLinkError, describeError } from '../../errors.js';
 import type { Smapi } from '../../smapi/client.js';
 import { enableSkill, isSkillEnabled } from '../../smapi/enablement.js';
 import { invokeSkill, type EndpointRegion } from '../../smapi/invocation.js';
-import { tokenPlaces, type Envelope } from '../envelopes.js';
-import type { TargetOutcome } from '../verdict.js';
+import type { Envelope } from '../envelopes.js';
+import type { TargetOutcome } from '../evidence.js';
+import { kindOf } from '../kinds/index.js';
 import type { ReplayTarget } from './types.js';
 
 /**
@@ -44,9 +45,10 @@ export class SmapiTarget implements ReplayTarget {
       const latencyMs = r.skillExecutionTimeMs ?? r.ms;
       let note: string | undefined;
       if (r.requestSent) {
-        const sent = tokenPlaces(envelope);
-        const arrived = tokenPlaces(r.requestSent as Envelope);
-        if ((sent.context && !arrived.context) || (sent.session && !arrived.session)) note = 'SMAPI did not forward the accessToken that was put into the envelope.';
+        const kind = kindOf(envelope);
+        const sent = kind?.tokenIn(envelope) ?? {};
+        const arrived = kind?.tokenIn(r.requestSent as Envelope) ?? {};
+        if (Object.entries(sent).some(([place, had]) => had && !arrived[place])) note = 'SMAPI did not forward the accessToken that was put into the envelope.';
       }
       if (r.status !== 'SUCCESSFUL' || !r.response) {
         return {

@@ -1,0 +1,367 @@
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DoctorJson, FullReplayJson } from '../../src/doctor/report.js';
+import { writeSession, type LoginSession } from '../../src/oauth/session.js';
+import { runCli } from '../support/cli.js';
+import { REPO_NODE_MODULES, run } from '../support/skill-project.js';
+
+/**
+ * Every verdict through the built CLI, with --json and as text, on fixture skills written in the
+ * styles real skills use (ask-sdk v2, alexa-sdk v1, a raw callback handler, compiled TypeScript),
+ * each with the bug it is known for; the handler child's Lambda-like environment; signals.
+ */
+const FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url));
+const SKILLS = path.join(FIXTURES, 'skills');
+const ENVELOPES = path.join(FIXTURES, 'envelopes');
+const temps: string[] = [];
+afterAll(async () => {
+  for (const t of temps) await rm(t, { recursive: true, force: true });
+});
+
+async function emptyDir(): Promise<string> {
+  const d = await mkdtemp(path.join(os.tmpdir(), 'al-verdicts-'));
+  temps.push(d);
+  return d;
+}
+
+const TOKEN = 'Atza|IwEBIverdicts-e2e-token-0123456789abcdefXYZ';
+const SIGNED = (createRequire(import.meta.url)(path.join(SKILLS, 'good/index.js')) as { signToken: () => string }).signToken();
+const ENV = { HOME: '/nonexistent-home', E2E_TOKEN: TOKEN, SIGNED_TOKEN: SIGNED };
+
+interface Both {
+  code: number | null;
+  doc: DoctorJson;
+  text: string;
+  stderr: string;
+  all: string;
+}
+
+/** doctor --only replays, once with --json and once as text (NO_COLOR), in `cwd`. */
+async function doctor(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Both> {
+  const cwd = opts.cwd ?? (await emptyDir());
+  const env = { ...ENV, ...opts.env };
+  const [json, text] = await Promise.all([
+    runCli(['--json', 'doctor', '--only', 'replays', ...args], { cwd, env, timeoutMs: 40_000 }),
+    runCli(['doctor', '--only', 'replays', ...args], { cwd, env, timeoutMs: 40_000 }),
+  ]);
+  expect(json.code, json.stderr).toBe(text.code);
+  return { code: json.code, doc: JSON.parse(json.stdout) as DoctorJson, text: text.stdout, stderr: json.stderr + text.stderr, all: json.stdout + json.stderr + text.stdout + text.stderr };
+}
+
+function find(doc: DoctorJson, source: string): FullReplayJson {
+  const r = doc.replays.find((x) => x.source === source);
+  if (!r) throw new Error(`no replay ${source} in ${doc.replays.map((x) => x.source).join(', ')}`);
+  return r;
+}
+
+const handler = (name: string, file = 'index.js') => ['--handler', path.join(SKILLS, name, file)];
+
+describe('verdicts on fixture skills, --json and text', () => {
+  beforeAll(async () => {
+    const tsc = path.join(REPO_NODE_MODULES, 'typescript', 'bin', 'tsc');
+    const built = await run(process.execPath, [tsc, '-p', path.join(SKILLS, 'typescript', 'tsconfig.json')], { cwd: SKILLS, timeoutMs: 120_000 });
+    expect(built.code, built.stdout + built.stderr).toBe(0);
+  }, 120_000);
+
+  it.each<[string, string[], 'pass' | 'warn' | 'fail', RegExp, RegExp | undefined, RegExp]>([
+    ['ask-sdk v2, validates tokens: pass', [...handler('good'), '--token', 'env:SIGNED_TOKEN'], 'pass', /token arrived \(in context\.System\.user and session\.user\) and the skill answered/, undefined, /✔ builtin:launch +LaunchRequest +· +token: context\+session +· +200/],
+    ['ask-sdk v2, reads session.user only: warn, named fix', [...handler('session-only'), '--token', 'env:E2E_TOKEN'], 'warn', /With the token in context\.System\.user only[\s\S]*asked to link[\s\S]*reads the token from session\.user\.accessToken only/, /Alexa\.getAccountLinkingAccessToken\(handlerInput\.requestEnvelope\)[\s\S]*not at handlerInput\.requestEnvelope\.session\.user\.accessToken/, /probes: token in context only → asks to link/],
+    ['ask-sdk v2, provider call fails and the error handler speaks it: fail', [...handler('provider-error'), '--token', 'env:E2E_TOKEN'], 'fail', /token arrived[\s\S]*failed while using it: it said “Sorry, something went wrong: getaddrinfo ENOTFOUND api\.example\.invalid”[\s\S]*logged “Error handled: getaddrinfo ENOTFOUND/, /Never speak raw errors/, /logged \(first error; all with -v\):\n +error: Error handled: getaddrinfo ENOTFOUND/],
+    ['alexa-sdk v1, reads this.event.session: warn, v1 fix', [...handler('alexa-sdk-v1'), '--token', 'env:E2E_TOKEN'], 'warn', /reads the token from session\.user\.accessToken only/, /this\.event\.context\.System\.user\.accessToken, not at this\.event\.session\.user\.accessToken/, /⚠ builtin:launch/],
+    ['compiled TypeScript, "Hello, undefined": fail', [...handler('typescript', 'dist/index.js'), '--token', 'env:E2E_TOKEN'], 'fail', /failed while using it: it said “Hello, undefined\.” \(speaks "undefined"/, /withLinkAccountCard/, /"Hello, undefined\."/],
+    ['accepts any token: warn', [...handler('any-token'), '--token', 'env:E2E_TOKEN'], 'warn', /A made-up token of the same shape got the same answer[\s\S]*may not validate tokens/, /treat a 401 as "not linked"/, /a made-up token of the same shape → same answer/],
+    ['empty answer with a token: fail', [...handler('empty-answer'), '--token', 'env:E2E_TOKEN'], 'fail', /answered with nothing: no speech, no card and no directive/, /ErrorHandler/, /✖ builtin:launch/],
+    ['an answer over 24 KB: fail', [...handler('too-large'), '--token', 'env:E2E_TOKEN'], 'fail', /Alexa refuses a skill response larger than 24 KB \(24576 bytes\)/, /under 24 KB/, /29\.\d KB/],
+    ['always asks to link: fail', [...handler('always-link'), '--token', 'env:E2E_TOKEN'], 'fail', /still asks to link/, /Alexa\.getAccountLinkingAccessToken/, /✖ builtin:launch/],
+  ])('%s', async (_name, args, verdict, explanation, fix, text) => {
+    const r = await doctor(['--request', 'launch', ...args]);
+    const launch = find(r.doc, 'builtin:launch');
+    expect(launch.verdict).toBe(verdict);
+    expect(launch.explanation).toMatch(explanation);
+    if (fix) expect(launch.fix).toMatch(fix);
+    if (verdict === 'pass') expect(launch.fix).toBeUndefined();
+    expect(r.text).toMatch(text);
+    expect(r.code).toBe(verdict === 'fail' ? 1 : 0);
+    // The unlinked twin of the built-in request asks to link in every one of these skills that loads.
+    expect(find(r.doc, 'builtin:launch-unlinked').tokenInEnvelope).toEqual({ context: false, session: false });
+    expect(r.all).not.toContain(TOKEN);
+    expect(r.all).not.toContain(SIGNED);
+  });
+
+  it('a raw callback handler with an application-ID check: the placeholder skill ID is refused (hint --skill-id); with it, the missing-token crash shows', async () => {
+    const refused = await doctor([...handler('raw-appid'), '--token', 'env:E2E_TOKEN', '--request', 'launch']);
+    const launch = find(refused.doc, 'builtin:launch');
+    expect(launch).toMatchObject({ verdict: 'fail', style: 'raw' });
+    expect(launch.explanation).toMatch(/The handler failed: Invalid Application ID\.[\s\S]*refused the request's skill ID: alexa-link used a placeholder/);
+    expect(launch.fix).toMatch(/Pass --skill-id amzn1\.ask\.skill\.…/);
+    expect(refused.text).toMatch(/fix: [\s\S]*--skill-id/);
+
+    const right = await doctor([...handler('raw-appid'), '--token', 'env:E2E_TOKEN', '--request', 'launch', '--skill-id', 'amzn1.ask.skill.11111111-2222-3333-4444-555555555555']);
+    const linked = find(right.doc, 'builtin:launch');
+    expect(linked.response.speech).toBe('Hello from a raw handler.');
+    expect(linked.verdict).toBe('fail');
+    expect(linked.explanation).toMatch(/Without a token \(a user who has not linked\) the skill failed instead of asking to link/);
+    expect(linked.explanation).toMatch(/With the token in context\.System\.user only[\s\S]*failed/);
+    expect(linked.fix).toMatch(/event\.context\.System\.user\.accessToken/);
+    expect(find(right.doc, 'builtin:launch-unlinked').explanation).toMatch(/Cannot read properties of undefined \(reading 'length'\)/);
+  });
+
+  it('--offline: the skill’s own network calls failed because of --offline, not a bug to hunt', async () => {
+    const r = await doctor([...handler('provider-error'), '--token', 'env:E2E_TOKEN', '--request', 'launch', '--offline']);
+    expect(find(r.doc, 'builtin:launch').explanation).toMatch(/Its own network call to api\.example\.invalid failed \(ENOTFOUND\) because doctor ran with --offline/);
+    expect(r.text).toMatch(/because doctor ran with --offline/);
+  });
+
+  it('a skill that logs the whole envelope: the token never shows, control characters show as escapes, -v shows every line', async () => {
+    const r = await doctor([...handler('logs-envelope'), '--token', 'env:E2E_TOKEN', '--request', 'launch']);
+    const launch = find(r.doc, 'builtin:launch');
+    // It also accepts any token (that is its warning); what matters here is what it logged.
+    expect(launch.verdict).toBe('warn');
+    expect(launch.logs.length).toBeGreaterThan(3);
+    expect(launch.logs.some((l) => l.text.includes('Atza… ('))).toBe(true);
+    expect(launch.logs).toContainEqual({ level: 'log', text: '\\x1b[31mred\\x1b[0m \\x1b]0;pwned\\x07 title, \\u202ereversed' });
+    const verbose = await runCli(['-v', 'doctor', '--only', 'replays', ...handler('logs-envelope'), '--token', 'env:E2E_TOKEN', '--request', 'launch'], { cwd: await emptyDir(), env: ENV });
+    expect(verbose.stdout).toMatch(/log: \\x1b\[31mred/);
+    expect(verbose.stdout).toMatch(/stdout: token=Atza… \(\d+ chars\)/);
+    for (const out of [r.all, verbose.stdout, verbose.stderr]) {
+      expect(out).not.toContain(TOKEN);
+      expect(out).not.toContain('\x1b');
+      expect(out).not.toContain('\u202e');
+    }
+  });
+
+  it('Help, Stop, Cancel, Fallback, NavigateHome and SessionEndedRequest need no LinkAccount card', async () => {
+    for (const intent of ['AMAZON.HelpIntent', 'AMAZON.StopIntent', 'AMAZON.CancelIntent', 'AMAZON.FallbackIntent', 'AMAZON.NavigateHomeIntent']) {
+      const r = await doctor([...handler('good'), '--token', 'none', '--intent', intent]);
+      const replay = find(r.doc, `builtin:intent:${intent}`);
+      expect(replay.verdict).toBe('pass');
+      expect(replay.explanation).toMatch(/needs no linked account: no LinkAccount card is expected/);
+    }
+    const ended = await doctor([...handler('good'), '--token', 'none', '--request', 'session-ended']);
+    expect(find(ended.doc, 'builtin:session-ended')).toMatchObject({ verdict: 'pass', explanation: expect.stringMatching(/SessionEndedRequest needs no answer/) });
+  });
+
+  it('--request builds the other built-ins: AudioPlayer.PlaybackStarted without a session, SkillAccountLinked with the token in context only; --intent with --slot', async () => {
+    const r = await doctor([...handler('good'), '--token', 'env:SIGNED_TOKEN', '--request', 'playback-started', 'skill-linked', '--intent', 'WhoAmIIntent', '--slot', 'name=Ada']);
+    expect(r.doc.replays.map((x) => [x.source, x.request, x.tokenInEnvelope, x.verdict])).toEqual([
+      ['builtin:playback-started-unlinked', 'AudioPlayer.PlaybackStarted', { context: false, session: false }, 'pass'],
+      ['builtin:playback-started', 'AudioPlayer.PlaybackStarted', { context: true, session: false }, 'pass'],
+      ['builtin:skill-linked-unlinked', 'AlexaSkillEvent.SkillAccountLinked', { context: false, session: false }, 'pass'],
+      ['builtin:skill-linked', 'AlexaSkillEvent.SkillAccountLinked', { context: true, session: false }, 'pass'],
+      ['builtin:intent:WhoAmIIntent-unlinked', 'IntentRequest', { context: false, session: false }, 'pass'],
+      ['builtin:intent:WhoAmIIntent', 'IntentRequest', { context: true, session: true }, 'pass'],
+    ]);
+    expect(r.code).toBe(0);
+  });
+
+  it('--probes none and placement', async () => {
+    const none = await doctor([...handler('session-only'), '--token', 'env:E2E_TOKEN', '--request', 'launch', '--probes', 'none']);
+    expect(find(none.doc, 'builtin:launch')).toMatchObject({ verdict: 'pass', probes: [] });
+    expect(none.doc.checks[0]!.detail).toMatch(/no probes/);
+    const placement = await doctor([...handler('session-only'), '--token', 'env:E2E_TOKEN', '--request', 'launch', '--probes', 'placement']);
+    expect(find(placement.doc, 'builtin:launch').probes.map((p) => p.id)).toEqual(['context-only']);
+    expect(placement.doc.checks[0]!.detail).toMatch(/probes: placement, 3 requests sent in all/);
+  });
+
+  it('a module Lambda used to provide (aws-sdk v2) is missing: says so and how to install it for local replays', async () => {
+    // Outside the repository, so nothing resolves aws-sdk (the repository has a stand-in for alexa-sdk v1).
+    const dir = await emptyDir();
+    await cp(path.join(SKILLS, 'needs-aws-sdk'), path.join(dir, 'lambda'), { recursive: true });
+    await mkdir(path.join(dir, 'lambda', 'node_modules'));
+    for (const m of ['ask-sdk-core', 'ask-sdk-model', 'ask-sdk-runtime']) await symlink(path.join(REPO_NODE_MODULES, m), path.join(dir, 'lambda', 'node_modules', m), 'dir');
+    const r = await doctor(['--handler', 'lambda/index.js', '--request', 'launch'], { cwd: dir });
+    const launch = find(r.doc, 'builtin:launch');
+    expect(launch.verdict).toBe('fail');
+    expect(launch.explanation).toMatch(/Cannot find module 'aws-sdk'[\s\S]*needs aws-sdk \(v2\), which Lambda's Node\.js runtimes up to nodejs16\.x provided[\s\S]*npm install --no-save aws-sdk@2/);
+    expect(launch.fix).toMatch(/npm install --no-save aws-sdk@2/);
+  });
+
+  it('alexa-sdk v1 without aws-sdk: the same diagnosis (the real alexa-sdk requires it when it loads)', async () => {
+    const dir = await emptyDir();
+    await cp(path.join(SKILLS, 'alexa-sdk-v1'), path.join(dir, 'lambda'), { recursive: true });
+    const nm = path.join(dir, 'lambda', 'node_modules');
+    await mkdir(nm);
+    // A copy of the real package (a symlink would resolve aws-sdk from the repository), its other dependencies lent.
+    await cp(path.join(REPO_NODE_MODULES, 'alexa-sdk'), path.join(nm, 'alexa-sdk'), { recursive: true });
+    for (const m of ['i18next', 'i18next-sprintf-postprocessor']) await symlink(path.join(REPO_NODE_MODULES, m), path.join(nm, m), 'dir');
+    const r = await doctor(['--handler', 'lambda/index.js', '--request', 'launch'], { cwd: dir });
+    expect(find(r.doc, 'builtin:launch').explanation).toMatch(/Cannot find module 'aws-sdk'[\s\S]*npm install --no-save aws-sdk@2/);
+  });
+});
+
+describe('real captures load', () => {
+  it('an old envelope without context, a null token and a legacy skill ID replay; --skill-id takes a legacy ID', async () => {
+    const dir = await emptyDir();
+    await writeFile(
+      path.join(dir, 'old.json'),
+      JSON.stringify({ version: '1.0', session: { new: true, sessionId: 's', application: { applicationId: 'amzn1.echo-sdk-ams.app.0123-abcd' }, user: { userId: 'u', accessToken: null } }, request: { type: 'LaunchRequest', requestId: 'r', timestamp: '2016-03-01T00:00:00Z' } }),
+    );
+    const r = await doctor([...handler('callback'), '--envelopes', 'old.json', '--token', 'env:E2E_TOKEN', '--skill-id', 'amzn1.echo-sdk-ams.app.0123-abcd'], { cwd: dir });
+    const old = find(r.doc, 'old.json');
+    expect(old.tokenInEnvelope).toEqual({ context: false, session: true });
+    expect(old.explanation).toMatch(/no context \(an old format\): Alexa sends context\.System with every request today/);
+    const keep = await doctor([...handler('callback'), '--envelopes', 'old.json'], { cwd: dir });
+    expect(find(keep.doc, 'old.json').tokenInEnvelope).toEqual({ context: false, session: false });
+  });
+
+  it('nothing loads: exit 2 naming every file and its problem', async () => {
+    const dir = await emptyDir();
+    await writeFile(path.join(dir, 'a.json'), '[]');
+    await writeFile(path.join(dir, 'b.json'), '{"request": {"type": 7}, "context": {"System": {}}}');
+    const r = await runCli(['doctor', '--only', 'replays', ...handler('good'), '--envelopes', '.'], { cwd: dir, env: ENV });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--envelopes: none of the 2 files holds a usable request envelope:\n +- \S*a\.json is an empty array[\s\S]*- \S*b\.json is not a usable request envelope/);
+  });
+});
+
+describe('--token default', () => {
+  async function project(expiresInSeconds: number): Promise<string> {
+    const dir = await emptyDir();
+    await writeFile(
+      path.join(dir, 'ask-resources.json'),
+      JSON.stringify({ askcliResourcesVersion: '2020-03-31', profiles: { default: { skillMetadata: { src: './skill-package' }, code: { default: { src: './lambda' } } } } }),
+    );
+    await cp(path.join(SKILLS, 'good'), path.join(dir, 'lambda'), { recursive: true });
+    await symlink(REPO_NODE_MODULES, path.join(dir, 'lambda', 'node_modules'), 'dir');
+    const now = Date.now();
+    const session: LoginSession = {
+      version: 1,
+      createdAt: new Date(now).toISOString(),
+      provider: { authorizationUrl: 'https://auth.example.com/authorize', tokenUrl: 'https://auth.example.com/token', clientId: 'c', accessTokenScheme: 'HTTP_BASIC', scopes: ['profile'] },
+      redirectUri: 'http://127.0.0.1:9876/callback',
+      tokens: { accessToken: SIGNED, tokenType: 'Bearer', expiresIn: 3600, expiresAt: new Date(now + expiresInSeconds * 1000).toISOString() },
+      refresh: { ok: true, at: new Date(now).toISOString() },
+    };
+    await writeSession(dir, session);
+    return dir;
+  }
+
+  it('is session when alexa-link login saved an unexpired token, and the report says so', async () => {
+    const r = await doctor(['--request', 'launch'], { cwd: await project(3600) });
+    expect(find(r.doc, 'builtin:launch')).toMatchObject({ tokenInEnvelope: { context: true, session: true }, verdict: 'pass' });
+    expect(r.doc.checks[0]!.detail).toMatch(/the token from \.alexa-link\/session\.json; default: alexa-link login saved a token in \.alexa-link\/session\.json, valid for (59|60) more minutes/);
+    expect(r.text).toMatch(/default: alexa-link login saved a token/);
+    expect(r.all).not.toContain(SIGNED);
+  });
+
+  it('is keep when the saved token expired, and the report says why', async () => {
+    const r = await doctor(['--request', 'launch'], { cwd: await project(-600) });
+    expect(find(r.doc, 'builtin:launch').tokenInEnvelope).toEqual({ context: false, session: false });
+    expect(r.doc.checks[0]!.detail).toMatch(/tokens as in the envelopes; default: the token in \.alexa-link\/session\.json expired 10 minutes ago/);
+  });
+});
+
+describe("the handler child's environment (issue 15: never doctor's credentials)", () => {
+  it('sees Lambda variables and its --env-file settings; never ASK_*, ALEXA_LINK_*, AWS credentials or the --client-secret-env variable', async () => {
+    const dir = await emptyDir();
+    await writeFile(path.join(dir, 'skill.env'), '# the skill settings\nUSERINFO_URL=https://auth.example.com/userinfo\nexport GREETING="hi there"\n');
+    const planted = {
+      ASK_ACCESS_TOKEN: 'Atza|planted-ask-access-token-000000',
+      ASK_REFRESH_TOKEN: 'Atzr|planted-ask-refresh-token-00000',
+      ASK_LWA_CLIENT_CONFIRMATION: 'planted-lwa-confirmation-0000',
+      ALEXA_LINK_CLIENT_SECRET: 'planted-client-secret-00000000',
+      MY_OAUTH_SECRET: 'planted-custom-secret-var-000000',
+      AWS_ACCESS_KEY_ID: 'AKIAPLANTED0000000000',
+      AWS_SECRET_ACCESS_KEY: 'planted-aws-secret-access-key-0000000',
+      AWS_SESSION_TOKEN: 'planted-aws-session-token-000000000',
+      AWS_PROFILE: 'planted-profile',
+    };
+    const r = await doctor([...handler('env-echo'), '--token', 'none', '--request', 'launch', '--env-file', 'skill.env', '--client-secret-env', 'MY_OAUTH_SECRET', '--region', 'eu-west-1', '--memory', '256'], { cwd: dir, env: planted });
+    const names = String(find(r.doc, 'builtin:launch').response.speech).replace(/^Variables: |\.$/g, '').split(', ');
+    expect(names).toEqual(expect.arrayContaining(['AWS_REGION', 'AWS_LAMBDA_FUNCTION_NAME', 'AWS_EXECUTION_ENV', 'LAMBDA_TASK_ROOT', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'PATH', 'HOME', 'USERINFO_URL', 'GREETING']));
+    for (const n of Object.keys(planted)) expect(names).not.toContain(n);
+    for (const v of Object.values(planted)) expect(r.all).not.toContain(v);
+    const logged = JSON.parse(find(r.doc, 'builtin:launch').logs[0]!.text) as Record<string, string>;
+    expect(logged).toMatchObject({ AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-1', AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256', GREETING: 'hi there', LAMBDA_TASK_ROOT: path.join(SKILLS, 'env-echo') });
+  });
+
+  it.each<[string, string, RegExp]>([
+    ['a line without =', 'USERINFO_URL https://x\n', /--env-file skill\.env:1: expected KEY=value/],
+    ['a reserved variable', 'OK=1\nAWS_REGION=eu-west-1\n', /--env-file skill\.env:2: AWS_REGION is set by the Lambda runtime.*--region/],
+    ['an unclosed quote', 'A="open\n', /--env-file skill\.env:1: the double-quoted value is not closed/],
+  ])('a bad --env-file exits 2 naming file:line: %s', async (_name, content, message) => {
+    const dir = await emptyDir();
+    await writeFile(path.join(dir, 'skill.env'), content);
+    const r = await runCli(['doctor', '--only', 'replays', ...handler('good'), '--env-file', 'skill.env'], { cwd: dir, env: ENV });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it.each<[string[], RegExp]>([
+    [['--probes', 'some'], /--probes: "some" is not none, placement or all/],
+    [['--request', 'launchh'], /--request: "launchh" is not one of launch, intent, session-ended, playback-started, skill-linked/],
+    [['--slot', 'a=b'], /--slot needs --intent NAME/],
+    [['--intent', 'X', '--slot', 'novalue'], /--slot: "novalue" is not name=value/],
+    [['--region', 'mars'], /--region: "mars" is not an AWS region/],
+    [['--memory', '64'], /--memory: "64" is below Lambda's smallest setting, 128 MB/],
+    [['--skill-id', 'amzn1.echo-sdk-ams.app.'], /--skill-id: "amzn1\.echo-sdk-ams\.app\." is not a skill ID/],
+  ])('%j is a usage error', async (args, message) => {
+    const r = await runCli(['doctor', '--only', 'replays', ...handler('good'), ...args], { cwd: await emptyDir(), env: ENV });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+});
+
+/** 'gone', or the process state letter from /proc. */
+function processState(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return 'gone';
+  }
+}
+
+async function waitGone(pids: number[], ms = 3000): Promise<string[]> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const states = pids.map(processState);
+    if (states.every((s) => s === 'gone') || Date.now() > until) return states;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('signals and child processes (issue 15 item 8)', () => {
+  it.each<[NodeJS.Signals]>([['SIGHUP'], ['SIGQUIT'], ['SIGTERM']])('%s during a hanging replay: exit 130, the skill and the process it forked are gone', async (signal) => {
+    const dir = await emptyDir();
+    const pidFile = path.join(dir, 'pids');
+    await writeFile(path.join(dir, 'skill.env'), `PID_FILE=${pidFile}\n`);
+    let sent = false;
+    const r = await runCli(['doctor', '--only', 'replays', ...handler('forks'), '--env-file', 'skill.env', '--timeout', '60000', '--request', 'launch', '--probes', 'none'], {
+      cwd: dir,
+      env: ENV,
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          if (existsSync(pidFile) && readFileSync(pidFile, 'utf8').includes(' ') && !sent) {
+            sent = true;
+            clearInterval(poll);
+            child.kill(signal);
+          }
+        }, 50);
+        child.on('exit', () => clearInterval(poll));
+      },
+    });
+    expect(sent).toBe(true);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/Interrupted, cleaning up/);
+    const pids = (await readFile(pidFile, 'utf8')).split(' ').map(Number);
+    expect(await waitGone(pids)).toEqual(['gone', 'gone']);
+  });
+
+  it('a timeout kills the skill and the process it forked', async () => {
+    const dir = await emptyDir();
+    const pidFile = path.join(dir, 'pids');
+    await writeFile(path.join(dir, 'skill.env'), `PID_FILE=${pidFile}\n`);
+    const r = await runCli(['--json', 'doctor', '--only', 'replays', ...handler('forks'), '--env-file', 'skill.env', '--timeout', '1500', '--request', 'launch', '--probes', 'none'], { cwd: dir, env: ENV });
+    expect(r.code).toBe(1);
+    expect((JSON.parse(r.stdout) as DoctorJson).replays[0]!.explanation).toMatch(/did not answer within 1500 ms/);
+    const pids = (await readFile(pidFile, 'utf8')).split(' ').map(Number);
+    expect(await waitGone(pids)).toEqual(['gone', 'gone']);
+  });
+});
