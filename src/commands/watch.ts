@@ -21,6 +21,7 @@ interface RawWatchFlags {
   redact?: boolean;
   maxRequests?: string;
   duration?: string;
+  envFile?: string;
 }
 
 const REGIONS = ['NA', 'EU', 'FE'] as const;
@@ -76,6 +77,7 @@ export function parseWatchFlags(flags: RawWatchFlags, globals: { cwd: string }):
     save: flags.save === undefined ? undefined : { dir: flags.save, redact: Boolean(flags.redact) },
     maxRequests,
     durationMs,
+    ...(flags.envFile !== undefined ? { envFile: flags.envFile } : {}),
   };
 }
 
@@ -89,6 +91,7 @@ export const command: CommandModule = {
       .option('--endpoint <url>', 'answer by POSTing to a skill server running on this machine (e.g. http://127.0.0.1:3000/)')
       .option('--save <dir>', 'save every request envelope there (files 0600, folder 0700; tokens kept) for doctor --envelopes')
       .option('--redact', 'with --save: leave the tokens out of the saved envelopes')
+      .option('--env-file <file>', "the skill's own settings for the handler (dotenv KEY=value lines); it sees nothing else of this shell's environment")
       .option('--max-requests <n>', 'stop after n requests')
       .option('--duration <time>', 'stop after this long: seconds, or with a unit (90s, 10m)')
       .addHelpText(

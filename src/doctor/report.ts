@@ -75,10 +75,9 @@ export function replayToJson(r: StoredReplay): ReplayJson {
   if (isCompact(r)) return { ...r };
   const e = r.evidence;
   const out: ReplayJson = {
+    // The design's fields first, in its order; then what the evidence adds.
     source: r.source,
-    kind: r.kind,
     request: r.request,
-    label: r.label,
     tokenInEnvelope: { ...r.tokenInEnvelope },
     status: r.status,
     latencyMs: r.latencyMs,
@@ -86,6 +85,8 @@ export function replayToJson(r: StoredReplay): ReplayJson {
     verdict: r.verdict,
     explanation: r.explanation,
     ...(r.fix ? { fix: r.fix } : {}),
+    kind: r.kind,
+    label: r.label,
     style: e.style,
     logs: e.logs,
     ...(e.logsDropped ? { logsDropped: e.logsDropped } : {}),

@@ -1,4 +1,4 @@
-import { constants, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { lstat, open, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors.js';
@@ -240,6 +240,80 @@ export async function readFileBounded(file: string, label: string, maxBytes: num
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * readFileBounded, synchronously, with the same rules and messages: for callers that read many
+ * small files in a row (100,000 envelope files), where the promise API's five round trips through
+ * the thread pool per file were the bottleneck. Nothing here can block either: the open is
+ * non-blocking and only regular files are read.
+ */
+export function readFileBoundedSync(file: string, label: string, maxBytes: number, what = ''): Buffer {
+  let target = file;
+  let st: Stats;
+  try {
+    st = lstatSync(file);
+    if (st.isSymbolicLink()) {
+      target = path.resolve(path.dirname(file), readlinkSync(file));
+      st = lstatSync(target);
+      if (st.isSymbolicLink()) {
+        throw new InputError(`${label} is a link to a link (${target}); alexa-link follows at most the one link you named.`, {
+          source: label,
+          code: 'E_INPUT_NOT_FILE',
+          hint: 'Point it at the file itself, or pass the file.',
+        });
+      }
+    }
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw readFailure(err, label);
+  }
+  const notFile = (s: Stats) =>
+    new InputError(`${label} is ${kindOf(s)}${target !== file ? ` (through the link to ${target})` : ''}, not a regular file; alexa-link reads only regular files.`, {
+      source: label,
+      code: 'E_INPUT_NOT_FILE',
+    });
+  if (!st.isFile()) throw notFile(st);
+  const tooLarge = (size: string) =>
+    new InputError(`${label} is ${size}; ${what ? `${what} ` : ''}files over ${formatBytes(maxBytes, true)} are not read.`, { source: label, code: 'E_INPUT_TOO_LARGE' });
+  if (st.size > maxBytes) throw tooLarge(formatBytes(st.size));
+  let fd: number;
+  try {
+    fd = openSync(target, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOFOLLOW ?? 0));
+  } catch (err) {
+    throw readFailure(err, label);
+  }
+  try {
+    const fst = fstatSync(fd);
+    if (!fst.isFile()) throw notFile(fst);
+    let chunk = Buffer.allocUnsafe(Math.min(maxBytes + 1, fst.size + 1));
+    let total = 0;
+    for (;;) {
+      if (total === chunk.length) {
+        if (chunk.length > maxBytes) break;
+        const bigger = Buffer.allocUnsafe(Math.min(maxBytes + 1, chunk.length * 2));
+        chunk.copy(bigger, 0, 0, total);
+        chunk = bigger;
+      }
+      const bytesRead = readSync(fd, chunk, total, chunk.length - total, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+    }
+    if (total > maxBytes) throw tooLarge(`more than ${formatBytes(maxBytes)}`);
+    return chunk.subarray(0, total);
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw readFailure(err, label);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** readJsonFile, synchronously (see readFileBoundedSync). */
+export function readJsonFileSync(file: string, label = file, maxBytes = MAX_JSON_BYTES): unknown {
+  const buf = readFileBoundedSync(file, label, maxBytes, 'JSON');
+  if (buf.includes(0)) throw new InputError(`${label} is binary, not JSON text.`, { source: label, code: 'E_INPUT_BINARY' });
+  return parseJsonText(buf.toString('utf8'), label);
 }
 
 function formatBytes(n: number, round = false): string {

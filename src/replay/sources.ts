@@ -1,8 +1,7 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { opendir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AlexaLinkError, InputError } from '../errors.js';
-import { isObject, MAX_JSON_BYTES, parseJsonText, readJsonFile } from '../project/json-file.js';
+import { isObject, readJsonFile, readJsonFileSync } from '../project/json-file.js';
 import { validateRequest, type FailedSource, type ReplayItem, type SourcedEnvelope } from './envelopes.js';
 
 /**
@@ -172,51 +171,12 @@ export async function planEnvelopeFiles(paths: readonly string[], cwd: string): 
   return { cwd, labels };
 }
 
-/**
- * Reads one envelope file, bounded: a regular file (a FIFO or a device is refused without
- * waiting on it: opened non-blocking), at most MAX_JSON_BYTES. Synchronous on purpose: an envelope
- * file is a few KB, and one read is ten times faster than the promise API's five round trips
- * through the thread pool, which bounded the throughput of 100,000-file runs.
- */
-export function readEnvelopeFile(abs: string, label: string): unknown {
-  let fd: number;
-  try {
-    fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError(`${label} not found.`, { source: label, code: 'E_INPUT_MISSING' });
-    if (code === 'EACCES') throw new InputError(`${label} cannot be read (permission denied).`, { source: label });
-    throw new InputError(`${label} cannot be read: ${(err as Error).message}`, { source: label });
-  }
-  try {
-    const st = fstatSync(fd);
-    if (st.isDirectory()) throw new InputError(`${label} is a directory, not a JSON file.`, { source: label });
-    if (!st.isFile()) throw new InputError(`${label} is not a regular file (a pipe or a device); envelope files are read whole.`, { source: label, code: 'E_INPUT_NOT_FILE' });
-    if (st.size > MAX_JSON_BYTES) {
-      throw new InputError(`${label} is ${(st.size / 1048576).toFixed(1)} MB; JSON files over ${MAX_JSON_BYTES / 1048576} MB are not read.`, { source: label, code: 'E_INPUT_TOO_LARGE' });
-    }
-    // Read at most the limit plus one byte, whatever the size said (a file growing while read).
-    const buf = Buffer.allocUnsafe(Math.min(MAX_JSON_BYTES + 1, st.size + 1));
-    let n = 0;
-    for (;;) {
-      const got = readSync(fd, buf, n, buf.length - n, null);
-      if (got === 0) break;
-      n += got;
-      if (n === buf.length) break;
-    }
-    if (n > MAX_JSON_BYTES) throw new InputError(`${label} is larger than ${MAX_JSON_BYTES / 1048576} MB; JSON files over that are not read.`, { source: label, code: 'E_INPUT_TOO_LARGE' });
-    const body = buf.subarray(0, n);
-    if (body.includes(0)) throw new InputError(`${label} is binary, not JSON text.`, { source: label, code: 'E_INPUT_BINARY' });
-    return parseJsonText(body.toString('utf8'), label);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Reads one file: its envelopes, or the reason it cannot be replayed. */
 export async function loadFile(label: string, cwd: string): Promise<LoadedFile | FailedSource> {
   try {
-    const doc = readEnvelopeFile(path.resolve(cwd, label), label);
+    // Synchronous on purpose: an envelope file is a few KB, and the promise API's round trips
+    // through the thread pool, one file after another, bounded the throughput of large runs.
+    const doc = readJsonFileSync(path.resolve(cwd, label), label);
     return envelopesFromDocument(doc, label);
   } catch (err) {
     if (err instanceof AlexaLinkError) return { source: label, loadError: { message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };

@@ -1,6 +1,7 @@
 import { createTarget } from '../doctor/checks/replays.js';
 import { buildDoctorContext, type DoctorContext, type TargetChoice } from '../doctor/context.js';
 import { doctorOptions } from '../doctor/run.js';
+import { readEnvFile } from '../replay/lambda-env.js';
 import { AlexaLinkError, describeError, InputError, UsageError } from '../errors.js';
 import { HttpError, type HttpRequest, type HttpResponse } from '../net/http.js';
 import { connectWebSocket, type OpenWebSocket } from '../net/websocket.js';
@@ -48,6 +49,8 @@ export interface WatchOptions {
   save: { dir: string; redact: boolean } | undefined;
   maxRequests: number | undefined;
   durationMs: number | undefined;
+  /** --env-file: the skill's own settings for the handler child (doctor's Lambda-like environment otherwise). */
+  envFile?: string;
 }
 
 export interface WatchTiming {
@@ -158,6 +161,7 @@ async function prepare(options: WatchOptions, deps: WatchDeps, timing: WatchTimi
       debug: (line) => out.debug(line),
     },
   );
+  if (options.envFile) ctx.skillEnv = await readEnvFile(options.envFile, options.cwd);
   if (!ctx.skillId.ok) {
     throw new UsageError(`watch needs the skill ID: ${ctx.skillId.reason || 'no skill project here'}.`, {
       hint: ctx.skillId.fix ?? 'Run it in the skill project (its .ask/ask-states.json has the ID once deployed), or pass --skill-id amzn1.ask.skill.…',

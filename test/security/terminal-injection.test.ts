@@ -133,7 +133,8 @@ exports.handler = async (event) => {
     expect([0, 1]).toContain(text.code);
     expectNeutralised(text, 'doctor --handler (text, verbose)');
     expect(text.stdout).toContain('Hello \\x1b[2J\\x1b[H');
-    expect(text.stderr).toContain('log line: \\x1b[2J');
+    // The skill's logs are captured per request and shown in the replay's report (every line with -v).
+    expect(text.stdout).toContain('log: log line: \\x1b[2J');
 
     const json = await runCli(['--json', 'doctor', '--only', 'replays', '--handler', path.join(skill, 'index.js')], { cwd, env: ENV, timeoutMs: 60_000 });
     expectNeutralised(json, 'doctor --handler --json');

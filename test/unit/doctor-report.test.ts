@@ -56,7 +56,7 @@ describe('--json', () => {
     expect(doc.checks[2]).toEqual({ id: 'token-endpoint', title: 'token-endpoint title', status: 'fail', detail: 'token-endpoint detail', fix: 'Return JSON.' });
     expect(doc.checks[0]).not.toHaveProperty('fix');
     expect(doc.checks[0]).not.toHaveProperty('ms');
-    expect(Object.keys(doc.replays[0]!)).toEqual(['source', 'kind', 'request', 'label', 'tokenInEnvelope', 'status', 'latencyMs', 'response', 'verdict', 'explanation', 'style', 'logs', 'probes']);
+    expect(Object.keys(doc.replays[0]!)).toEqual(['source', 'request', 'tokenInEnvelope', 'status', 'latencyMs', 'response', 'verdict', 'explanation', 'kind', 'label', 'style', 'logs', 'probes']);
     expect(doc.replays[0]).toMatchObject({ request: 'IntentRequest', label: 'IntentRequest WhoAmIIntent', response: { linkAccountCard: false, speech: 'Hello, Ada.' }, style: 'ask-sdk-v2', logs: [], probes: [] });
   });
 

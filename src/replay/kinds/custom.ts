@@ -542,6 +542,15 @@ function judgeMain(e: ReplayEvidence<CustomAnswer>, s: CustomStyle): Judgement {
     return j;
   }
   if (!o.ok) {
+    if (f.answerOptional) {
+      // Alexa speaks no answer to skill events, AudioPlayer events or a SessionEndedRequest: nobody
+      // hears this, but the skill had no proper way to handle the request.
+      return {
+        verdict: 'warn',
+        explanation: `${sent ? `The token arrived (in ${where(e.tokenIn)}); ` : ''}the skill's answer to ${f.label} reads as a failure: ${o.quoteText}. Alexa does not speak answers to ${f.type}, so no user hears it, but the skill has no handler for it, or one that fails.`,
+        fix: `Handle ${f.type} in ${ERROR_PATH[s]} (an empty response is the right answer to it).`,
+      };
+    }
     if (sent) {
       return {
         verdict: 'fail',
@@ -598,6 +607,9 @@ function judgeMain(e: ReplayEvidence<CustomAnswer>, s: CustomStyle): Judgement {
 function judgeProbes(e: ReplayEvidence<CustomAnswer>, s: CustomStyle, main: Judgement): Judgement[] {
   const out: Judgement[] = [];
   const f = e.request;
+  // Nobody hears the answer to a skill event, an AudioPlayer event or a SessionEndedRequest: what
+  // the probes would find there (no LinkAccount card, an unhandled request) is not a linking bug.
+  if (f.answerOptional) return out;
   const mainOutcome = outcomeOf(e, f, e.targetName);
   const mainAnswered = mainOutcome.ok && !mainOutcome.answer.linkAccountCard;
   const probe = (id: string) => e.probes.find((p) => p.id === id);
