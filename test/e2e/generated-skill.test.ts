@@ -172,7 +172,7 @@ describe.each(['javascript', 'typescript'] as const)('the generated %s skill', (
   it("passes its own tests (npm test in lambda/, node:test, no network)", async () => {
     const r = await run('npm', ['test'], { cwd: g.lambdaDir, timeoutMs: 120_000 });
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/# pass 18/);
+    expect(r.stdout).toMatch(/# pass 19/);
     expect(r.stdout).toMatch(/# fail 0/);
   }, 150_000);
 

@@ -89,6 +89,20 @@ function createSkill({ env = process.env, fetchImpl = globalThis.fetch, log = co
     },
   };
 
+  /**
+   * Skill events (AlexaSkillEvent.SkillAccountLinked, SkillEnabled, SkillDisabled, …) arrive when
+   * skill.json subscribes to them (manifest.events.subscriptions). Nobody hears the answer; a linked
+   * account's token comes in the request body (never logged). SkillDisabled means Alexa deleted the
+   * token: revoke it at your provider there if you keep it.
+   */
+  const SkillEventHandler = {
+    canHandle: (handlerInput) => Alexa.getRequestType(handlerInput.requestEnvelope).startsWith('AlexaSkillEvent.'),
+    handle(handlerInput) {
+      log.log(`skill event: ${Alexa.getRequestType(handlerInput.requestEnvelope)}`);
+      return handlerInput.responseBuilder.getResponse();
+    },
+  };
+
   const ErrorHandler = {
     canHandle: () => true,
     handle(handlerInput, error) {
@@ -110,7 +124,7 @@ function createSkill({ env = process.env, fetchImpl = globalThis.fetch, log = co
   };
 
   const builder = Alexa.SkillBuilders.custom()
-    .addRequestHandlers(GreetLinkedUserHandler, HelpHandler, GoodbyeHandler, FallbackHandler, SessionEndedHandler)
+    .addRequestHandlers(GreetLinkedUserHandler, HelpHandler, GoodbyeHandler, FallbackHandler, SessionEndedHandler, SkillEventHandler)
     .addRequestInterceptors(LogRequestInterceptor)
     .addErrorHandlers(ErrorHandler)
     .withCustomUserAgent('alexa-link-skill-template/1.0');

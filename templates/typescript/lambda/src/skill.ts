@@ -98,6 +98,20 @@ export function createSkill({ env = process.env, fetchImpl = globalThis.fetch, l
     },
   };
 
+  /**
+   * Skill events (AlexaSkillEvent.SkillAccountLinked, SkillEnabled, SkillDisabled, …) arrive when
+   * skill.json subscribes to them (manifest.events.subscriptions). Nobody hears the answer; a linked
+   * account's token comes in the request body (never logged). SkillDisabled means Alexa deleted the
+   * token: revoke it at your provider there if you keep it.
+   */
+  const SkillEventHandler: Alexa.RequestHandler = {
+    canHandle: (handlerInput) => Alexa.getRequestType(handlerInput.requestEnvelope).startsWith('AlexaSkillEvent.'),
+    handle(handlerInput) {
+      log.log(`skill event: ${Alexa.getRequestType(handlerInput.requestEnvelope)}`);
+      return handlerInput.responseBuilder.getResponse();
+    },
+  };
+
   const ErrorHandler: Alexa.ErrorHandler = {
     canHandle: () => true,
     handle(handlerInput, error) {
@@ -119,7 +133,7 @@ export function createSkill({ env = process.env, fetchImpl = globalThis.fetch, l
   };
 
   const builder = Alexa.SkillBuilders.custom()
-    .addRequestHandlers(GreetLinkedUserHandler, HelpHandler, GoodbyeHandler, FallbackHandler, SessionEndedHandler)
+    .addRequestHandlers(GreetLinkedUserHandler, HelpHandler, GoodbyeHandler, FallbackHandler, SessionEndedHandler, SkillEventHandler)
     .addRequestInterceptors(LogRequestInterceptor)
     .addErrorHandlers(ErrorHandler)
     .withCustomUserAgent('alexa-link-skill-template/1.0');

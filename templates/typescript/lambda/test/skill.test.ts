@@ -106,6 +106,14 @@ describe('the skill', () => {
     assert.equal(ended.response.outputSpeech, undefined);
   });
 
+  it('answers skill events (SkillAccountLinked) with an empty response, not the error speech', async () => {
+    const { skill } = skillWith();
+    for (const requestType of ['AlexaSkillEvent.SkillAccountLinked', 'AlexaSkillEvent.SkillDisabled']) {
+      const res = await skill.invoke(buildEnvelope({ requestType, accessToken: 'linked-token' }));
+      assert.equal(res.response.outputSpeech, undefined);
+    }
+  });
+
   it('rejects requests for another skill when SKILL_ID is set', async () => {
     const { skill } = skillWith({ SKILL_ID: 'amzn1.ask.skill.someone-else' });
     await assert.rejects(skill.invoke(buildEnvelope()), /ID verification failed/);
