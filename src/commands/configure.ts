@@ -18,6 +18,7 @@ import { PUSH_RECORD_FILE, readPushRecord, writePushRecord } from '../smapi/push
 import { loadCredentials, resolveProfile, type SmapiCredentials } from '../smapi/credentials.js';
 import type { Output } from '../ui/output.js';
 import { createPrompter, isInteractive, type Prompter } from '../ui/prompt.js';
+import { isSkillId } from '../project/skill-id.js';
 
 /**
  * `alexa-link configure`: pushes accountLinking.json to the skill through SMAPI, safely:
@@ -94,7 +95,6 @@ export interface ConfigureOutcome {
   result: ConfigureResult;
 }
 
-const SKILL_ID = /^amzn1\.ask\.skill\.[A-Za-z0-9-]+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function parseStage(value: string | undefined): Stage {
@@ -114,7 +114,7 @@ export function parseTimeout(value: string | undefined): number {
 export function parseConfigureOptions(opts: Record<string, unknown>, cwd: string): ConfigureOptions {
   const str = (k: string) => (typeof opts[k] === 'string' ? (opts[k] as string) : undefined);
   const skillId = str('skillId')?.trim();
-  if (skillId !== undefined && !SKILL_ID.test(skillId)) {
+  if (skillId !== undefined && !isSkillId(skillId)) {
     throw new UsageError(`--skill-id "${skillId}" is not a skill ID like amzn1.ask.skill.12345678-1234-1234-1234-123456789012.`);
   }
   const clientSecretEnv = str('clientSecretEnv') ?? DEFAULT_SECRET_ENV;

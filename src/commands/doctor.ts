@@ -8,6 +8,7 @@ import { InputError, UsageError } from '../errors.js';
 import { parseTokenMode } from '../replay/envelopes.js';
 import { builtinRequestNames } from '../replay/kinds/index.js';
 import type { ProbeMode } from '../replay/kinds/types.js';
+import { isSkillId } from '../project/skill-id.js';
 
 /**
  * `alexa-link doctor`: flags → DoctorOptions → runDoctor. The work lives in src/doctor and
@@ -41,8 +42,6 @@ interface RawDoctorFlags {
   memory?: string;
 }
 
-/** Skill IDs: amzn1.ask.skill.… and, for legacy skills, amzn1.echo-sdk-ams.app.… */
-export const SKILL_ID = /^amzn1\.(?:ask\.skill|echo-sdk-ams\.app)\.[A-Za-z0-9-]+$/;
 const PROBE_MODES: readonly ProbeMode[] = ['none', 'placement', 'all'];
 
 function positiveInt(value: string | undefined, flag: string, fallback: number, max: number): number {
@@ -79,7 +78,7 @@ export function parseDoctorFlags(flags: RawDoctorFlags, globals: { cwd: string; 
 
   const stage = flags.stage ?? 'development';
   if (stage !== 'development' && stage !== 'live') throw new UsageError(`--stage: "${stage}" is not development or live.`);
-  if (flags.skillId !== undefined && !SKILL_ID.test(flags.skillId.trim())) {
+  if (flags.skillId !== undefined && !isSkillId(flags.skillId.trim())) {
     throw new UsageError(`--skill-id: "${flags.skillId}" is not a skill ID like amzn1.ask.skill.12345678-1234-1234-1234-123456789012 (or a legacy amzn1.echo-sdk-ams.app.…).`);
   }
   if (flags.probes !== undefined && !PROBE_MODES.includes(flags.probes as ProbeMode)) {

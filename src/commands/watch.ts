@@ -5,6 +5,7 @@ import type { CommandContext, CommandModule } from '../context.js';
 import { InputError, UsageError } from '../errors.js';
 import { parseDuration } from '../ui/duration.js';
 import type { WatchOptions } from '../watch/session.js';
+import { isSkillId } from '../project/skill-id.js';
 
 /**
  * `alexa-link watch`: flags → WatchOptions → runWatch. Routes the developer's own Alexa traffic
@@ -56,7 +57,7 @@ export function parseWatchFlags(flags: RawWatchFlags, globals: { cwd: string }):
     if (!(REGIONS as readonly string[]).includes(r)) throw new UsageError(`--region: "${flags.region}" is not NA, EU or FE.`, { hint: "The region of your Amazon developer account: NA (North America), EU (Europe and India), FE (Far East)." });
     region = r as WatchOptions['region'];
   }
-  if (flags.skillId !== undefined && !/^amzn1\.ask\.skill\.[0-9a-f-]+$/i.test(flags.skillId.trim())) {
+  if (flags.skillId !== undefined && !isSkillId(flags.skillId.trim())) {
     throw new UsageError(`--skill-id: "${flags.skillId}" is not a skill ID like amzn1.ask.skill.12345678-1234-1234-1234-123456789012.`);
   }
   if (flags.redact && flags.save === undefined) throw new UsageError('--redact only applies to --save <dir>: it saves the envelopes without tokens.', { hint: 'Add --save <dir>, or drop --redact.' });

@@ -210,6 +210,8 @@ describe('watch flags', () => {
       durationMs: 600_000,
     });
     expect(parseWatchFlags({ duration: '90' }, g).durationMs).toBe(90_000);
+    // Skills created before 2017 keep their amzn1.echo-sdk-ams.app.… IDs.
+    expect(parseWatchFlags({ skillId: 'amzn1.echo-sdk-ams.app.0a1b2c3d-0000-1111-2222-333344445555' }, g).skillId).toBe('amzn1.echo-sdk-ams.app.0a1b2c3d-0000-1111-2222-333344445555');
   });
   it.each<[string, Record<string, unknown>]>([
     ['--redact alone', { redact: true }],

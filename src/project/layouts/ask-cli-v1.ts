@@ -3,6 +3,7 @@ import { InputError } from '../../errors.js';
 import { getPath, isObject, readJsonFile } from '../json-file.js';
 import { isDir, isFile } from './fs-probe.js';
 import { baseProject, relPath, type LambdaSettings, type ProjectLayout, type SkillIdInfo, type SkillProject } from './types.js';
+import { isSkillId } from '../skill-id.js';
 
 /**
  * ASK CLI v1: .ask/config ({"deploy_settings": {"<profile>": {"skill_id", "resources": {"lambda":
@@ -29,7 +30,7 @@ export function parseV1Config(doc: unknown, label: string, profile: string): V1P
   if (prof === undefined) return { skillId: undefined, lambda: [], hosted };
   if (!isObject(prof)) throw new InputError(`${label}: deploy_settings.${profile} must be an object.`, { source: label });
   const id = prof.skill_id;
-  if (id !== undefined && id !== '' && (typeof id !== 'string' || !/^amzn1\.ask\.skill\.[A-Za-z0-9-]+$/.test(id))) {
+  if (id !== undefined && id !== '' && (typeof id !== 'string' || !isSkillId(id))) {
     throw new InputError(`${label}: deploy_settings.${profile}.skill_id must be a skill ID like "amzn1.ask.skill.…", found ${JSON.stringify(id)?.slice(0, 60)}.`, { source: label });
   }
   const list = getPath(prof, ['resources', 'lambda']);

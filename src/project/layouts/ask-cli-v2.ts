@@ -3,6 +3,7 @@ import { InputError } from '../../errors.js';
 import { getPath, isObject, readJsonFile } from '../json-file.js';
 import { isFile } from './fs-probe.js';
 import { baseProject, relPath, type ProjectLayout, type SkillIdInfo, type SkillProject } from './types.js';
+import { isSkillId } from '../skill-id.js';
 
 /**
  * ASK CLI v2: ask-resources.json at the root (profiles.<p>.skillMetadata.src, code.default.src,
@@ -74,7 +75,7 @@ export function parseAskStates(doc: unknown, label: string, profile: string): st
   if (entry !== undefined && !isObject(entry)) throw new InputError(`${label}: profiles.${profile} must be an object.`, { source: label });
   const id = isObject(entry) ? entry.skillId : undefined;
   if (id === undefined || id === '') return undefined;
-  if (typeof id !== 'string' || !/^amzn1\.ask\.skill\.[A-Za-z0-9-]+$/.test(id)) {
+  if (typeof id !== 'string' || !isSkillId(id)) {
     throw new InputError(`${label}: profiles.${profile}.skillId must be a skill ID like "amzn1.ask.skill.…", found ${JSON.stringify(id)?.slice(0, 60)}.`, { source: label });
   }
   return id;

@@ -5,6 +5,7 @@ import { literalString, readYamlFile } from '../yaml-file.js';
 import { findSkillPackage, firstFile } from './fs-probe.js';
 import { baseProject, relPath, type LambdaSettings, type ProjectLayout, type SkillIdInfo, type SkillProject } from './types.js';
 import { readTextFileBounded } from '../json-file.js';
+import { isSkillId } from '../skill-id.js';
 
 /**
  * AWS SAM: template.yaml (or .yml) with an AWS::Serverless::Function, its CodeUri, Handler,
@@ -12,7 +13,6 @@ import { readTextFileBounded } from '../json-file.js';
  * skill package, when the repository has one, sits beside it (skill-package/ or skill.json).
  */
 export const SAM_FILES = ['template.yaml', 'template.yml'];
-const SKILL_ID = /^amzn1\.ask\.skill\.[A-Za-z0-9-]+$/;
 
 export interface SamFunction {
   name: string;
@@ -38,7 +38,7 @@ export function parseSamTemplate(doc: unknown, label: string): { functions: SamF
     const props = isObject(res.Properties) ? res.Properties : {};
     if (res.Type === 'AWS::Lambda::Permission' && props.Principal === 'alexa-appkit.amazon.com') {
       const token = literalString(props.EventSourceToken);
-      if (token && SKILL_ID.test(token)) permissionSkillId = token;
+      if (token && isSkillId(token)) permissionSkillId = token;
       continue;
     }
     if (res.Type !== 'AWS::Serverless::Function') continue;
@@ -55,7 +55,7 @@ export function parseSamTemplate(doc: unknown, label: string): { functions: SamF
       if (isObject(ev) && ev.Type === 'AlexaSkill') {
         fn.alexa = true;
         const id = literalString(isObject(ev.Properties) ? ev.Properties.SkillId : undefined);
-        if (id && SKILL_ID.test(id)) fn.skillId = id;
+        if (id && isSkillId(id)) fn.skillId = id;
       }
     }
     functions.push(fn);

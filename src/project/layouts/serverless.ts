@@ -3,6 +3,7 @@ import { isObject } from '../json-file.js';
 import { literalString, readYamlFile } from '../yaml-file.js';
 import { findSkillPackage, firstFile } from './fs-probe.js';
 import { baseProject, relPath, type LambdaSettings, type ProjectLayout, type SkillIdInfo, type SkillProject } from './types.js';
+import { isSkillId } from '../skill-id.js';
 
 /**
  * The Serverless Framework: serverless.yml (or .yaml) with provider.runtime / region / memorySize
@@ -11,7 +12,6 @@ import { baseProject, relPath, type LambdaSettings, type ProjectLayout, type Ski
  * guessed.
  */
 export const SERVERLESS_FILES = ['serverless.yml', 'serverless.yaml'];
-const SKILL_ID = /^amzn1\.ask\.skill\.[A-Za-z0-9-]+$/;
 
 export interface ServerlessFunction {
   name: string;
@@ -42,7 +42,7 @@ export function parseServerlessConfig(doc: unknown, label: string): { functions:
       if (!isObject(ev) || ev.alexaSkill === undefined) continue;
       fn.alexa = true;
       const id = literalString(isObject(ev.alexaSkill) ? ev.alexaSkill.appId : ev.alexaSkill);
-      if (id && SKILL_ID.test(id)) fn.skillId = id;
+      if (id && isSkillId(id)) fn.skillId = id;
     }
     functions.push(fn);
   }

@@ -17,8 +17,6 @@ import type { BuiltinInput, BuiltinRequest, CodeInfo, Judgement, ProbeMode, Prob
 export const PLACEHOLDER_SKILL_ID = 'amzn1.ask.skill.00000000-0000-0000-0000-000000000000';
 const TEST_USER_ID = 'amzn1.ask.account.ALEXALINKDOCTORTESTUSER';
 
-/** Skill IDs Alexa puts in envelopes: current ones, and the echo-sdk-ams IDs of legacy skills. */
-export const SKILL_ID_PATTERN = /^amzn1\.(?:ask\.skill|echo-sdk-ams\.app)\.[A-Za-z0-9-]+$/;
 
 /** The answer in the fields the verdict and the report use. */
 export interface CustomAnswer extends Record<string, unknown> {
