@@ -8,7 +8,8 @@ import { validateEnvelope, type Envelope } from '../../src/replay/envelopes.js';
 import { builtinLaunch } from '../../src/replay/kinds/custom.js';
 import { lambdaEnvironment } from '../../src/replay/lambda-env.js';
 import { isCompact, replayEnvelopes, replayOne, type ReplayResult, type TokenChange } from '../../src/replay/runner.js';
-import { HandlerTarget, parseHandlerSpec, readCodeInfo } from '../../src/replay/targets/handler.js';
+import { findHandlerInCodeDir, HandlerTarget, parseHandlerSpec, readCodeInfo } from '../../src/replay/targets/handler.js';
+import { execFileSync } from 'node:child_process';
 
 /** Needs the built child entry (dist/replay/handler-child.js): `npx tsc -p tsconfig.build.json`. */
 const SKILLS = fileURLToPath(new URL('../fixtures/skills', import.meta.url));
@@ -210,6 +211,18 @@ describe('HandlerTarget with skills that have typical bugs', () => {
     expect((await readCodeInfo(path.join(SKILLS, 'alexa-sdk-v1/index.js'), SKILLS)).requires).toContain('alexa-sdk');
     expect((await readCodeInfo(path.join(SKILLS, 'session-only/index.js'), SKILLS)).requires).toContain('ask-sdk-core');
     expect((await readCodeInfo(path.join(SKILLS, 'raw-appid/index.js'), path.join(SKILLS, 'raw-appid'))).requires).toEqual([]);
+  });
+
+  it('a package.json that is a FIFO neither hangs the handler search nor the style reading (bounded reads)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'al-fifo-pkg-'));
+    temps.push(dir);
+    execFileSync('mkfifo', [path.join(dir, 'package.json')]);
+    await writeFile(path.join(dir, 'index.js'), "exports.handler = async () => ({ version: '1.0', response: {} });\n");
+    const started = Date.now();
+    const found = await findHandlerInCodeDir(dir, { root: dir });
+    expect(found).toMatchObject({ spec: { file: path.join(dir, 'index.js'), exportName: 'handler' } });
+    expect((await readCodeInfo(path.join(dir, 'index.js'), dir)).requires).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('keeps passes past the first 1,000 compact', async () => {

@@ -8,6 +8,7 @@ import { MAX_LOG_BYTES, MAX_LOG_LINES, type LogLine, type TargetOutcome } from '
 import type { ChildMessage, SerializedError } from '../handler-child.js';
 import type { CodeInfo } from '../kinds/types.js';
 import type { ReplayTarget, SendHints } from './types.js';
+import { isObject, readJsonFile, readTextFileBounded } from '../../project/json-file.js';
 
 /**
  * `--handler <file[#export]>`: the skill's Lambda handler, run in ONE child process reused for a
@@ -136,11 +137,13 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
+/** package.json is read bounded, like every file of the user's (a FIFO or /dev/zero must not hang doctor). */
+const PACKAGE_JSON_MAX = 1024 * 1024;
+
 const REQUIRE = /\brequire\(\s*['"]([^'"\n]+)['"]\s*\)|\bfrom\s+['"]([^'"\n]+)['"]|\bimport\(\s*['"]([^'"\n]+)['"]\s*\)|^\s*import\s+['"]([^'"\n]+)['"]/gm;
 
 /** Modules the handler file requires or imports, following its own relative requires a little way, and its package.json dependencies. */
 export async function readCodeInfo(file: string, root: string): Promise<CodeInfo> {
-  const { readFile, stat } = await import('node:fs/promises');
   const requires = new Set<string>();
   const seen = new Set<string>();
   const visit = async (f: string, depth: number) => {
@@ -148,9 +151,7 @@ export async function readCodeInfo(file: string, root: string): Promise<CodeInfo
     seen.add(f);
     let text: string;
     try {
-      const st = await stat(f);
-      if (!st.isFile() || st.size > 2 * 1024 * 1024) return;
-      text = await readFile(f, 'utf8');
+      text = await readTextFileBounded(f, f, 2 * 1024 * 1024);
     } catch {
       return;
     }
@@ -176,8 +177,9 @@ export async function readCodeInfo(file: string, root: string): Promise<CodeInfo
   // The nearest package.json between the handler and the code root: what it depends on.
   for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
     try {
-      const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, unknown> };
-      for (const name of Object.keys(pkg.dependencies ?? {})) requires.add(name);
+      const doc = await readJsonFile(path.join(dir, 'package.json'), 'package.json', PACKAGE_JSON_MAX);
+      const deps = isObject(doc) && isObject(doc.dependencies) ? doc.dependencies : {};
+      for (const name of Object.keys(deps)) requires.add(name);
       break;
     } catch {
       /* none here */
@@ -484,7 +486,7 @@ export async function findHandlerInCodeDir(
   codeDir: string,
   opts: { handlerSetting?: string | undefined; root: string },
 ): Promise<{ spec: HandlerSpec } | { reason: string; fix: string }> {
-  const { readFile, stat } = await import('node:fs/promises');
+  const { stat } = await import('node:fs/promises');
   const rel = (p: string) => path.relative(opts.root, p) || '.';
   const isFile = async (p: string) => {
     try {
@@ -522,8 +524,8 @@ export async function findHandlerInCodeDir(
     return { reason: `the Lambda handler "${opts.handlerSetting}" (skillInfrastructure.userConfig.handler) names ${rel(path.join(codeDir, fileBase))}.js, which does not exist`, fix: 'Fix the handler setting in ask-resources.json, or pass --handler <file[#export]>.' };
   }
   try {
-    const pkg = JSON.parse(await readFile(path.join(codeDir, 'package.json'), 'utf8')) as { main?: unknown };
-    if (typeof pkg.main === 'string') {
+    const pkg = await readJsonFile(path.join(codeDir, 'package.json'), 'package.json', PACKAGE_JSON_MAX);
+    if (isObject(pkg) && typeof pkg.main === 'string') {
       const found = await withExt(path.join(codeDir, pkg.main));
       if (found) return spec(found, 'handler');
       if (tsSources) return notBuilt;
