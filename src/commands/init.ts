@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import type { CommandContext, CommandModule } from '../context.js';
 import { UsageError } from '../errors.js';
 import { PROVIDER_IDS } from '../linking/providers.js';
-import { ENDPOINT_KINDS, LANGUAGES, type InitAnswers } from '../scaffold/init-options.js';
+import { ENDPOINT_KINDS, LANGUAGES, SKILL_TYPES, type InitAnswers } from '../scaffold/init-options.js';
 import { runInit, type InitResult } from '../scaffold/run-init.js';
 import { askInitQuestions, askProviderQuestions } from '../scaffold/wizard.js';
 import type { AddLinkingResult, SdkStyle } from '../scaffold/add-linking.js';
@@ -16,6 +16,7 @@ export type { InitAnswers, InitOptions } from '../scaffold/init-options.js';
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export interface InitFlags {
+  type?: string;
   name?: string;
   invocation?: string;
   locale?: string[];
@@ -40,6 +41,7 @@ export interface InitFlags {
 export function answersFromFlags(args: string[], f: InitFlags): InitAnswers {
   const a: InitAnswers = {};
   if (args[0] !== undefined) a.dir = args[0];
+  if (f.type !== undefined) a.skillType = f.type;
   if (f.name !== undefined) a.name = f.name;
   if (f.invocation !== undefined) a.invocation = f.invocation;
   if (f.locale?.length) a.locales = f.locale;
@@ -68,7 +70,8 @@ function report(ctx: CommandContext, result: InitResult): number {
     out.info('  The project is complete; run npm install in lambda/ yourself once the problem is fixed.');
   }
   const shownDir = path.relative(ctx.globals.cwd, result.dir) || '.';
-  out.success(`Created "${result.options.name}" (invocation name "${result.options.invocation}") in ${shownDir}`);
+  const what = result.options.skillType === 'smart-home' ? 'smart home skill' : `invocation name "${result.options.invocation}"`;
+  out.success(`Created "${result.options.name}" (${what}) in ${shownDir}`);
   out.print(`Files in ${result.dir}:`);
   for (const f of result.files) out.print(`  ${f}`);
   out.print('');
@@ -85,8 +88,9 @@ function report(ctx: CommandContext, result: InitResult): number {
     overwritten: result.overwritten,
     replacedBackup: result.replacedBackup ?? null,
     skill: {
+      type: result.options.skillType,
       name: result.options.name,
-      invocation: result.options.invocation,
+      invocation: result.options.skillType === 'smart-home' ? null : result.options.invocation,
       locales: result.options.locales,
       provider: result.options.provider,
       language: result.options.language,
@@ -146,8 +150,9 @@ function reportAdd(ctx: CommandContext, r: AddLinkingResult, labels: Record<SdkS
 export const command: CommandModule = {
   define(cmd: Command) {
     cmd
+      .addOption(new Option('--type <type>', 'skill type: a custom skill, or a smart home skill (default: custom)').choices([...SKILL_TYPES]))
       .option('--name <name>', 'skill name shown in the Alexa app (default: from the directory name)')
-      .option('--invocation <phrase>', 'invocation name: two or more lower-case words (default: from the skill name)')
+      .option('--invocation <phrase>', 'invocation name of a custom skill: two or more lower-case words (default: from the skill name)')
       .option('--locale <locale>', 'skill locale, repeatable (default: en-US)', collect)
       .addOption(new Option('--provider <id>', 'OAuth provider preset (default: lwa)').choices(PROVIDER_IDS))
       .option('--domain <host>', 'Auth0 tenant, Okta org or Cognito domain')
@@ -158,7 +163,7 @@ export const command: CommandModule = {
       .option('--scope <scope>', 'scope to request, repeatable (default: from the preset)', collect)
       .addOption(new Option('--scheme <scheme>', 'how Alexa authenticates at the token URL (default: from the preset)').choices(['HTTP_BASIC', 'REQUEST_BODY_CREDENTIALS']))
       .addOption(new Option('--language <language>', 'skill code language (default: javascript)').choices([...LANGUAGES]))
-      .addOption(new Option('--endpoint <kind>', 'where the skill code runs (default: lambda)').choices([...ENDPOINT_KINDS]))
+      .addOption(new Option('--endpoint <kind>', 'where a custom skill\'s code runs (default: lambda; smart home skills run on Lambda only)').choices([...ENDPOINT_KINDS]))
       .option('--endpoint-url <url>', 'HTTPS endpoint URL (with --endpoint https)')
       .option('--install', 'run npm install in lambda/ (asked in the wizard; default off without it)')
       .option('--no-install', 'do not run npm install')

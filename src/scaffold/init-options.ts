@@ -15,15 +15,20 @@ import { ALEXA_LOCALES, normalizeLocale } from './locales.js';
  */
 export type SkillLanguage = 'javascript' | 'typescript';
 export type EndpointKind = 'lambda' | 'https';
+/** The kind of skill `init` scaffolds: a custom skill (ask-sdk-core) or a smart home skill (plain Lambda). */
+export type SkillType = 'custom' | 'smart-home';
 
 export const LANGUAGES: readonly SkillLanguage[] = ['javascript', 'typescript'];
 export const ENDPOINT_KINDS: readonly EndpointKind[] = ['lambda', 'https'];
+export const SKILL_TYPES: readonly SkillType[] = ['custom', 'smart-home'];
 
 export interface InitOptions {
+  skillType: SkillType;
   /** Absolute project directory. */
   dir: string;
   /** Skill name shown in the Alexa app. */
   name: string;
+  /** The custom skill's invocation name; empty for a smart home skill, which has none. */
   invocation: string;
   locales: string[];
   provider: ProviderId;
@@ -50,6 +55,7 @@ export interface InitOptions {
 
 /** What the flags (or a caller) give; anything missing is asked, defaulted or reported. */
 export interface InitAnswers {
+  skillType?: string;
   dir?: string;
   name?: string;
   invocation?: string;
@@ -75,6 +81,7 @@ export const DEFAULT_LOCALE = 'en-US';
 
 /** The flag that answers each field, for messages. */
 export const FLAG_FOR: Record<keyof InitAnswers, string> = {
+  skillType: '--type',
   dir: '[dir]',
   name: '--name',
   invocation: '--invocation',
@@ -254,6 +261,22 @@ export function defaultDir(cwd: string, name: string | undefined): string {
   return path.resolve(cwd, slugify(name ?? DEFAULT_SKILL_NAME));
 }
 
+/** A custom skill's invocation name: given or derived from the skill name, checked against Alexa's rules. */
+function resolveInvocation(a: InitAnswers, name: string, locales: string[], warnings: string[]): string {
+  const check = checkInvocationName(a.invocation ?? invocationFromName(name), locales);
+  if (!check.ok) {
+    const derived = a.invocation === undefined;
+    throw new InputError(
+      derived
+        ? `The invocation name "${check.normalized}" derived from the skill name ${describeInvocationErrors(check)}`
+        : `--invocation "${check.normalized}" ${describeInvocationErrors(check)}`,
+      { source: '--invocation', code: 'E_INVOCATION_NAME', hint: derived ? 'Pass --invocation "<two or more lower-case words>".' : undefined },
+    );
+  }
+  for (const p of check.problems) warnings.push(`Invocation name "${check.normalized}" ${p.message}`);
+  return check.normalized;
+}
+
 /**
  * Completes and validates answers. Missing required values are reported together, naming their
  * flags (exit 2); invalid values are InputErrors naming the flag (exit 2). `warnings` collects
@@ -285,6 +308,18 @@ export function resolveInitOptions(a: InitAnswers, cwd: string, warnings: string
       });
     }
   }
+  const skillTypeRaw = a.skillType ?? 'custom';
+  if (!(SKILL_TYPES as readonly string[]).includes(skillTypeRaw)) {
+    throw new InputError(`--type "${skillTypeRaw}" is not one of ${SKILL_TYPES.join(', ')}.`, { source: '--type' });
+  }
+  const skillType = skillTypeRaw as SkillType;
+  const smartHome = skillType === 'smart-home';
+  if (smartHome && (a.endpoint === 'https' || (a.endpoint === undefined && a.endpointUrl))) {
+    throw new InputError(`${a.endpoint === 'https' ? '--endpoint https' : '--endpoint-url'}: a smart home skill runs on AWS Lambda; Alexa calls no HTTPS endpoint for smart home directives.`, {
+      source: a.endpoint === 'https' ? '--endpoint' : '--endpoint-url',
+      hint: 'Leave out --endpoint and --endpoint-url: `ask deploy` creates the Lambda function and writes its ARN into skill.json.',
+    });
+  }
   const providerRaw = a.provider ?? 'lwa';
   if (!isProviderId(providerRaw)) {
     throw new InputError(`--provider "${providerRaw}" is not one of ${Object.keys(PROVIDERS).join(', ')}.`, { source: '--provider' });
@@ -306,6 +341,13 @@ export function resolveInitOptions(a: InitAnswers, cwd: string, warnings: string
     throw new InputError(`--endpoint "${endpoint}" is not lambda or https.`, { source: '--endpoint' });
   }
   if (endpoint === 'https' && !a.endpointUrl) missing.push('--endpoint-url');
+  if (smartHome) {
+    // The skill checks every directive's token there; without one it could not tell a linked user from anyone.
+    if (!a.userinfoUrl && !preset.urls(domain)?.userinfoUrl && !missing.some((m) => m.startsWith('--domain'))) {
+      missing.push('--userinfo-url (a smart home skill checks every access token there)');
+    }
+    if (splitScopes(a.scopes ?? []).length === 0 && preset.scopes.length === 0) missing.push('--scope (smart home skills need at least one)');
+  }
   if (missing.length) {
     throw new UsageError(`Missing ${missing.length === 1 ? 'a value' : 'values'} for ${missing.join(', ')}.`, {
       code: 'E_MISSING_FLAG',
@@ -332,7 +374,7 @@ export function resolveInitOptions(a: InitAnswers, cwd: string, warnings: string
     if (u.protocol !== 'https:' && !isLoopbackHost(u.hostname)) {
       throw new InputError(`--userinfo-url "${userinfoUrl}" must use HTTPS: the skill sends the user's access token to it.`, { source: '--userinfo-url' });
     }
-  } else {
+  } else if (!smartHome) {
     warnings.push('No userinfo URL (--userinfo-url): the skill will confirm that an account is linked but cannot greet the user by name.');
   }
 
@@ -362,20 +404,17 @@ export function resolveInitOptions(a: InitAnswers, cwd: string, warnings: string
       name = fitted;
     }
   }
-  const invocationSource = a.invocation ?? invocationFromName(name);
-  const check = checkInvocationName(invocationSource, locales);
-  if (!check.ok) {
-    const derived = a.invocation === undefined;
-    throw new InputError(
-      derived
-        ? `The invocation name "${check.normalized}" derived from the skill name ${describeInvocationErrors(check)}`
-        : `--invocation "${check.normalized}" ${describeInvocationErrors(check)}`,
-      { source: '--invocation', code: 'E_INVOCATION_NAME', hint: derived ? 'Pass --invocation "<two or more lower-case words>".' : undefined },
-    );
+  let invocation = '';
+  if (smartHome) {
+    if (a.invocation !== undefined) warnings.push('--invocation is ignored for a smart home skill: users talk to their devices, not to the skill.');
+  } else {
+    invocation = resolveInvocation(a, name, locales, warnings);
   }
-  for (const p of check.problems) warnings.push(`Invocation name "${check.normalized}" ${p.message}`);
 
   const scopes = a.scopes && a.scopes.length ? splitScopes(a.scopes) : [...preset.scopes];
+  if (smartHome && scopes.length === 0) {
+    throw new InputError('--scope is empty: smart home skills need at least one scope.', { source: '--scope' });
+  }
   const scheme = a.scheme ?? preset.scheme;
   if (scheme !== 'HTTP_BASIC' && scheme !== 'REQUEST_BODY_CREDENTIALS') {
     throw new InputError(`--scheme "${scheme}" is not HTTP_BASIC or REQUEST_BODY_CREDENTIALS.`, { source: '--scheme' });
@@ -404,9 +443,10 @@ export function resolveInitOptions(a: InitAnswers, cwd: string, warnings: string
   }
 
   return {
+    skillType,
     dir,
     name,
-    invocation: check.normalized,
+    invocation,
     locales,
     provider,
     ...(domain !== undefined && providerNeedsDomain(provider) ? { domain } : {}),

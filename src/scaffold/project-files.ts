@@ -41,6 +41,28 @@ export function awsRegionFor(locale: string): string {
   return 'eu-west-1';
 }
 
+export type AlexaRegion = 'NA' | 'EU' | 'FE';
+
+/** The Alexa region whose users speak a locale (the ASK CLI's Lambda deployer maps it back to the AWS region). */
+export function alexaRegionFor(locale: string): AlexaRegion {
+  const aws = awsRegionFor(locale);
+  return aws === 'us-east-1' ? 'NA' : aws === 'us-west-2' ? 'FE' : 'EU';
+}
+
+/**
+ * The Alexa regions besides the first locale's that need a Lambda function of their own. A smart
+ * home skill is called only in the region of the user's account, so each region its locales
+ * belong to gets a `code.<region>` entry in ask-resources.json, and `ask deploy` a function there.
+ */
+export function extraCodeRegions(o: InitOptions): AlexaRegion[] {
+  if (o.skillType !== 'smart-home') return [];
+  const first = alexaRegionFor(o.locales[0]!);
+  return [...new Set(o.locales.map(alexaRegionFor))].filter((r) => r !== first);
+}
+
+/** Example phrases for a smart home skill's store page; the device is the template's switch. */
+export const SMART_HOME_EXAMPLE_PHRASES = ['Alexa, discover my devices', 'Alexa, turn on {device}', 'Alexa, turn off {device}'];
+
 /** Tokens README.md may use. Anything else in double braces is a template bug (a unit test checks). */
 export const README_TOKENS = [
   'name',
@@ -116,7 +138,13 @@ export function nextSteps(o: InitOptions, opts: { relativeDir: string; installed
   steps.push({ command: 'export ALEXA_LINK_CLIENT_SECRET=<client secret>', note: 'put the client secret from your provider in the environment (it never goes into a file)' });
   steps.push({ command: 'npx alexa-link configure', note: 'push accountLinking.json to the skill (ask deploy never does) and list the redirect URLs to allow at your provider' });
   steps.push({ command: 'npx alexa-link login', note: 'log in at your provider the way Alexa will, and check the tokens it issues' });
-  steps.push({ command: 'npx alexa-link doctor --token session', note: 'replay requests with that token and see the skill greet you' });
+  steps.push({
+    command: 'npx alexa-link doctor --token session',
+    note:
+      o.skillType === 'smart-home'
+        ? 'replay Discover and TurnOn with that token, and without it, and see the switch answer'
+        : 'replay requests with that token and see the skill greet you',
+  });
   return steps;
 }
 
@@ -158,12 +186,19 @@ export function buildProjectFiles(o: InitOptions, templates: TemplateFile[], opt
             handler: HANDLER_FOR[o.language],
             awsRegion: awsRegionFor(o.locales[0]!),
           };
+          const code = (profile.code ??= {}) as Record<string, unknown>;
+          for (const region of extraCodeRegions(o)) code[region] = { src: './lambda' };
         }
         add(outPath, json(doc), t.mode);
         break;
       }
       case 'skill-package/skill.json': {
         const doc = parse(t);
+        if (o.skillType === 'smart-home') {
+          setSmartHomeManifest(o, doc, templates, warnings);
+          add(outPath, json(doc), t.mode);
+          break;
+        }
         const manifest = doc.manifest as Record<string, Record<string, unknown>>;
         const locales: Record<string, unknown> = {};
         for (const locale of o.locales) {
@@ -223,9 +258,12 @@ export function buildProjectFiles(o: InitOptions, templates: TemplateFile[], opt
         doc.skillName = o.name;
         doc.provider = o.provider;
         doc.userinfoUrl = o.userinfoUrl;
-        doc.nameFields = preset.nameFields;
-        // The local server answers where the HTTPS endpoint URL points (https://example.com/alexa → /alexa).
-        doc.endpointPath = o.endpoint === 'https' && o.endpointUrl ? new URL(o.endpointUrl).pathname.replace(/\/+$/, '') || '/' : '/';
+        // The smart home skill only checks tokens and runs on Lambda; the custom skill greets the user
+        // by name, and its local server answers where the HTTPS endpoint URL points (https://example.com/alexa → /alexa).
+        if (o.skillType !== 'smart-home') {
+          doc.nameFields = preset.nameFields;
+          doc.endpointPath = o.endpoint === 'https' && o.endpointUrl ? new URL(o.endpointUrl).pathname.replace(/\/+$/, '') || '/' : '/';
+        }
         add(outPath, json(doc), t.mode);
         break;
       }
@@ -241,14 +279,45 @@ export function buildProjectFiles(o: InitOptions, templates: TemplateFile[], opt
   return { files, warnings, next };
 }
 
+/** A smart home manifest: store texts per locale; apis.smartHome stays without an endpoint until `ask deploy`. */
+function setSmartHomeManifest(o: InitOptions, doc: Record<string, unknown>, templates: TemplateFile[], warnings: string[]): void {
+  const manifest = doc.manifest as Record<string, Record<string, unknown>>;
+  const config = templates.find((f) => f.path === 'lambda/skill-config.json');
+  const device = ((config ? parse(config).device : undefined) ?? {}) as { friendlyName?: string };
+  const deviceName = device.friendlyName ?? 'Virtual Switch';
+  const label = PROVIDERS[o.provider].label;
+  const locales: Record<string, unknown> = {};
+  for (const locale of o.locales) {
+    locales[locale] = {
+      name: o.name,
+      summary: `${o.name} controls a ${deviceName.toLowerCase()} for the account you linked.`,
+      description: `${o.name} shows account linking with ${label} in a smart home skill: link your account in the Alexa app, discover devices, then turn the ${deviceName.toLowerCase()} on and off.`,
+      examplePhrases: SMART_HOME_EXAMPLE_PHRASES.map((p) => p.replace('{device}', deviceName.toLowerCase())),
+      keywords: [],
+    };
+  }
+  const foreign = o.locales.filter((l) => !l.startsWith('en-'));
+  if (foreign.length) warnings.push(`The example phrases in skill.json are English; translate them for ${foreign.join(', ')} before you submit the skill.`);
+  manifest.publishingInformation = { ...manifest.publishingInformation, locales };
+  const apis = (manifest.apis ??= {}) as Record<string, Record<string, unknown>>;
+  apis.smartHome = { protocolVersion: '3', ...apis.smartHome };
+}
+
 function sortKeys(o: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 function readmeValues(o: InitOptions, next: NextStep[]): Record<ReadmeToken, string> {
   const ts = o.language === 'typescript';
+  const regions = extraCodeRegions(o);
   const endpointDescription =
-    o.endpoint === 'lambda'
+    o.skillType === 'smart-home'
+      ? `AWS Lambda, where smart home skills run: \`ask deploy\` creates the function with the \`@ask-cli/lambda-deployer\` (runtime \`${LAMBDA_RUNTIME}\`, handler \`${HANDLER_FOR[o.language]}\`, region \`${awsRegionFor(o.locales[0]!)}\`) and writes its ARN into \`skill.json\` (\`apis.smartHome.endpoint\`), so the manifest has no endpoint until then.` +
+        (regions.length
+          ? ` Your locales also belong to the Alexa region${regions.length === 1 ? '' : 's'} ${regions.join(', ')}, so \`ask-resources.json\` has a \`code\` entry for ${regions.length === 1 ? 'it' : 'each'} and \`ask deploy\` creates a function there too (\`apis.smartHome.regions\`).`
+          : '') +
+        (ts ? ' During the build, `hooks/build.sh` (or `hooks/build.ps1` on Windows) compiles the TypeScript; it needs the `zip` command.' : '')
+      : o.endpoint === 'lambda'
       ? `AWS Lambda: \`ask deploy\` creates the function with the \`@ask-cli/lambda-deployer\` (runtime \`${LAMBDA_RUNTIME}\`, handler \`${HANDLER_FOR[o.language]}\`, region \`${awsRegionFor(o.locales[0]!)}\`) and writes its ARN into \`skill.json\`, so the manifest has no endpoint until then.` +
         (ts ? ' During the build, `hooks/build.sh` (or `hooks/build.ps1` on Windows) compiles the TypeScript; it needs the `zip` command.' : '')
       : `your own HTTPS endpoint, ${o.endpointUrl} (in \`skill.json\` with \`sslCertificateType\` \`Trusted\`; use \`Wildcard\` or \`SelfSigned\` if your certificate is one). Run \`lambda/\` there with \`npm start\` behind a reverse proxy or tunnel that terminates HTTPS on port 443. \`ask-resources.json\` has no \`skillInfrastructure\`, so \`ask deploy\` uploads the skill package and deploys no code.`;

@@ -51,7 +51,7 @@ export async function runInit(answers: InitAnswers, deps: InitDeps = {}): Promis
   const cwd = deps.cwd ?? process.cwd();
   const warnings: string[] = [];
   const options = resolveInitOptions(answers, cwd, warnings);
-  const templates = await readTemplateSet(options.language, deps.templatesRoot ?? TEMPLATES_ROOT);
+  const templates = await readTemplateSet(options.language, deps.templatesRoot ?? TEMPLATES_ROOT, options.skillType);
   const relativeDir = path.relative(cwd, options.dir);
   const built = buildProjectFiles(options, templates, { relativeDir, install: options.install });
   warnings.push(...built.warnings);

@@ -1,12 +1,14 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SkillLanguage } from './init-options.js';
+import type { SkillLanguage, SkillType } from './init-options.js';
 import type { TemplateFile } from './project-files.js';
 
 /**
- * The templates are plain files: templates/base/ holds what every project gets, and
- * templates/<language>/ the skill code for one language. A path in both is a template bug.
+ * The templates are plain files: templates/base/ holds what every custom skill project gets, and
+ * templates/<language>/ its code for one language; templates/smart-home-base/ and
+ * templates/smart-home-<language>/ do the same for a smart home skill. A path in both folders of a
+ * set is a template bug.
  */
 export const TEMPLATES_ROOT = fileURLToPath(new URL('../../templates/', import.meta.url));
 
@@ -33,13 +35,19 @@ export async function readTemplateDir(dir: string): Promise<TemplateFile[]> {
   );
 }
 
-/** base/ plus the language's folder. */
-export async function readTemplateSet(language: SkillLanguage, root = TEMPLATES_ROOT): Promise<TemplateFile[]> {
-  const [base, variant] = await Promise.all([readTemplateDir(path.join(root, 'base')), readTemplateDir(path.join(root, language))]);
+/** The two template folders (relative to the templates root) for a skill type and language. */
+export function templateDirsFor(skillType: SkillType, language: SkillLanguage): { base: string; variant: string } {
+  return skillType === 'smart-home' ? { base: 'smart-home-base', variant: `smart-home-${language}` } : { base: 'base', variant: language };
+}
+
+/** The base folder plus the language's folder, for the skill type. */
+export async function readTemplateSet(language: SkillLanguage, root = TEMPLATES_ROOT, skillType: SkillType = 'custom'): Promise<TemplateFile[]> {
+  const dirs = templateDirsFor(skillType, language);
+  const [base, variant] = await Promise.all([readTemplateDir(path.join(root, dirs.base)), readTemplateDir(path.join(root, dirs.variant))]);
   const basePaths = new Set(base.map((f) => f.path));
   const twice = variant.filter((f) => basePaths.has(f.path)).map((f) => f.path);
   if (twice.length) {
-    throw new Error(`Template bug: ${twice.join(', ')} exist in both templates/base and templates/${language}.`);
+    throw new Error(`Template bug: ${twice.join(', ')} exist in both templates/${dirs.base} and templates/${dirs.variant}.`);
   }
   return [...base, ...variant];
 }

@@ -34,6 +34,18 @@ export async function askInitQuestions(given: InitAnswers, prompter: Prompter, c
     }
   };
 
+  if (a.skillType === undefined) {
+    a.skillType = await prompter.select({
+      message: 'Skill type:',
+      flag: '--type',
+      choices: [
+        { value: 'custom', name: 'Custom skill (users open it by its invocation name)' },
+        { value: 'smart-home', name: 'Smart home skill (users control devices; linking is mandatory)' },
+      ],
+      default: 'custom',
+    });
+  }
+  const smartHome = a.skillType === 'smart-home';
   if (a.name === undefined) {
     a.name = await prompter.input({
       message: 'Skill name (shown in the Alexa app):',
@@ -63,7 +75,7 @@ export async function askInitQuestions(given: InitAnswers, prompter: Prompter, c
     });
     a.locales = splitLocales([answer]);
   }
-  if (a.invocation === undefined) {
+  if (a.invocation === undefined && !smartHome) {
     const derived = invocationFromName(a.name);
     a.invocation = await prompter.input({
       message: 'Invocation name (what users say after "Alexa, open"):',
@@ -86,6 +98,9 @@ export async function askInitQuestions(given: InitAnswers, prompter: Prompter, c
       ],
       default: 'javascript',
     });
+  }
+  if (a.endpoint === undefined && smartHome && a.endpointUrl === undefined) {
+    a.endpoint = 'lambda'; // smart home skills run on Lambda only
   }
   if (a.endpoint === undefined) {
     a.endpoint = a.endpointUrl
@@ -161,13 +176,20 @@ export async function askProviderQuestions(a: InitAnswers, prompter: Prompter, o
       });
     }
   }
+  // A smart home skill checks every directive's token at userinfo and needs at least one scope.
+  const smartHome = a.skillType === 'smart-home';
   if (opts.userinfo && a.userinfoUrl === undefined) {
     const presetUrl = preset.urls(a.domain)?.userinfoUrl;
+    const optional = !presetUrl && !smartHome;
     const answer = await prompter.input({
-      message: presetUrl ? 'Userinfo URL (the skill looks the user up here):' : 'Userinfo URL (the skill looks the user up here; empty for none):',
+      message: smartHome
+        ? 'Userinfo URL (the skill checks every access token here):'
+        : optional
+          ? 'Userinfo URL (the skill looks the user up here; empty for none):'
+          : 'Userinfo URL (the skill looks the user up here):',
       flag: '--userinfo-url',
       ...(presetUrl ? { default: presetUrl } : {}),
-      validate: (v) => (v.trim() === '' && !presetUrl ? true : valid(() => validateHttpUrl(v.trim(), '--userinfo-url'))),
+      validate: (v) => (v.trim() === '' && optional ? true : valid(() => validateHttpUrl(v.trim(), '--userinfo-url'))),
     });
     a.userinfoUrl = answer.trim();
   }
@@ -182,7 +204,8 @@ export async function askProviderQuestions(a: InitAnswers, prompter: Prompter, o
     const answer = await prompter.input({
       message: 'Scopes (space-separated):',
       flag: '--scope',
-      default: preset.scopes.join(' '),
+      ...(preset.scopes.length ? { default: preset.scopes.join(' ') } : {}),
+      ...(smartHome ? { validate: (v: string) => (splitScopes([v]).length ? true : 'Smart home skills need at least one scope.') } : {}),
     });
     a.scopes = splitScopes([answer]);
   }

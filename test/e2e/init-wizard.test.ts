@@ -58,6 +58,7 @@ describe('alexa-link init wizard (in a pseudo-terminal)', () => {
   it('asks every question with its default and scaffolds from the answers', async () => {
     const cwd = await tempDir('al-wizard-');
     const { code, screen } = await driveWizard(cwd, [], [
+      [/Skill type/, ENTER], // custom
       [/Skill name/, 'Recipe Finder' + ENTER],
       [/Project directory: \(recipe-finder\)/, ENTER],
       [/Locales/, ENTER],
@@ -84,9 +85,33 @@ describe('alexa-link init wizard (in a pseudo-terminal)', () => {
     expect(resources.profiles.default.skillInfrastructure.userConfig.handler).toBe('dist/src/index.handler');
   }, 60_000);
 
+  it('a smart home skill: asks no invocation name and no endpoint, and scaffolds the smart home template', async () => {
+    const cwd = await tempDir('al-wizard-smart-home-');
+    const { code, screen } = await driveWizard(cwd, [], [
+      [/Skill type/, DOWN + ENTER], // smart home
+      [/Skill name/, 'Porch Light' + ENTER],
+      [/Project directory: \(porch-light\)/, ENTER],
+      [/Locales/, ENTER],
+      [/OAuth provider/, ENTER], // Login with Amazon
+      [/Userinfo URL \(the skill checks every access token here\).*\(https:\/\/api\.amazon\.com\/user\/profile\)/, ENTER],
+      [/Client ID/, 'amzn1.application-oa2-client.abc' + ENTER],
+      [/Scopes.*\(profile\)/, ENTER],
+      [/How Alexa authenticates/, ENTER],
+      [/Skill code language/, ENTER],
+      [/Run npm install/, 'n' + ENTER],
+    ]);
+    expect(code, screen).toBe(0);
+    expect(screen).toContain('Created "Porch Light" (smart home skill)');
+    expect(screen).not.toMatch(/Invocation name|Where the skill code runs/);
+    const dir = path.join(cwd, 'porch-light');
+    const manifest = await readJson<{ manifest: { apis: Record<string, unknown> } }>(path.join(dir, 'skill-package', 'skill.json'));
+    expect(manifest.manifest.apis).toEqual({ smartHome: { protocolVersion: '3' } });
+    expect(await readLinkingFile(path.join(dir, 'accountLinking.json'))).toMatchObject({ type: 'AUTH_CODE', scopes: ['profile'], clientId: 'amzn1.application-oa2-client.abc' });
+  }, 60_000);
+
   it('re-asks an invocation name that breaks a rule, saying which', async () => {
     const cwd = await tempDir('al-wizard-invocation-');
-    const { code, screen } = await driveWizard(cwd, ['linked-helper', '--client-id', 'c', '--provider', 'lwa', '--locale', 'en-US', '--scheme', 'HTTP_BASIC', '--language', 'javascript', '--endpoint', 'lambda', '--no-install', '--scope', 'profile', '--userinfo-url', 'https://api.amazon.com/user/profile', '--name', 'Weather'], [
+    const { code, screen } = await driveWizard(cwd, ['linked-helper', '--type', 'custom', '--client-id', 'c', '--provider', 'lwa', '--locale', 'en-US', '--scheme', 'HTTP_BASIC', '--language', 'javascript', '--endpoint', 'lambda', '--no-install', '--scope', 'profile', '--userinfo-url', 'https://api.amazon.com/user/profile', '--name', 'Weather'], [
       [/Invocation name/, 'Open Weather' + ENTER],
       [/must be lower case/, CTRL_C],
     ]);
@@ -98,6 +123,7 @@ describe('alexa-link init wizard (in a pseudo-terminal)', () => {
   it('Ctrl-C cancels cleanly: exit 130, "Cancelled", nothing written', async () => {
     const cwd = await tempDir('al-wizard-cancel-');
     const { code, screen } = await driveWizard(cwd, ['my-skill'], [
+      [/Skill type/, ENTER],
       [/Skill name/, ENTER],
       [/Locales/, ENTER],
       [/Invocation name/, ENTER],

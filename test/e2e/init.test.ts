@@ -249,7 +249,7 @@ describe('alexa-link init (built binary)', () => {
   it('init --help lists every flag', async () => {
     const r = await runCli(['init', '--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--name', '--invocation', '--locale', '--provider', '--domain', '--authorization-url', '--token-url', '--userinfo-url', '--client-id', '--scope', '--scheme', '--language', '--endpoint', '--endpoint-url', '--install', '--no-install', '--force', '--yes']) {
+    for (const flag of ['--type', '--name', '--invocation', '--locale', '--provider', '--domain', '--authorization-url', '--token-url', '--userinfo-url', '--client-id', '--scope', '--scheme', '--language', '--endpoint', '--endpoint-url', '--install', '--no-install', '--force', '--yes']) {
       expect(r.stdout).toContain(flag);
     }
   });

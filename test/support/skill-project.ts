@@ -8,7 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { MODEL_TEMPLATE } from '../../src/scaffold/project-files.js';
-import { readTemplateDir, TEMPLATES_ROOT } from '../../src/scaffold/templates.js';
+import type { SkillType } from '../../src/scaffold/init-options.js';
+import { readTemplateDir, templateDirsFor, TEMPLATES_ROOT } from '../../src/scaffold/templates.js';
 
 /**
  * Helpers for tests of generated skill projects: the file set a template must produce, the
@@ -33,9 +34,10 @@ export async function removeTempDirs(): Promise<void> {
 }
 
 /** The files a template set must produce: renamed dotfiles, one interaction model per locale. */
-export async function expectedProjectFiles(language: 'javascript' | 'typescript', locales: string[]): Promise<string[]> {
-  const base = (await readTemplateDir(path.join(TEMPLATES_ROOT, 'base'))).map((f) => f.path);
-  const variant = (await readTemplateDir(path.join(TEMPLATES_ROOT, language))).map((f) => f.path);
+export async function expectedProjectFiles(language: 'javascript' | 'typescript', locales: string[], skillType: SkillType = 'custom'): Promise<string[]> {
+  const dirs = templateDirsFor(skillType, language);
+  const base = (await readTemplateDir(path.join(TEMPLATES_ROOT, dirs.base))).map((f) => f.path);
+  const variant = (await readTemplateDir(path.join(TEMPLATES_ROOT, dirs.variant))).map((f) => f.path);
   return [...base, ...variant]
     .flatMap((p) => (p === MODEL_TEMPLATE ? locales.map((l) => p.replace('LOCALE', l)) : [p.replace(/(^|\/)_gitignore$/, '$1.gitignore')]))
     .sort();

@@ -188,6 +188,7 @@ describe('askInitQuestions (the wizard)', () => {
     const prompter = scriptedPrompter({ '--client-id': 'client-1', '--domain': 'https://my-tenant.us.auth0.com/', '--provider': 'auth0' });
     const answers = await askInitQuestions({ dir: 'recipe-finder', language: 'typescript' }, prompter, CWD);
     expect(prompter.asked).toEqual([
+      '--type',
       '--name',
       '--locale',
       '--invocation',
@@ -200,6 +201,7 @@ describe('askInitQuestions (the wizard)', () => {
       '--endpoint',
       '--install',
     ]);
+    expect(prompter.defaults['--type']).toBe('custom');
     expect(prompter.defaults['--name']).toBe('Recipe Finder');
     expect(prompter.defaults['--invocation']).toBe('recipe finder');
     expect(prompter.defaults['--userinfo-url']).toBe('https://my-tenant.us.auth0.com/userinfo');
@@ -244,5 +246,89 @@ describe('askInitQuestions (the wizard)', () => {
     const err = await askInitQuestions({ dir: 'linked-helper' }, prompter, CWD).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CancelledError);
     expect((err as CancelledError).exitCode).toBe(130);
+  });
+});
+
+describe('init --type smart-home', () => {
+  it('resolves a smart home skill: no invocation name, Lambda, the preset scopes and userinfo URL', () => {
+    const warnings: string[] = [];
+    const o = resolveInitOptions({ skillType: 'smart-home', dir: 'home-switch', clientId: 'abc' }, CWD, warnings);
+    expect(o).toMatchObject({
+      skillType: 'smart-home',
+      name: 'Home Switch',
+      invocation: '',
+      provider: 'lwa',
+      scopes: ['profile'],
+      userinfoUrl: 'https://api.amazon.com/user/profile',
+      endpoint: 'lambda',
+    });
+    expect(warnings).toEqual([]);
+    expect(resolveInitOptions({ dir: 'recipe-finder', clientId: 'abc' }, CWD).skillType).toBe('custom');
+  });
+
+  it('ignores --invocation with a warning (smart home skills have none)', () => {
+    const warnings: string[] = [];
+    const o = resolveInitOptions({ skillType: 'smart-home', dir: 'home-switch', clientId: 'abc', invocation: 'Not Even Valid' }, CWD, warnings);
+    expect(o.invocation).toBe('');
+    expect(warnings.join('\n')).toMatch(/--invocation is ignored for a smart home skill/);
+  });
+
+  it.each([
+    [{ endpoint: 'https', endpointUrl: 'https://skill.example.com/alexa' }, '--endpoint'],
+    [{ endpointUrl: 'https://skill.example.com/alexa' }, '--endpoint-url'],
+  ] as [InitAnswers, string][])('refuses an HTTPS endpoint %o, naming %s (smart home skills run on Lambda)', (extra, flag) => {
+    const err = (() => {
+      try {
+        resolveInitOptions({ skillType: 'smart-home', dir: 'x', clientId: 'abc', ...extra }, CWD);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).message).toMatch(/runs on AWS Lambda/);
+    expect((err as InputError).source).toBe(flag);
+  });
+
+  it('needs a userinfo URL and at least one scope: a generic provider without them is told which flags are missing', () => {
+    const generic: InitAnswers = { skillType: 'smart-home', dir: 'x', clientId: 'abc', provider: 'generic', authorizationUrl: 'https://id.example.com/authorize', tokenUrl: 'https://id.example.com/token' };
+    const err = (() => {
+      try {
+        resolveInitOptions(generic, CWD);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as UsageError).message).toMatch(/--userinfo-url \(a smart home skill checks every access token there\)/);
+    expect((err as UsageError).message).toMatch(/--scope \(smart home skills need at least one\)/);
+    expect((err as UsageError).exitCode).toBe(2);
+    const o = resolveInitOptions({ ...generic, userinfoUrl: 'https://id.example.com/userinfo', scopes: ['devices'] }, CWD);
+    expect(o).toMatchObject({ scopes: ['devices'], userinfoUrl: 'https://id.example.com/userinfo' });
+  });
+
+  it('refuses an unknown --type', () => {
+    expect(() => resolveInitOptions({ skillType: 'video', dir: 'x', clientId: 'abc' }, CWD)).toThrow(/--type "video" is not one of custom, smart-home/);
+  });
+
+  it('the wizard asks for the type first, then skips the invocation name and the endpoint for a smart home skill', async () => {
+    const prompter = scriptedPrompter({ '--type': 'smart-home', '--client-id': 'client-1', '--install': false });
+    const answers = await askInitQuestions({ dir: 'home-switch' }, prompter, CWD);
+    expect(prompter.asked).toEqual(['--type', '--name', '--locale', '--provider', '--userinfo-url', '--client-id', '--scope', '--scheme', '--language', '--install']);
+    expect(resolveInitOptions(answers, CWD)).toMatchObject({ skillType: 'smart-home', endpoint: 'lambda', invocation: '' });
+  });
+
+  it('the wizard does not accept an empty userinfo URL or scope list for a smart home skill', async () => {
+    const noUserinfo = scriptedPrompter({ '--type': 'smart-home', '--provider': 'generic', '--authorization-url': 'https://id.example.com/a', '--token-url': 'https://id.example.com/t', '--userinfo-url': '' });
+    await expect(askInitQuestions({ dir: 'x' }, noUserinfo, CWD)).rejects.toThrow(/--userinfo-url: .*not an absolute URL/);
+    const noScope = scriptedPrompter({
+      '--type': 'smart-home',
+      '--provider': 'generic',
+      '--authorization-url': 'https://id.example.com/a',
+      '--token-url': 'https://id.example.com/t',
+      '--userinfo-url': 'https://id.example.com/u',
+      '--client-id': 'c',
+      '--scope': ' ',
+    });
+    await expect(askInitQuestions({ dir: 'x' }, noScope, CWD)).rejects.toThrow(/--scope: Smart home skills need at least one scope/);
   });
 });

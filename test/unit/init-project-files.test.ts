@@ -6,6 +6,7 @@ import { PROVIDER_IDS, PROVIDERS, type ProviderId } from '../../src/linking/prov
 import { parseManifest } from '../../src/project/skill-project.js';
 import { resolveInitOptions, type InitAnswers, type InitOptions } from '../../src/scaffold/init-options.js';
 import {
+  alexaRegionFor,
   awsRegionFor,
   buildProjectFiles,
   fillTokens,
@@ -152,15 +153,17 @@ describe('buildProjectFiles', () => {
 });
 
 describe('templates', () => {
-  it('README.md uses only known tokens, and all of them', async () => {
+  it('README.md uses only known tokens, and all of them (the smart home README all but the invocation name)', async () => {
     const readme = await readFile(path.join(TEMPLATES_ROOT, 'base', 'README.md'), 'utf8');
     const used = [...readme.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]);
     expect(new Set(used)).toEqual(new Set(README_TOKENS));
+    const smartHome = await readFile(path.join(TEMPLATES_ROOT, 'smart-home-base', 'README.md'), 'utf8');
+    expect(new Set([...smartHome.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]))).toEqual(new Set(README_TOKENS.filter((t) => t !== 'invocation')));
     expect(fillTokens('{{name}} {{unknown}}', Object.fromEntries(README_TOKENS.map((t) => [t, 'X'])) as never)).toBe('X {{unknown}}');
   });
 
   it('every JSON template parses', async () => {
-    for (const variant of ['base', 'javascript', 'typescript']) {
+    for (const variant of ['base', 'javascript', 'typescript', 'smart-home-base', 'smart-home-javascript', 'smart-home-typescript']) {
       for (const f of await readTemplateDir(path.join(TEMPLATES_ROOT, variant))) {
         if (f.path.endsWith('.json')) expect(() => JSON.parse(f.content), `${variant}/${f.path}`).not.toThrow();
       }
@@ -174,6 +177,11 @@ describe('templates', () => {
       await writeFile(path.join(root, dir, 'README.md'), 'x');
     }
     await expect(readTemplateSet('javascript', root)).rejects.toThrow(/README.md exist in both/);
+    for (const dir of ['smart-home-base', 'smart-home-typescript']) {
+      await mkdir(path.join(root, dir), { recursive: true });
+      await writeFile(path.join(root, dir, 'README.md'), 'x');
+    }
+    await expect(readTemplateSet('typescript', root, 'smart-home')).rejects.toThrow(/README.md exist in both templates\/smart-home-base and templates\/smart-home-typescript/);
   });
 
   it('ships the same runtime dependency ranges for both languages, satisfied by the versions installed here', async () => {
@@ -187,5 +195,79 @@ describe('templates', () => {
       expect(major, name).toBe(rMajor);
       expect(minor! >= rMinor!, `${name} ${installed} satisfies ${range}`).toBe(true);
     }
+  });
+});
+
+describe('buildProjectFiles --type smart-home', () => {
+  for (const language of ['javascript', 'typescript'] as const) {
+    it.each(PROVIDER_IDS)(`${language}, %s: the smart home template with the answers set`, async (provider) => {
+      const extra: InitAnswers = { language, skillType: 'smart-home', locales: ['en-US'] };
+      if (provider === 'generic') Object.assign(extra, { userinfoUrl: 'https://id.example.com/oauth/userinfo', scopes: ['devices:control'] });
+      const o = optionsFor(provider, extra);
+      const templates = await readTemplateSet(language, TEMPLATES_ROOT, 'smart-home');
+      const { files, warnings, next } = buildProjectFiles(o, templates, { relativeDir: 'linked-helper', install: false });
+      expect(files.map((f) => f.path)).toEqual(await expectedProjectFiles(language, ['en-US'], 'smart-home'));
+      expect(files.some((f) => f.path.startsWith('skill-package/interactionModels/'))).toBe(false);
+      expect(warnings).toEqual([]);
+      const byPath = fileMap(files);
+
+      const manifest = jsonOf(byPath, 'skill-package/skill.json').manifest;
+      expect(manifest.apis).toEqual({ smartHome: { protocolVersion: '3' } }); // ask deploy writes the Lambda ARN
+      expect(manifest.publishingInformation.category).toBe('SMART_HOME');
+      expect(manifest.publishingInformation.locales['en-US']).toMatchObject({ name: 'Linked Helper', examplePhrases: ['Alexa, discover my devices', 'Alexa, turn on virtual switch', 'Alexa, turn off virtual switch'] });
+      expect(parseManifest(jsonOf(byPath, 'skill-package/skill.json'), 'skill.json').endpoints).toEqual([]);
+
+      const resources = jsonOf(byPath, 'ask-resources.json').profiles.default;
+      expect(resources.code).toEqual({ default: { src: './lambda' } });
+      expect(resources.skillInfrastructure.userConfig).toEqual({ runtime: 'nodejs20.x', handler: HANDLER_FOR[language], awsRegion: 'us-east-1' });
+
+      const payload = jsonOf(byPath, 'accountLinking.json').accountLinkingRequest;
+      expect(payload.type).toBe('AUTH_CODE');
+      expect(payload.scopes).toEqual(provider === 'generic' ? ['devices:control'] : PROVIDERS[provider].scopes);
+      expect(payload.scopes.length).toBeGreaterThan(0);
+      expect(payload).not.toHaveProperty('clientSecret');
+      expect(checkLinkingConfig(payload, { fromFile: true, allowLocal: o.allowLocal }).filter((f) => f.severity === 'error')).toEqual([]);
+
+      const config = jsonOf(byPath, 'lambda/skill-config.json');
+      expect(config).toMatchObject({ skillName: 'Linked Helper', provider, userinfoUrl: o.userinfoUrl, device: { endpointId: 'virtual-switch-1', friendlyName: 'Virtual Switch' } });
+      expect(config).not.toHaveProperty('nameFields');
+
+      const pkg = jsonOf(byPath, 'lambda/package.json');
+      expect(pkg.name).toBe('linked-helper');
+      expect(pkg.dependencies).toBeUndefined(); // a plain Lambda handler: no SDK at run time
+      expect(pkg.scripts.test).toMatch(/node --test/);
+
+      const readme = byPath.get('README.md')!.content;
+      expect(readme).not.toMatch(/\{\{/);
+      expect(readme).toContain('# Linked Helper');
+      expect(readme).toContain('Send Alexa Events');
+      expect(readme).toContain('`directive.endpoint.scope.token`');
+      expect(readme).toContain('apis.smartHome.endpoint');
+      expect(next.map((s) => s.command)).toEqual([
+        'cd linked-helper',
+        '(cd lambda && npm install && npm test)',
+        'ask deploy',
+        'export ALEXA_LINK_CLIENT_SECRET=<client secret>',
+        'npx alexa-link configure',
+        'npx alexa-link login',
+        'npx alexa-link doctor --token session',
+      ]);
+      expect(next.at(-1)!.note).toMatch(/Discover and TurnOn/);
+    });
+  }
+
+  it('gives each further Alexa region of the locales a code entry, so ask deploy creates a Lambda function there', async () => {
+    expect(['en-US', 'de-DE', 'ja-JP', 'en-IN', 'pt-BR'].map(alexaRegionFor)).toEqual(['NA', 'EU', 'FE', 'EU', 'NA']);
+    const o = optionsFor('lwa', { skillType: 'smart-home', locales: ['de-DE', 'en-GB', 'en-US', 'ja-JP'] });
+    const { files, warnings } = buildProjectFiles(o, await readTemplateSet('javascript', TEMPLATES_ROOT, 'smart-home'), { relativeDir: 'x', install: false });
+    const byPath = fileMap(files);
+    const profile = jsonOf(byPath, 'ask-resources.json').profiles.default;
+    expect(profile.code).toEqual({ default: { src: './lambda' }, NA: { src: './lambda' }, FE: { src: './lambda' } });
+    expect(profile.skillInfrastructure.userConfig.awsRegion).toBe('eu-west-1');
+    expect(byPath.get('README.md')!.content).toMatch(/Alexa regions NA, FE/);
+    expect(warnings).toEqual(['The example phrases in skill.json are English; translate them for de-DE, ja-JP before you submit the skill.']);
+    // A custom skill keeps one function, as before.
+    const custom = buildProjectFiles(optionsFor('lwa', { locales: ['de-DE', 'en-US'] }), await readTemplateSet('javascript'), { relativeDir: 'x', install: false });
+    expect(jsonOf(fileMap(custom.files), 'ask-resources.json').profiles.default.code).toEqual({ default: { src: './lambda' } });
   });
 });
