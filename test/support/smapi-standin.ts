@@ -53,6 +53,11 @@ export interface StandinSkillOptions {
   userAccessToken?: string;
   /** Lower-cased utterance → intent name for simulations (others become AMAZON.FallbackIntent). */
   utteranceIntents?: Record<string, string>;
+  /**
+   * The skill's Alexa client (skill messaging) credentials that getSkillCredentialsV1 returns; made
+   * up when not given, as every skill has them; null answers without skillMessagingCredentials.
+   */
+  messagingCredentials?: { clientId: string; clientSecret: string } | null;
 }
 
 export interface LwaClientOptions {
@@ -117,6 +122,7 @@ interface SkillState {
   skillEndpoint: string | undefined;
   userAccessToken: string | undefined;
   utteranceIntents: Record<string, string>;
+  messagingCredentials: { clientId: string; clientSecret: string } | null;
 }
 
 export interface SimulationRecord {
@@ -304,6 +310,10 @@ export async function startSmapiStandin(opts: StandinOptions = {}): Promise<Smap
       skillEndpoint: s.skillEndpoint,
       userAccessToken: s.userAccessToken,
       utteranceIntents: s.utteranceIntents ?? {},
+      messagingCredentials:
+        s.messagingCredentials === undefined
+          ? { clientId: `amzn1.application-oa2-client.${randomBytes(16).toString('hex')}`, clientSecret: `amzn1.oa2-cs.v1.${randomBytes(32).toString('hex')}` }
+          : s.messagingCredentials,
     });
   };
   for (const s of opts.skills ?? []) addSkill(s);
@@ -407,6 +417,11 @@ export async function startSmapiStandin(opts: StandinOptions = {}): Promise<Smap
       if (!skill) return;
       if (skill.manifest === undefined) return sendJson(res, 404, smapiError(`No manifest for skill ${skill.skillId} in stage ${params.stageV2}.`));
       sendJson(res, 200, skill.manifest, { etag: skill.manifestEtag });
+    },
+    getSkillCredentialsV1: ({ params, res }) => {
+      const skill = skillOr404(params.skillId!, res);
+      if (!skill) return;
+      sendJson(res, 200, skill.messagingCredentials ? { skillMessagingCredentials: { ...skill.messagingCredentials } } : {});
     },
     getVendorListV1: ({ res }) => {
       sendJson(res, 200, { vendors: vendors.map((v) => ({ id: v.id, name: v.name ?? v.id, roles: ['ROLE_ADMINISTRATOR'] })) });
@@ -656,6 +671,7 @@ export async function startSmapiStandin(opts: StandinOptions = {}): Promise<Smap
       if (patch.skillEndpoint !== undefined) skill.skillEndpoint = patch.skillEndpoint;
       if (patch.userAccessToken !== undefined) skill.userAccessToken = patch.userAccessToken;
       if (patch.utteranceIntents !== undefined) skill.utteranceIntents = patch.utteranceIntents;
+      if (patch.messagingCredentials !== undefined) skill.messagingCredentials = patch.messagingCredentials;
     },
     isEnabled: (skillId, stage) => skills.get(skillId)?.enabled.has(stage) ?? false,
     simulations: () => [...simulations.values()],
