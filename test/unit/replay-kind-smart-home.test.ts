@@ -1,0 +1,188 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import {
+  buildDirective,
+  directiveProblems,
+  directiveToken,
+  discoveredEndpoints,
+  judgeSmartHome,
+  looksLikeDirective,
+  pickControlEndpoint,
+  refreshDirective,
+  summarizeSmartHomeAnswer,
+  tokenFieldOf,
+  withDirectiveToken,
+  type Directive,
+  type SmartHomeAnswerSummary,
+  type SmartHomeEvidence,
+} from '../../src/replay/kinds/smart-home.js';
+
+const FIXTURES = new URL('../fixtures/envelopes/smart-home/', import.meta.url);
+const fixture = async (name: string) => JSON.parse(await readFile(new URL(name, FIXTURES), 'utf8')) as unknown;
+
+describe('smart home directives', () => {
+  it.each([
+    ['AcceptGrant', 'directive.payload.grantee.token'],
+    ['Discover', 'directive.payload.scope.token'],
+    ['TurnOn', 'directive.endpoint.scope.token'],
+    ['ReportState', 'directive.endpoint.scope.token'],
+  ] as const)('%s carries the token at %s; set, read and remove it there', (which, field) => {
+    const bare = buildDirective(which, { endpointId: 'lamp-1' });
+    expect(tokenFieldOf(bare)).toBe(field);
+    expect(directiveToken(bare)).toBeUndefined();
+    const withToken = withDirectiveToken(bare, 'tok-123');
+    expect(directiveToken(withToken)).toBe('tok-123');
+    const path = field.split('.').slice(0, -1);
+    let at: unknown = withToken;
+    for (const key of path) at = (at as Record<string, unknown>)[key];
+    expect(at).toEqual({ type: 'BearerToken', token: 'tok-123' });
+    expect(directiveToken(bare)).toBeUndefined(); // the original is untouched
+    const removed = withDirectiveToken(withToken, undefined);
+    expect(directiveToken(removed)).toBeUndefined();
+    expect(JSON.stringify(removed)).not.toContain('tok-123');
+    if (which === 'TurnOn' || which === 'ReportState') {
+      expect((removed.directive.endpoint as Record<string, unknown>).endpointId).toBe('lamp-1');
+      expect(typeof removed.directive.header.correlationToken).toBe('string');
+    }
+    if (which === 'AcceptGrant') expect((removed.directive.payload as Record<string, unknown>).grant).toMatchObject({ type: 'OAuth2.AuthorizationCode' });
+  });
+
+  it('refreshes the messageId and keeps the correlationToken', () => {
+    const d = buildDirective('TurnOn', { token: 't' });
+    const before = { ...d.directive.header };
+    const after = refreshDirective(structuredClone(d)).directive.header;
+    expect(after.messageId).not.toBe(before.messageId);
+    expect(after.messageId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(after.correlationToken).toBe(before.correlationToken);
+    expect(after.payloadVersion).toBe('3');
+  });
+
+  it('recognises directive files and says what is wrong with broken ones', async () => {
+    for (const name of ['discover.json', 'turn-on.json', 'accept-grant.json']) {
+      const doc = await fixture(name);
+      expect(looksLikeDirective(doc), name).toBe(true);
+      expect(directiveProblems(doc), name).toEqual([]);
+      expect(directiveToken(doc as Directive)).toBe('fixture-token-captured-in-lambda-logs');
+    }
+    expect(looksLikeDirective({ version: '1.0', context: {}, request: { type: 'LaunchRequest' } })).toBe(false);
+    expect(directiveProblems({ directive: { header: { namespace: 'Alexa.Discovery' } } })).toEqual(['directive.header.name must be a string such as "Discover", not missing']);
+    expect(directiveProblems({ directive: { header: { namespace: 'Alexa', name: 'ReportState', payloadVersion: 3 }, endpoint: { scope: { token: 5 } } } })).toEqual([
+      'directive.header.payloadVersion must be the string "3", not a number',
+      'directive.endpoint.scope.token must be a string, not a number',
+    ]);
+    expect(directiveProblems({ directive: { header: { namespace: 'Alexa.Discovery', name: 'Discover' }, payload: { scope: 'tok' } } })).toEqual(['directive.payload.scope must be an object, not a string']);
+    expect(directiveProblems([])).toEqual(['expected a smart home directive ({"directive": {"header": …, "payload": …}}), found an array']);
+  });
+
+  it('picks the first switchable discovered endpoint for the control built-ins', () => {
+    const answer = {
+      event: {
+        header: { namespace: 'Alexa.Discovery', name: 'Discover.Response', messageId: 'm', payloadVersion: '3' },
+        payload: {
+          endpoints: [
+            { endpointId: 'sensor-1', friendlyName: 'Sensor', capabilities: [{ interface: 'Alexa' }, { interface: 'Alexa.TemperatureSensor' }] },
+            { friendlyName: 'No ID' },
+            { endpointId: 'plug-2', friendlyName: 'Plug', capabilities: [{ interface: 'Alexa' }, { interface: 'Alexa.PowerController' }] },
+          ],
+        },
+      },
+    };
+    const endpoints = discoveredEndpoints(answer);
+    expect(endpoints.map((e) => e.endpointId)).toEqual(['sensor-1', 'plug-2']);
+    expect(pickControlEndpoint(endpoints)?.endpointId).toBe('plug-2');
+    expect(pickControlEndpoint(endpoints.slice(0, 1))?.endpointId).toBe('sensor-1');
+    expect(pickControlEndpoint([])).toBeUndefined();
+    expect(discoveredEndpoints({ nope: true })).toEqual([]);
+  });
+});
+
+describe('summarizeSmartHomeAnswer', () => {
+  it.each([
+    [
+      'Discover.Response with one complete and one incomplete endpoint',
+      { event: { header: { namespace: 'Alexa.Discovery', name: 'Discover.Response', messageId: 'm', payloadVersion: '3' }, payload: { endpoints: [{ endpointId: 'a', friendlyName: 'A', capabilities: [{}] }, { endpointId: 'b' }] } } },
+      { event: 'Alexa.Discovery Discover.Response', payloadVersion: '3', messageId: true, endpoints: 2, incompleteEndpoints: ['b (no friendlyName, capabilities)'] },
+    ],
+    [
+      'an Alexa.Response with state',
+      {
+        event: { header: { namespace: 'Alexa', name: 'Response', messageId: 'm', correlationToken: 'c', payloadVersion: '3' }, endpoint: { endpointId: 'e' }, payload: {} },
+        context: { properties: [{ namespace: 'Alexa.PowerController', name: 'powerState', value: 'ON' }, { namespace: 'Alexa.EndpointHealth', name: 'connectivity', value: { value: 'OK' } }] },
+      },
+      { event: 'Alexa Response', payloadVersion: '3', messageId: true, correlationToken: 'c', endpointId: 'e', properties: ['Alexa.PowerController.powerState=ON', 'Alexa.EndpointHealth.connectivity={"value":"OK"}'] },
+    ],
+    [
+      'an ErrorResponse',
+      { event: { header: { namespace: 'Alexa', name: 'ErrorResponse', payloadVersion: '3' }, payload: { type: 'INTERNAL_ERROR', message: 'oops' } } },
+      { event: 'Alexa ErrorResponse', payloadVersion: '3', messageId: false, errorType: 'INTERNAL_ERROR', errorMessage: 'oops' },
+    ],
+    ['a custom-skill response', { version: '1.0', response: { outputSpeech: { type: 'PlainText', text: 'hi' } } }, {}],
+    ['nothing', undefined, {}],
+  ] as [string, unknown, SmartHomeAnswerSummary][])('%s', (_label, answer, expected) => {
+    expect(summarizeSmartHomeAnswer(answer)).toEqual(expected);
+  });
+});
+
+const ok = { payloadVersion: '3', messageId: true };
+const base = { status: 200, latencyMs: 40, targetName: 'the handler' };
+const discoverOk: SmartHomeAnswerSummary = { event: 'Alexa.Discovery Discover.Response', endpoints: 1, incompleteEndpoints: [], ...ok };
+const invalid: SmartHomeAnswerSummary = { event: 'Alexa ErrorResponse', errorType: 'INVALID_AUTHORIZATION_CREDENTIAL', ...ok };
+const expired: SmartHomeAnswerSummary = { event: 'Alexa ErrorResponse', errorType: 'EXPIRED_AUTHORIZATION_CREDENTIAL', ...ok };
+const internal: SmartHomeAnswerSummary = { event: 'Alexa ErrorResponse', errorType: 'INTERNAL_ERROR', errorMessage: 'Something went wrong.', ...ok };
+const turnedOn: SmartHomeAnswerSummary = { event: 'Alexa Response', correlationToken: 'corr-1', endpointId: 'lamp-1', properties: ['Alexa.PowerController.powerState=ON'], ...ok };
+const control = { namespace: 'Alexa.PowerController', name: 'TurnOn', correlationToken: 'corr-1', endpointId: 'lamp-1' };
+const report = { namespace: 'Alexa', name: 'ReportState', correlationToken: 'corr-1', endpointId: 'lamp-1' };
+const discover = { namespace: 'Alexa.Discovery', name: 'Discover' };
+const grant = { namespace: 'Alexa.Authorization', name: 'AcceptGrant' };
+
+type Row = [label: string, evidence: Partial<SmartHomeEvidence> & Pick<SmartHomeEvidence, 'namespace' | 'name' | 'token'>, verdict: 'pass' | 'warn' | 'fail', explanation: RegExp, fix?: RegExp];
+
+const ROWS: Row[] = [
+  // Discover
+  ['Discover with the token: endpoints', { ...discover, token: 'sent', answer: discoverOk }, 'pass', /^Discover with the token at directive\.payload\.scope\.token: the token arrived and the skill discovered 1 endpoint\.$/],
+  ['Discover with the token: no endpoints', { ...discover, token: 'sent', answer: { ...discoverOk, endpoints: 0 } }, 'fail', /Discover\.Response has no endpoints\. The user hears "no new devices found"/, /payload\.endpoints/],
+  ['Discover with the token: endpoint without capabilities', { ...discover, token: 'sent', answer: { ...discoverOk, endpoints: 2, incompleteEndpoints: ['b (no capabilities)'] } }, 'fail', /has 2 endpoints, but b \(no capabilities\)/, /endpointId, a friendlyName and capabilities/],
+  ['Discover with the token refused', { ...discover, token: 'sent', answer: invalid }, 'fail', /answered Alexa ErrorResponse INVALID_AUTHORIZATION_CREDENTIAL: it did not find or did not accept the token\. Discover carries the token at directive\.payload\.scope\.token/, /Read the token at directive\.payload\.scope\.token/],
+  ['Discover with the token: something else', { ...discover, token: 'sent', answer: { event: 'Alexa Response', ...ok } }, 'fail', /answered Alexa Response, not Discover\.Response/],
+  ['Discover without a token: credential error', { ...discover, token: 'none', answer: invalid }, 'pass', /^Discover without a token \(nothing at directive\.payload\.scope\.token\): the skill answered INVALID_AUTHORIZATION_CREDENTIAL, so Alexa knows/],
+  ['Discover with a made-up token: EXPIRED_', { ...discover, token: 'made-up', answer: expired }, 'pass', /with a made-up token at directive\.payload\.scope\.token: the skill answered EXPIRED_AUTHORIZATION_CREDENTIAL/],
+  ['Discover without a token: devices anyway', { ...discover, token: 'none', answer: discoverOk }, 'fail', /as if the user were linked\. It hands out the device list without a valid token/, /Read the token at directive\.payload\.scope\.token and check it at your provider/],
+  ['Discover with a made-up token: INTERNAL_ERROR', { ...discover, token: 'made-up', answer: internal }, 'fail', /answered Alexa ErrorResponse INTERNAL_ERROR \("Something went wrong\."\) instead of a credential error\. Alexa then tells the user the device is not responding/, /INVALID_AUTHORIZATION_CREDENTIAL/],
+  ['Discover threw', { ...discover, token: 'sent', error: { kind: 'threw', message: "Cannot read properties of undefined (reading 'token')" } }, 'fail', /^Discover with the token at directive\.payload\.scope\.token: Cannot read properties of undefined \(reading 'token'\)\. Alexa finds no devices/],
+  // Control and ReportState
+  ['TurnOn with the token: Response', { ...control, token: 'sent', answer: turnedOn }, 'pass', /^TurnOn with the token at directive\.endpoint\.scope\.token: the token arrived and the skill answered Response \(Alexa\.PowerController\.powerState=ON\) for the same correlationToken and endpoint\.$/],
+  ['ReportState with the token: StateReport', { ...report, token: 'sent', answer: { ...turnedOn, event: 'Alexa StateReport' } }, 'pass', /ReportState with the token at directive\.endpoint\.scope\.token: .*answered StateReport/],
+  ['ReportState answered with Response', { ...report, token: 'sent', answer: turnedOn }, 'fail', /answered Alexa Response, not StateReport/],
+  ['TurnOn refused although sent (wrong field)', { ...control, token: 'sent', answer: invalid }, 'fail', /Control directives and ReportState carry the token at directive\.endpoint\.scope\.token, not at directive\.payload\.scope\.token like Discover/, /Read the token at directive\.endpoint\.scope\.token/],
+  ['TurnOn: correlationToken not echoed', { ...control, token: 'sent', answer: { ...turnedOn, correlationToken: undefined } }, 'fail', /the answer has correlationToken missing \(sent "corr-1"\)\. Alexa cannot match/, /correlationToken/],
+  ['TurnOn: other endpoint', { ...control, token: 'sent', answer: { ...turnedOn, endpointId: 'other' } }, 'fail', /event\.endpoint\.endpointId "other" \(sent "lamp-1"\)/],
+  ['TurnOn on the placeholder: NO_SUCH_ENDPOINT', { ...control, token: 'sent', placeholderEndpoint: true, answer: { event: 'Alexa ErrorResponse', errorType: 'NO_SUCH_ENDPOINT', ...ok } }, 'warn', /NO_SUCH_ENDPOINT for alexa-link's placeholder endpoint/],
+  ['TurnOn on a discovered endpoint: NO_SUCH_ENDPOINT', { ...control, token: 'sent', answer: { event: 'Alexa ErrorResponse', errorType: 'NO_SUCH_ENDPOINT', ...ok } }, 'fail', /answered Alexa ErrorResponse NO_SUCH_ENDPOINT, not Response/],
+  ['TurnOn without a token: credential error', { ...control, token: 'none', answer: invalid }, 'pass', /^TurnOn without a token \(nothing at directive\.endpoint\.scope\.token\): the skill answered INVALID_AUTHORIZATION_CREDENTIAL/],
+  ['TurnOn with a made-up token: turned on anyway', { ...control, token: 'made-up', answer: turnedOn }, 'fail', /as if the user were linked\. It acts on the device without a valid token/, /directive\.endpoint\.scope\.token/],
+  ['TurnOn without a token: INTERNAL_ERROR', { ...control, token: 'none', answer: internal }, 'fail', /INTERNAL_ERROR .* instead of a credential error/, /Check the token at directive\.endpoint\.scope\.token/],
+  ['TurnOn too slow', { ...control, token: 'sent', answer: turnedOn, latencyMs: 9100 }, 'fail', /too late\. It took 9100 ms; Alexa gives up after 8 s/],
+  ['TurnOn: timeout', { ...control, token: 'sent', status: null, error: { kind: 'timeout', message: 'The handler did not answer within 8000 ms' } }, 'fail', /did not answer within 8000 ms\. Alexa tells the user the device is not responding/, /Answer within 8 s/],
+  ['TurnOn: a custom-skill answer', { ...control, token: 'sent', answer: {} }, 'fail', /did not answer with a smart home event/],
+  ['TurnOn: HTTP 502', { ...control, token: 'sent', status: 502, answer: undefined }, 'fail', /the handler answered HTTP 502/],
+  ['TurnOn: payloadVersion "2"', { ...control, token: 'sent', answer: { ...turnedOn, payloadVersion: '2' } }, 'warn', /But event\.header\.payloadVersion is "2", not "3"/, /payloadVersion to "3"/],
+  // AcceptGrant
+  ['AcceptGrant: Response', { ...grant, token: 'sent', answer: { event: 'Alexa.Authorization AcceptGrant.Response', ...ok } }, 'pass', /^AcceptGrant with the token at directive\.payload\.grantee\.token: the skill accepted the grant, as Alexa expects\.$/],
+  ['AcceptGrant made-up: ACCEPT_GRANT_FAILED', { ...grant, token: 'made-up', answer: { event: 'Alexa.Authorization ErrorResponse', errorType: 'ACCEPT_GRANT_FAILED', ...ok } }, 'pass', /refused the grant with ACCEPT_GRANT_FAILED/],
+  ['AcceptGrant: an Alexa ErrorResponse', { ...grant, token: 'none', answer: { event: 'Alexa ErrorResponse', errorType: 'INVALID_AUTHORIZATION_CREDENTIAL', ...ok } }, 'fail', /Alexa accepts only AcceptGrant\.Response or an Alexa\.Authorization ErrorResponse of type ACCEPT_GRANT_FAILED/, /AcceptGrant\.Response/],
+  ['AcceptGrant: threw', { ...grant, token: 'sent', error: { kind: 'threw', message: 'ResourceNotFoundException: Requested resource not found' } }, 'fail', /AcceptGrant with the token at directive\.payload\.grantee\.token: ResourceNotFoundException: Requested resource not found\. Alexa gets no answer to AcceptGrant, so linking fails/, /never let the handler throw/],
+  ['AcceptGrant: too slow', { ...grant, token: 'sent', latencyMs: 8500, answer: { event: 'Alexa.Authorization AcceptGrant.Response', ...ok } }, 'fail', /but too late\. It took 8500 ms/],
+];
+
+describe('judgeSmartHome (pure, from evidence)', () => {
+  it.each(ROWS)('%s → %s', (_label, evidence, verdict, explanation, fix) => {
+    const j = judgeSmartHome({ ...base, ...evidence } as SmartHomeEvidence);
+    expect(j.verdict).toBe(verdict);
+    expect(j.explanation).toMatch(explanation);
+    if (fix) expect(j.fix).toMatch(fix);
+    // Every explanation names the directive and the token field.
+    expect(j.explanation).toContain(evidence.name);
+    expect(j.explanation).toMatch(/directive\.(payload\.grantee|payload\.scope|endpoint\.scope)\.token/);
+    if (j.verdict !== 'pass') expect(j.fix).toBeTruthy();
+  });
+});
