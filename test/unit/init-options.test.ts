@@ -319,7 +319,7 @@ describe('init --type smart-home', () => {
 
   it('the wizard does not accept an empty userinfo URL or scope list for a smart home skill', async () => {
     const noUserinfo = scriptedPrompter({ '--type': 'smart-home', '--provider': 'generic', '--authorization-url': 'https://id.example.com/a', '--token-url': 'https://id.example.com/t', '--userinfo-url': '' });
-    await expect(askInitQuestions({ dir: 'x' }, noUserinfo, CWD)).rejects.toThrow(/--userinfo-url: .*not an absolute URL/);
+    await expect(askInitQuestions({ dir: 'home-hub' }, noUserinfo, CWD)).rejects.toThrow(/--userinfo-url: .*not an absolute URL/);
     const noScope = scriptedPrompter({
       '--type': 'smart-home',
       '--provider': 'generic',
@@ -329,6 +329,6 @@ describe('init --type smart-home', () => {
       '--client-id': 'c',
       '--scope': ' ',
     });
-    await expect(askInitQuestions({ dir: 'x' }, noScope, CWD)).rejects.toThrow(/--scope: Smart home skills need at least one scope/);
+    await expect(askInitQuestions({ dir: 'home-hub' }, noScope, CWD)).rejects.toThrow(/--scope: Smart home skills need at least one scope/);
   });
 });
