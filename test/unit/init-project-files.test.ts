@@ -184,6 +184,20 @@ describe('templates', () => {
     await expect(readTemplateSet('typescript', root, 'smart-home')).rejects.toThrow(/README.md exist in both templates\/smart-home-base and templates\/smart-home-typescript/);
   });
 
+  it('the smart home skill has no runtime dependencies, and its TypeScript build tools are the versions installed here', async () => {
+    const js = JSON.parse((await readTemplateDir(path.join(TEMPLATES_ROOT, 'smart-home-javascript'))).find((f) => f.path === 'lambda/package.json')!.content);
+    const ts = JSON.parse((await readTemplateDir(path.join(TEMPLATES_ROOT, 'smart-home-typescript'))).find((f) => f.path === 'lambda/package.json')!.content);
+    expect(js.dependencies).toBeUndefined();
+    expect(js.devDependencies).toBeUndefined();
+    expect(ts.dependencies).toBeUndefined();
+    const custom = JSON.parse((await readTemplateDir(path.join(TEMPLATES_ROOT, 'typescript'))).find((f) => f.path === 'lambda/package.json')!.content);
+    for (const [name, range] of Object.entries(ts.devDependencies as Record<string, string>)) {
+      expect(range, name).toBe(custom.devDependencies[name]);
+      const installed = JSON.parse(await readFile(path.join('node_modules', name, 'package.json'), 'utf8')).version as string;
+      expect(installed.split('.')[0], name).toBe(range.replace('^', '').split('.')[0]);
+    }
+  });
+
   it('ships the same runtime dependency ranges for both languages, satisfied by the versions installed here', async () => {
     const js = JSON.parse((await readTemplateDir(path.join(TEMPLATES_ROOT, 'javascript'))).find((f) => f.path === 'lambda/package.json')!.content);
     const ts = JSON.parse((await readTemplateDir(path.join(TEMPLATES_ROOT, 'typescript'))).find((f) => f.path === 'lambda/package.json')!.content);
