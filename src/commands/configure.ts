@@ -9,7 +9,7 @@ import { compareWriteOnly, makePushRecord, type PushRecord } from '../linking/wr
 import { alexaRedirectUrls, assertVendorId } from '../linking/redirect-urls.js';
 import { resolveVendorId } from '../smapi/vendor.js';
 import { checkLinkingConfig, type Finding } from '../linking/rules.js';
-import { LINKING_FILE, loadProject, readLinkingFile, readSkillId, readSkillIdInfo, type SkillProject } from '../project/skill-project.js';
+import { LINKING_FILE, loadProject, readLinkingFile, readSkillId, readSkillIdInfo, readSkillTypes, type SkillProject } from '../project/skill-project.js';
 import { removeOwnFile, STATE_DIR, writeUserFile } from '../project/user-files.js';
 import { getAccountLinking, putAccountLinking, type Stage } from '../smapi/account-linking.js';
 import { createSmapi, type Smapi, type SmapiClientOptions } from '../smapi/client.js';
@@ -359,7 +359,8 @@ export async function runConfigure(options: ConfigureOptions, deps: ConfigureDep
   const restored = options.restore !== undefined ? await readRestore(options.restore, options.cwd) : undefined;
   const source = restored?.label ?? LINKING_FILE;
   const payload = restored ? restored.payload : await readLocal(project.linkingPath);
-  const findings = checkLinkingConfig(payload, { fromFile: true });
+  const skillTypes = await readSkillTypes(project);
+  const findings = checkLinkingConfig(payload, { fromFile: true, ...(skillTypes ? { skillTypes } : {}) });
   const errors = findings.filter((f) => f.severity === 'error');
   const warnings = findings.filter((f) => f.severity === 'warning');
   if (errors.length) {

@@ -9,6 +9,7 @@ import {
 } from './config.js';
 import { pkceFromConfig } from './pkce-config.js';
 import { detectProvider, PROVIDERS } from './providers.js';
+import { skillTypeFindings } from './skill-type-rules.js';
 
 /**
  * The static rules Alexa applies to an account-linking configuration (reference §1.2 and §5).
@@ -34,6 +35,11 @@ export interface RuleOptions {
   allowLocal?: boolean;
   /** The file is on disk (then clientSecret in it is an error: secrets never go into files). */
   fromFile?: boolean;
+  /**
+   * The skill's types, the keys of manifest.apis (custom, smartHome, video…), when known: smart home
+   * and video skills have stricter rules (skill-type-rules.ts).
+   */
+  skillTypes?: readonly string[];
 }
 
 export const MIN_TOKEN_LIFETIME_SECONDS = 360;
@@ -230,6 +236,7 @@ export function checkLinkingConfig(p: AccountLinkingPayload, opts: RuleOptions =
     out.push({ rule: 'voice-forward-valid', severity: 'error', field: F('voiceForwardAccountLinking'), message: `voiceForwardAccountLinking "${p.voiceForwardAccountLinking}" is not ENABLED or DISABLED.`, fix: 'Use "ENABLED" or "DISABLED", or remove the field.' });
   }
 
+  out.push(...skillTypeFindings(p, opts.skillTypes));
   if (type === 'AUTH_CODE') out.push(...refreshHints(p));
 
   for (const key of unknownFields(p)) {

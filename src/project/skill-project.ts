@@ -17,8 +17,22 @@ export { RESOURCES_FILE, STATES_FILE, LINKING_FILE, STATE_DIR };
 export { parseAskResources, parseAskStates } from './layouts/ask-cli-v2.js';
 export type { LambdaSettings, LayoutId, SkillIdInfo, SkillProject } from './layouts/types.js';
 
+/**
+ * The skill types (manifest.apis keys) alexa-link checks: custom skills, smart home skills and
+ * video skills. A manifest may name several; other types (householdList, music, flashBriefing…)
+ * are reported as not checked.
+ */
+export const CHECKED_SKILL_TYPES = ['custom', 'smartHome', 'video'] as const;
+export type CheckedSkillType = (typeof CHECKED_SKILL_TYPES)[number];
+
+export function isCheckedSkillType(t: string): t is CheckedSkillType {
+  return (CHECKED_SKILL_TYPES as readonly string[]).includes(t);
+}
+
 export interface SkillEndpoint {
-  /** 'default' for manifest.apis.custom.endpoint, else the region key (NA, EU, FE). */
+  /** The skill type whose endpoint this is (manifest.apis.<api>). */
+  api: CheckedSkillType;
+  /** 'default' for manifest.apis.<api>.endpoint, else the region key (NA, EU, FE). */
   region: string;
   uri: string;
   sslCertificateType?: string;
@@ -69,11 +83,14 @@ export async function readSkillId(project: SkillProject): Promise<string | undef
 
 export interface SkillManifestInfo {
   manifest: Record<string, unknown>;
+  /** The endpoints of every checked skill type, default first, then the regions. */
   endpoints: SkillEndpoint[];
   locales: string[];
+  /** The skill types the manifest declares (the keys of manifest.apis), in manifest order. */
+  skillTypes: string[];
 }
 
-/** Reads skill.json and extracts the custom endpoint(s) and the locales. */
+/** Reads skill.json and extracts the endpoints, the locales and the skill types. */
 export async function readManifest(project: SkillProject): Promise<SkillManifestInfo> {
   if (!project.manifestPath) {
     throw new InputError(`A ${project.layoutName} has no skill manifest (skill.json), so the endpoint and locales cannot be checked.`, { source: 'skill.json', code: 'E_NO_MANIFEST' });
@@ -83,6 +100,18 @@ export async function readManifest(project: SkillProject): Promise<SkillManifest
   return parseManifest(doc, label, { legacy: project.layout === 'ask-cli-v1' });
 }
 
+/**
+ * The skill types the project's manifest declares, or undefined when there is no manifest or it
+ * cannot be read (then the type-specific linking rules are not applied; doctor reports the manifest).
+ */
+export async function readSkillTypes(project: SkillProject): Promise<string[] | undefined> {
+  try {
+    return (await readManifest(project)).skillTypes;
+  } catch {
+    return undefined;
+  }
+}
+
 export function parseManifest(doc: unknown, label: string, opts: { legacy?: boolean } = {}): SkillManifestInfo {
   // ASK CLI v1 projects from before 2018 wrap it as {"skillManifest": …}.
   const inner = isObject(doc) ? (doc.manifest ?? (opts.legacy ? doc.skillManifest : undefined)) : undefined;
@@ -90,32 +119,37 @@ export function parseManifest(doc: unknown, label: string, opts: { legacy?: bool
     throw new InputError(`${label}: expected {"manifest": {…}}.`, { source: label });
   }
   const manifest = inner;
-  const custom = getPath(manifest, ['apis', 'custom']);
-  if (custom !== undefined && !isObject(custom)) throw new InputError(`${label}: manifest.apis.custom must be an object.`, { source: label });
+  const apis = manifest.apis;
+  if (apis !== undefined && !isObject(apis)) throw new InputError(`${label}: manifest.apis must be an object.`, { source: label });
+  const skillTypes = isObject(apis) ? Object.keys(apis) : [];
   const endpoints: SkillEndpoint[] = [];
-  const readEndpoint = (value: unknown, region: string, field: string) => {
+  const readEndpoint = (api: CheckedSkillType, value: unknown, region: string, field: string) => {
     if (value === undefined) return;
-    // ASK CLI v1 before a deploy: {"sourceDir": "lambda/custom"} names the code, not an endpoint yet.
-    if (opts.legacy && isObject(value) && value.uri === undefined && typeof value.sourceDir === 'string') return;
+    // ASK CLI v1 before a deploy: {"sourceDir": "lambda/custom"} names the code, not an endpoint yet
+    // (Amazon's smart home samples do the same).
+    if (isObject(value) && value.uri === undefined && typeof value.sourceDir === 'string') return;
     if (!isObject(value) || typeof value.uri !== 'string') {
-      throw new InputError(`${label}: ${field}.uri must be a string (a Lambda ARN or an HTTPS URL).`, { source: label });
+      throw new InputError(`${label}: ${field}.uri must be a string (${api === 'custom' ? 'a Lambda ARN or an HTTPS URL' : 'a Lambda ARN'}).`, { source: label });
     }
-    const ep: SkillEndpoint = { region, uri: value.uri, field };
+    const ep: SkillEndpoint = { api, region, uri: value.uri, field };
     if (typeof value.sslCertificateType === 'string') ep.sslCertificateType = value.sslCertificateType;
     endpoints.push(ep);
   };
-  if (isObject(custom)) {
-    readEndpoint(custom.endpoint, 'default', 'manifest.apis.custom.endpoint');
-    if (custom.regions !== undefined) {
-      if (!isObject(custom.regions)) throw new InputError(`${label}: manifest.apis.custom.regions must be an object.`, { source: label });
-      for (const [region, r] of Object.entries(custom.regions)) {
-        readEndpoint(isObject(r) ? r.endpoint : r, region, `manifest.apis.custom.regions.${region}.endpoint`);
+  for (const api of CHECKED_SKILL_TYPES) {
+    const section = isObject(apis) ? apis[api] : undefined;
+    if (section === undefined) continue;
+    if (!isObject(section)) throw new InputError(`${label}: manifest.apis.${api} must be an object.`, { source: label });
+    readEndpoint(api, section.endpoint, 'default', `manifest.apis.${api}.endpoint`);
+    if (section.regions !== undefined) {
+      if (!isObject(section.regions)) throw new InputError(`${label}: manifest.apis.${api}.regions must be an object.`, { source: label });
+      for (const [region, r] of Object.entries(section.regions)) {
+        readEndpoint(api, isObject(r) ? r.endpoint : r, region, `manifest.apis.${api}.regions.${region}.endpoint`);
       }
     }
   }
   const localesObj = getPath(manifest, ['publishingInformation', 'locales']);
   const locales = isObject(localesObj) ? Object.keys(localesObj) : [];
-  return { manifest, endpoints, locales };
+  return { manifest, endpoints, locales, skillTypes };
 }
 
 /** Reads and shape-checks accountLinking.json. */

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { AlexaLinkError, InputError } from '../errors.js';
 import { checkLinkingConfig } from '../linking/rules.js';
 import { isObject, readJsonFile, readTextFileBounded } from '../project/json-file.js';
-import { LINKING_FILE, loadProject, type SkillProject } from '../project/skill-project.js';
+import { LINKING_FILE, loadProject, readSkillTypes, type SkillProject } from '../project/skill-project.js';
 import { appendUserFile, writeUserFile } from '../project/user-files.js';
 import { DEFAULT_SKILL_NAME, resolveInitOptions, type InitAnswers, type InitOptions } from './init-options.js';
 import { buildLinkingDocument } from './project-files.js';
@@ -178,7 +178,8 @@ export async function runAddLinking(answers: InitAnswers, deps: { cwd: string })
   const relevant = warnings.filter((w) => !/^No userinfo URL|^Invocation name/.test(w));
   const template = (await readTemplateDir(path.join(TEMPLATES_ROOT, 'base'))).find((f) => f.path === LINKING_FILE);
   const doc = buildLinkingDocument(options, template);
-  const findings = checkLinkingConfig(doc.accountLinkingRequest, { fromFile: true, allowLocal: options.allowLocal });
+  const skillTypes = await readSkillTypes(project);
+  const findings = checkLinkingConfig(doc.accountLinkingRequest, { fromFile: true, allowLocal: options.allowLocal, ...(skillTypes ? { skillTypes } : {}) });
   const errors = findings.filter((f) => f.severity === 'error');
   if (errors.length) {
     throw new InputError(`The account-linking configuration would be rejected:\n${errors.map((f) => `  - ${f.field}: ${f.message} ${f.fix}`).join('\n')}`, {

@@ -1,7 +1,10 @@
 import type { AccountLinkingDocument } from '../linking/config.js';
 import { PROVIDERS } from '../linking/providers.js';
 import { LINKING_FILE, RESOURCES_FILE } from '../project/skill-project.js';
+import { alexaRegionFor, awsRegionFor, type AlexaRegion } from '../project/alexa-regions.js';
 import { slugify, type InitOptions } from './init-options.js';
+
+export { alexaRegionFor, awsRegionFor } from '../project/alexa-regions.js';
 import { wordsFor } from './locales.js';
 
 /**
@@ -33,21 +36,6 @@ export const HANDLER_FOR = { javascript: 'index.handler', typescript: 'dist/src/
 
 /** Dependencies only the local HTTP runner needs: dev-only for Lambda, runtime for an HTTPS endpoint. */
 export const RUNNER_DEPENDENCIES = ['ask-sdk-express-adapter', 'express'];
-
-/** The AWS region closest to a locale's Alexa region (NA, EU, FE), for the Lambda function. */
-export function awsRegionFor(locale: string): string {
-  if (['ja-JP', 'en-AU'].includes(locale)) return 'us-west-2';
-  if (['en-US', 'en-CA', 'es-MX', 'es-US', 'fr-CA', 'pt-BR'].includes(locale)) return 'us-east-1';
-  return 'eu-west-1';
-}
-
-export type AlexaRegion = 'NA' | 'EU' | 'FE';
-
-/** The Alexa region whose users speak a locale (the ASK CLI's Lambda deployer maps it back to the AWS region). */
-export function alexaRegionFor(locale: string): AlexaRegion {
-  const aws = awsRegionFor(locale);
-  return aws === 'us-east-1' ? 'NA' : aws === 'us-west-2' ? 'FE' : 'EU';
-}
 
 /**
  * The Alexa regions besides the first locale's that need a Lambda function of their own. A smart

@@ -60,7 +60,7 @@ export async function runInit(answers: InitAnswers, deps: InitDeps = {}): Promis
   const linking = built.files.find((f) => f.path === LINKING_FILE);
   if (!linking) throw new Error(`Template bug: no ${LINKING_FILE} was generated.`);
   const payload = (JSON.parse(linking.content) as { accountLinkingRequest: Parameters<typeof checkLinkingConfig>[0] }).accountLinkingRequest;
-  const findings = checkLinkingConfig(payload, { fromFile: true, allowLocal: options.allowLocal });
+  const findings = checkLinkingConfig(payload, { fromFile: true, allowLocal: options.allowLocal, skillTypes: [options.skillType === 'smart-home' ? 'smartHome' : 'custom'] });
   const errors = findings.filter((f) => f.severity === 'error');
   if (errors.length) {
     throw new InputError(

@@ -97,7 +97,7 @@ const goodLinking: AccountLinkingPayload = {
   scopes: ['profile'],
 };
 
-const manifestWith = (endpoints: SkillEndpoint[], locales = ['en-US']) => ok({ manifest: {}, endpoints, locales });
+const manifestWith = (endpoints: SkillEndpoint[], locales = ['en-US'], skillTypes = ['custom']) => ok({ manifest: {}, endpoints, locales, skillTypes });
 const model = (locale: string) => ({ locale, label: `skill-package/interactionModels/custom/${locale}.json`, model: { interactionModel: { languageModel: { invocationName: 'my skill', intents: [] } } } });
 
 describe('project-files', () => {
@@ -120,6 +120,12 @@ describe('project-files', () => {
       async () => ({ project: ok(project(await tempRoot())), manifest: manifestWith([], ['en-US', 'de-DE']), linking: ok(goodLinking), skillId: missing('no skill ID yet'), interactionModels: ok([model('en-US')]) }),
       'warn',
       /No interaction model for de-DE[\s\S]*no skill ID yet/,
+    ],
+    [
+      'a smart home skill without interaction models (it has none)',
+      async () => ({ project: ok(project(await tempRoot())), manifest: manifestWith([], ['en-US', 'de-DE'], ['smartHome', 'householdList']), linking: ok(goodLinking), skillId: ok('amzn1.ask.skill.1'), interactionModels: ok([]) }),
+      'pass',
+      /skill types: smartHome, householdList \(householdList not checked\)[\s\S]*interaction models: none \(not a custom skill: Alexa brings the interaction model\)/,
     ],
     [
       'a model without an invocation name',
@@ -156,7 +162,7 @@ async function tempRoot(): Promise<string> {
 }
 
 describe('manifest-endpoint', () => {
-  const ep = (uri: string, sslCertificateType?: string): SkillEndpoint => ({ region: 'default', uri, field: 'manifest.apis.custom.endpoint', ...(sslCertificateType ? { sslCertificateType } : {}) });
+  const ep = (uri: string, sslCertificateType?: string): SkillEndpoint => ({ api: 'custom', region: 'default', uri, field: 'manifest.apis.custom.endpoint', ...(sslCertificateType ? { sslCertificateType } : {}) });
   it.each<[string, SkillEndpoint, CheckOutcome['status'], RegExp]>([
     ['a Lambda ARN', ep('arn:aws:lambda:us-east-1:210987654321:function:my-skill'), 'pass', /Lambda my-skill in us-east-1/],
     ['a Lambda ARN with an alias', ep('arn:aws:lambda:eu-west-1:210987654321:function:my-skill:live'), 'pass', /eu-west-1/],
@@ -179,13 +185,13 @@ describe('manifest-endpoint', () => {
   it.each<[string, Partial<DoctorContext>, CheckOutcome['status'], RegExp]>([
     ['no endpoint, deployed by ask deploy to Lambda', { project: ok(project('/p', { deploy: 'lambda' })), manifest: manifestWith([]) }, 'warn', /ask deploy sets/],
     ['no endpoint, self-hosted', { project: ok(project('/p')), manifest: manifestWith([]) }, 'fail', /no endpoint/],
-    ['a regional endpoint without the default', { manifest: manifestWith([{ region: 'EU', uri: 'https://eu.example.com/', sslCertificateType: 'Trusted', field: 'manifest.apis.custom.regions.EU.endpoint' }]) }, 'fail', /no default/],
+    ['a regional endpoint without the default', { manifest: manifestWith([{ api: 'custom', region: 'EU', uri: 'https://eu.example.com/', sslCertificateType: 'Trusted', field: 'manifest.apis.custom.regions.EU.endpoint' }]) }, 'fail', /no default/],
     [
       'a good default and a bad regional one',
       {
         manifest: manifestWith([
-          { region: 'default', uri: 'https://skill.example.com/', sslCertificateType: 'Trusted', field: 'manifest.apis.custom.endpoint' },
-          { region: 'FE', uri: 'http://fe.example.com/', field: 'manifest.apis.custom.regions.FE.endpoint' },
+          { api: 'custom', region: 'default', uri: 'https://skill.example.com/', sslCertificateType: 'Trusted', field: 'manifest.apis.custom.endpoint' },
+          { api: 'custom', region: 'FE', uri: 'http://fe.example.com/', field: 'manifest.apis.custom.regions.FE.endpoint' },
         ]),
       },
       'fail',
@@ -195,6 +201,54 @@ describe('manifest-endpoint', () => {
     const r = await manifestEndpoint.run(literalContext(parts), info);
     expect(r.status).toBe(status);
     expect(r.detail).toMatch(detail);
+  });
+
+  const sh = (region: string, uri: string, api: 'smartHome' | 'video' = 'smartHome'): SkillEndpoint => ({
+    api,
+    region,
+    uri,
+    field: region === 'default' ? `manifest.apis.${api}.endpoint` : `manifest.apis.${api}.regions.${region}.endpoint`,
+  });
+  const NA_ARN = 'arn:aws:lambda:us-east-1:210987654321:function:home';
+  const EU_ARN = 'arn:aws:lambda:eu-west-1:210987654321:function:home';
+  it.each<[string, Partial<DoctorContext>, CheckOutcome['status'], RegExp, RegExp?]>([
+    ['smart home: a Lambda ARN', { manifest: manifestWith([sh('default', NA_ARN)], ['en-US'], ['smartHome']) }, 'pass', /Lambda home in us-east-1/],
+    [
+      'smart home: an HTTPS URL',
+      { manifest: manifestWith([sh('default', 'https://home.example.com/alexa')], ['en-US'], ['smartHome']) },
+      'fail',
+      /manifest\.apis\.smartHome\.endpoint\.uri "https:\/\/home\.example\.com\/alexa" is not a Lambda function ARN: Alexa sends smart home skill directives only to AWS Lambda/,
+    ],
+    ['video: an HTTPS URL', { manifest: manifestWith([sh('default', 'https://tv.example.com/', 'video')], ['en-US'], ['video']) }, 'fail', /video skill directives only to AWS Lambda/],
+    [
+      'smart home: a regional function in the wrong AWS region',
+      { manifest: manifestWith([sh('default', NA_ARN), sh('EU', NA_ARN)], ['en-US', 'de-DE'], ['smartHome']) },
+      'fail',
+      /regions\.EU\.endpoint: the function is in us-east-1, but Alexa's Europe and India region \(EU\) needs it in eu-west-1/,
+      /eu-west-1/,
+    ],
+    ['smart home: each region with its own function', { manifest: manifestWith([sh('default', NA_ARN), sh('EU', EU_ARN)], ['en-US', 'de-DE'], ['smartHome']) }, 'pass', /eu-west-1/],
+    [
+      'smart home: a locale of another region without a function there',
+      { manifest: manifestWith([sh('default', NA_ARN)], ['en-US', 'de-DE', 'en-GB'], ['smartHome']) },
+      'warn',
+      /de-DE, en-GB belong to Alexa's Europe and India region \(EU\), which has no endpoint of its own; the default function is in us-east-1/,
+      /regions\.EU\.endpoint\.uri/,
+    ],
+    ['smart home: no endpoint, deployed by ask deploy', { project: ok(project('/p', { deploy: 'lambda' })), manifest: manifestWith([], ['en-US'], ['smartHome']) }, 'warn', /ask deploy sets manifest\.apis\.smartHome\.endpoint\.uri/],
+    ['smart home: no endpoint, nothing deploys it', { project: ok(project('/p')), manifest: manifestWith([], ['en-US'], ['smartHome']) }, 'fail', /which Lambda function gets the smart home skill directives/],
+    [
+      'custom and smart home at once, and a type not checked',
+      { manifest: manifestWith([{ ...ep('https://skill.example.com/alexa', 'Trusted') }, sh('default', 'https://home.example.com/')], ['en-US'], ['custom', 'smartHome', 'householdList']) },
+      'fail',
+      /^custom: manifest\.apis\.custom\.endpoint: skill\.example\.com over HTTPS[\s\S]*\nsmartHome: manifest\.apis\.smartHome\.endpoint\.uri "https:\/\/home\.example\.com\/" is not a Lambda[\s\S]*\nhouseholdList: not checked/,
+    ],
+    ['only a type alexa-link does not check', { manifest: manifestWith([], ['en-US'], ['householdList']) }, 'skip', /householdList: not checked/],
+  ])('%s', async (_name, parts, status, detail, fix) => {
+    const r = await manifestEndpoint.run(literalContext(parts), info);
+    expect(r.status).toBe(status);
+    expect(r.detail).toMatch(detail);
+    if (fix) expect(r.fix).toMatch(fix);
   });
 });
 

@@ -81,3 +81,45 @@ describe('checkLinkingConfig', () => {
     expect(checkLinkingConfig({ ...good, clientSecret: 'x' })).toEqual([]);
   });
 });
+
+describe('checkLinkingConfig by skill type (manifest apis)', () => {
+  const lwa: AccountLinkingPayload = { ...good, authorizationUrl: 'https://www.amazon.com/ap/oa', accessTokenUrl: 'https://api.amazon.com/auth/o2/token' };
+  const implicit: AccountLinkingPayload = { type: 'IMPLICIT', authorizationUrl: good.authorizationUrl, clientId: 'x', scopes: ['profile'] };
+  const rulesOf = (p: AccountLinkingPayload, skillTypes?: string[]) =>
+    checkLinkingConfig(p, { fromFile: true, ...(skillTypes ? { skillTypes } : {}) })
+      .filter((f) => f.rule.startsWith('skill-type') || f.rule.startsWith('voice-forward-'))
+      .map((f) => `${f.severity} ${f.rule}`);
+
+  it.each<[string, AccountLinkingPayload, string[] | undefined, string[]]>([
+    ['a custom skill may use IMPLICIT', implicit, ['custom'], []],
+    ['a smart home skill may not', implicit, ['smartHome'], ['error skill-type-auth-code']],
+    ['nor a video skill', implicit, ['video'], ['error skill-type-auth-code']],
+    ['nor a skill that is custom and smart home', implicit, ['custom', 'smartHome'], ['error skill-type-auth-code']],
+    ['a smart home skill needs a scope', { ...good, scopes: [] }, ['smartHome'], ['error skill-type-scopes']],
+    ['a custom skill does not', { ...good, scopes: [] }, ['custom'], []],
+    ['without a manifest, no type rules', implicit, undefined, []],
+    ['a type alexa-link does not check adds none', implicit, ['householdList'], []],
+    ['voice-forward with Login with Amazon on a custom skill', { ...lwa, voiceForwardAccountLinking: 'ENABLED' }, ['custom'], []],
+    ['voice-forward with another provider', { ...good, voiceForwardAccountLinking: 'ENABLED' }, ['custom'], ['error voice-forward-lwa']],
+    ['voice-forward with another provider, type unknown', { ...good, voiceForwardAccountLinking: 'ENABLED' }, undefined, ['error voice-forward-lwa']],
+    ['voice-forward on a smart home skill', { ...lwa, voiceForwardAccountLinking: 'ENABLED' }, ['smartHome'], ['error voice-forward-custom']],
+    ['voice-forward DISABLED is fine anywhere', { ...good, voiceForwardAccountLinking: 'DISABLED' }, ['smartHome'], []],
+  ])('%s', (_name, payload, skillTypes, expected) => {
+    expect(rulesOf(payload, skillTypes)).toEqual(expected);
+  });
+
+  it('names the type and says what to do', () => {
+    const [auth] = checkLinkingConfig(implicit, { skillTypes: ['smartHome', 'video'] }).filter((f) => f.rule === 'skill-type-auth-code');
+    expect(auth!.message).toBe('type is IMPLICIT, but smart home and video skills must use AUTH_CODE (the implicit grant is for custom skills only).');
+    expect(auth!.field).toBe('accountLinkingRequest.type');
+    const [scopes] = checkLinkingConfig({ ...good, scopes: [] }, { skillTypes: ['smartHome'] }).filter((f) => f.rule === 'skill-type-scopes');
+    expect(scopes!.message).toBe('scopes is empty, but smart home skills need at least one scope.');
+    const [vf] = checkLinkingConfig({ ...good, voiceForwardAccountLinking: 'ENABLED' }, { skillTypes: ['custom'] }).filter((f) => f.rule === 'voice-forward-lwa');
+    expect(vf!.fix).toMatch(/DISABLED/);
+  });
+
+  it('an HTTP token URL stays an error for a smart home skill (a warning only in a local rehearsal)', () => {
+    const http = { ...good, accessTokenUrl: 'http://auth.example.com/token' };
+    expect(checkLinkingConfig(http, { skillTypes: ['smartHome'] }).find((f) => f.rule === 'url-https')?.severity).toBe('error');
+  });
+});

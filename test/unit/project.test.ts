@@ -72,6 +72,34 @@ describe('skill project', () => {
     ]);
     expect(() => parseManifest({ manifest: { apis: { custom: { endpoint: { url: 'x' } } } } }, 'skill.json')).toThrow(/endpoint\.uri must be a string/);
   });
+  it('reads the skill types (every apis key) and the smart home and video endpoints with their type', () => {
+    const arn = 'arn:aws:lambda:us-east-1:210987654321:function:home';
+    const info = parseManifest(
+      {
+        manifest: {
+          apis: {
+            smartHome: { endpoint: { uri: arn }, regions: { EU: { endpoint: { uri: arn.replace('us-east-1', 'eu-west-1') } } }, protocolVersion: '3' },
+            custom: { endpoint: { uri: 'https://a.example.com', sslCertificateType: 'Trusted' } },
+            video: { endpoint: { uri: arn } },
+            householdList: {},
+          },
+        },
+      },
+      'skill.json',
+    );
+    expect(info.skillTypes).toEqual(['smartHome', 'custom', 'video', 'householdList']);
+    expect(info.endpoints.map((e) => `${e.api} ${e.region} ${e.field}`)).toEqual([
+      'custom default manifest.apis.custom.endpoint',
+      'smartHome default manifest.apis.smartHome.endpoint',
+      'smartHome EU manifest.apis.smartHome.regions.EU.endpoint',
+      'video default manifest.apis.video.endpoint',
+    ]);
+    // Amazon's smart home sample names its code folder instead of an endpoint before the first deploy.
+    expect(parseManifest({ manifest: { apis: { smartHome: { endpoint: { sourceDir: 'lambda/smarthome' } } } } }, 'skill.json').endpoints).toEqual([]);
+    expect(() => parseManifest({ manifest: { apis: { smartHome: { endpoint: { url: 'x' } } } } }, 'skill.json')).toThrow(/manifest\.apis\.smartHome\.endpoint\.uri must be a string \(a Lambda ARN\)/);
+    expect(() => parseManifest({ manifest: { apis: ['custom'] } }, 'skill.json')).toThrow(/manifest\.apis must be an object/);
+    expect(parseManifest({ manifest: {} }, 'skill.json').skillTypes).toEqual([]);
+  });
   it('rejects a malformed skill ID in ask-states.json', async () => {
     const dir = await project({ 'ask-resources.json': resources, '.ask/ask-states.json': JSON.stringify({ profiles: { default: { skillId: 42 } } }) });
     await expect(readSkillId(await loadProject(dir))).rejects.toThrow(/skillId must be a skill ID/);

@@ -130,7 +130,7 @@ describe('the debugging service protocol', () => {
 });
 
 describe('the default region', () => {
-  const ep = (region: string, uri: string) => ({ region, uri, field: 'f' });
+  const ep = (region: string, uri: string) => ({ api: 'custom' as const, region, uri, field: 'f' });
   it.each<[string, ReturnType<typeof ep>[] | undefined, string]>([
     ['no manifest', undefined, 'NA'],
     ['a Lambda in eu-west-1', [ep('default', 'arn:aws:lambda:eu-west-1:123456789012:function:skill')], 'EU'],

@@ -10,7 +10,8 @@ export const linkingConfig: Check<DoctorContext> = {
   async run(ctx): Promise<CheckOutcome> {
     if (!ctx.linking.ok) return { status: 'skip', detail: ctx.linking.reason };
     const p = ctx.linking.value;
-    const findings = checkLinkingConfig(p, { fromFile: ctx.linkingSource.kind !== 'remote', allowLocal: ctx.rehearsal });
+    const skillTypes = ctx.manifest.ok ? ctx.manifest.value.skillTypes : undefined;
+    const findings = checkLinkingConfig(p, { fromFile: ctx.linkingSource.kind !== 'remote', allowLocal: ctx.rehearsal, ...(skillTypes ? { skillTypes } : {}) });
     const errors = findings.filter((f) => f.severity === 'error');
     const warnings = findings.filter((f) => f.severity === 'warning');
     const line = (f: (typeof findings)[number]) => `${f.severity === 'error' ? '✖' : '⚠'} ${f.field}: ${f.message}`;

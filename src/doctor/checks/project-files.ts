@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isObject, readTextFileBounded } from '../../project/json-file.js';
 import { relPath } from '../../project/layouts/types.js';
+import { isCheckedSkillType } from '../../project/skill-project.js';
 import type { DoctorContext } from '../context.js';
 import type { Check, CheckOutcome } from '../types.js';
 
@@ -40,11 +41,16 @@ export const projectFiles: Check<DoctorContext> = {
     const found: string[] = [];
     if (p.configPath) found.push(rel(p.configPath));
 
-    // Manifest.
+    // Manifest, and the skill types it declares.
+    const skillTypes = ctx.manifest.ok ? ctx.manifest.value.skillTypes : [];
     if (!p.manifestPath) where.push(`manifest: none in this ${p.layoutName} (the endpoint and locales are not checked)`);
     else if (ctx.manifest.ok) {
       found.push(rel(p.manifestPath));
       where.push(`manifest: ${rel(p.manifestPath)}`);
+      if (skillTypes.length) {
+        const unchecked = skillTypes.filter((t) => !isCheckedSkillType(t));
+        where.push(`skill types: ${skillTypes.join(', ')}${unchecked.length ? ` (${unchecked.join(', ')} not checked)` : ''}`);
+      }
     } else failures.push({ detail: ctx.manifest.reason, fix: ctx.manifest.fix ?? `Fix ${rel(p.manifestPath)}; it must be {"manifest": {…}} as ask deploy expects.` });
 
     // Linking configuration.
@@ -81,12 +87,14 @@ export const projectFiles: Check<DoctorContext> = {
       }
     }
     const modelsDir = p.modelsDir ? `${rel(p.modelsDir)}/` : undefined;
-    where.push(`interaction models: ${goodModels.length ? goodModels.join(', ') : modelsDir ? `none in ${modelsDir}` : 'none in this layout'}`);
-    if (ctx.manifest.ok) {
+    // Only custom skills have interaction models (smart home and video skills use Alexa's own).
+    const needsModels = skillTypes.length === 0 || skillTypes.includes('custom');
+    where.push(`interaction models: ${goodModels.length ? goodModels.join(', ') : !needsModels ? 'none (not a custom skill: Alexa brings the interaction model)' : modelsDir ? `none in ${modelsDir}` : 'none in this layout'}`);
+    if (ctx.manifest.ok && ctx.manifest.value.locales.length === 0) warnings.push({ detail: 'skill.json lists no locales under manifest.publishingInformation.locales.', fix: 'Add at least one locale (e.g. "en-US") with a name.' });
+    if (ctx.manifest.ok && needsModels) {
       const haveModel = new Set(models.map((m) => m.locale));
       const without = ctx.manifest.value.locales.filter((l) => !haveModel.has(l));
       if (without.length) warnings.push({ detail: `No interaction model for ${without.join(', ')} (skill.json lists ${without.length === 1 ? 'that locale' : 'those locales'}).`, fix: `Add ${modelsDir ?? 'the models folder/'}${without[0]}.json, or remove the locale from skill.json.` });
-      if (ctx.manifest.value.locales.length === 0) warnings.push({ detail: 'skill.json lists no locales under manifest.publishingInformation.locales.', fix: 'Add at least one locale (e.g. "en-US") with a name.' });
       if (models.length === 0) warnings.push({ detail: `No interaction model${modelsDir ? ` under ${modelsDir}` : ''}.`, fix: 'Add <locale>.json with the invocation name and intents.' });
     }
 
