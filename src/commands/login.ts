@@ -12,11 +12,12 @@ import { isLoopbackHost } from '../linking/rules.js';
 import type { HttpRequest, HttpResponse } from '../net/http.js';
 import { buildAuthorizationUrl, newState, redirectUriFor, type RedirectMode } from '../oauth/authorize-url.js';
 import { LoginTimeoutError, startCallbackServer, strayErrorNote, type CallbackEvent, type CallbackOutcome, type CallbackServer } from '../oauth/callback-server.js';
+import { judgeGrantedScopes } from '../oauth/granted-scopes.js';
 import { completeLogin, isLocalRehearsal, type LoginSettings } from '../oauth/login-flow.js';
 import { isPkceRefusal, pkcePreflight, pkceRequiredExplanation, resolveLoginPkce } from '../oauth/login-pkce.js';
 import { parsePastedCallback } from '../oauth/paste.js';
 import type { Step, TokenFields } from '../oauth/token-response.js';
-import { LINKING_FILE, loadProject, readLinkingFile } from '../project/skill-project.js';
+import { LINKING_FILE, loadProject, readLinkingFile, readSkillTypes } from '../project/skill-project.js';
 import type { Output } from '../ui/output.js';
 import { browserSafety, openInBrowser, type OpenResult } from '../ui/browser.js';
 import { createPrompter, isInteractive, type Prompter } from '../ui/prompt.js';
@@ -497,6 +498,13 @@ export async function runLogin(options: LoginOptions, deps: LoginDeps): Promise<
     if (deps.signal) flowDeps.signal = deps.signal;
     const result = await completeLogin(outcome.code, settings, flowDeps);
     steps.push(...result.steps);
+    // Smart home and video skills need the scopes they ask for: say whether the provider granted them.
+    const skillTypes = await readSkillTypes(project);
+    if (result.tokens && skillTypes?.some((t) => t === 'smartHome' || t === 'video')) {
+      const granted = judgeGrantedScopes(linking.scopes, result.tokens.scope);
+      const saved = steps.findIndex((s) => s.id === 'session-saved');
+      steps.splice(saved < 0 ? steps.length : saved, 0, granted);
+    }
     return finish(out, { ok: !steps.some((s) => s.status === 'fail'), steps, token: tokenReport(result.tokens), session: result.session ?? null }, linking);
   } finally {
     preflightAbort.abort();
