@@ -24,6 +24,8 @@ export const DEFAULT_BACKOFF_CAP_MS = 8_000;
 /** A Retry-After longer than this is not waited for; the 429 is reported instead. */
 export const DEFAULT_MAX_RETRY_AFTER_MS = 30_000;
 const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
+/** GET /v1/skills/{skillId}/credentials: the skill's Alexa client ID and secret (getSkillCredentialsV1). */
+const SKILL_CREDENTIALS_PATH = /^\/v1\/skills\/[^/]+\/credentials\/?$/;
 const TRACE_BODY_CHARS = 4_000;
 
 export interface RetryPolicy {
@@ -177,6 +179,16 @@ export class SmapiApiClient implements runtime.ApiClient {
     this.opts.trace?.(this.scrub(line));
   }
 
+  private learnSkillCredentials(body: string): void {
+    try {
+      const creds = (JSON.parse(body) as { skillMessagingCredentials?: { clientId?: unknown; clientSecret?: unknown } } | null)?.skillMessagingCredentials;
+      this.learnSecret(creds?.clientId);
+      this.learnSecret(creds?.clientSecret);
+    } catch {
+      /* not JSON: the trace shows it as it is, and the SDK call fails on it */
+    }
+  }
+
   private learnSecret(value: unknown): void {
     if (typeof value === 'string' && value.length >= 4 && !this.secrets.values().includes(value)) {
       this.secrets.add(value);
@@ -233,6 +245,8 @@ export class SmapiApiClient implements runtime.ApiClient {
       }
       const etag = res.headers.etag;
       this.trace(`${label} ← ${res.status} (${res.ms} ms)${etag ? ` etag: ${String(etag)}` : ''}`);
+      // The skill's Alexa client credentials are never shown, not even in a trace: learnt before it.
+      if (res.body && !tokenRequest && SKILL_CREDENTIALS_PATH.test(new URL(url).pathname)) this.learnSkillCredentials(res.body);
       if (res.body) this.trace(`  body: ${this.traceBody(res.body)}`);
       // A 429 was not processed, so any method may be sent again; a 5xx only when idempotent.
       const retryable = res.status === 429 || (RETRY_STATUSES.has(res.status) && isIdempotent(req.method, tokenRequest));

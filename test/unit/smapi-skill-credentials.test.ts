@@ -43,6 +43,7 @@ describe('readMessagingCredentials', () => {
     // --verbose traces show the answer body with the secret redacted.
     expect(trace.join('\n')).toContain('skillMessagingCredentials');
     expect(trace.join('\n')).not.toContain(CLIENT_SECRET);
+    expect(trace.join('\n')).not.toContain(CLIENT_ID);
   });
 
   it('reports a skill without messaging credentials', async () => {

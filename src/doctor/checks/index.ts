@@ -1,6 +1,7 @@
 import type { TokenChange } from '../../replay/envelopes.js';
 import type { DoctorContext } from '../context.js';
 import type { Check } from '../types.js';
+import { alexaClientCredentials } from './alexa-client-credentials.js';
 import { authorizationEndpoint } from './authorization-endpoint.js';
 import { linkingConfig } from './linking-config.js';
 import { linkingRemoteDrift } from './linking-remote-drift.js';
@@ -14,7 +15,7 @@ import { tokenEndpointScheme } from './token-endpoint-scheme.js';
 
 /** Every doctor check, in report order (the order of the linking chain). */
 export function doctorChecks(token: TokenChange = { kind: 'keep' }): Check<DoctorContext>[] {
-  return [projectFiles, manifestEndpoint, linkingConfig, linkingRemoteDrift, authorizationEndpoint, tokenEndpoint, tokenEndpointScheme, sessionTokens, replaysCheck(token), simulation];
+  return [projectFiles, manifestEndpoint, linkingConfig, linkingRemoteDrift, authorizationEndpoint, tokenEndpoint, tokenEndpointScheme, sessionTokens, alexaClientCredentials, replaysCheck(token), simulation];
 }
 
 export const CHECK_IDS: readonly string[] = doctorChecks().map((c) => c.id);
