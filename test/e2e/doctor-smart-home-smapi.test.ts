@@ -108,3 +108,18 @@ describe('alexa-client-credentials', () => {
     expect((JSON.parse(offline.stdout) as DoctorJson).checks.find((x) => x.id === 'alexa-client-credentials')!.status).toBe('skip');
   });
 });
+
+describe('--simulate on a smart home skill', () => {
+  it('says it does not apply instead of failing, and simulates nothing', async () => {
+    const dir = await deployedProject('smart-home');
+    standin = await startSmapiStandin({ accessTokens: [SMAPI_TOKEN], vendors: [{ id: DEMO_VENDOR_ID }], skills: [{ skillId: SKILL }] });
+    const r = await runCli(['--json', 'doctor', '--only', 'simulation', '--simulate', 'turn on virtual switch'], { cwd: dir, env: env() });
+    const c = (JSON.parse(r.stdout) as DoctorJson).checks.find((x) => x.id === 'simulation')!;
+    expect(c.status).toBe('skip');
+    expect(c.detail).toMatch(/--simulate does not apply to a smartHome skill/);
+    expect(c.fix).toMatch(/replays send those directives/);
+    expect(r.code).toBe(0);
+    expect(standin.requests('simulateSkillV2')).toHaveLength(0);
+    expect(standin.requests('setSkillEnablementV1')).toHaveLength(0);
+  });
+});

@@ -72,6 +72,15 @@ export const simulation: Check<DoctorContext> = {
   async run(ctx, info): Promise<CheckOutcome> {
     const utterance = ctx.options.simulate;
     if (!utterance) return { status: 'skip', detail: 'Not asked: pass --simulate "<utterance>" (e.g. "open my skill") to have Alexa itself show whether the token arrives.' };
+    const types = ctx.manifest.ok ? ctx.manifest.value.skillTypes : [];
+    if (types.length > 0 && !types.includes('custom')) {
+      // The simulation reports the custom-skill request Alexa sent; a smart home or video skill gets directives instead.
+      return {
+        status: 'skip',
+        detail: `--simulate does not apply to a ${types.join(' and ')} skill: SMAPI's simulation shows the request a custom skill receives, and this skill receives directives (Discover, TurnOn…) that it cannot show. Nothing was simulated.`,
+        fix: 'The replays send those directives with and without the token (alexa-link doctor --token session); to test with Alexa itself, link the skill in the Alexa app and say "discover my devices".',
+      };
+    }
     if (!ctx.skillId.ok) return { status: 'fail', detail: `--simulate needs the skill ID: ${ctx.skillId.reason}`, ...(ctx.skillId.fix ? { fix: ctx.skillId.fix } : {}) };
     const smapi = await ctx.smapi();
     if (!smapi.ok) return { status: 'fail', detail: `--simulate needs SMAPI: ${smapi.reason}`, ...(smapi.fix ? { fix: smapi.fix } : {}) };
