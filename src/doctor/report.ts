@@ -2,7 +2,8 @@ import type { Style } from '../ui/color.js';
 import { neutralizeControl } from '../ui/text.js';
 import type { LogLine } from '../replay/evidence.js';
 import { firstErrorLog } from '../replay/failure-text.js';
-import type { AnswerSummary, TokenPresence, Verdict } from '../replay/kinds/types.js';
+import { kindById } from '../replay/kinds/index.js';
+import type { AnswerSummary, FlowHop, TokenPresence, Verdict } from '../replay/kinds/types.js';
 import { isCompact, type ReplayResult, type StoredReplay } from '../replay/runner.js';
 import type { CheckResult, CheckStatus, HopId } from './types.js';
 import { STATUS_ORDER } from './types.js';
@@ -21,6 +22,8 @@ export interface DoctorReport {
   replayTarget?: string;
   /** The project root, for the header. */
   project?: string;
+  /** The project's skill kind (its diagram's hops between Alexa and the skill). */
+  skillKind?: string;
 }
 
 /** The --json document: exactly { ok, summary, checks[], replays[] } (design, "alexa-link doctor"). */
@@ -105,7 +108,7 @@ export function replayToJson(r: StoredReplay): ReplayJson {
   return out;
 }
 
-export function buildReport(checks: CheckResult[], replays: StoredReplay[], extra: { replayTarget?: string; project?: string } = {}): DoctorReport {
+export function buildReport(checks: CheckResult[], replays: StoredReplay[], extra: { replayTarget?: string; project?: string; skillKind?: string } = {}): DoctorReport {
   const summary: Record<CheckStatus, number> = { pass: 0, warn: 0, fail: 0, skip: 0 };
   for (const c of checks) summary[c.status]++;
   const ok = summary.fail === 0 && !replays.some((r) => r.verdict === 'fail');
@@ -180,14 +183,35 @@ export const LIFELINES: ReadonlyArray<readonly [string, string]> = [
   ['Skill', ''],
 ];
 
-export const HOPS: ReadonlyArray<{ id: HopId; from: number; to: number; label: string }> = [
+export interface Hop {
+  id: HopId;
+  from: number;
+  to: number;
+  label: string;
+  /** Request types whose replays judge this hop (a smart home skill's AcceptGrant). */
+  requestTypes?: readonly string[];
+}
+
+/** The account-linking exchange, the same for every kind of skill. */
+const LINKING_HOPS: readonly Hop[] = [
   { id: 1, from: 0, to: 1, label: 'open authorizationUrl (client_id, scope, state, redirect_uri)' },
   { id: 2, from: 1, to: 2, label: 'sign-in done: redirect to Alexa with code and state' },
   { id: 3, from: 2, to: 3, label: 'POST code + client credentials (accessTokenScheme)' },
   { id: 4, from: 3, to: 2, label: 'access_token + refresh_token in JSON, within 4.5 s' },
+];
+
+/** The custom skill's flow (and the default): the request with the token, and the answer. */
+export const HOPS: readonly Hop[] = [
+  ...LINKING_HOPS,
   { id: 5, from: 2, to: 4, label: 'request with context.System.user.accessToken' },
   { id: 6, from: 4, to: 2, label: 'answer: speech, or a LinkAccount card without a token' },
 ];
+
+/** The diagram's hops for a skill kind: the linking exchange, then the kind's own hops between Alexa and the skill. */
+export function hopsFor(kindId: string | undefined): readonly Hop[] {
+  const flow: readonly FlowHop[] | undefined = kindId ? kindById(kindId)?.flow : undefined;
+  return flow ? [...LINKING_HOPS, ...flow.map((h) => ({ ...h, id: h.id as HopId }))] : HOPS;
+}
 
 /** The hop each check judges unless its outcome names another. */
 export const CHECK_HOPS: Readonly<Record<string, HopId>> = {
@@ -199,31 +223,47 @@ export const CHECK_HOPS: Readonly<Record<string, HopId>> = {
   'session-tokens': 4,
   'manifest-endpoint': 5,
   simulation: 5,
+  'alexa-client-credentials': 7,
   replays: 6,
 };
 
 /** Folds check results into one state per hop (the worst status of the checks that judged it). */
-export function hopStates(checks: ReadonlyArray<Pick<CheckResult, 'id' | 'status' | 'hop'>>): Record<HopId, HopState> {
+export function hopStates(checks: ReadonlyArray<Pick<CheckResult, 'id' | 'status' | 'hop'>>, hops: readonly Hop[] = HOPS): Record<HopId, HopState> {
   const states = {} as Record<HopId, HopState>;
   const judged = {} as Record<HopId, Array<{ id: string; status: CheckStatus }>>;
-  for (const h of HOPS) {
+  for (const h of hops) {
     states[h.id] = { status: 'unknown', checks: [] };
     judged[h.id] = [];
   }
   for (const c of checks) {
     if (c.status === 'skip') continue;
     const hop = c.hop ?? CHECK_HOPS[c.id];
-    if (!hop) continue;
+    if (!hop || !states[hop]) continue;
     const s = states[hop];
     if (s.status === 'unknown' || STATUS_ORDER[c.status] > STATUS_ORDER[s.status]) s.status = c.status;
     judged[hop].push({ id: c.id, status: c.status });
   }
   // Name the checks behind the hop's status: the failing ones on a failing hop, the warning ones on a warning hop.
-  for (const h of HOPS) {
+  for (const h of hops) {
     const s = states[h.id];
     if (s.status === 'fail' || s.status === 'warn') s.checks = judged[h.id].filter((c) => c.status === s.status).map((c) => c.id);
   }
   return states;
+}
+
+/**
+ * What judges each hop: the checks, except that replays whose request type a hop names (a smart
+ * home skill's AcceptGrant) judge that hop, and the other replays the answer hop.
+ */
+export function flowEntries(report: Pick<DoctorReport, 'checks' | 'replays'>, hops: readonly Hop[]): Array<Pick<CheckResult, 'id' | 'status' | 'hop'>> {
+  const byType = hops.filter((h) => h.requestTypes?.length);
+  if (!byType.length || !report.replays.length) return report.checks;
+  const entries: Array<Pick<CheckResult, 'id' | 'status' | 'hop'>> = report.checks.filter((c) => c.id !== 'replays');
+  for (const r of report.replays) {
+    const hop = byType.find((h) => h.requestTypes!.includes(r.request))?.id ?? CHECK_HOPS.replays;
+    entries.push({ id: 'replays', status: r.verdict, hop });
+  }
+  return entries;
 }
 
 const COL = 16;
@@ -232,7 +272,7 @@ const COL = 16;
  * The linking flow as a sequence diagram, one arrow per hop, each marked with its status; the
  * first failing hop says "fails here". Exported for `alexa-link demo`.
  */
-export function renderFlowDiagram(states: Record<HopId, HopState>, style: Paint): string[] {
+export function renderFlowDiagram(states: Record<HopId, HopState>, style: Paint, hops: readonly Hop[] = HOPS): string[] {
   const width = COL * LIFELINES.length;
   const center = (i: number) => i * COL + Math.floor(COL / 2);
   const pad = '      ';
@@ -249,8 +289,8 @@ export function renderFlowDiagram(states: Record<HopId, HopState>, style: Paint)
   };
   const lines = [pad + style.bold(headerLine(0).trimEnd()), pad + style.bold(headerLine(1).trimEnd()), pad + lifelines().join('').trimEnd()];
   let marked = false;
-  for (const hop of HOPS) {
-    const st = states[hop.id];
+  for (const [position, hop] of hops.entries()) {
+    const st = states[hop.id] ?? { status: 'unknown', checks: [] };
     const row = lifelines();
     const a = center(hop.from);
     const b = center(hop.to);
@@ -276,7 +316,7 @@ export function renderFlowDiagram(states: Record<HopId, HopState>, style: Paint)
       note = style.red(`  ✖ fails here (${st.checks.join(', ')})`);
     } else if (st.status === 'fail') note = style.red(`  (${st.checks.join(', ')})`);
     else if (st.status === 'warn') note = style.yellow(`  (${st.checks.join(', ')})`);
-    const lead = ` ${paintStatus(style, st.status, symbol)} ${hop.id}  `;
+    const lead = ` ${paintStatus(style, st.status, symbol)} ${position + 1}  `;
     lines.push(`${lead}${st.status === 'unknown' ? style.dim(hop.label) : hop.label}${note}`);
     lines.push(`${pad}${before}${paintStatus(style, st.status, arrow)}${after}`);
   }
@@ -296,7 +336,7 @@ function indent(text: string, by: string): string {
 function tokenWords(t: TokenPresence): string {
   const places = Object.entries(t).filter(([, v]) => v).map(([k]) => k);
   if (places.length === 0) return 'no token';
-  if (places.length === Object.keys(t).length && places.length > 1) return `token: ${places.join('+')}`;
+  if (places.length === Object.keys(t).length) return `token: ${places.join('+')}`;
   return `token: ${places.join('+')} only`;
 }
 
@@ -335,7 +375,9 @@ function renderReplay(r: ReplayResult, style: Paint, srcWidth: number, verbose: 
     out.push(indent(safe(r.explanation), '     '));
     return out;
   }
-  out.push(` ${sym} ${safe(r.source).padEnd(srcWidth)}  ${safe(r.label)}  ·  ${tokenWords(r.tokenInEnvelope)}  ·  ${status}  ${r.latencyMs} ms  ·  ${answerWords(r.response)}`);
+  const kind = kindById(r.kind);
+  const words = (a: AnswerSummary) => (kind?.describe ? kind.describe(a) : answerWords(a));
+  out.push(` ${sym} ${safe(r.source).padEnd(srcWidth)}  ${safe(r.label)}  ·  ${tokenWords(r.tokenInEnvelope)}  ·  ${status}  ${r.latencyMs} ms  ·  ${safe(words(r.response))}`);
   if (typeof r.response.speech === 'string') out.push(style.dim(`     "${safe(r.response.speech)}"`));
   out.push(indent(safe(r.explanation), '     '));
   const e = r.evidence;
@@ -347,7 +389,7 @@ function renderReplay(r: ReplayResult, style: Paint, srcWidth: number, verbose: 
   }
   if (verbose && e.thrown?.stack) out.push(indent(style.dim(safe(e.thrown.stack)), '       '));
   if (e.probes.length) {
-    out.push(style.dim(`     probes: ${e.probes.map((p) => `${p.title} → ${probeOutcome(p, r)}`).join(' · ')}`));
+    out.push(style.dim(`     probes: ${e.probes.map((p) => `${p.title} → ${kind?.describe && !p.error && p.answer ? safe(kind.describe(p.answer)) : probeOutcome(p, r)}`).join(' · ')}`));
     if (verbose) {
       for (const p of e.probes) {
         const pl = logLines(p.logs, true);
@@ -398,7 +440,8 @@ export function renderText(report: DoctorReport, style: Paint, opts: TextOptions
 
   out.push('');
   out.push(style.bold('Linking flow'));
-  out.push(...renderFlowDiagram(hopStates(report.checks), style));
+  const hops = hopsFor(report.skillKind);
+  out.push(...renderFlowDiagram(hopStates(flowEntries(report, hops), hops), style, hops));
 
   const problems = report.checks.filter((c) => (c.status === 'fail' || c.status === 'warn') && c.fix);
   problems.sort((a, b) => STATUS_ORDER[b.status] - STATUS_ORDER[a.status]);

@@ -5,7 +5,8 @@ import { readEnvFile } from '../replay/lambda-env.js';
 import { findLoadable, planEnvelopeFiles } from '../replay/sources.js';
 import type { Output } from '../ui/output.js';
 import { doctorChecks } from './checks/index.js';
-import { buildDoctorContext, contextPart, type DoctorContext, type DoctorDeps, type DoctorOptions } from './context.js';
+import { kindForManifestApis } from '../replay/kinds/index.js';
+import { buildDoctorContext, contextPart, manifestApis, type DoctorContext, type DoctorDeps, type DoctorOptions } from './context.js';
 import { buildReport, renderText, toJsonParts, type DoctorReport } from './report.js';
 import { runChecks, selectChecks } from './runner.js';
 
@@ -115,10 +116,19 @@ export async function runDoctor(options: DoctorOptions, deps: RunDoctorDeps): Pr
   const report = buildReport(results, ctx.replays, {
     ...(ctx.replayTarget ? { replayTarget: ctx.replayTarget } : {}),
     ...(ctx.project.ok ? { project: ctx.project.value.root } : {}),
+    skillKind: reportKind(ctx),
   });
   out.print(renderText(report, out.style, { verbose: options.verbose }));
   await out.resultParts(toJsonParts(report));
   return { exitCode: report.ok ? 0 : 1, report };
+}
+
+/** The kind whose flow the report draws: the manifest's, else (no manifest) the replays' own. */
+function reportKind(ctx: DoctorContext): string {
+  const apis = manifestApis(ctx);
+  if (apis.length) return kindForManifestApis(apis).id;
+  for (const r of ctx.replays) if ('kind' in r && r.kind !== 'unknown') return r.kind;
+  return kindForManifestApis([]).id;
 }
 
 /** Options as the command line's defaults give them, for programmatic callers (demo, bench, tests). */

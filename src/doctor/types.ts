@@ -21,7 +21,8 @@ export interface CheckOutcome {
  * 4 the token endpoint answers with tokens, 5 Alexa sends the skill a request with the token,
  * 6 the skill answers.
  */
-export type HopId = 1 | 2 | 3 | 4 | 5 | 6;
+/** Hops of the linking flow's diagram (report.ts HOPS; 7 is a smart home skill's AcceptGrant). */
+export type HopId = 1 | 2 | 3 | 4 | 5 | 6 | 7;
 
 /** A finished check as the report sees it. */
 export interface CheckResult extends CheckOutcome {

@@ -3,10 +3,12 @@ import path from 'node:path';
 import { AlexaLinkError, InputError } from '../errors.js';
 import { isObject, readJsonFile, readJsonFileSync } from '../project/json-file.js';
 import { validateRequest, type FailedSource, type ReplayItem, type SourcedEnvelope } from './envelopes.js';
+import { kindOf } from './kinds/index.js';
 
 /**
- * Where envelopes come from (--envelopes <path…>): envelope files, arrays of envelopes, folders of
- * them, `ask dialog --save-skill-io` files and SMAPI simulation or invocation results. Everything
+ * Where envelopes come from (--envelopes <path…>): envelope files (a custom skill's request
+ * envelopes, smart home directives: any document a skill kind recognises), arrays of them, folders
+ * of them, `ask dialog --save-skill-io` files and SMAPI simulation or invocation results. Everything
  * is read as the replays need it (streamed: 100,000 files never sit in memory at once); a file that
  * cannot be read or is not an envelope becomes one failed replay naming the file and the problem,
  * and only when nothing at all loads does doctor stop with exit 2.
@@ -44,7 +46,7 @@ export function detectFormat(doc: unknown): SourceFormat | undefined {
     if (Array.isArray(doc.result.skillExecutionInfo.invocations)) return 'simulation-result';
     if (isObject(doc.result.skillExecutionInfo.invocationRequest)) return 'invocation-result';
   }
-  if ('request' in doc || 'context' in doc) return 'envelope';
+  if ('request' in doc || 'context' in doc || kindOf(doc)) return 'envelope';
   return undefined;
 }
 

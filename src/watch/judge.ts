@@ -40,7 +40,7 @@ export function recognise(payload: unknown): Recognised {
     return { judgeable: true, envelope, kind, label: facts.label, requestType: facts.type };
   }
   const directive = headerName(payload, 'directive');
-  if (directive) return { judgeable: false, label: directive, requestType: directive, reason: 'alexa-link does not judge smart home directives yet' };
+  if (directive) return { judgeable: false, label: directive, requestType: directive, reason: `not a usable smart home directive (${problems[0] ?? 'no skill kind recognises it'})` };
   return { judgeable: false, label: 'unknown request', requestType: 'unknown', reason: `not a request envelope alexa-link can judge (${problems[0] ?? 'no skill kind recognises it'})` };
 }
 

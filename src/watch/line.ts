@@ -17,8 +17,8 @@ export interface LiveLine {
   at: Date;
   /** "LaunchRequest", "IntentRequest WhoAmIIntent", "AlexaSkillEvent.SkillAccountLinked", "Alexa.Discovery.Discover". */
   label: string;
-  /** Where the token was; undefined when the request was not read for one (not judged). */
-  token: { context: boolean; session: boolean } | undefined;
+  /** Where the token was, per token place of the request's kind ({context, session}; a directive's scope…); undefined when not read (not judged). */
+  token: Record<string, boolean> | undefined;
   answer: {
     linkAccountCard: boolean;
     speech: string | null;
@@ -39,12 +39,10 @@ type Paint = Pick<Style, 'green' | 'yellow' | 'red' | 'dim' | 'bold' | 'cyan'>;
 const SYMBOL: Record<LineVerdict, string> = { pass: '✔', warn: '⚠', fail: '✖' };
 const SPEECH_EXCERPT = 60;
 
-export function tokenWords(t: { context: boolean; session: boolean } | undefined): string {
+export function tokenWords(t: Record<string, boolean> | undefined): string {
   if (!t) return 'token: not read';
-  if (t.context && t.session) return 'token: context+session';
-  if (t.context) return 'token: context';
-  if (t.session) return 'token: session';
-  return 'token: none';
+  const places = Object.entries(t).filter(([, v]) => v).map(([k]) => k);
+  return places.length ? `token: ${places.join('+')}` : 'token: none';
 }
 
 export function excerpt(text: string, max = SPEECH_EXCERPT): string {

@@ -553,7 +553,7 @@ class LiveWatch {
     const line: LiveLine = {
       at: p.at,
       label: p.recognised.label,
-      token: p.recognised.judgeable ? { context: Boolean(result.tokenInEnvelope.context), session: Boolean(result.tokenInEnvelope.session) } : undefined,
+      token: p.recognised.judgeable ? { ...result.tokenInEnvelope } : undefined,
       answer: { linkAccountCard, speech, ...(event ? { event } : {}), ...(failure ? { failure } : {}) },
       latencyMs: result.latencyMs,
       verdict: result.verdict,

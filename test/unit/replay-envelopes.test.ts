@@ -177,9 +177,10 @@ describe('real captures', () => {
     expect(customKind.facts(envelope)).toMatchObject({ applicationId: 'amzn1.echo-sdk-ams.app.1234', placeholderSkillId: false });
   });
 
-  it('a smart home directive is not a custom skill envelope', () => {
-    expect(kindOf({ directive: { header: { namespace: 'Alexa.Discovery' } } })).toBeUndefined();
-    expect(() => validateEnvelope({ directive: {} }, 'd.json')).toThrow(/not a request envelope/);
+  it('a smart home directive is not a custom skill envelope: the smart home kind takes it, and lists what is wrong with a broken one', () => {
+    expect(kindOf({ directive: { header: { namespace: 'Alexa.Discovery' } } })?.id).toBe('smart-home');
+    expect(kindOf({ version: '1.0', context: { System: {} }, request: { type: 'LaunchRequest' } })?.id).toBe('custom');
+    expect(() => validateEnvelope({ directive: {} }, 'd.json')).toThrow(/d\.json is not a usable request envelope:\n {2}- directive\.header must be an object, not missing/);
   });
 });
 

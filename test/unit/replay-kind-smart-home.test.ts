@@ -101,7 +101,7 @@ describe('summarizeSmartHomeAnswer', () => {
     [
       'Discover.Response with one complete and one incomplete endpoint',
       { event: { header: { namespace: 'Alexa.Discovery', name: 'Discover.Response', messageId: 'm', payloadVersion: '3' }, payload: { endpoints: [{ endpointId: 'a', friendlyName: 'A', capabilities: [{}] }, { endpointId: 'b' }] } } },
-      { event: 'Alexa.Discovery Discover.Response', payloadVersion: '3', messageId: true, endpoints: 2, incompleteEndpoints: ['b (no friendlyName, capabilities)'] },
+      { event: 'Alexa.Discovery Discover.Response', payloadVersion: '3', messageId: true, endpoints: 2, incompleteEndpoints: ['b (no friendlyName, capabilities)'], endpointIds: ['a', 'b'], switchable: [] },
     ],
     [
       'an Alexa.Response with state',
@@ -157,7 +157,8 @@ const ROWS: Row[] = [
   ['TurnOn: correlationToken not echoed', { ...control, token: 'sent', answer: { ...turnedOn, correlationToken: undefined } }, 'fail', /the answer has correlationToken missing \(sent "corr-1"\)\. Alexa cannot match/, /correlationToken/],
   ['TurnOn: other endpoint', { ...control, token: 'sent', answer: { ...turnedOn, endpointId: 'other' } }, 'fail', /event\.endpoint\.endpointId "other" \(sent "lamp-1"\)/],
   ['TurnOn on the placeholder: NO_SUCH_ENDPOINT', { ...control, token: 'sent', placeholderEndpoint: true, answer: { event: 'Alexa ErrorResponse', errorType: 'NO_SUCH_ENDPOINT', ...ok } }, 'warn', /NO_SUCH_ENDPOINT for alexa-link's placeholder endpoint/],
-  ['TurnOn on a discovered endpoint: NO_SUCH_ENDPOINT', { ...control, token: 'sent', answer: { event: 'Alexa ErrorResponse', errorType: 'NO_SUCH_ENDPOINT', ...ok } }, 'fail', /answered Alexa ErrorResponse NO_SUCH_ENDPOINT, not Response/],
+  ['TurnOn on a discovered endpoint: NO_SUCH_ENDPOINT', { ...control, token: 'sent', answer: { event: 'Alexa ErrorResponse', errorType: 'NO_SUCH_ENDPOINT', ...ok } }, 'fail', /answered Alexa ErrorResponse NO_SUCH_ENDPOINT instead of Response\. Alexa tells the user the device is not responding/, /Find out why the skill answered NO_SUCH_ENDPOINT/],
+  ['TurnOn with the token: ENDPOINT_UNREACHABLE', { ...control, token: 'sent', answer: { event: 'Alexa ErrorResponse', errorType: 'ENDPOINT_UNREACHABLE', ...ok } }, 'fail', /instead of Response/, /with a valid token it should answer TurnOn with an Alexa\.Response event/],
   ['TurnOn without a token: credential error', { ...control, token: 'none', answer: invalid }, 'pass', /^TurnOn without a token \(nothing at directive\.endpoint\.scope\.token\): the skill answered INVALID_AUTHORIZATION_CREDENTIAL/],
   ['TurnOn with a made-up token: turned on anyway', { ...control, token: 'made-up', answer: turnedOn }, 'fail', /as if the user were linked\. It acts on the device without a valid token/, /directive\.endpoint\.scope\.token/],
   ['TurnOn without a token: INTERNAL_ERROR', { ...control, token: 'none', answer: internal }, 'fail', /INTERNAL_ERROR .* instead of a credential error/, /Check the token at directive\.endpoint\.scope\.token/],

@@ -183,8 +183,8 @@ describe('runWatch with --endpoint', () => {
   });
 });
 
-describe('runWatch with a request the engine cannot judge yet', () => {
-  it('a smart home directive is routed and answered, shown as namespace.name, and marked not judged (a warning)', async () => {
+describe('runWatch with a smart home directive', () => {
+  it('judges it with the smart home kind: routed, answered, shown as namespace.name with its verdict', async () => {
     const server = await startServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ event: { header: { namespace: 'Alexa.Discovery', name: 'Discover.Response', payloadVersion: '3', messageId: 'm' }, payload: { endpoints: [] } } }));
@@ -194,11 +194,17 @@ describe('runWatch with a request the engine cannot judge yet', () => {
     const w = await watch(s, { maxRequests: 1, target: { kind: 'endpoint', url: `${server.url}/` } });
     await s.waitForConnection(1);
     const answer = await s.request({ directive: { header: { namespace: 'Alexa.Discovery', name: 'Discover', payloadVersion: '3', messageId: 'm1' }, payload: { scope: { type: 'BearerToken', token: USER_TOKEN } } } });
-    const { exitCode, doc } = await w.running;
+    const { doc } = await w.running;
     expect(answer.message.type).toBe('SkillResponseSuccessMessage');
-    expect(exitCode).toBe(0);
-    expect(doc.requests[0]).toMatchObject({ source: 'live', request: 'Alexa.Discovery.Discover', verdict: 'warn', explanation: expect.stringMatching(/^Not judged: alexa-link does not judge smart home directives yet/) });
+    expect(doc.requests[0]).toMatchObject({
+      source: 'live',
+      request: 'Alexa.Discovery.Discover',
+      kind: 'smart-home',
+      tokenInEnvelope: { scope: true },
+      verdict: 'fail',
+      explanation: expect.stringMatching(/^Discover with the token at directive\.payload\.scope\.token: Discover\.Response has no endpoints\. The user hears "no new devices found"\./),
+    });
     expect(w.stderr() + w.stdout()).not.toContain(USER_TOKEN);
-    expect(w.stderr()).toMatch(/⚠ Alexa\.Discovery\.Discover · token: not read · event Alexa\.Discovery\.Discover\.Response · \d+ ms/);
+    expect(w.stderr()).toMatch(/✖ Alexa\.Discovery\.Discover · token: scope · event Alexa\.Discovery\.Discover\.Response · \d+ ms/);
   });
 });

@@ -175,8 +175,10 @@ describe('the adapter to the verdict engine', () => {
     expect(recognise(launch)).toMatchObject({ judgeable: true, label: 'LaunchRequest', requestType: 'LaunchRequest' });
     const intent = { ...launch, request: { type: 'IntentRequest', intent: { name: 'WhoAmIIntent' } } };
     expect(recognise(intent)).toMatchObject({ judgeable: true, label: 'IntentRequest WhoAmIIntent' });
-    const directive = { directive: { header: { namespace: 'Alexa.Discovery', name: 'Discover' }, payload: {} } };
-    expect(recognise(directive)).toMatchObject({ judgeable: false, label: 'Alexa.Discovery.Discover' });
+    const directive = { directive: { header: { namespace: 'Alexa.Discovery', name: 'Discover', payloadVersion: '3', messageId: 'm' }, payload: {} } };
+    expect(recognise(directive)).toMatchObject({ judgeable: true, label: 'Alexa.Discovery.Discover', requestType: 'Alexa.Discovery.Discover' });
+    const broken = { directive: { header: { namespace: 'Alexa.Discovery', name: 'Discover' }, payload: { scope: 'tok' } } };
+    expect(recognise(broken)).toMatchObject({ judgeable: false, label: 'Alexa.Discovery.Discover', reason: 'not a usable smart home directive (directive.payload.scope must be an object, not a string)' });
     expect(recognise(42)).toMatchObject({ judgeable: false, label: 'unknown request' });
   });
 

@@ -1,6 +1,6 @@
 import { describeTokenMode, tokenOriginOf, type ReplayItem, type SourcedEnvelope, type TokenChange } from '../../replay/envelopes.js';
 import { kindForManifestApis } from '../../replay/kinds/index.js';
-import type { ProbeMode } from '../../replay/kinds/types.js';
+import type { AnswerSummary, BuiltinRequest, ProbeMode } from '../../replay/kinds/types.js';
 import { DEFAULT_REGION, lambdaEnvironment } from '../../replay/lambda-env.js';
 import { DETAIL_LIMIT } from '../../replay/evidence.js';
 import { periodicCollector } from '../../replay/memory.js';
@@ -46,7 +46,7 @@ export function probeMode(ctx: DoctorContext): ProbeMode {
  * slots filled from the interaction model by default, or those --request and --intent name. When
  * the run supplies a token, each is also replayed without one, to show the skill asking to link.
  */
-export function builtinItems(ctx: DoctorContext, token: TokenChange): SourcedEnvelope[] {
+export function builtinItems(ctx: DoctorContext, token: TokenChange): BuiltinItem[] {
   const kind = kindForManifestApis(manifestApis(ctx));
   const locale = builtinLocale(ctx);
   const models = ctx.interactionModels.ok ? ctx.interactionModels.value : [];
@@ -61,18 +61,53 @@ export function builtinItems(ctx: DoctorContext, token: TokenChange): SourcedEnv
     ...(ctx.options.intent ? { intent: ctx.options.intent } : {}),
   });
   const supplies = token.kind === 'set' && token.token !== undefined;
-  const items: SourcedEnvelope[] = [];
+  const items: BuiltinItem[] = [];
   for (const b of built) {
-    if (supplies) items.push({ source: `${b.source}-unlinked`, envelope: b.document, kind, token: { kind: 'set', token: undefined } });
-    items.push({ source: b.source, envelope: b.document, kind });
+    const after = b.after ? { after: b.after } : {};
+    if (supplies) items.push({ source: `${b.source}-unlinked`, envelope: b.document, kind, token: { kind: 'set', token: undefined }, ...after });
+    items.push({ source: b.source, envelope: b.document, kind, ...after });
   }
   return items;
 }
 
+/** A built-in replay; one made from an earlier built-in's answer says so (BuiltinRequest.after). */
+export type BuiltinItem = SourcedEnvelope & { after?: BuiltinRequest['after'] };
+
+/**
+ * The answers of the replays so far, for built-ins made from an earlier one's answer: a smart home
+ * TurnOn waits for Discover's. Fed by the runner's onResult.
+ */
+export function answerBoard() {
+  const entries = new Map<string, { promise: Promise<AnswerSummary | undefined>; resolve: (a: AnswerSummary | undefined) => void }>();
+  const entry = (source: string) => {
+    let e = entries.get(source);
+    if (!e) {
+      let resolve!: (a: AnswerSummary | undefined) => void;
+      const promise = new Promise<AnswerSummary | undefined>((r) => (resolve = r));
+      e = { promise, resolve };
+      entries.set(source, e);
+    }
+    return e;
+  };
+  return {
+    record: (r: ReplayResult) => entry(r.source).resolve(r.evidence.answer),
+    wait: (source: string) => entry(source).promise,
+  };
+}
+export type AnswerBoard = ReturnType<typeof answerBoard>;
+
 /** The envelopes to replay: the built-ins (unless files are given without --request/--intent), then the files, streamed. */
-export async function* replayItems(ctx: DoctorContext, token: TokenChange): AsyncGenerator<ReplayItem> {
+export async function* replayItems(ctx: DoctorContext, token: TokenChange, answers?: AnswerBoard): AsyncGenerator<ReplayItem> {
   const explicitBuiltins = Boolean(ctx.options.requests?.length || ctx.options.intent);
-  if (!ctx.envelopePlan.labels.length || explicitBuiltins) yield* builtinItems(ctx, token);
+  if (!ctx.envelopePlan.labels.length || explicitBuiltins) {
+    const items = builtinItems(ctx, token);
+    const sources = new Set(items.map((i) => i.source));
+    for (const { after, ...item } of items) {
+      // Waits only for a built-in of this run (it comes first); without a board, the fallback document.
+      if (after && answers && sources.has(after.source)) yield { ...item, envelope: after.make(await answers.wait(after.source)) };
+      else yield item;
+    }
+  }
   if (ctx.envelopePlan.labels.length) yield* streamEnvelopes(ctx.envelopePlan);
 }
 
@@ -155,6 +190,10 @@ export function replaysCheck(token: TokenChange): Check<DoctorContext> {
       return replayTimeoutMs(ctx) * 2 * Math.ceil(n / Math.max(1, ctx.options.concurrency)) + 15_000;
     },
     async run(ctx, info): Promise<CheckOutcome> {
+      const projectKind = kindForManifestApis(manifestApis(ctx));
+      if (ctx.options.target.kind === 'smapi' && projectKind.notThroughSmapi && !ctx.envelopePlan.labels.length) {
+        return { status: 'skip', detail: `--smapi does not apply to a ${projectKind.title}: ${projectKind.notThroughSmapi}`, fix: 'Run doctor without --smapi: the built-in requests go to the Lambda handler.' };
+      }
       const chosen = await createTarget(ctx);
       if ('reason' in chosen) {
         // Replays through SMAPI were asked for by flag (as --simulate is): not getting them is a
@@ -169,7 +208,8 @@ export function replaysCheck(token: TokenChange): Check<DoctorContext> {
       // Bounded memory for large runs (100,000 envelope files); nothing to do for a few.
       const collect = ctx.envelopePlan.labels.length > DETAIL_LIMIT ? periodicCollector(3000) : undefined;
       try {
-        const { results, counts, count, sent } = await replayEnvelopes(replayItems(ctx, token), {
+        const answers = answerBoard();
+        const { results, counts, count, sent } = await replayEnvelopes(replayItems(ctx, token, answers), {
           target,
           token: effectiveToken(ctx, token),
           tokenOrigin: tokenOriginOf(ctx.replayToken.mode),
@@ -184,6 +224,7 @@ export function replaysCheck(token: TokenChange): Check<DoctorContext> {
             }
           },
           onResult: (r) => {
+            answers.record(r);
             ctx.deps.debug?.(`replay ${r.source}: ${r.verdict} (${r.latencyMs} ms)`);
             collect?.();
           },

@@ -1,11 +1,12 @@
 import { customKind } from './custom.js';
+import { smartHomeKind } from './smart-home.js';
 import type { AnswerSummary, SkillKind } from './types.js';
 
 /**
  * The skill kinds alexa-link knows, in the order they are asked whether a document is theirs.
  * A new kind is one module (kinds/<kind>.ts) added to this list.
  */
-export const KINDS: readonly SkillKind[] = [customKind as unknown as SkillKind];
+export const KINDS: readonly SkillKind[] = [customKind as unknown as SkillKind, smartHomeKind as unknown as SkillKind];
 
 export type { SkillKind, AnswerSummary };
 

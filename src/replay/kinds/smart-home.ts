@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { isObject } from '../../project/json-file.js';
+import type { Attempt, ReplayEvidence } from '../evidence.js';
+import { joinFix, loggedError, quote, withCommonHints, worse } from '../verdict.js';
+import { isObject, jsonClone, madeUpToken, objectAt, text, typeWord } from './common.js';
+import type { AnswerSummary, BuiltinInput, BuiltinRequest, CodeInfo, FlowHop, Judgement, ProbeMode, ProbeSpec, RequestDocument, RequestFacts, SkillKind, TokenPlace, TokenPresence } from './types.js';
 
 /**
- * Smart home skills (and video skills, which share the message format and token places): Smart
- * Home API v3 directives, where each carries the account-linking token, the built-in directives,
- * what a good answer is, and the judge. The facts, with their sources, are in smart-home.md next
- * to this file; the short form:
+ * Smart home skills: Smart Home API v3 directives ({"directive": {"header", "endpoint"?,
+ * "payload"}}), where each carries the account-linking token, the built-in directives, what a
+ * good answer is, and the judge. The facts, with their sources, are in smart-home.md next to this
+ * file; the short form:
  *
  *   AcceptGrant  directive.payload.grantee.token   → AcceptGrant.Response | Alexa.Authorization ErrorResponse ACCEPT_GRANT_FAILED
  *   Discover     directive.payload.scope.token     → Discover.Response with endpoints
@@ -14,7 +17,7 @@ import { isObject } from '../../project/json-file.js';
  *   no token / a token the skill's cloud refuses   → Alexa.ErrorResponse INVALID_ or EXPIRED_AUTHORIZATION_CREDENTIAL
  *   Alexa waits 8 s.
  *
- * Everything here is pure apart from fresh message IDs.
+ * Video skills share the message format and the token places; they are not a kind of their own yet.
  */
 
 export type Directive = Record<string, unknown> & {
@@ -34,15 +37,9 @@ export const SMART_HOME_DEADLINE_MS = 8000;
 /** The endpoint ID the built-in control directives use when Discover supplied none. */
 export const PLACEHOLDER_ENDPOINT_ID = 'alexa-link-placeholder-endpoint';
 
-function typeWord(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  return `a ${typeof v}`;
-}
-
-/** Whether a document is a smart home directive ({"directive": {"header": …}}) rather than a custom-skill envelope. */
+/** Whether a document is a smart home directive ({"directive": …}) rather than a custom-skill envelope; a broken one too, so its problems can be listed. */
 export function looksLikeDirective(doc: unknown): boolean {
-  return isObject(doc) && isObject(doc.directive) && isObject(doc.directive.header);
+  return isObject(doc) && 'directive' in doc;
 }
 
 /** What makes `doc` unusable as a directive to replay, as `field: what is wrong` lines. */
@@ -111,7 +108,7 @@ export function directiveToken(d: Directive): string | undefined {
  * (undefined): the scope or grantee object goes, as in a directive for a user without a link.
  */
 export function withDirectiveToken(d: Directive, token: string | undefined): Directive {
-  const copy = structuredClone(d);
+  const copy = jsonClone(d);
   const dir = copy.directive;
   const field = tokenFieldOf(copy);
   const bearer = token === undefined ? undefined : { type: 'BearerToken', token };
@@ -192,8 +189,8 @@ export function buildDirective(which: BuiltinDirective, opts: { token?: string; 
   return opts.token === undefined ? d : withDirectiveToken(d, opts.token);
 }
 
-/** What a smart home answer says, in a few fields (for the report and the judge). */
-export interface SmartHomeAnswerSummary {
+/** What a smart home answer says, in a few fields (for the report and the judge): small, JSON-able, no secrets. */
+export interface SmartHomeAnswerSummary extends AnswerSummary {
   /** "Alexa.Discovery Discover.Response", "Alexa ErrorResponse"; undefined when the answer is no event. */
   event?: string;
   errorType?: string;
@@ -201,6 +198,9 @@ export interface SmartHomeAnswerSummary {
   /** Discover.Response: how many endpoints, and those missing a required field. */
   endpoints?: number;
   incompleteEndpoints?: string[];
+  /** Discover.Response: the first endpoint IDs, and those with Alexa.PowerController (for the built-in TurnOn). */
+  endpointIds?: string[];
+  switchable?: string[];
   correlationToken?: string;
   endpointId?: string;
   /** Context properties reported, as "Alexa.PowerController.powerState=ON". */
@@ -242,6 +242,11 @@ export function summarizeSmartHomeAnswer(answer: unknown): SmartHomeAnswerSummar
       const name = isObject(e) && typeof e.endpointId === 'string' ? e.endpointId : `#${i + 1}`;
       return missing.length ? [`${name} (no ${missing.join(', ')})`] : [];
     });
+    const found = discoveredEndpoints(answer);
+    if (found.length) {
+      out.endpointIds = found.slice(0, 10).map((e) => clip(e.endpointId));
+      out.switchable = found.filter((e) => e.interfaces.includes('Alexa.PowerController')).slice(0, 10).map((e) => clip(e.endpointId));
+    }
   }
   if (isObject(event!.endpoint) && typeof event!.endpoint.endpointId === 'string') out.endpointId = event!.endpoint.endpointId;
   const props = isObject(answer) && isObject(answer.context) && Array.isArray(answer.context.properties) ? answer.context.properties : [];
@@ -278,12 +283,7 @@ export interface SmartHomeEvidence {
   targetName: string;
 }
 
-export interface SmartHomeJudgement {
-  verdict: 'pass' | 'warn' | 'fail';
-  explanation: string;
-  /** What to change, when something is wrong. */
-  fix?: string;
-}
+export type SmartHomeJudgement = Judgement;
 
 const CREDENTIAL = new Set<string>(CREDENTIAL_ERROR_TYPES);
 
@@ -394,7 +394,9 @@ export function judgeSmartHome(e: SmartHomeEvidence): SmartHomeJudgement {
       return {
         verdict: 'fail',
         explanation: `${what}: the skill answered ${answered(a)}, not Discover.Response.${late} Alexa finds no devices.`,
-        fix: 'Answer Discover with {"event": {"header": {"namespace": "Alexa.Discovery", "name": "Discover.Response", …}, "payload": {"endpoints": […]}}}.',
+        fix: a.errorType
+          ? `Find out why the skill answered ${a.errorType} (its logs; the call to your provider or device cloud): with a valid token it should answer Discover.Response with the user's endpoints.`
+          : 'Answer Discover with {"event": {"header": {"namespace": "Alexa.Discovery", "name": "Discover.Response", …}, "payload": {"endpoints": […]}}}.',
       };
     }
     if (!a.endpoints) {
@@ -422,6 +424,13 @@ export function judgeSmartHome(e: SmartHomeEvidence): SmartHomeJudgement {
         verdict: 'warn',
         explanation: `${what}: the token arrived, and the skill answered NO_SUCH_ENDPOINT for alexa-link's placeholder endpoint (Discover supplied none).`,
         fix: 'Make Discover return an endpoint with the token, then doctor addresses it.',
+      };
+    }
+    if (a.errorType) {
+      return {
+        verdict: 'fail',
+        explanation: `${what}: the skill answered ${answered(a)} instead of ${expected.replace('Alexa ', '')}.${late} Alexa tells the user the device is not responding.`,
+        fix: `Find out why the skill answered ${a.errorType} (its logs; the call to your provider or device cloud): with a valid token it should answer ${e.name} with an ${expected.replace(' ', '.')} event that echoes the directive's correlationToken and endpoint.`,
       };
     }
     return {
@@ -460,3 +469,290 @@ function withFormat(j: SmartHomeJudgement, warnings: string[]): SmartHomeJudgeme
     fix: 'Set event.header.payloadVersion to "3" and a fresh messageId (a UUID) in every answer.',
   };
 }
+
+// ─── The kind ─────────────────────────────────────────────────────────────────────────────────
+
+/** The kind's token places; a directive carries its token in one of them (tokenFieldFor). */
+export const SMART_HOME_TOKEN_PLACES: readonly TokenPlace[] = [
+  { id: 'grantee', field: 'directive.payload.grantee.token' },
+  { id: 'scope', field: 'directive.payload.scope.token' },
+  { id: 'endpoint', field: 'directive.endpoint.scope.token' },
+];
+
+const PLACE_OF_FIELD: Record<TokenField, string> = {
+  'directive.payload.grantee.token': 'grantee',
+  'directive.payload.scope.token': 'scope',
+  'directive.endpoint.scope.token': 'endpoint',
+};
+
+/** The token holder object at a place ({type, token}), if any. */
+function holderAt(doc: RequestDocument, place: string): Record<string, unknown> | undefined {
+  if (place === 'grantee') return objectAt(doc, ['directive', 'payload', 'grantee']);
+  if (place === 'scope') return objectAt(doc, ['directive', 'payload', 'scope']);
+  if (place === 'endpoint') return objectAt(doc, ['directive', 'endpoint', 'scope']);
+  return undefined;
+}
+
+function readTokenAt(doc: RequestDocument, place: string): string | undefined {
+  return text(holderAt(doc, place)?.token);
+}
+
+/** The directive's own token place (where Alexa puts the token for it). */
+function ownPlace(doc: RequestDocument): string {
+  return PLACE_OF_FIELD[tokenFieldOf(doc as Directive)];
+}
+
+/**
+ * Where the document holds a token: its own place always (true or false), and any other place that
+ * holds one too (a misplaced token shows).
+ */
+function tokenIn(doc: RequestDocument): TokenPresence {
+  const own = ownPlace(doc);
+  const out: TokenPresence = { [own]: readTokenAt(doc, own) !== undefined };
+  for (const p of SMART_HOME_TOKEN_PLACES) if (p.id !== own && readTokenAt(doc, p.id) !== undefined) out[p.id] = true;
+  return out;
+}
+
+function setAt(doc: RequestDocument, place: string, token: string | undefined): void {
+  const dir = doc.directive as Record<string, unknown>;
+  const bearer = token === undefined ? undefined : { type: 'BearerToken', token };
+  if (place === 'endpoint') {
+    if (bearer) {
+      const endpoint = isObject(dir.endpoint) ? dir.endpoint : (dir.endpoint = {});
+      (endpoint as Record<string, unknown>).scope = bearer;
+    } else if (isObject(dir.endpoint)) delete dir.endpoint.scope;
+    return;
+  }
+  const key = place === 'grantee' ? 'grantee' : 'scope';
+  if (bearer) {
+    const payload = isObject(dir.payload) ? dir.payload : (dir.payload = {});
+    (payload as Record<string, unknown>)[key] = bearer;
+  } else if (isObject(dir.payload)) delete dir.payload[key];
+}
+
+function withToken(doc: RequestDocument, token: string | undefined, places?: readonly string[]): RequestDocument {
+  const copy = jsonClone(doc);
+  const wanted = new Set(places ?? [ownPlace(copy)]);
+  for (const p of SMART_HOME_TOKEN_PLACES) {
+    const here = token !== undefined && wanted.has(p.id);
+    // Only touch places the directive has or is given a token in: a Discover keeps no endpoint.
+    if (here || holderAt(copy, p.id)) setAt(copy, p.id, here ? token : undefined);
+  }
+  return copy;
+}
+
+function normalise(doc: RequestDocument): RequestDocument {
+  const nulls = SMART_HOME_TOKEN_PLACES.some((p) => {
+    const h = holderAt(doc, p.id);
+    return h !== undefined && h.token === null;
+  });
+  if (!nulls) return doc;
+  const copy = jsonClone(doc);
+  for (const p of SMART_HOME_TOKEN_PLACES) {
+    const h = holderAt(copy, p.id);
+    if (h && h.token === null) setAt(copy, p.id, undefined);
+  }
+  return copy;
+}
+
+function notes(doc: RequestDocument): string[] {
+  const v = objectAt(doc, ['directive', 'header'])?.payloadVersion;
+  if (v !== undefined && v !== '3') return [`This directive has payloadVersion ${JSON.stringify(v)}: Alexa sends version 3 directives today (version 2 is retired).`];
+  return [];
+}
+
+/** The facts of a directive, with what a smart home answer must echo (correlationToken, endpoint). */
+export interface SmartHomeFacts extends RequestFacts {
+  correlationToken?: string;
+  endpointId?: string;
+  /** The built-in addressed alexa-link's placeholder endpoint (Discover supplied none). */
+  placeholderEndpoint?: boolean;
+}
+
+function facts(doc: RequestDocument): SmartHomeFacts {
+  const header = objectAt(doc, ['directive', 'header']) ?? {};
+  const type = `${text(header.namespace) ?? '?'}.${text(header.name) ?? '?'}`;
+  const endpointId = text(objectAt(doc, ['directive', 'endpoint'])?.endpointId);
+  const correlationToken = text(header.correlationToken);
+  return {
+    type,
+    label: type,
+    answerOptional: false,
+    needsNoAccount: false,
+    placeholderSkillId: false,
+    ...(correlationToken ? { correlationToken } : {}),
+    ...(endpointId ? { endpointId } : {}),
+    ...(endpointId === PLACEHOLDER_ENDPOINT_ID ? { placeholderEndpoint: true } : {}),
+  };
+}
+
+function secrets(doc: RequestDocument): string[] {
+  const values = [...SMART_HOME_TOKEN_PLACES.map((p) => readTokenAt(doc, p.id)), text(objectAt(doc, ['directive', 'payload', 'grant'])?.code)];
+  return [...new Set(values.filter((v): v is string => v !== undefined))];
+}
+
+/** --request names and the built-ins they make, in the order they run. */
+export const SMART_HOME_BUILTINS = ['accept-grant', 'discover', 'report-state', 'turn-on'] as const;
+
+const BUILTIN_OF: Record<(typeof SMART_HOME_BUILTINS)[number], BuiltinDirective> = {
+  'accept-grant': 'AcceptGrant',
+  discover: 'Discover',
+  'report-state': 'ReportState',
+  'turn-on': 'TurnOn',
+};
+
+/**
+ * AcceptGrant, Discover, ReportState and TurnOn by default. ReportState and TurnOn address the
+ * first endpoint Discover answers with (the first that can be switched), so they wait for that
+ * answer; without one (no token, a failed Discover) they address a placeholder endpoint.
+ */
+function builtins(input: BuiltinInput): BuiltinRequest[] {
+  const wanted = (input.requests.length ? input.requests : SMART_HOME_BUILTINS).filter((n): n is (typeof SMART_HOME_BUILTINS)[number] => (SMART_HOME_BUILTINS as readonly string[]).includes(n));
+  const discovers = wanted.includes('discover');
+  return wanted.map((name) => {
+    const which = BUILTIN_OF[name];
+    const source = `builtin:${name}`;
+    const document = buildDirective(which);
+    if ((which === 'ReportState' || which === 'TurnOn') && discovers) {
+      return {
+        source,
+        document,
+        after: {
+          source: 'builtin:discover',
+          make(answer) {
+            const a = answer as SmartHomeAnswerSummary | undefined;
+            const endpointId = a?.switchable?.[0] ?? a?.endpointIds?.[0];
+            return endpointId ? buildDirective(which, { endpointId }) : document;
+          },
+        },
+      };
+    }
+    return { source, document };
+  });
+}
+
+function isResponse(response: unknown): boolean {
+  return isObject(response) && isObject(response.event);
+}
+
+function style(code: CodeInfo | undefined): string {
+  if (!code) return 'unknown';
+  return code.requires.some((m) => m === 'ask-sdk-core' || m === 'ask-sdk') ? 'ask-sdk-v2' : 'raw';
+}
+
+function probes(doc: RequestDocument, mode: ProbeMode): ProbeSpec[] {
+  if (mode !== 'all') return [];
+  const own = ownPlace(doc);
+  const token = readTokenAt(doc, own);
+  if (!token) return [];
+  const fake = madeUpToken(token);
+  return [
+    { id: 'no-token', title: 'no token', make: (d) => withToken(d, undefined) },
+    { id: 'made-up-token', title: 'a made-up token of the same shape', make: (d) => withToken(d, fake, [own]) },
+  ];
+}
+
+/** The evidence of one attempt (the directive as given, or a probe) in the judge's terms. */
+function evidenceOf(e: ReplayEvidence<SmartHomeAnswerSummary>, a: Attempt<SmartHomeAnswerSummary>, token: TokenCase): SmartHomeEvidence {
+  const [namespace, name] = splitType(e.request.type);
+  const f = e.request as SmartHomeFacts;
+  const error = a.error ?? (a.thrown ? { kind: 'threw', message: `${a.thrown.name}: ${a.thrown.message}` } : undefined);
+  let withLog = error;
+  const logged = loggedError(a);
+  if (error && (error.kind === 'threw' || error.kind === 'crash') && logged && !error.message.includes(logged.slice(0, 60))) {
+    withLog = { ...error, message: `${error.message.replace(/[.\s]+$/, '')}. It logged: ${quote(logged)}` };
+  }
+  return {
+    namespace,
+    name,
+    token,
+    ...(f.correlationToken ? { correlationToken: f.correlationToken } : {}),
+    ...(f.endpointId ? { endpointId: f.endpointId } : {}),
+    ...(f.placeholderEndpoint ? { placeholderEndpoint: true } : {}),
+    status: a.status,
+    latencyMs: a.latencyMs,
+    ...(a.notAResponse || a.answer === undefined ? {} : { answer: a.answer }),
+    ...(withLog ? { error: withLog } : {}),
+    targetName: e.targetName,
+  };
+}
+
+function splitType(type: string): [string, string] {
+  const dot = type.lastIndexOf('.');
+  return dot < 0 ? [type, ''] : [type.slice(0, dot), type.slice(dot + 1)];
+}
+
+function judge(e: ReplayEvidence<SmartHomeAnswerSummary>): Judgement {
+  const own = PLACE_OF_FIELD[tokenFieldFor(...splitType(e.request.type))];
+  const sent = Boolean(e.tokenIn[own]);
+  const main = judgeSmartHome(evidenceOf(e, e, sent ? 'sent' : 'none'));
+  let verdict = main.verdict;
+  let explanation = main.explanation;
+  let fix = main.fix;
+  if (!sent && Object.entries(e.tokenIn).some(([place, has]) => has && place !== own)) {
+    const where = Object.entries(e.tokenIn).filter(([place, has]) => has && place !== own).map(([place]) => SMART_HOME_TOKEN_PLACES.find((p) => p.id === place)!.field);
+    explanation += ` This directive carries a token at ${where.join(' and ')}, where Alexa never puts it for ${splitType(e.request.type)[1]}.`;
+  }
+  const passed: string[] = [];
+  const sameFailure: string[] = [];
+  for (const p of e.probes) {
+    const j = judgeSmartHome(evidenceOf(e, p, p.id === 'no-token' ? 'none' : 'made-up'));
+    if (j.verdict === 'pass') {
+      passed.push(`${p.title} → ${p.answer?.errorType ?? p.answer?.event ?? 'answered'}`);
+      continue;
+    }
+    verdict = worse(verdict, j.verdict);
+    fix = joinFix(fix, j.fix);
+    // The same failure again (the handler throws whatever the token): said once.
+    if (e.error && p.error && p.error.message === e.error.message) sameFailure.push(p.id === 'no-token' ? 'without a token' : 'with a made-up token');
+    else explanation += ` ${j.explanation}`;
+  }
+  if (sameFailure.length) explanation += ` It failed the same way ${sameFailure.join(' and ')}.`;
+  if (passed.length) explanation += ` Probes: ${passed.join('; ')}.`;
+  if (verdict === 'pass') fix = undefined;
+  return withCommonHints(fix ? { verdict, explanation, fix } : { verdict, explanation }, e);
+}
+
+function describe(a: SmartHomeAnswerSummary): string {
+  if (!a.event) return 'no smart home event';
+  const name = a.event.split(' ').pop()!;
+  if (a.errorType) return `${name} ${a.errorType}`;
+  if (a.endpoints !== undefined) return `${name}, ${a.endpoints} endpoint${a.endpoints === 1 ? '' : 's'}`;
+  const state = a.properties?.find((p) => p.startsWith('Alexa.PowerController.powerState='));
+  return state ? `${name} (powerState ${state.split('=')[1]})` : name;
+}
+
+/** The hops between Alexa and a smart home skill in the report's diagram. */
+export const SMART_HOME_FLOW: readonly FlowHop[] = [
+  { id: 7, from: 2, to: 4, label: 'AcceptGrant: grant code, token at payload.grantee (Send Alexa Events on)', requestTypes: ['Alexa.Authorization.AcceptGrant'] },
+  { id: 5, from: 2, to: 4, label: 'Discover after linking (payload.scope.token), then directives (endpoint.scope.token)' },
+  { id: 6, from: 4, to: 2, label: 'answer: Discover.Response, Alexa.Response; a credential ErrorResponse without a good token' },
+];
+
+export const smartHomeKind: SkillKind<SmartHomeAnswerSummary> = {
+  id: 'smart-home',
+  title: 'smart home skill',
+  manifestApi: 'smartHome',
+  builtinNames: SMART_HOME_BUILTINS,
+  recognises: looksLikeDirective,
+  problems: directiveProblems,
+  normalise,
+  notes,
+  tokenPlaces: SMART_HOME_TOKEN_PLACES,
+  tokenIn,
+  readToken: readTokenAt,
+  withToken,
+  refresh: (doc) => refreshDirective(doc as Directive),
+  facts,
+  secrets,
+  builtins,
+  summarize: summarizeSmartHomeAnswer,
+  isResponse,
+  style,
+  probes,
+  judge,
+  describe,
+  flow: SMART_HOME_FLOW,
+  notThroughSmapi:
+    'alexa-link replays smart home directives against the skill\'s Lambda handler (the default, --handler) or an endpoint, not through SMAPI skill invocation. To test with Alexa itself, link the skill in the Alexa app and say "discover my devices".',
+};

@@ -55,6 +55,26 @@ export interface BuiltinRequest {
   /** `builtin:launch`, `builtin:intent:WhoAmIIntent`. */
   source: string;
   document: RequestDocument;
+  /**
+   * Made from the answer to an earlier built-in of the same run (its `source`), such as a smart
+   * home control directive for the endpoint Discover returned: the replays wait for that answer.
+   * `document` above is what is sent when that answer has nothing to offer.
+   */
+  after?: { source: string; make(answer: AnswerSummary | undefined): RequestDocument };
+}
+
+/**
+ * One arrow of the linking flow's diagram between Alexa and the skill (after the token exchange),
+ * for a kind whose requests differ from the custom skill's. Lifelines: 2 is Alexa, 4 the skill.
+ */
+export interface FlowHop {
+  /** Stable hop id (HopId in the doctor report); checks name it. */
+  id: number;
+  from: number;
+  to: number;
+  label: string;
+  /** Request types (RequestFacts.type) whose replays judge this hop rather than the answer hop. */
+  requestTypes?: readonly string[];
 }
 
 /** One probe: the same request sent again with the token moved, removed or replaced. */
@@ -134,4 +154,10 @@ export interface SkillKind<A extends AnswerSummary = AnswerSummary> {
   probes(doc: RequestDocument, mode: ProbeMode): ProbeSpec[];
   /** The verdict: a pure function of the evidence. */
   judge(evidence: ReplayEvidence<A>): Judgement;
+  /** The answer in a few words for the text report ("Discover.Response, 1 endpoint"); the report's own words when absent. */
+  describe?(answer: A): string;
+  /** The hops between Alexa and the skill in the report's diagram, when they are not the custom skill's request and answer. */
+  readonly flow?: readonly FlowHop[];
+  /** Why SMAPI skill invocation (--smapi) cannot replay this kind's requests, when it cannot. */
+  readonly notThroughSmapi?: string;
 }
