@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import type { ProbeEvidence, ReplayEvidence } from '../../src/replay/evidence.js';
+import { kindForManifestApis, kindOf } from '../../src/replay/kinds/index.js';
 import {
   buildDirective,
+  smartHomeKind,
   directiveProblems,
   directiveToken,
   discoveredEndpoints,
@@ -15,6 +18,7 @@ import {
   type Directive,
   type SmartHomeAnswerSummary,
   type SmartHomeEvidence,
+  type SmartHomeFacts,
 } from '../../src/replay/kinds/smart-home.js';
 
 const FIXTURES = new URL('../fixtures/envelopes/smart-home/', import.meta.url);
@@ -185,5 +189,139 @@ describe('judgeSmartHome (pure, from evidence)', () => {
     expect(j.explanation).toContain(evidence.name);
     expect(j.explanation).toMatch(/directive\.(payload\.grantee|payload\.scope|endpoint\.scope)\.token/);
     if (j.verdict !== 'pass') expect(j.fix).toBeTruthy();
+  });
+});
+
+describe('smartHomeKind (behind the skill-kind interface)', () => {
+  const kind = smartHomeKind;
+  const turnOn = buildDirective('TurnOn', { token: 'tok-123', endpointId: 'lamp-1' });
+
+  it('is registered: kindOf and the manifest API find it', () => {
+    expect(kindOf(turnOn)).toBe(smartHomeKind);
+    expect(kindForManifestApis(['smartHome']).id).toBe('smart-home');
+    expect(kindForManifestApis(['custom', 'smartHome']).id).toBe('custom');
+  });
+
+  it('token places: the directive\'s own always, another only when it holds a token', () => {
+    expect(kind.tokenIn(turnOn)).toEqual({ endpoint: true });
+    expect(kind.tokenIn(buildDirective('Discover'))).toEqual({ scope: false });
+    const misplaced = kind.withToken(buildDirective('TurnOn', { endpointId: 'lamp-1' }), 'tok-9', ['scope']);
+    expect(kind.tokenIn(misplaced)).toEqual({ endpoint: false, scope: true });
+    expect(kind.readToken(misplaced, 'scope')).toBe('tok-9');
+    const removed = kind.withToken(turnOn, undefined);
+    expect(kind.tokenIn(removed)).toEqual({ endpoint: false });
+    expect((removed.directive as { endpoint: Record<string, unknown> }).endpoint).toEqual({ endpointId: 'lamp-1', cookie: {} });
+    // A Discover gets no endpoint object from having its token removed.
+    expect(kind.withToken(buildDirective('Discover', { token: 't' }), undefined)).not.toHaveProperty('directive.endpoint');
+  });
+
+  it('normalises a null token to none, and notes an old payload version', () => {
+    const doc = { directive: { header: { namespace: 'Alexa.Discovery', name: 'Discover', payloadVersion: '2', messageId: 'm' }, payload: { scope: { type: 'BearerToken', token: null } } } };
+    expect(kind.problems(doc)).toEqual([]);
+    const n = kind.normalise(doc);
+    expect(n).not.toBe(doc);
+    expect(kind.tokenIn(n)).toEqual({ scope: false });
+    expect(kind.notes(n)).toEqual(['This directive has payloadVersion "2": Alexa sends version 3 directives today (version 2 is retired).']);
+  });
+
+  it('facts carry what the answer must echo; secrets include the tokens and the grant code', () => {
+    expect(kind.facts(turnOn)).toMatchObject({ type: 'Alexa.PowerController.TurnOn', label: 'Alexa.PowerController.TurnOn', answerOptional: false, endpointId: 'lamp-1', correlationToken: expect.stringMatching(/^alexa-link-/) });
+    expect(kind.facts(buildDirective('TurnOn'))).toMatchObject({ placeholderEndpoint: true });
+    expect(kind.secrets(buildDirective('AcceptGrant', { token: 'grantee-tok' }))).toEqual(['grantee-tok', 'alexa-link-doctor-made-up-grant-code']);
+  });
+
+  it('built-ins: AcceptGrant, Discover, then ReportState and TurnOn made from Discover\'s answer (a placeholder without one)', () => {
+    const input = { skillId: undefined, locale: 'en-US', interactionModel: undefined, requests: [] };
+    const built = kind.builtins(input);
+    expect(built.map((b) => [b.source, b.after?.source])).toEqual([
+      ['builtin:accept-grant', undefined],
+      ['builtin:discover', undefined],
+      ['builtin:report-state', 'builtin:discover'],
+      ['builtin:turn-on', 'builtin:discover'],
+    ]);
+    for (const b of built) expect(Object.values(kind.tokenIn(b.document)).some(Boolean)).toBe(false);
+    const turn = built[3]!;
+    const made = turn.after!.make({ event: 'Alexa.Discovery Discover.Response', endpointIds: ['sensor-1', 'plug-2'], switchable: ['plug-2'] });
+    expect(kind.facts(made)).toMatchObject({ type: 'Alexa.PowerController.TurnOn', endpointId: 'plug-2' });
+    expect(kind.facts(turn.after!.make({ event: 'Alexa ErrorResponse', errorType: 'INVALID_AUTHORIZATION_CREDENTIAL' }))).toMatchObject({ endpointId: 'alexa-link-placeholder-endpoint' });
+    // --request turn-on alone: no Discover to wait for, so the placeholder straight away.
+    expect(kind.builtins({ ...input, requests: ['turn-on'] }).map((b) => [b.source, b.after])).toEqual([['builtin:turn-on', undefined]]);
+  });
+
+  it('probes: none, or without a token and with a made-up one of the same shape at the same place', () => {
+    expect(kind.probes(turnOn, 'none')).toEqual([]);
+    expect(kind.probes(turnOn, 'placement')).toEqual([]);
+    expect(kind.probes(buildDirective('TurnOn'), 'all')).toEqual([]);
+    const probes = kind.probes(turnOn, 'all');
+    expect(probes.map((p) => p.id)).toEqual(['no-token', 'made-up-token']);
+    expect(kind.tokenIn(probes[0]!.make(turnOn))).toEqual({ endpoint: false });
+    const fake = kind.readToken(probes[1]!.make(turnOn), 'endpoint')!;
+    expect(fake).not.toBe('tok-123');
+    expect(fake).toHaveLength('tok-123'.length);
+  });
+
+  it('an answer is an event; describe says it in a few words', () => {
+    expect(kind.isResponse({ event: { header: {} } }, kind.facts(turnOn))).toBe(true);
+    expect(kind.isResponse({ version: '1.0', response: {} }, kind.facts(turnOn))).toBe(false);
+    const d = kind.describe!;
+    expect(d({ event: 'Alexa.Discovery Discover.Response', endpoints: 2 })).toBe('Discover.Response, 2 endpoints');
+    expect(d({ event: 'Alexa ErrorResponse', errorType: 'INTERNAL_ERROR' })).toBe('ErrorResponse INTERNAL_ERROR');
+    expect(d({ event: 'Alexa Response', properties: ['Alexa.PowerController.powerState=ON'] })).toBe('Response (powerState ON)');
+    expect(d({})).toBe('no smart home event');
+  });
+
+  const evidence = (over: Partial<ReplayEvidence<SmartHomeAnswerSummary>>): ReplayEvidence<SmartHomeAnswerSummary> => ({
+    kind: 'smart-home',
+    request: kind.facts(turnOn),
+    tokenIn: { endpoint: true },
+    tokenOrigin: 'session',
+    style: 'raw',
+    targetName: 'the handler',
+    offline: false,
+    status: 200,
+    latencyMs: 20,
+    logs: [],
+    logsDropped: 0,
+    probes: [],
+    notes: [],
+    ...over,
+  });
+  const f = kind.facts(turnOn) as SmartHomeFacts & { correlationToken: string };
+  const response: SmartHomeAnswerSummary = { event: 'Alexa Response', correlationToken: f.correlationToken, endpointId: 'lamp-1', payloadVersion: '3', messageId: true };
+  const credential: SmartHomeAnswerSummary = { event: 'Alexa ErrorResponse', errorType: 'INVALID_AUTHORIZATION_CREDENTIAL', payloadVersion: '3', messageId: true };
+  const probe = (id: 'no-token' | 'made-up-token', answer: SmartHomeAnswerSummary | undefined, extra: Partial<ProbeEvidence<SmartHomeAnswerSummary>> = {}): ProbeEvidence<SmartHomeAnswerSummary> => ({
+    id,
+    title: id === 'no-token' ? 'no token' : 'a made-up token of the same shape',
+    tokenIn: { endpoint: id !== 'no-token' },
+    status: 200,
+    latencyMs: 10,
+    logs: [],
+    logsDropped: 0,
+    ...(answer ? { answer } : {}),
+    ...extra,
+  });
+
+  it.each<[string, Partial<ReplayEvidence<SmartHomeAnswerSummary>>, 'pass' | 'warn' | 'fail', RegExp, RegExp | undefined]>([
+    ['the token works and the probes get credential errors', { answer: response, probes: [probe('no-token', credential), probe('made-up-token', credential)] }, 'pass', /answered Response for the same correlationToken and endpoint\. Probes: no token → INVALID_AUTHORIZATION_CREDENTIAL; a made-up token of the same shape → INVALID_AUTHORIZATION_CREDENTIAL\.$/, undefined],
+    ['a made-up token turns the device on too', { answer: response, probes: [probe('no-token', credential), probe('made-up-token', response)] }, 'fail', /TurnOn with a made-up token at directive\.endpoint\.scope\.token: the skill answered Alexa Response, as if the user were linked/, /check it at your provider/],
+    ['the main attempt threw, and the probes the same way', { error: { kind: 'threw', message: 'The handler failed: TypeError: x is undefined.' }, status: null, probes: [probe('no-token', undefined, { status: null, error: { kind: 'threw', message: 'The handler failed: TypeError: x is undefined.' } })] }, 'fail', /x is undefined\. Alexa tells the user the device is not responding\. It failed the same way without a token\.$/, /Catch the failure/],
+    ['the handler logged an error before throwing', { error: { kind: 'threw', message: 'The handler failed: boom.' }, status: null, logs: [{ level: 'error', text: 'DynamoDB: table not found' }] }, 'fail', /boom\. It logged: “DynamoDB: table not found”/, undefined],
+    ['a token only at the wrong place', { tokenIn: { endpoint: false, scope: true }, answer: credential }, 'pass', /This directive carries a token at directive\.payload\.scope\.token, where Alexa never puts it for TurnOn\./, undefined],
+    ['not an event at all', { notAResponse: true }, 'fail', /did not answer with a smart home event/, /Answer every directive with an event/],
+  ])('%s → %s', (_label, over, verdict, explanation, fix) => {
+    const j = kind.judge(evidence(over));
+    expect(j.verdict).toBe(verdict);
+    expect(j.explanation).toMatch(explanation);
+    if (fix) expect(j.fix).toMatch(fix);
+    if (verdict === 'pass') expect(j.fix).toBeUndefined();
+  });
+
+  it('its flow names the smart home hops', () => {
+    expect(kind.flow!.map((h) => h.label)).toEqual([
+      'AcceptGrant: grant code, token at payload.grantee (Send Alexa Events on)',
+      'Discover after linking (payload.scope.token), then directives (endpoint.scope.token)',
+      'answer: Discover.Response, Alexa.Response; a credential ErrorResponse without a good token',
+    ]);
+    expect(kind.flow![0]!.requestTypes).toEqual(['Alexa.Authorization.AcceptGrant']);
   });
 });

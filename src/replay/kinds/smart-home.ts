@@ -62,7 +62,8 @@ export function directiveProblems(doc: unknown): string[] {
   const containersOk = (d.payload === undefined || isObject(d.payload)) && (d.endpoint === undefined || isObject(d.endpoint));
   const holder = headerOk && containersOk ? tokenHolder(doc as Directive) : undefined;
   if (holder !== undefined && !isObject(holder)) problems.push(`${tokenFieldOf(doc as Directive).replace(/\.token$/, '')} must be an object, not ${typeWord(holder)}`);
-  else if (isObject(holder) && holder.token !== undefined && typeof holder.token !== 'string') problems.push(`${tokenFieldOf(doc as Directive)} must be a string, not ${typeWord(holder.token)}`);
+  // A null token is how some tools write "no token": accepted as absent (normalise drops it).
+  else if (isObject(holder) && holder.token !== undefined && holder.token !== null && typeof holder.token !== 'string') problems.push(`${tokenFieldOf(doc as Directive)} must be a string, not ${typeWord(holder.token)}`);
   return problems;
 }
 
