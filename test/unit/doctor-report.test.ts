@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport, hopStates, renderFlowDiagram, renderText, toJson, toJsonParts } from '../../src/doctor/report.js';
+import { buildReport, flowEntries, hopsFor, hopStates, renderFlowDiagram, renderText, toJson, toJsonParts } from '../../src/doctor/report.js';
 import type { CheckResult } from '../../src/doctor/types.js';
 import type { ReplayEvidence } from '../../src/replay/evidence.js';
 import type { ReplayResult } from '../../src/replay/runner.js';
@@ -165,5 +165,37 @@ describe('text report', () => {
     expect(renderText(crashed, plain)).not.toContain('at f (x.js');
     expect(renderText(crashed, plain, { verbose: true })).toContain('at f (x.js:1:1)');
     expect(renderText(crashed, plain, { verbose: true })).toContain('(3 ms)');
+  });
+});
+
+describe('the flow of a smart home skill', () => {
+  const sh = (source: string, request: string, verdict: ReplayResult['verdict']): ReplayResult =>
+    replay(verdict, { source, kind: 'smart-home', request, label: request, tokenInEnvelope: { scope: true }, response: { event: 'Alexa.Discovery Discover.Response', endpoints: 1 }, evidence: evidence({ kind: 'smart-home' }) });
+
+  it('names AcceptGrant, Discover and the answer, numbered in order', () => {
+    const hops = hopsFor('smart-home');
+    expect(hops.map((h) => h.id)).toEqual([1, 2, 3, 4, 7, 5, 6]);
+    const lines = renderFlowDiagram(hopStates([], hops), plain, hops).join('\n');
+    expect(lines).toMatch(/· 5 {2}AcceptGrant: grant code, token at payload\.grantee \(Send Alexa Events on\)/);
+    expect(lines).toMatch(/· 6 {2}Discover after linking \(payload\.scope\.token\), then directives \(endpoint\.scope\.token\)/);
+    expect(lines).toMatch(/· 7 {2}answer: Discover\.Response, Alexa\.Response; a credential ErrorResponse without a good token/);
+    expect(hopsFor('custom').map((h) => h.id)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(hopsFor(undefined)).toBe(hopsFor('custom'));
+  });
+
+  it('an AcceptGrant replay judges the AcceptGrant hop, the others the answer hop; alexa-client-credentials the AcceptGrant hop', () => {
+    const hops = hopsFor('smart-home');
+    const report = buildReport(
+      [result('replays', 'fail'), result('alexa-client-credentials', 'pass')],
+      [sh('builtin:accept-grant', 'Alexa.Authorization.AcceptGrant', 'fail'), sh('builtin:discover', 'Alexa.Discovery.Discover', 'pass')],
+      { skillKind: 'smart-home' },
+    );
+    const states = hopStates(flowEntries(report, hops), hops);
+    expect(states[7]).toEqual({ status: 'fail', checks: ['replays'] });
+    expect(states[6].status).toBe('pass');
+    const text = renderText(report, plain);
+    expect(text).toMatch(/✖ 5 {2}AcceptGrant: .* {2}✖ fails here \(replays\)/);
+    expect(text).toMatch(/✔ 7 {2}answer: /);
+    expect(text).toMatch(/builtin:accept-grant\s+Alexa\.Authorization\.AcceptGrant {2}· {2}token: scope {2}· {2}200 {2}12 ms {2}· {2}Discover\.Response, 1 endpoint/);
   });
 });
