@@ -15,7 +15,10 @@ import { createPrompter } from '../ui/prompt.js';
  * `alexa-link demo`: the whole linking chain on this machine with nothing from Amazon. A real
  * OAuth provider (oidc-provider) on 127.0.0.1, a skill scaffolded by `init`, a login through the
  * provider exactly as `alexa-link login` does it, and `doctor` replays showing the skill ask to link
- * without a token and greet the demo user with the session's token.
+ * without a token and greet the demo user with the session's token. With `--type smart-home` the
+ * skill is the smart home template: Discover and TurnOn without a token are answered with
+ * INVALID_AUTHORIZATION_CREDENTIAL, and with the session's token Discover finds the switch and
+ * TurnOn switches it on.
  */
 export interface DemoOptions {
   /** Leave the scaffolded skill (and its session) for the user to look at. */
@@ -23,6 +26,8 @@ export interface DemoOptions {
   /** Try a real browser for the sign-in (when one can start). */
   open: boolean;
   language: 'javascript' | 'typescript';
+  /** The kind of skill to scaffold (default custom). */
+  type?: 'custom' | 'smart-home';
   /** Wait for a browser sign-in this long, ms. */
   timeoutMs: number;
 }
@@ -36,6 +41,7 @@ export interface DemoStep {
 
 export interface DemoResult {
   ok: boolean;
+  type: 'custom' | 'smart-home';
   steps: DemoStep[];
   project: string | null;
   kept: boolean;
@@ -87,7 +93,9 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<Dem
   const { ctx } = deps;
   const out = ctx.out;
   const steps: DemoStep[] = [];
-  const result: DemoResult = { ok: false, steps, project: null, kept: options.keep, login: null, replays: [] };
+  const type = options.type ?? 'custom';
+  const smartHome = type === 'smart-home';
+  const result: DemoResult = { ok: false, type, steps, project: null, kept: options.keep, login: null, replays: [] };
   const say = (n: number, text: string) => out.info(`${out.errStyle.cyan(`[${n}/5]`)} ${text}`);
   const step = (s: DemoStep) => {
     steps.push(s);
@@ -121,16 +129,16 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<Dem
     out.addSecret(client.clientSecret, { basicUser: client.clientId });
     step({ id: 'provider', title: 'OAuth provider', ok: true, detail: `${provider.issuer} (client ${client.clientId}, ${client.scheme}; demo user "${DEMO_USER.username}")` });
 
-    say(2, `Scaffolding a ${options.language === 'typescript' ? 'TypeScript' : 'JavaScript'} skill with alexa-link init…`);
+    say(2, `Scaffolding a ${options.language === 'typescript' ? 'TypeScript' : 'JavaScript'} ${smartHome ? 'smart home ' : ''}skill with alexa-link init${smartHome ? ' --type smart-home' : ''}…`);
     tmp = await mkdtemp(path.join(os.tmpdir(), 'alexa-link-demo-'));
     const { runInit } = await import('../scaffold/run-init.js');
-    const modules = bundledSkillModules();
+    // The smart home skill is a plain Lambda handler: no SDK to bring along.
+    const modules = smartHome ? undefined : bundledSkillModules();
     const projectDir = path.join(tmp, 'demo-skill');
     const init = await runInit(
       {
+        ...(smartHome ? { skillType: 'smart-home', name: 'Linked Home Demo' } : { name: 'Linked Demo', invocation: 'linked demo' }),
         dir: projectDir,
-        name: 'Linked Demo',
-        invocation: 'linked demo',
         provider: 'generic',
         authorizationUrl: provider.authorizationUrl,
         tokenUrl: provider.tokenUrl,
@@ -140,7 +148,7 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<Dem
         scheme: client.scheme,
         language: options.language,
         endpoint: 'lambda',
-        install: modules === undefined,
+        install: !smartHome && modules === undefined,
         allowLocal: true,
       },
       { cwd: tmp, progress: (line) => out.debug(line) },
@@ -149,7 +157,7 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<Dem
     if (modules) {
       // The skill's own dependencies (ask-sdk-core…) come with alexa-link's: link them, no download.
       await symlink(modules, path.join(init.dir, 'lambda', 'node_modules'), 'dir');
-    } else if (init.install !== 'installed') {
+    } else if (!smartHome && init.install !== 'installed') {
       step({ id: 'init', title: 'Skill scaffolded', ok: false, detail: `npm install in lambda/ failed: ${init.installError ?? 'unknown error'}` });
     }
     if (options.language === 'typescript') await compileTypeScriptSkill(path.join(init.dir, 'lambda'));
@@ -198,7 +206,7 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<Dem
         : 'the provider or the exchange failed (see above)',
     });
 
-    say(4, "Replaying requests to the skill's Lambda handler (alexa-link doctor)…");
+    say(4, `Replaying ${smartHome ? 'Discover and TurnOn directives' : 'requests'} to the skill's Lambda handler (alexa-link doctor)…`);
     const { runDoctor } = await import('../doctor/run.js');
     const doctorOptions = (token: 'session') => ({
       cwd: init.dir,
@@ -210,6 +218,8 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<Dem
       simulate: undefined,
       offline: false,
       only: ['replays'],
+      // Smart home: Discover, then TurnOn for the endpoint it found, each also without a token.
+      ...(smartHome ? { requests: ['discover', 'turn-on'] } : {}),
       timeoutMs: 15_000,
       concurrency: 2,
       clientSecretEnv: SECRET_ENV,
@@ -222,16 +232,18 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<Dem
     // With a session token, doctor's built-in replays include one LaunchRequest without it.
     const linked = await runDoctor(doctorOptions('session'), doctorDeps);
     result.replays = linked.report.replays.filter((r): r is ReplayResult => !isCompact(r));
-    judgeReplays(linked.report, DEMO_USER.givenName, step, out);
+    if (smartHome) judgeSmartHomeReplays(linked.report, step, out);
+    else judgeReplays(linked.report, DEMO_USER.givenName, step, out);
 
     say(5, 'The linking flow, end to end:');
-    const { renderFlowDiagram, hopStates } = await import('../doctor/report.js');
+    const { renderFlowDiagram, hopStates, hopsFor } = await import('../doctor/report.js');
     const flow = [
       ...report.steps.map((st) => ({ id: st.id, status: st.status, hop: loginHop(st.id) })),
       ...linked.report.replays.map((r) => ({ id: r.source, status: r.verdict, hop: 5 as const })),
       ...linked.report.replays.map((r) => ({ id: r.source, status: r.verdict, hop: 6 as const })),
     ];
-    for (const line of renderFlowDiagram(hopStates(flow), out.errStyle)) out.info(line);
+    const hops = hopsFor(smartHome ? 'smart-home' : 'custom');
+    for (const line of renderFlowDiagram(hopStates(flow, hops), out.errStyle, hops)) out.info(line);
     result.ok = steps.every((s) => s.ok);
     return result;
   } catch (err) {
@@ -287,6 +299,37 @@ function judgeReplays(
   });
 }
 
+/** The smart home replays: without a token a credential error, with the session's Discover finds the switch and TurnOn switches it on. */
+function judgeSmartHomeReplays(report: DoctorReport, step: (s: DemoStep) => void, out: Output): void {
+  const replays = report.replays.filter((r): r is ReplayResult => !isCompact(r));
+  const show = (r: ReplayResult) => {
+    const a = r.response as { event?: string; errorType?: string; endpoints?: number; endpointIds?: string[]; properties?: string[] };
+    const what = a.errorType ? `ErrorResponse ${a.errorType}` : a.endpoints !== undefined ? `Discover.Response with ${a.endpointIds?.join(', ') ?? `${a.endpoints} endpoints`}` : a.properties?.length ? `Response, ${a.properties.filter((p) => p.includes('powerState')).join(', ')}` : (a.event ?? 'no answer');
+    out.info(`    ${r.request}: ${r.status ?? '—'} in ${r.latencyMs} ms, ${what}`);
+  };
+  const sent = (r: ReplayResult) => Object.values(r.tokenInEnvelope).some(Boolean);
+  const unlinked = replays.filter((r) => !sent(r));
+  const linked = replays.filter(sent);
+  unlinked.forEach(show);
+  const refused = unlinked.length > 0 && unlinked.every((r) => r.verdict === 'pass' && /_AUTHORIZATION_CREDENTIAL$/.test(String(r.response.errorType ?? '')));
+  step({
+    id: 'replay-no-token',
+    title: 'Without a token',
+    ok: refused,
+    detail: refused ? 'Discover and TurnOn are answered with INVALID_AUTHORIZATION_CREDENTIAL: Alexa asks the user to link' : 'the skill did not refuse them: ' + unlinked.map((r) => r.explanation).join(' '),
+  });
+  linked.forEach(show);
+  const discovered = linked.find((r) => r.request === 'Alexa.Discovery.Discover')?.response.endpoints;
+  const switched = linked.find((r) => r.request === 'Alexa.PowerController.TurnOn')?.response.properties;
+  const works = linked.length > 0 && linked.every((r) => r.verdict === 'pass') && Number(discovered) > 0 && Array.isArray(switched) && switched.includes('Alexa.PowerController.powerState=ON');
+  step({
+    id: 'replay-session-token',
+    title: "With the session's token",
+    ok: works,
+    detail: works ? 'the token arrives: Discover finds the switch, and TurnOn switches it on' : 'the skill did not answer as a linked user: ' + linked.map((r) => r.explanation).join(' '),
+  });
+}
+
 /** The TypeScript variant runs from its compiled output, built with the typescript alexa-link has. */
 async function compileTypeScriptSkill(lambdaDir: string): Promise<void> {
   const { spawn } = await import('node:child_process');
@@ -311,13 +354,13 @@ export function printDemo(out: Output, r: DemoResult): void {
     out.result(r);
     return;
   }
-  out.print(
-    r.ok
-      ? 'Demo passed: the token reached the skill, and the skill greeted the linked user.'
-      : `Demo failed at: ${r.steps.filter((s) => !s.ok).map((s) => s.title).join(', ') || 'an unexpected error'}.`,
-  );
+  const passed =
+    r.type === 'smart-home'
+      ? 'Demo passed: the token reached the smart home skill, Discover found the switch and TurnOn switched it on; without a token the skill asked Alexa to have the user link again.'
+      : 'Demo passed: the token reached the skill, and the skill greeted the linked user.';
+  out.print(r.ok ? passed : `Demo failed at: ${r.steps.filter((s) => !s.ok).map((s) => s.title).join(', ') || 'an unexpected error'}.`);
   if (r.ok) {
-    out.print('Next: npx alexa-link init my-skill, then alexa-link configure, login and doctor on your own skill.');
+    out.print(`Next: npx alexa-link init my-skill${r.type === 'smart-home' ? ' --type smart-home' : ''}, then alexa-link configure, login and doctor on your own skill.`);
   }
 }
 
@@ -327,6 +370,7 @@ export const command: CommandModule = {
       .option('--keep', 'keep the scaffolded demo skill instead of deleting it')
       .option('--no-open', 'never open a browser; sign in automatically as the demo user')
       .addOption(cmd.createOption('--language <language>', 'skill language: javascript or typescript').default('javascript', 'javascript'))
+      .addOption(cmd.createOption('--type <type>', 'skill type: custom or smart-home').default('custom', 'custom'))
       .addOption(cmd.createOption('--timeout <duration>', 'how long to wait for a sign-in in the browser: seconds, or with a unit (5m)').default('300', '300'));
   },
   async run(ctx, _args, opts) {
@@ -335,10 +379,15 @@ export const command: CommandModule = {
       const { UsageError } = await import('../errors.js');
       throw new UsageError(`--language must be javascript or typescript, not "${language}".`);
     }
+    const type = String(opts.type);
+    if (type !== 'custom' && type !== 'smart-home') {
+      const { UsageError } = await import('../errors.js');
+      throw new UsageError(`--type must be custom or smart-home, not "${type}".`);
+    }
     const { parseDuration } = await import('../ui/duration.js');
     const timeoutMs = parseDuration(String(opts.timeout), { flag: '--timeout', bare: 's', minMs: 1000, maxMs: 3_600_000 });
     const result = await runDemo(
-      { keep: Boolean(opts.keep), open: opts.open !== false && ctx.stdinIsTTY, language, timeoutMs },
+      { keep: Boolean(opts.keep), open: opts.open !== false && ctx.stdinIsTTY, language, type, timeoutMs },
       { ctx },
     );
     printDemo(ctx.out, result);
