@@ -55,7 +55,7 @@ export function validateRequest(doc: unknown, source: string): { kind: SkillKind
     throw new InputError(`${source} is not a request envelope (expected a ${kindsWords()} request).`, {
       source,
       code: 'E_INPUT_ENVELOPE',
-      hint: 'An envelope is the JSON Alexa POSTs to the skill: {"version": "1.0", "context": {"System": {…}}, "request": {"type": …}, "session": {…}}.',
+      hint: 'An envelope is the JSON Alexa POSTs to the skill: {"version": "1.0", "context": {"System": {…}}, "request": {"type": …}, "session": {…}}, or for a smart home skill a directive {"directive": {"header": {"namespace", "name", …}, "payload": {…}}}.',
     });
   }
   const problems = kind.problems(doc);
@@ -63,7 +63,7 @@ export function validateRequest(doc: unknown, source: string): { kind: SkillKind
     throw new InputError(`${source} is not a usable request envelope:\n${problems.map((p) => `  - ${p}`).join('\n')}`, {
       source,
       code: 'E_INPUT_ENVELOPE',
-      hint: 'An envelope is the JSON Alexa POSTs to the skill: {"version": "1.0", "context": {"System": {…}}, "request": {"type": …}, "session": {…}}.',
+      hint: 'An envelope is the JSON Alexa POSTs to the skill: {"version": "1.0", "context": {"System": {…}}, "request": {"type": …}, "session": {…}}, or for a smart home skill a directive {"directive": {"header": {"namespace", "name", …}, "payload": {…}}}.',
     });
   }
   const envelope = kind.normalise(doc as RequestDocument);

@@ -119,7 +119,7 @@ export function envelopesFromDocument(doc: unknown, label: string): LoadedFile {
           code: 'E_INPUT_ENVELOPE',
           hint: dialogReplay
             ? 'Record the dialog with ask dialog --save-skill-io <file> and pass that file, or use --simulate "<utterance>".'
-            : 'An envelope is the JSON Alexa POSTs to the skill: {"version": "1.0", "context": {"System": {…}}, "request": {"type": …}, "session": {…}}.',
+            : 'An envelope is the JSON Alexa POSTs to the skill: {"version": "1.0", "context": {"System": {…}}, "request": {"type": …}, "session": {…}}, or for a smart home skill a directive {"directive": {"header": {"namespace", "name", …}, "payload": {…}}}.',
         },
       );
     }
