@@ -32,7 +32,8 @@ const EVERY_FIELD = {
     { platformType: 'Android', platformAuthorizationUrl: 'https://app.fidelity.example.com/android/authorize' },
   ],
   skipOnEnablement: true,
-  voiceForwardAccountLinking: 'ENABLED',
+  // ENABLED is refused before the push: voice-forward linking works only with Login with Amazon.
+  voiceForwardAccountLinking: 'DISABLED',
 };
 
 let template: string;

@@ -42,6 +42,7 @@ describe('alexa-link doctor on a scaffolded project', () => {
       'token-endpoint',
       'token-endpoint-scheme',
       'session-tokens',
+      'alexa-client-credentials',
       'replays',
       'simulation',
     ]);
@@ -85,7 +86,7 @@ describe('alexa-link doctor on a scaffolded project', () => {
     expect(r.stdout).toMatch(/✔ builtin:launch +LaunchRequest +· +no token +· +200/);
     expect(r.stdout).toContain('Linking flow');
     expect(r.stdout).toMatch(/\d+\/\d+ checks passed.* · 2\/2 replays passed/);
-    expect(r.stderr).toContain('Running 10 checks (offline)');
+    expect(r.stderr).toContain('Running 11 checks (offline)');
     // --json is not mixed in.
     expect(r.stdout).not.toMatch(/^\{/m);
   });

@@ -126,7 +126,7 @@ describe('alexa-link init (built binary)', () => {
     expect(r.code, r.stderr).toBe(0);
     const project = await loadProject(path.join(work, 'self-hosted'));
     expect((await readManifest(project)).endpoints).toEqual([
-      { region: 'default', uri: 'https://skill.example.com/alexa', sslCertificateType: 'Trusted', field: 'manifest.apis.custom.endpoint' },
+      { api: 'custom', region: 'default', uri: 'https://skill.example.com/alexa', sslCertificateType: 'Trusted', field: 'manifest.apis.custom.endpoint' },
     ]);
     expect((await readJson<{ profiles: { default: Record<string, unknown> } }>(project.resourcesPath!)).profiles.default.skillInfrastructure).toBeUndefined();
     // The generated local server answers on the URL's path (/alexa), not only on /.
