@@ -137,21 +137,34 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
   // cleanups run (servers closed, the skill's process group killed, temp files removed), exit 130.
   if (io.handleSignals) for (const s of INTERRUPT_SIGNALS) process.once(s, onSignal);
 
+  let finalCode = 1;
   try {
-    if (args.length === 0) {
-      io.stderr.write(program.helpInformation());
-      return 2;
-    }
-    await program.parseAsync(argv);
-    return controller.signal.aborted ? 130 : exitCode;
-  } catch (err) {
-    // After Ctrl-C, whatever failed on the way out (a closed server, a cancelled request) is
-    // the interruption, not a failure of its own.
-    if (controller.signal.aborted) return 130;
-    return await reportError(err, out, io, { json: wantsJson(args), args });
+    finalCode = await (async (): Promise<number> => {
+      try {
+        if (args.length === 0) {
+          io.stderr.write(program.helpInformation());
+          return 2;
+        }
+        await program.parseAsync(argv);
+        return controller.signal.aborted ? 130 : exitCode;
+      } catch (err) {
+        // After Ctrl-C, whatever failed on the way out (a closed server, a cancelled request) is
+        // the interruption, not a failure of its own.
+        if (controller.signal.aborted) return 130;
+        return await reportError(err, out, io, { json: wantsJson(args), args });
+      }
+    })();
+    return finalCode;
   } finally {
     await runCleanups();
-    if (io.handleSignals) for (const s of INTERRUPT_SIGNALS) process.removeListener(s, onSignal);
+    if (io.handleSignals) {
+      for (const s of INTERRUPT_SIGNALS) {
+        process.removeListener(s, onSignal);
+        // The work is done and cleaned up: a signal that lands while Node exits ends the process
+        // with the code it already had, instead of killing it by the signal's default action.
+        process.once(s, () => process.exit(controller.signal.aborted ? 130 : finalCode));
+      }
+    }
   }
 }
 
