@@ -61,6 +61,18 @@ describe('project layouts (each fixture, from a sub-folder where the layout has 
     expect((await readSkillIdInfo(p)).missing).toMatch(/not deployed from this checkout/);
   });
 
+  it('reads a v1 smart home skill: skill.json at the root whose endpoint names its code folder (sourceDir), no models', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'al-layout-v1-sh-'));
+    temps.push(root);
+    await writeFile(path.join(root, 'skill.json'), JSON.stringify({ manifest: { apis: { smartHome: { endpoint: { sourceDir: 'lambda/smarthome' } } }, manifestVersion: '1.0' } }));
+    await mkdir(path.join(root, 'lambda', 'smarthome'), { recursive: true });
+    await writeFile(path.join(root, 'lambda', 'smarthome', 'index.js'), 'exports.handler = async () => ({});\n');
+    const p = await loadProject(root);
+    expect(p.layout).toBe('ask-cli-v1');
+    expect(path.relative(root, p.codeDir!)).toBe('lambda/smarthome');
+    expect(p.codeFrom).toBe('skill.json manifest.apis.smartHome.endpoint.sourceDir');
+  });
+
   it('reads a v1 project whose .ask/config is broken JSON: manifest, models and code still found, the problem noted', async () => {
     const root = await copyFixture('v1');
     // One closing brace too many, as in a public v1 sample.

@@ -144,7 +144,8 @@ export const projectFiles: Check<DoctorContext> = {
       if (!ignored) warnings.push({ detail: '.alexa-link/ (which holds tokens) is not in .gitignore.', fix: 'Add the line ".alexa-link/" to .gitignore so tokens are never committed.' });
     }
 
-    const head = `${p.layoutName}${p.layout === 'plain' ? '' : ` (profile ${p.profile})`}: found ${found.length ? found.join(', ') : 'no project files'}.`;
+    const shown = [...new Set(found)];
+    const head = `${p.layoutName}${p.layout === 'plain' ? '' : ` (profile ${p.profile})`}: found ${shown.length ? shown.join(', ') : 'no project files'}.`;
     const summary = [head, ...where.map((w) => `  ${w}`), ...p.notes.map((n) => `  note: ${n}`)].join('\n');
     if (failures.length) {
       return {

@@ -52,12 +52,16 @@ export function parseV1Config(doc: unknown, label: string, profile: string): V1P
 }
 
 /** endpoint.sourceDir of a v1 skill.json ({"manifest": …} or the older {"skillManifest": …}), if any. */
-async function sourceDirOf(manifestPath: string, label: string): Promise<string | undefined> {
+async function sourceDirOf(manifestPath: string, label: string): Promise<{ dir: string; api: string } | undefined> {
   try {
     const doc = await readJsonFile(manifestPath, label);
     const m = isObject(doc) ? (doc.manifest ?? doc.skillManifest) : undefined;
-    const dir = getPath(m, ['apis', 'custom', 'endpoint', 'sourceDir']);
-    return typeof dir === 'string' && dir.trim() ? dir.trim() : undefined;
+    // A custom skill's, else a smart home or video skill's (Amazon's smart home samples use it too).
+    for (const api of ['custom', 'smartHome', 'video']) {
+      const dir = getPath(m, ['apis', api, 'endpoint', 'sourceDir']);
+      if (typeof dir === 'string' && dir.trim()) return { dir: dir.trim(), api };
+    }
+    return undefined;
   } catch {
     // A broken skill.json is reported when the manifest is read.
     return undefined;
@@ -89,8 +93,8 @@ async function load(root: string, profile: string): Promise<SkillProject> {
   } else {
     const sourceDir = (await isFile(manifestPath)) ? await sourceDirOf(manifestPath, 'skill.json') : undefined;
     if (sourceDir) {
-      codeDir = path.resolve(root, sourceDir);
-      codeFrom = 'skill.json manifest.apis.custom.endpoint.sourceDir';
+      codeDir = path.resolve(root, sourceDir.dir);
+      codeFrom = `skill.json manifest.apis.${sourceDir.api}.endpoint.sourceDir`;
     } else if (await isDir(path.join(root, 'lambda', 'custom'))) {
       codeDir = path.join(root, 'lambda', 'custom');
       codeFrom = 'the ASK CLI v1 default (lambda/custom)';
@@ -143,8 +147,12 @@ export const askCliV1: ProjectLayout = {
   id: 'ask-cli-v1',
   async detect(dir) {
     if (await isFile(path.join(dir, V1_CONFIG))) return true;
-    // A clone without .ask/config: skill.json at the root beside models/ or lambda/custom.
-    return (await isFile(path.join(dir, 'skill.json'))) && ((await isDir(path.join(dir, 'models'))) || (await isDir(path.join(dir, 'lambda', 'custom'))));
+    // A clone without .ask/config: skill.json at the root beside models/ or lambda/custom, or one
+    // whose endpoint names its code folder (sourceDir), as Amazon's v1 smart home samples ship.
+    const manifest = path.join(dir, 'skill.json');
+    if (!(await isFile(manifest))) return false;
+    if ((await isDir(path.join(dir, 'models'))) || (await isDir(path.join(dir, 'lambda', 'custom')))) return true;
+    return (await sourceDirOf(manifest, 'skill.json')) !== undefined;
   },
   load,
   readSkillId,

@@ -322,7 +322,11 @@ export function judgeSmartHome(e: SmartHomeEvidence): SmartHomeJudgement {
       : isDiscover
         ? ' Alexa finds no devices ("no new devices found").'
         : ' Alexa tells the user the device is not responding.';
-    const fix = isAcceptGrant
+    // The handler never loaded (a missing module, a syntax error): what to do is the load's own hint,
+    // not advice about answering directives.
+    const fix = e.error.kind === 'load' && e.error.hint
+      ? e.error.hint
+      : isAcceptGrant
       ? 'Answer AcceptGrant with an AcceptGrant.Response, or with an Alexa.Authorization ErrorResponse of type ACCEPT_GRANT_FAILED when the grant cannot be used; never let the handler throw.'
       : e.error.kind === 'timeout'
         ? `Answer within ${SMART_HOME_DEADLINE_MS / 1000} s: look at what the handler waits for (the provider, your device cloud).`
