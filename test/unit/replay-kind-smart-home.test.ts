@@ -212,7 +212,8 @@ describe('smartHomeKind (behind the skill-kind interface)', () => {
     expect(kind.readToken(misplaced, 'scope')).toBe('tok-9');
     const removed = kind.withToken(turnOn, undefined);
     expect(kind.tokenIn(removed)).toEqual({ endpoint: false });
-    expect((removed.directive as { endpoint: Record<string, unknown> }).endpoint).toEqual({ endpointId: 'lamp-1', cookie: {} });
+    // The scope's shape stays (Alexa never sends a directive without it); only the token goes.
+    expect((removed.directive as { endpoint: Record<string, unknown> }).endpoint).toEqual({ endpointId: 'lamp-1', cookie: {}, scope: { type: 'BearerToken' } });
     // A Discover gets no endpoint object from having its token removed.
     expect(kind.withToken(buildDirective('Discover', { token: 't' }), undefined)).not.toHaveProperty('directive.endpoint');
   });

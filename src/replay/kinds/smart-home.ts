@@ -518,21 +518,29 @@ function tokenIn(doc: RequestDocument): TokenPresence {
   return out;
 }
 
+/**
+ * Sets the token at a place, or removes it. A removed token leaves the holder's shape
+ * ({"type": "BearerToken"}) in place: Alexa never sends a directive without its scope, so a probe
+ * without a token asks what the skill does with a missing token, not with a malformed directive.
+ */
 function setAt(doc: RequestDocument, place: string, token: string | undefined): void {
   const dir = doc.directive as Record<string, unknown>;
-  const bearer = token === undefined ? undefined : { type: 'BearerToken', token };
+  const holder = (parent: Record<string, unknown>, key: string) => {
+    const old = parent[key];
+    const next: Record<string, unknown> = isObject(old) ? { ...old } : {};
+    next.type ??= 'BearerToken';
+    if (token === undefined) delete next.token;
+    else next.token = token;
+    parent[key] = next;
+  };
   if (place === 'endpoint') {
-    if (bearer) {
-      const endpoint = isObject(dir.endpoint) ? dir.endpoint : (dir.endpoint = {});
-      (endpoint as Record<string, unknown>).scope = bearer;
-    } else if (isObject(dir.endpoint)) delete dir.endpoint.scope;
+    if (token === undefined && !isObject(dir.endpoint)) return;
+    holder(isObject(dir.endpoint) ? dir.endpoint : (dir.endpoint = {}), 'scope');
     return;
   }
   const key = place === 'grantee' ? 'grantee' : 'scope';
-  if (bearer) {
-    const payload = isObject(dir.payload) ? dir.payload : (dir.payload = {});
-    (payload as Record<string, unknown>)[key] = bearer;
-  } else if (isObject(dir.payload)) delete dir.payload[key];
+  if (token === undefined && !isObject(dir.payload)) return;
+  holder(isObject(dir.payload) ? dir.payload : (dir.payload = {}), key);
 }
 
 function withToken(doc: RequestDocument, token: string | undefined, places?: readonly string[]): RequestDocument {
