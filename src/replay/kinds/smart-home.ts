@@ -163,6 +163,7 @@ export function pickControlEndpoint(endpoints: DiscoveredEndpoint[]): Discovered
 export type BuiltinDirective = 'AcceptGrant' | 'Discover' | 'ReportState' | 'TurnOn';
 
 /** A built-in directive as Alexa sends it, with `token` at its place (none when undefined). */
+/** A built-in directive; without a token its scope still has Alexa's shape ({"type": "BearerToken"}). */
 export function buildDirective(which: BuiltinDirective, opts: { token?: string; endpointId?: string } = {}): Directive {
   const header = (namespace: string, name: string, correlated: boolean) => ({
     namespace,
@@ -175,16 +176,16 @@ export function buildDirective(which: BuiltinDirective, opts: { token?: string; 
   switch (which) {
     case 'AcceptGrant':
       // A made-up grant code: exchanging it at Login with Amazon must fail, and the skill must say so.
-      d = { directive: { header: header('Alexa.Authorization', 'AcceptGrant', false), payload: { grant: { type: 'OAuth2.AuthorizationCode', code: 'alexa-link-doctor-made-up-grant-code' } } } };
+      d = { directive: { header: header('Alexa.Authorization', 'AcceptGrant', false), payload: { grant: { type: 'OAuth2.AuthorizationCode', code: 'alexa-link-doctor-made-up-grant-code' }, grantee: { type: 'BearerToken' } } } };
       break;
     case 'Discover':
-      d = { directive: { header: header('Alexa.Discovery', 'Discover', false), payload: {} } };
+      d = { directive: { header: header('Alexa.Discovery', 'Discover', false), payload: { scope: { type: 'BearerToken' } } } };
       break;
     case 'ReportState':
-      d = { directive: { header: header('Alexa', 'ReportState', true), endpoint: { endpointId: opts.endpointId ?? PLACEHOLDER_ENDPOINT_ID, cookie: {} }, payload: {} } };
+      d = { directive: { header: header('Alexa', 'ReportState', true), endpoint: { scope: { type: 'BearerToken' }, endpointId: opts.endpointId ?? PLACEHOLDER_ENDPOINT_ID, cookie: {} }, payload: {} } };
       break;
     case 'TurnOn':
-      d = { directive: { header: header('Alexa.PowerController', 'TurnOn', true), endpoint: { endpointId: opts.endpointId ?? PLACEHOLDER_ENDPOINT_ID, cookie: {} }, payload: {} } };
+      d = { directive: { header: header('Alexa.PowerController', 'TurnOn', true), endpoint: { scope: { type: 'BearerToken' }, endpointId: opts.endpointId ?? PLACEHOLDER_ENDPOINT_ID, cookie: {} }, payload: {} } };
       break;
   }
   return opts.token === undefined ? d : withDirectiveToken(d, opts.token);
