@@ -1,12 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help, type Option } from 'commander';
 import { COMMANDS } from './commands/index.js';
 import { resolveCwd, type CommandContext, type GlobalOptions } from './context.js';
 import { stat } from 'node:fs/promises';
 import { AlexaLinkError, UsageError, type ExitCode } from './errors.js';
 import type { Output, TextSink } from './ui/output.js';
 import { runCleanups } from './ui/lifecycle.js';
+import { withSchemaVersion } from './ui/json-document.js';
+import { supportsUnicode, terminalWidth, toAscii } from './ui/terminal.js';
 import { jsonForTerminal, neutralizeControl } from './ui/text.js';
+import { wrapText } from './ui/wrap.js';
 
 export interface CliIO {
   stdout: TextSink;
@@ -72,9 +75,10 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput(commanderOutput(io))
+    .configureHelp(helpLayout())
     .addHelpText(
       'after',
-      '\nStart with:  npx alexa-link init my-skill\nThen:        alexa-link configure, alexa-link login, alexa-link doctor\n',
+      '\nStart with:  npx alexa-link init my-skill\nThen:        alexa-link configure, alexa-link login, alexa-link doctor\nCompletion:  alexa-link completion bash|zsh|fish (see alexa-link completion --help)\n',
     );
 
   // Output (and chalk) load only when a command runs, so --help stays close to bare node.
@@ -94,6 +98,9 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
       stderrColor: colorLevel({ flag: globals.color, env: io.env, isTTY: io.stderr.isTTY }),
       stdout: io.stdout,
       stderr: io.stderr,
+      stdoutWidth: terminalWidth(io.stdout, io.env),
+      stderrWidth: terminalWidth(io.stderr, io.env),
+      unicode: supportsUnicode(io.env),
       secrets: processSecrets,
     });
     if (globals.verbose) {
@@ -130,7 +137,7 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
 
   const onSignal = (signal: NodeJS.Signals) => {
     controller.abort(new Error(`interrupted by ${signal}`));
-    io.stderr.write('\nInterrupted, cleaning up…\n');
+    io.stderr.write(supportsUnicode(io.env) ? '\nInterrupted, cleaning up…\n' : '\nInterrupted, cleaning up...\n');
     void runCleanups().finally(() => process.exit(130));
   };
   // Ctrl-C, a kill, a closed terminal (SIGHUP) and Ctrl-\ (SIGQUIT) all interrupt the same way:
@@ -142,7 +149,7 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
     finalCode = await (async (): Promise<number> => {
       try {
         if (args.length === 0) {
-          io.stderr.write(program.helpInformation());
+          io.stderr.write(helpText(program.helpInformation({ error: true }), io, io.stderr));
           return 2;
         }
         await program.parseAsync(argv);
@@ -170,12 +177,51 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
 
 /**
  * commander writes help and its own errors itself; those quote the command line (an unknown
- * option, a file name), so they are neutralised like every other line (src/ui/text.ts).
+ * option, a file name), so they are neutralised like every other line (src/ui/text.ts), put in
+ * ASCII on a terminal without Unicode, and wrapped to the terminal's width like Output's lines
+ * (commander wraps option descriptions itself; the notes after them are wrapped here).
  */
-function commanderOutput(io: CliIO): { writeOut(s: string): void; writeErr(s: string): void } {
+function commanderOutput(io: CliIO): {
+  writeOut(s: string): void;
+  writeErr(s: string): void;
+  getOutHelpWidth(): number;
+  getErrHelpWidth(): number;
+} {
   return {
-    writeOut: (s) => void io.stdout.write(neutralizeControl(s)),
-    writeErr: (s) => void io.stderr.write(neutralizeControl(s)),
+    writeOut: (s) => void io.stdout.write(helpText(s, io, io.stdout)),
+    writeErr: (s) => void io.stderr.write(helpText(s, io, io.stderr)),
+    getOutHelpWidth: () => terminalWidth(io.stdout, io.env),
+    getErrHelpWidth: () => terminalWidth(io.stderr, io.env),
+  };
+}
+
+function helpText(s: string, io: CliIO, stream: TextSink): string {
+  const safe = neutralizeControl(s);
+  return wrapText(supportsUnicode(io.env) ? safe : toAscii(safe), terminalWidth(stream, io.env));
+}
+
+/** Below this many columns for an option's description, it goes under the option instead of beside it. */
+const NARROW_DESCRIPTION = 30;
+
+/**
+ * How help is laid out: every command's help ends with the global options (as gh shows its
+ * inherited flags); descriptions wrap to the terminal, and go under their option when the
+ * terminal is too narrow for two columns.
+ */
+function helpLayout(): Partial<Help> {
+  return {
+    showGlobalOptions: true,
+    minWidthToWrap: 16,
+    visibleGlobalOptions(this: Help, cmd: Command): Option[] {
+      // --version belongs to the program, not to each command.
+      return Help.prototype.visibleGlobalOptions.call(this, cmd).filter((o) => o.long !== '--version');
+    },
+    formatItem(this: Help, term: string, termWidth: number, description: string, helper: Help): string {
+      const width = helper.helpWidth ?? 80;
+      if (!description || width - termWidth - 4 >= NARROW_DESCRIPTION) return Help.prototype.formatItem.call(this, term, termWidth, description, helper);
+      const under = helper.boxWrap(description, width - 6).replace(/\n/g, '\n      ');
+      return `  ${term}\n      ${under}`;
+    },
   };
 }
 
@@ -198,7 +244,7 @@ async function reportError(err: unknown, out: Output | undefined, io: CliIO, giv
       const message = err.code !== 'commander.help' ? first : bare[0] === 'help' && bare[1] ? `unknown command '${bare[1]}'` : 'No command given.';
       const suggestion = rest.join(' ').replace(/^\((.*)\)$/, '$1').trim();
       const hint = suggestion || 'Run alexa-link --help for the commands, alexa-link <command> --help for their flags.';
-      io.stdout.write(jsonForTerminal({ ok: false, error: { code: 'E_USAGE', message, hint } }, 2) + '\n');
+      io.stdout.write(jsonForTerminal(withSchemaVersion({ ok: false, error: { code: 'E_USAGE', message, hint } }), 2) + '\n');
     }
     return 2;
   }

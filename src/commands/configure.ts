@@ -1,4 +1,4 @@
-import { parseDuration } from '../ui/duration.js';
+import { durationHelp, parseDuration } from '../ui/duration.js';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CommandModule } from '../context.js';
@@ -107,7 +107,7 @@ export function parseStage(value: string | undefined): Stage {
 
 export function parseTimeout(value: string | undefined): number {
   if (value === undefined) return DEFAULT_TIMEOUT_MS;
-  return parseDuration(value, { flag: '--timeout', bare: 'ms', minMs: 100, maxMs: 600_000 });
+  return parseDuration(value, { flag: '--timeout', minMs: 100, maxMs: 600_000 });
 }
 
 /** Flags → typed options; every bad value is a usage error naming its flag. */
@@ -526,7 +526,7 @@ export const command: CommandModule = {
       .option('--force', 'push even when nothing differs (sends the client secret again); with --pull, replace a different accountLinking.json (a copy is kept)')
       .option('--pull', 'write the configuration Alexa has (--stage) into accountLinking.json instead of pushing; never a secret')
       .option('--restore <backup>', 'push a backup written by an earlier configure (.alexa-link/backups/…) instead of accountLinking.json')
-      .option('--timeout <duration>', `per SMAPI request: milliseconds, or with a unit (30s) (default: ${DEFAULT_TIMEOUT_MS})`)
+      .option('--timeout <duration>', `time limit per SMAPI request: ${durationHelp(DEFAULT_TIMEOUT_MS)}`)
       .addHelpText(
         'after',
         `\nCredentials: ASK_ACCESS_TOKEN, or ASK_REFRESH_TOKEN with ASK_LWA_CLIENT_ID and ASK_LWA_CLIENT_CONFIRMATION;\notherwise the ASK CLI profile in ~/.ask/cli_config. ASK_SMAPI_SERVER_BASE_URL and ASK_LWA_TOKEN_HOST are honoured.\n\nExample:\n  ${DEFAULT_SECRET_ENV}=… alexa-link configure --yes\n`,

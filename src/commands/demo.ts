@@ -371,7 +371,7 @@ export const command: CommandModule = {
       .option('--no-open', 'never open a browser; sign in automatically as the demo user')
       .addOption(cmd.createOption('--language <language>', 'skill language: javascript or typescript').default('javascript', 'javascript'))
       .addOption(cmd.createOption('--type <type>', 'skill type: custom or smart-home').default('custom', 'custom'))
-      .addOption(cmd.createOption('--timeout <duration>', 'how long to wait for a sign-in in the browser: seconds, or with a unit (5m)').default('300', '300'));
+      .addOption(cmd.createOption('--timeout <duration>', 'how long to wait for a sign-in in the browser: seconds, or with a unit: 1500ms, 30s, 5m').default('300', '5m'));
   },
   async run(ctx, _args, opts) {
     const language = String(opts.language);
@@ -385,7 +385,7 @@ export const command: CommandModule = {
       throw new UsageError(`--type must be custom or smart-home, not "${type}".`);
     }
     const { parseDuration } = await import('../ui/duration.js');
-    const timeoutMs = parseDuration(String(opts.timeout), { flag: '--timeout', bare: 's', minMs: 1000, maxMs: 3_600_000 });
+    const timeoutMs = parseDuration(String(opts.timeout), { flag: '--timeout', minMs: 100, maxMs: 3_600_000 });
     const result = await runDemo(
       { keep: Boolean(opts.keep), open: opts.open !== false && ctx.stdinIsTTY, language, type, timeoutMs },
       { ctx },

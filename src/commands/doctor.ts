@@ -1,4 +1,4 @@
-import { parseDuration } from '../ui/duration.js';
+import { durationHelp, parseDuration } from '../ui/duration.js';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -124,7 +124,7 @@ export function parseDoctorFlags(flags: RawDoctorFlags, globals: { cwd: string; 
     simulate: flags.simulate?.trim(),
     offline: Boolean(flags.offline),
     only: flags.only && flags.only.length ? flags.only.flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean) : undefined,
-    timeoutMs: flags.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(flags.timeout, { flag: '--timeout', bare: 'ms', minMs: 1, maxMs: 600_000 }),
+    timeoutMs: flags.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(flags.timeout, { flag: '--timeout', minMs: 100, maxMs: 600_000 }),
     concurrency: positiveInt(flags.concurrency, '--concurrency', DEFAULT_CONCURRENCY, 64),
     clientSecretEnv: secretEnv,
     stage,
@@ -150,7 +150,7 @@ export const command: CommandModule = {
       .option('--simulate <utterance>', 'run a SMAPI simulation and show whether Alexa sends the token')
       .option('--offline', 'skip every check that needs the network')
       .option('--only <id...>', 'run only these checks (and the checks they need)')
-      .option('--timeout <duration>', `time limit per check, and per replayed request (at most 8s): milliseconds, or with a unit (default: ${DEFAULT_TIMEOUT_MS})`)
+      .option('--timeout <duration>', `time limit per check, and per replayed request (at most 8s): ${durationHelp(DEFAULT_TIMEOUT_MS)}`)
       .option('--concurrency <n>', `checks and replays run at once (default: ${DEFAULT_CONCURRENCY})`)
       .option('--skill-id <id>', 'skill ID (default: .ask/ask-states.json)')
       .option('--profile <name>', 'ASK CLI / ask-resources.json profile')

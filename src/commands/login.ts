@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import type { CommandContext, CommandModule } from '../context.js';
-import { parseDuration } from '../ui/duration.js';
+import { durationHelp, parseDuration } from '../ui/duration.js';
 import { InputError, UsageError } from '../errors.js';
 import type { AccountLinkingPayload } from '../linking/config.js';
 import { ALEXA_REGIONS, assertVendorId, type AlexaRegion } from '../linking/redirect-urls.js';
@@ -98,7 +98,7 @@ export function parseLoginOptions(opts: Record<string, unknown>, cwd: string, en
   }
   const timeoutText = str('timeout');
   const timeoutMs =
-    timeoutText === undefined ? DEFAULT_TIMEOUT_SECONDS * 1000 : parseDuration(timeoutText, { flag: '--timeout', bare: 's', minMs: 100, maxMs: 3_600_000 });
+    timeoutText === undefined ? DEFAULT_TIMEOUT_SECONDS * 1000 : parseDuration(timeoutText, { flag: '--timeout', minMs: 100, maxMs: 3_600_000 });
   const regionText = (str('region') ?? 'NA').toUpperCase();
   if (!(ALEXA_REGIONS as readonly string[]).includes(regionText)) {
     throw new UsageError(`--region must be one of ${ALEXA_REGIONS.join(', ')}, not "${str('region')}".`);
@@ -533,7 +533,7 @@ export const command: CommandModule = {
       .option('--redirect <mode>', 'loopback (default): catch the redirect on 127.0.0.1; alexa: use Alexa\'s redirect URL and paste the address you land on')
       .option('--port <n>', `callback port for --redirect loopback; the provider must allow http://127.0.0.1:<n>/callback (default: ${DEFAULT_PORT}; 0 picks a free one)`)
       .option('--no-open', 'print the sign-in address without opening a browser')
-      .option('--timeout <duration>', `how long to wait for the sign-in: seconds, or with a unit (5m) (default: ${DEFAULT_TIMEOUT_SECONDS})`)
+      .option('--timeout <duration>', `how long to wait for the sign-in: ${durationHelp(DEFAULT_TIMEOUT_SECONDS * 1000)}`)
       .option('--vendor-id <id>', 'your Amazon vendor ID, for --redirect alexa (default: ASK_VENDOR_ID, the ASK CLI profile\'s vendor_id, or your only vendor in SMAPI)')
       .option('--region <region>', "which Alexa redirect URL --redirect alexa uses: NA (pitangui), EU (layla) or FE (alexa.amazon.co.jp); default NA")
       .option('--client-secret-env <VAR>', `environment variable holding the client secret (default: ${DEFAULT_SECRET_ENV}); otherwise you are asked`)

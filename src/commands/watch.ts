@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { CommandContext, CommandModule } from '../context.js';
 import { InputError, UsageError } from '../errors.js';
-import { parseDuration } from '../ui/duration.js';
+import { durationHelp, parseDuration } from '../ui/duration.js';
 import type { WatchOptions } from '../watch/session.js';
 import { isSkillId } from '../project/skill-id.js';
 
@@ -68,7 +68,7 @@ export function parseWatchFlags(flags: RawWatchFlags, globals: { cwd: string }):
     if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 100_000) throw new UsageError(`--max-requests: "${flags.maxRequests}" is not a whole number between 1 and 100000.`);
     maxRequests = Number(v);
   }
-  const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration, { flag: '--duration', bare: 's', minMs: 1000, maxMs: 24 * 60 * 60_000 });
+  const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration, { flag: '--duration', minMs: 1000, maxMs: 24 * 60 * 60_000 });
   return {
     cwd: globals.cwd,
     profile: flags.profile,
@@ -94,7 +94,7 @@ export const command: CommandModule = {
       .option('--redact', 'with --save: leave the tokens out of the saved envelopes')
       .option('--env-file <file>', "the skill's own settings for the handler (dotenv KEY=value lines); it sees nothing else of this shell's environment")
       .option('--max-requests <n>', 'stop after n requests')
-      .option('--duration <time>', 'stop after this long: seconds, or with a unit (90s, 10m)')
+      .option('--duration <time>', `stop after this long: ${durationHelp()}`)
       .addHelpText(
         'after',
         '\nWhile it runs, requests to the skill\'s development stage from your own developer account (an Echo or the\n' +

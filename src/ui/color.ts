@@ -47,6 +47,11 @@ const END = '\uE001';
 const marker = (name: StyleName, close: boolean) => `${START}${NONCE}${close ? '/' : ''}${name}${END}`;
 const MARKER = new RegExp(`${START}${NONCE}(/?)(${STYLE_NAMES.join('|')})${END}`, 'g');
 
+/** The style markers in a text (they take no room on the terminal: src/ui/wrap.ts skips them when measuring). */
+export function styleMarkerPattern(): RegExp {
+  return new RegExp(MARKER.source, 'g');
+}
+
 /** SGR open and close sequences, as chalk writes them. */
 const SGR: Record<StyleName, { open: string; close: string }> = (() => {
   const chalk = new Chalk({ level: 1 });

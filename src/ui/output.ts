@@ -1,12 +1,26 @@
-import { makeStyle, renderStyles, type Style } from './color.js';
+import { makeStyle, renderStyles, styleMarkerPattern, type Style } from './color.js';
 import { redactText } from './redact.js';
 import { SecretSet, type SecretOptions } from './secrets.js';
+import { withSchemaVersion } from './json-document.js';
+import { DEFAULT_WIDTH, toAscii } from './terminal.js';
 import { neutralizeControl, terminalSafeJson } from './text.js';
+import { wrapText } from './wrap.js';
 
 /** The slice of a stream we write to; tests pass plain collectors. */
 export interface TextSink {
   write(chunk: string): unknown;
   isTTY?: boolean;
+  /** A terminal's width (process.stdout.columns). */
+  columns?: number;
+}
+
+/** How a line is laid out. */
+export interface LineOptions {
+  /**
+   * Laid out already (a diagram, a code snippet to copy): not wrapped. Only for text built to fit
+   * the width, or that must not be broken to stay usable.
+   */
+  preformatted?: boolean;
 }
 
 export interface OutputOptions {
@@ -17,6 +31,11 @@ export interface OutputOptions {
   stderrColor: 0 | 1 | 2 | 3;
   stdout: TextSink;
   stderr: TextSink;
+  /** Width to wrap each stream's lines to (src/ui/terminal.ts terminalWidth); default 80. */
+  stdoutWidth?: number;
+  stderrWidth?: number;
+  /** Whether the terminal shows Unicode symbols; false: icons, arrows and box drawing in ASCII (default true). */
+  unicode?: boolean;
   /**
    * Where registered secrets go. The CLI passes `processSecrets` (src/ui/secrets.ts), so text cut
    * short anywhere in the run is redacted before the cut; default: a set of this Output's own.
@@ -31,7 +50,9 @@ export interface OutputOptions {
  *
  * Every human-readable line is, in this order: redacted (registered secrets and secret-looking
  * fields), neutralised (control characters and escape sequences from outside become visible
- * escapes such as \x1b, src/ui/text.ts), then styled: `style`/`errStyle` put markers that only
+ * escapes such as \x1b, src/ui/text.ts), put in ASCII when the terminal cannot show Unicode
+ * (src/ui/terminal.ts), wrapped to the stream's width with a hanging indent (src/ui/wrap.ts), then
+ * styled: `style`/`errStyle` put markers that only
  * this step turns into colours (src/ui/color.ts), so our colours survive and nothing from outside
  * reaches the terminal as a control sequence, whoever forgot what. The --json document keeps the
  * exact strings; JSON escapes them (and DEL, C1 and bidi controls are written as \u escapes).
@@ -47,6 +68,11 @@ export class Output {
   private readonly stderr: TextSink;
   private readonly stdoutColor: 0 | 1 | 2 | 3;
   private readonly stderrColor: 0 | 1 | 2 | 3;
+  /** Columns of each stream's terminal; lines are wrapped to them. */
+  readonly stdoutWidth: number;
+  readonly stderrWidth: number;
+  /** Whether the terminal shows Unicode; false: symbols are written in ASCII. */
+  readonly unicode: boolean;
   /** The secrets this output redacts, in every encoding alexa-link produces of them. */
   readonly secrets: SecretSet;
   private resultWritten = false;
@@ -61,6 +87,14 @@ export class Output {
     this.stderrColor = opts.stderrColor;
     this.style = makeStyle(this.stdoutColor);
     this.errStyle = makeStyle(this.stderrColor);
+    this.stdoutWidth = opts.stdoutWidth ?? DEFAULT_WIDTH;
+    this.stderrWidth = opts.stderrWidth ?? DEFAULT_WIDTH;
+    this.unicode = opts.unicode ?? true;
+  }
+
+  /** A symbol as this terminal shows it: itself, or its ASCII stand-in (for text laid out by width). */
+  symbol(text: string): string {
+    return this.unicode ? text : toAscii(text);
   }
 
   /**
@@ -76,23 +110,26 @@ export class Output {
     return redactText(text, this.secrets);
   }
 
-  /** A human-readable line as it reaches a stream: redacted, neutralised, then styled. */
-  private line(text: string, level: 0 | 1 | 2 | 3): string {
-    return renderStyles(neutralizeControl(this.scrub(text)), level) + '\n';
+  /** Human-readable text as it reaches a stream: redacted, neutralised, in ASCII if need be, wrapped, then styled. */
+  private line(text: string, level: 0 | 1 | 2 | 3, width: number, opts: LineOptions = {}): string {
+    let t = neutralizeControl(this.scrub(text));
+    if (!this.unicode) t = toAscii(t);
+    if (!opts.preformatted) t = wrapText(t, width, { zeroWidth: styleMarkerPattern() });
+    return renderStyles(t, level) + '\n';
   }
 
   /** Human-readable data on stdout. Not printed with `--json`. */
-  print(text = ''): void {
+  print(text = '', opts?: LineOptions): void {
     if (this.json) return;
-    this.stdout.write(this.line(text, this.stdoutColor));
+    this.stdout.write(this.line(text, this.stdoutColor, this.stdoutWidth, opts));
   }
 
-  /** The one `--json` document. Only written with `--json`; a second call is a bug. */
+  /** The one `--json` document, with `"schemaVersion": 1` in front. Only written with `--json`; a second call is a bug. */
   result(doc: unknown): void {
     if (!this.json) return;
     if (this.resultWritten) throw new Error('Output.result called twice: --json must print one document');
     this.resultWritten = true;
-    this.stdout.write(terminalSafeJson(this.scrub(JSON.stringify(doc, null, 2))) + '\n');
+    this.stdout.write(terminalSafeJson(this.scrub(JSON.stringify(withSchemaVersion(doc), null, 2))) + '\n');
   }
 
   /**
@@ -117,8 +154,8 @@ export class Output {
   }
 
   /** Progress and notes on stderr. */
-  info(text: string): void {
-    this.stderr.write(this.line(text, this.stderrColor));
+  info(text: string, opts?: LineOptions): void {
+    this.stderr.write(this.line(text, this.stderrColor, this.stderrWidth, opts));
   }
 
   success(text: string): void {
@@ -152,6 +189,9 @@ export function collectingOutput(opts: Partial<Omit<OutputOptions, 'stdout' | 's
     verbose: opts.verbose ?? false,
     stdoutColor: opts.stdoutColor ?? 0,
     stderrColor: opts.stderrColor ?? 0,
+    ...(opts.stdoutWidth !== undefined ? { stdoutWidth: opts.stdoutWidth } : {}),
+    ...(opts.stderrWidth !== undefined ? { stderrWidth: opts.stderrWidth } : {}),
+    ...(opts.unicode !== undefined ? { unicode: opts.unicode } : {}),
     stdout: { write: (c: string) => (so += c) },
     stderr: { write: (c: string) => (se += c) },
   });

@@ -186,7 +186,7 @@ describe('alexa-link configure (built binary, SMAPI stand-in)', () => {
   it('a SMAPI that does not answer: timeout diagnosis within --timeout', async () => {
     standin.fault('getAccountLinkingInfoV1', { delayMs: 8000 });
     const started = Date.now();
-    const r = await configure(['--yes', '--timeout', '400']);
+    const r = await configure(['--yes', '--timeout', '400ms']);
     expect(Date.now() - started).toBeLessThan(6000);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/127\.0\.0\.1:\d+ did not answer within 400 ms\./);

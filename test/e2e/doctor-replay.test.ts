@@ -44,7 +44,7 @@ describe('replays against skills with typical bugs (--handler)', () => {
     ['a correct skill, with a token', [`${SKILLS}/good/index.js`, '--token', 'env:SIGNED_TOKEN'], 'pass', /token arrived/],
     ['always returns a LinkAccount card', [`${SKILLS}/always-link/index.js`, '--token', 'env:E2E_TOKEN'], 'fail', /still asks to link: it reads or validates the token wrongly/],
     ['throws', [`${SKILLS}/throws/index.js`, '--token', 'env:E2E_TOKEN'], 'fail', /The handler failed: database connection refused/],
-    ['hangs', [`${SKILLS}/hangs/index.js`, '--timeout', '1000', '--token', 'env:E2E_TOKEN'], 'fail', /did not answer within 1000 ms: it hangs/],
+    ['hangs', [`${SKILLS}/hangs/index.js`, '--timeout', '1000ms', '--token', 'env:E2E_TOKEN'], 'fail', /did not answer within 1000 ms: it hangs/],
     ['crashes the process', [`${SKILLS}/crashes/index.js`, '--token', 'env:E2E_TOKEN'], 'fail', /handler process crashed: boom outside the promise chain/],
   ])('%s', async (_name, [handler, ...rest], verdict, explanation) => {
     const r = await replay(['--handler', handler!, ...rest]);
@@ -144,7 +144,8 @@ describe('bad flags are usage errors (exit 2)', () => {
     ['two targets', ['--endpoint', 'http://127.0.0.1:1/', '--handler', 'x.js'], /--endpoint and --handler both choose/],
     ['a missing handler file', ['--handler', 'nope.js'], /--handler: nope\.js not found/],
     ['a bad --endpoint', ['--endpoint', 'ftp://x'], /must be an http:\/\/ or https:\/\/ URL/],
-    ['a bad --timeout', ['--timeout', '0'], /--timeout: 0 is out of range/],
+    ['a bad --timeout', ['--timeout', '0'], /--timeout: 0 is 0ms, under 100ms: too short for anything to answer/],
+    ['--timeout under 100 ms', ['--timeout', '50ms'], /--timeout: 50ms is 50ms, under 100ms[\s\S]*A bare number is in seconds/],
     ['--simulate with --offline', ['--offline', '--simulate', 'open my skill'], /--simulate and --offline contradict each other/],
     ['--smapi with --offline', ['--offline', '--smapi'], /--smapi and --offline contradict each other/],
     ['a bad --concurrency', ['--concurrency', 'many'], /--concurrency: "many"/],
@@ -180,7 +181,7 @@ describe('Ctrl-C', () => {
     let sent = false;
     // The skill sees only a Lambda-like environment: its own settings come from --env-file.
     await writeFile(path.join(cwd, 'skill.env'), `HANG_PID_FILE=${pidFile}\n`);
-    const r = await runCli(['doctor', '--only', 'replays', '--handler', `${SKILLS}/hangs/index.js`, '--timeout', '60000', '--env-file', 'skill.env'], {
+    const r = await runCli(['doctor', '--only', 'replays', '--handler', `${SKILLS}/hangs/index.js`, '--timeout', '60s', '--env-file', 'skill.env'], {
       cwd,
       env,
       onSpawn: (child) => {

@@ -247,7 +247,7 @@ describe('Ctrl-C during doctor, mid-replay against an endpoint that does not ans
     const cwd = await faultProject('https://provider.example.com');
     const before = await filesUnder(cwd);
     const at: { ms?: number } = {};
-    const r = await runCli(['doctor', '--endpoint', `${s.origin}/alexa`, '--only', 'replays', '--timeout', '20000'], {
+    const r = await runCli(['doctor', '--endpoint', `${s.origin}/alexa`, '--only', 'replays', '--timeout', '20s'], {
       cwd,
       timeoutMs: 30_000,
       env: { HOME: '/nonexistent-home', ASK_ACCESS_TOKEN: '', ASK_REFRESH_TOKEN: '' },

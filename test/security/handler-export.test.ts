@@ -29,7 +29,7 @@ describe('doctor --handler refuses inherited members (built CLI)', () => {
     ['ESM', 'esm-async/handler.js', 'constructor'],
   ])('%s %s#%s: not an export of the module', async (_kind, file, member) => {
     const started = Date.now();
-    const r = await runCli(['--json', 'doctor', '--only', 'replays', '--timeout', '5000', '--handler', `${path.join(SKILLS, file)}#${member}`], { cwd, env: { HOME: '/nonexistent-home' }, timeoutMs: 30_000 });
+    const r = await runCli(['--json', 'doctor', '--only', 'replays', '--timeout', '5s', '--handler', `${path.join(SKILLS, file)}#${member}`], { cwd, env: { HOME: '/nonexistent-home' }, timeoutMs: 30_000 });
     expect(r.code, r.stderr).toBe(1);
     const doc = JSON.parse(r.stdout) as DoctorJson;
     const replay = doc.replays[0]!;

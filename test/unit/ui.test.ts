@@ -4,7 +4,7 @@ import { collectingOutput } from '../../src/ui/output.js';
 import { redact, redactObject, redactText } from '../../src/ui/redact.js';
 import { createPrompter } from '../../src/ui/prompt.js';
 import { UsageError } from '../../src/errors.js';
-import { parseDuration } from '../../src/ui/duration.js';
+import { durationHelp, formatDuration, parseDuration } from '../../src/ui/duration.js';
 
 const TOKEN = 'Atza|IwEBIJ-abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -35,7 +35,7 @@ describe('output', () => {
     out.print('human text');
     out.info('progress');
     out.result({ ok: true });
-    expect(JSON.parse(stdout())).toEqual({ ok: true });
+    expect(JSON.parse(stdout())).toEqual({ schemaVersion: 1, ok: true });
     expect(stderr()).toBe('progress\n');
     expect(() => out.result({})).toThrow(/twice/);
   });
@@ -71,28 +71,57 @@ describe('prompter', () => {
 });
 
 describe('durations', () => {
-  const ms = { flag: '--timeout', bare: 'ms' as const, minMs: 100, maxMs: 600_000 };
-  const s = { flag: '--timeout', bare: 's' as const, minMs: 100, maxMs: 3_600_000 };
+  const rule = { flag: '--timeout', minMs: 100, maxMs: 600_000 };
+  const long = { flag: '--timeout', minMs: 100, maxMs: 3_600_000 };
   it.each([
-    ['1500', ms, 1500],
-    ['1500ms', ms, 1500],
-    ['30s', ms, 30_000],
-    ['2m', ms, 120_000],
-    ['1.5s', ms, 1500],
-    ['300', s, 300_000],
-    ['500ms', s, 500],
-    [' 5M ', s, 300_000],
-  ] as const)('%s → %i ms', (value, rule, expected) => {
-    expect(parseDuration(value, rule)).toBe(expected);
+    ['a bare number is seconds', '30', rule, 30_000],
+    ['1500ms', '1500ms', rule, 1500],
+    ['30s', '30s', rule, 30_000],
+    ['2m', '2m', rule, 120_000],
+    ['1.5s', '1.5s', rule, 1500],
+    ['0.5 (seconds)', '0.5', rule, 500],
+    ['300 (seconds)', '300', long, 300_000],
+    ['500ms', '500ms', long, 500],
+    ['upper case unit, spaces', ' 5M ', long, 300_000],
+    ['1h', '1h', long, 3_600_000],
+    ['exactly 100ms', '100ms', rule, 100],
+  ] as const)('%s → %i ms', (_name, value, r, expected) => {
+    expect(parseDuration(value, r)).toBe(expected);
   });
   it.each([
-    ['soon', /--timeout: "soon" is not a duration; write 1500, 1500ms, 30s or 2m/],
+    ['soon', /--timeout: "soon" is not a duration; write 30, 30s, 1500ms or 5m \(a bare number is in seconds\)/],
     ['-5', /is not a duration/],
-    ['5h', /is not a duration/],
-    ['50', /--timeout: 50 is out of range; it must be between 100ms and 10m/],
-    ['11m', /out of range/],
+    ['5d', /is not a duration/],
+    ['50ms', /--timeout: 50ms is 50ms, under 100ms: too short for anything to answer, so probably a mistake/],
+    ['0', /--timeout: 0 is 0ms, under 100ms/],
+    ['0.05', /--timeout: 0.05 is 50ms, under 100ms/],
+    ['11m', /--timeout: 11m is out of range; it must be between 100ms and 10m/],
+    ['601', /out of range/],
   ])('%s is a usage error naming the flag', (value, message) => {
-    expect(() => parseDuration(value, ms)).toThrow(UsageError);
-    expect(() => parseDuration(value, ms)).toThrow(message);
+    expect(() => parseDuration(value, rule)).toThrow(UsageError);
+    expect(() => parseDuration(value, rule)).toThrow(message);
+  });
+  it('under 100ms is refused even where a command would allow less', () => {
+    expect(() => parseDuration('99ms', { flag: '--x', minMs: 1, maxMs: 1000 })).toThrow(/under 100ms/);
+  });
+  it('the hint says a bare number is seconds', () => {
+    try {
+      parseDuration('30ms', rule);
+      expect.unreachable();
+    } catch (err) {
+      expect((err as UsageError).hint).toMatch(/A bare number is in seconds \(--timeout 30 waits 30 seconds\)/);
+    }
+  });
+  it.each([
+    [100, '100ms'],
+    [1500, '1500ms'],
+    [30_000, '30s'],
+    [300_000, '5m'],
+    [3_600_000, '1h'],
+  ])('formatDuration(%i) = %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+  it('every help line says the same about units', () => {
+    expect(durationHelp(10_000)).toBe('seconds, or with a unit: 1500ms, 30s, 5m (default: 10s)');
   });
 });
