@@ -17,7 +17,7 @@ import { SmapiError } from '../smapi/errors.js';
 import { PUSH_RECORD_FILE, readPushRecord, writePushRecord } from '../smapi/push-record.js';
 import { loadCredentials, resolveProfile, type SmapiCredentials } from '../smapi/credentials.js';
 import type { Output } from '../ui/output.js';
-import { createPrompter, isInteractive, type Prompter } from '../ui/prompt.js';
+import { createPrompter, isInteractive, secretQuestion, type Prompter } from '../ui/prompt.js';
 import { isSkillId } from '../project/skill-id.js';
 
 /**
@@ -210,7 +210,7 @@ async function resolveClientSecret(payload: AccountLinkingPayload, options: Conf
   }
   if (!needed || options.dryRun) return undefined;
   if (deps.prompter.interactive) {
-    const answer = await deps.prompter.password({ message: `Client secret for client ID ${payload.clientId ?? '?'} (from ${options.clientSecretEnv}; not saved):`, flag: '--client-secret-env' });
+    const answer = await deps.prompter.password({ message: secretQuestion(payload.clientId ?? '?', options.clientSecretEnv), flag: '--client-secret-env' });
     if (answer.trim() === '') throw new UsageError('An AUTH_CODE configuration needs the client secret; none was entered.', { hint: `Set ${options.clientSecretEnv} or enter it when asked.` });
     return answer.trim();
   }

@@ -77,13 +77,17 @@ function bundledSkillModules(): string | undefined {
   }
 }
 
-async function loadOidcProvider(): Promise<typeof import('../demo/local-provider.js')> {
+/** What to run when oidc-provider is missing; with npx, the one command that brings it along. */
+export const DEMO_WITH_NPX = 'npx -p alexa-link -p oidc-provider@8 alexa-link demo';
+
+/** oidc-provider is an optional peer dependency: `npx alexa-link` does not install it. */
+export async function loadOidcProvider(importProvider: () => Promise<unknown> = () => import('oidc-provider')): Promise<typeof import('../demo/local-provider.js')> {
   try {
-    await import('oidc-provider');
+    await importProvider();
   } catch {
-    throw new AlexaLinkError('The demo needs oidc-provider, which is not installed.', {
+    throw new AlexaLinkError('The demo needs oidc-provider (the OAuth provider it runs on 127.0.0.1), and it is not installed next to alexa-link.', {
       code: 'E_DEMO_PROVIDER_MISSING',
-      hint: 'Run the demo from a clone (npm ci && npm run demo), or install it next to alexa-link: npm install oidc-provider@8.',
+      hint: `With npx, run:\n    ${DEMO_WITH_NPX}\n  In a project: npm install oidc-provider@8, then npx alexa-link demo. From a clone: npm ci && npm run demo.`,
     });
   }
   return import('../demo/local-provider.js');

@@ -15,12 +15,12 @@ import { LoginTimeoutError, startCallbackServer, strayErrorNote, type CallbackEv
 import { judgeGrantedScopes } from '../oauth/granted-scopes.js';
 import { completeLogin, isLocalRehearsal, type LoginSettings } from '../oauth/login-flow.js';
 import { isPkceRefusal, pkcePreflight, pkceRequiredExplanation, resolveLoginPkce } from '../oauth/login-pkce.js';
-import { parsePastedCallback } from '../oauth/paste.js';
+import { parsePastedCallback, type PastedCallback } from '../oauth/paste.js';
 import type { Step, TokenFields } from '../oauth/token-response.js';
 import { LINKING_FILE, loadProject, readLinkingFile, readSkillTypes } from '../project/skill-project.js';
 import type { Output } from '../ui/output.js';
 import { browserSafety, openInBrowser, type OpenResult } from '../ui/browser.js';
-import { createPrompter, isInteractive, type Prompter } from '../ui/prompt.js';
+import { createPrompter, isInteractive, secretQuestion, type Prompter } from '../ui/prompt.js';
 import { redact } from '../ui/redact.js';
 
 /**
@@ -177,7 +177,7 @@ async function resolveClientSecret(options: LoginOptions, deps: LoginDeps, clien
     return value;
   }
   if (deps.prompter.interactive) {
-    const answer = await deps.prompter.password({ message: `Client secret for client ID ${clientId} (not saved):`, flag: '--client-secret-env' });
+    const answer = await deps.prompter.password({ message: secretQuestion(clientId, options.clientSecretEnv), flag: '--client-secret-env' });
     if (answer.trim() === '') throw new UsageError('The token exchange needs the client secret; none was entered.', { hint: `Set ${options.clientSecretEnv} or enter it when asked.` });
     return answer;
   }
@@ -188,7 +188,7 @@ async function resolveClientSecret(options: LoginOptions, deps: LoginDeps, clien
 }
 
 function authorizationUrlStep(linking: LinkingForLogin, redirectUri: string, overridden: string[]): Step {
-  const title = 'Authorization URL built like Alexa';
+  const title = 'Authorization URL: built as Alexa builds it';
   const base = `client_id, response_type=code, state, scope "${linking.scopes.join(' ')}" and redirect_uri ${redirectUri} added to ${linking.authorizationUrl.split('?')[0]}`;
   let u: URL;
   try {
@@ -237,12 +237,12 @@ function callbackStep(outcome: CallbackOutcome, refused: CallbackEvent[], mode: 
   const note = `${wrong ? ` ${wrong} callback${wrong === 1 ? '' : 's'} with a wrong state ${wrong === 1 ? 'was' : 'were'} refused.` : ''}${stray ? ` ${stray}.` : ''}`;
   if (outcome.kind === 'error' && !pkceOn && isPkceRefusal(outcome.error, outcome.errorDescription)) {
     const { detail, fix } = pkceRequiredExplanation(`it redirected back with error=${outcome.error}${outcome.errorDescription ? ` (${outcome.errorDescription})` : ''}`);
-    return { id: 'callback', title: 'Provider redirected back with a code', status: 'fail', detail: `${detail}${note}`, fix, ms: outcome.ms };
+    return { id: 'callback', title: 'Callback: a code with this login\'s state', status: 'fail', detail: `${detail}${note}`, fix, ms: outcome.ms };
   }
   if (outcome.kind === 'error') {
     return {
       id: 'callback',
-      title: 'Provider redirected back with a code',
+      title: 'Callback: a code with this login\'s state',
       status: 'fail',
       detail: `The provider redirected back with error=${outcome.error}${outcome.errorDescription ? ` (${outcome.errorDescription})` : ''}.${note}`,
       fix: ERROR_FIXES[outcome.error] ?? 'Look at the error the provider returned and its logs.',
@@ -251,7 +251,7 @@ function callbackStep(outcome: CallbackOutcome, refused: CallbackEvent[], mode: 
   }
   return {
     id: 'callback',
-    title: 'Provider redirected back with a code',
+    title: 'Callback: a code with this login\'s state',
     status: 'pass',
     detail: mode === 'loopback' ? `The provider redirected to the callback with a code and the state alexa-link sent.${note}` : 'The pasted address carries a code and the state alexa-link sent.',
     fix: '',
@@ -259,31 +259,82 @@ function callbackStep(outcome: CallbackOutcome, refused: CallbackEvent[], mode: 
   };
 }
 
-/** The first non-empty line on stdin, or undefined at end of input or timeout. */
-export function readFirstStdinLine(timeoutMs: number, stdin: Readable = process.stdin): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    let buffered = '';
-    const done = (value: string | undefined) => {
-      clearTimeout(timer);
+/** Lines typed or piped into stdin, one at a time (a pasted address, asked again when it is not the callback). */
+export interface LineReader {
+  /** The next non-empty line, or undefined at the end of input or on timeout. */
+  next(timeoutMs: number): Promise<string | undefined>;
+  /** Stops reading (an open stdin pipe would keep the process alive). */
+  close(): void;
+}
+
+export function createLineReader(stdin: Readable = process.stdin): LineReader {
+  let buffered = '';
+  let ended = false;
+  let waiter: (() => void) | undefined;
+  const onData = (chunk: Buffer | string) => {
+    buffered += chunk.toString();
+    waiter?.();
+  };
+  const onEnd = () => {
+    ended = true;
+    waiter?.();
+  };
+  stdin.on('data', onData);
+  stdin.once('end', onEnd);
+  const take = (): string | undefined => {
+    for (;;) {
+      const nl = buffered.search(/\r?\n/);
+      if (nl === -1) break;
+      const line = buffered.slice(0, nl).trim();
+      buffered = buffered.slice(nl).replace(/^\r?\n/, '');
+      if (line !== '') return line;
+    }
+    if (ended && buffered.trim() !== '') {
+      const rest = buffered.trim();
+      buffered = '';
+      return rest;
+    }
+    return undefined;
+  };
+  return {
+    next(timeoutMs) {
+      const ready = take();
+      if (ready !== undefined || ended) return Promise.resolve(ready);
+      stdin.resume();
+      return new Promise((resolve) => {
+        const done = (value: string | undefined) => {
+          clearTimeout(timer);
+          waiter = undefined;
+          stdin.pause();
+          resolve(value);
+        };
+        const timer = setTimeout(() => done(undefined), timeoutMs);
+        waiter = () => {
+          const line = take();
+          if (line !== undefined || ended) done(line);
+        };
+      });
+    },
+    close() {
       stdin.off('data', onData);
       stdin.off('end', onEnd);
-      // Nothing more is read; an open stdin pipe would keep the process alive.
       stdin.destroy();
-      resolve(value);
-    };
-    const onData = (chunk: Buffer | string) => {
-      buffered += chunk.toString();
-      const lines = buffered.split(/\r?\n/);
-      const complete = lines.slice(0, -1).find((l) => l.trim() !== '');
-      if (complete !== undefined) done(complete.trim());
-    };
-    const onEnd = () => done(buffered.trim() === '' ? undefined : buffered.trim());
-    const timer = setTimeout(() => done(undefined), timeoutMs);
-    stdin.on('data', onData);
-    stdin.once('end', onEnd);
-    stdin.resume();
-  });
+    },
+  };
 }
+
+/** The first non-empty line on stdin, or undefined at end of input or timeout. */
+export async function readFirstStdinLine(timeoutMs: number, stdin: Readable = process.stdin): Promise<string | undefined> {
+  const reader = createLineReader(stdin);
+  try {
+    return await reader.next(timeoutMs);
+  } finally {
+    reader.close();
+  }
+}
+
+/** A pasted address that is not this login's callback is asked for again, up to this many tries in all. */
+export const PASTE_TRIES = 3;
 
 function tokenReport(tokens: TokenFields | undefined): LoginReport['token'] {
   if (!tokens) return null;
@@ -440,25 +491,14 @@ export async function runLogin(options: LoginOptions, deps: LoginDeps): Promise<
         if ('refused' in first) {
           waiting.catch(() => undefined);
           const { detail, fix } = pkceRequiredExplanation(`asked without PKCE, its authorization endpoint ${first.refused}`);
-          steps.push({ id: 'callback', title: 'Provider redirected back with a code', status: 'fail', detail, fix });
+          steps.push({ id: 'callback', title: 'Callback: a code with this login\'s state', status: 'fail', detail, fix });
           return finish(out, { ok: false, steps, token: null, session: null }, linking);
         }
         outcome = first.callback;
       } else {
         out.info(`After signing in, the provider sends you to ${redirectUri}, an Amazon page that may show an error: that is expected.`);
         out.info('Copy the whole address from the address bar and paste it here (or just the code).');
-        let text: string | undefined;
-        if (deps.prompter.interactive) {
-          text = await deps.prompter.input({ message: 'Address you landed on:', flag: 'stdin' });
-        } else {
-          text = await (deps.readPasted ?? readFirstStdinLine)(options.timeoutMs);
-          if (text === undefined) {
-            throw new UsageError('--redirect alexa needs the address you landed on, and none came on standard input.', {
-              hint: 'Run it in a terminal to paste it when asked, or pipe the address into alexa-link login.',
-            });
-          }
-        }
-        const pasted = parsePastedCallback(text, state, { expectedRedirectUri: redirectUri });
+        const pasted = await readPastedCallback(deps, options, state, redirectUri);
         if (!pasted.stateChecked) out.warn('A bare code carries no state, so alexa-link could not check that it belongs to this login.');
         outcome = pasted.outcome;
       }
@@ -466,7 +506,7 @@ export async function runLogin(options: LoginOptions, deps: LoginDeps): Promise<
       if (!(err instanceof LoginTimeoutError)) throw err;
       const strays = server?.rejected.some((r) => r.rejected === 'stray-error') ?? false;
       const strayFix = strays ? ' If the ignored error came from your provider, it must send the state back with errors too (RFC 6749 §4.1.2.1).' : '';
-      steps.push({ id: 'callback', title: 'Provider redirected back with a code', status: 'fail', detail: err.message, fix: `${err.hint ?? ''}${strayFix}`.trim() });
+      steps.push({ id: 'callback', title: 'Callback: a code with this login\'s state', status: 'fail', detail: err.message, fix: `${err.hint ?? ''}${strayFix}`.trim() });
       return finish(out, { ok: false, steps, token: null, session: null }, linking);
     }
     steps.push(callbackStep(outcome, server?.rejected ?? [], options.redirect, Boolean(loginPkce.pkce)));
@@ -509,6 +549,47 @@ export async function runLogin(options: LoginOptions, deps: LoginDeps): Promise<
   } finally {
     preflightAbort.abort();
     await server?.close();
+  }
+}
+
+/**
+ * The address the user landed on, pasted in a terminal or piped in: one that is not this login's
+ * callback (another page, a stale tab, a typo) is asked for again with the reason, up to
+ * PASTE_TRIES in all; then the last reason is the error (exit 2).
+ */
+async function readPastedCallback(deps: LoginDeps, options: LoginOptions, state: string, redirectUri: string): Promise<PastedCallback> {
+  const { out } = deps;
+  const reader = deps.prompter.interactive || deps.readPasted ? undefined : createLineReader();
+  const readLine = deps.readPasted ?? ((ms: number) => reader!.next(ms));
+  let last: InputError | undefined;
+  try {
+    for (let attempt = 1; attempt <= PASTE_TRIES; attempt++) {
+      let text: string | undefined;
+      if (deps.prompter.interactive) {
+        text = await deps.prompter.input({ message: attempt === 1 ? 'Address you landed on:' : `Address you landed on (try ${attempt} of ${PASTE_TRIES}):`, flag: 'stdin' });
+      } else {
+        text = await readLine(options.timeoutMs);
+        if (text === undefined) {
+          if (last) throw last;
+          throw new UsageError('--redirect alexa needs the address you landed on, and none came on standard input.', {
+            hint: 'Run it in a terminal to paste it when asked, or pipe the address into alexa-link login.',
+          });
+        }
+      }
+      try {
+        return parsePastedCallback(text, state, { expectedRedirectUri: redirectUri });
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        last = err;
+        if (attempt < PASTE_TRIES) {
+          out.warn(`${err.message}${err.hint ? ` ${err.hint}` : ''}`);
+          out.info(`Paste it again (${PASTE_TRIES - attempt} more ${PASTE_TRIES - attempt === 1 ? 'try' : 'tries'}).`);
+        }
+      }
+    }
+    throw last!;
+  } finally {
+    reader?.close();
   }
 }
 

@@ -225,14 +225,14 @@ export async function completeLogin(code: string, settings: LoginSettings, deps:
       grantRevoked
         ? {
             id: 'session-saved',
-            title: 'Session saved for doctor',
+            title: 'Session: saved for doctor',
             status: 'warn',
             detail: `Tokens saved in ${result.session} (mode 0600), but the provider revoked the grant while alexa-link replayed a rotated refresh token (see refresh-replay): they no longer work.`,
             fix: 'Fix the provider\'s refresh-token reuse setting, then run alexa-link login again.',
           }
         : {
             id: 'session-saved',
-            title: 'Session saved for doctor',
+            title: 'Session: saved for doctor',
             status: 'pass',
             detail: `Tokens saved in ${result.session} (mode 0600); alexa-link doctor --token session uses them.`,
             fix: '',
@@ -262,7 +262,7 @@ export function tokenUrlParamsStep(settings: Pick<LoginSettings, 'tokenUrl' | 'r
   if (!found.length) return undefined;
   return {
     id: 'token-url-params',
-    title: "Token URLs carry none of Alexa's own parameters",
+    title: "Token URLs: none of Alexa's own parameters",
     status: 'fail',
     detail: `${found.join('; ')} in the query string; Alexa sends these itself in the form body of its token requests, so the provider gets two values (or a secret in a URL that ends up in logs).`,
     fix: 'Remove them from the URL in accountLinking.json; keep only the token endpoint\'s own URL.',

@@ -20,7 +20,7 @@ export interface LoginPkce {
   step?: Step;
 }
 
-const TITLE = 'PKCE as Alexa sends it';
+const TITLE = 'PKCE: as Alexa sends it';
 
 export function resolveLoginPkce(flag: boolean, payload: AccountLinkingPayload): LoginPkce {
   const config = pkceFromConfig(payload);

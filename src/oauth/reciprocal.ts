@@ -27,7 +27,7 @@ export interface ReciprocalProbeOptions {
   latencyLimitMs?: number;
 }
 
-const TITLE = 'reciprocalAccessTokenUrl meets the token URL rules (HTTPS, 443, certificate, 4.5 s)';
+const TITLE = 'reciprocalAccessTokenUrl: the token URL rules (HTTPS, 443, certificate, 4.5 s)';
 
 export async function probeReciprocalUrl(url: string, opts: ReciprocalProbeOptions = {}): Promise<Step> {
   let u: URL;

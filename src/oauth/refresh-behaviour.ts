@@ -57,7 +57,7 @@ function isInvalidGrant(outcome: TokenPostOutcome): boolean {
 /** refresh-invalid-token: the answer to a refresh token the provider never issued. */
 export function judgeInvalidRefreshAnswer(outcome: TokenPostOutcome): Step {
   const id = 'refresh-invalid-token';
-  const title = 'An invalid refresh token gets HTTP 400 invalid_grant';
+  const title = 'Invalid refresh token: HTTP 400 invalid_grant';
   if (isInvalidGrant(outcome)) {
     return { id, title, status: 'pass', detail: 'A made-up refresh token is refused with HTTP 400 {"error": "invalid_grant"}, the answer on which Alexa unlinks a user whose grant is gone.', fix: '', ...(outcome.ok ? { ms: outcome.ms } : {}) };
   }
@@ -87,7 +87,7 @@ export function jwtExpiryStep(grant: 'authorization_code' | 'refresh_token', tok
   const times = jwtTimes(tokens.accessToken);
   if (!times || times.exp === undefined) return undefined;
   const id = grant === 'authorization_code' ? 'token-jwt-expiry' : 'refresh-jwt-expiry';
-  const title = `${grant === 'refresh_token' ? 'Refresh: ' : ''}The access token (a JWT) expires when expires_in says`;
+  const title = `${grant === 'refresh_token' ? 'Refresh: ' : ''}Access token (JWT) exp: as expires_in says`;
   const issued = times.iat ?? Math.floor(receivedAt.getTime() / 1000);
   const lifetime = Math.round(times.exp - issued);
   const claimed = tokens.expiresIn;
@@ -130,7 +130,7 @@ export interface RefreshBehaviourResult {
 /** The next refresh's step, from its judgement (refresh-second). */
 function secondStep(outcome: TokenPostOutcome, judged: Judgement, rotating: boolean): Step {
   const id = 'refresh-second';
-  const title = 'The next refresh, with the newest refresh token, works too';
+  const title = 'Next refresh, with the newest refresh token: works';
   const failed = judged.steps.filter((s) => s.status === 'fail');
   if (judged.tokens && !failed.length) {
     const rotatedAgain = rotating && judged.tokens.refreshToken !== undefined;
@@ -186,7 +186,7 @@ export async function probeRefreshBehaviour(probe: RefreshProbe, sent: string, r
     const nextWorks = Boolean(nextJudged.tokens) && !nextJudged.steps.some((s) => s.status === 'fail');
     grantRevoked = !nextWorks && isInvalidGrant(next);
     const id = 'refresh-replay';
-    const title = 'The previous refresh token, replayed within a minute';
+    const title = 'Previous refresh token replayed within a minute: works or invalid_grant';
     if (replayJudged?.tokens) {
       steps.push({ id, title, status: 'pass', detail: 'The refresh token just rotated away still works for a moment (a reuse interval): a user whose refresh answer got lost (a timeout, a dropped connection) stays linked when Alexa tries again.', fix: '', ...(replay.ok ? { ms: replay.ms } : {}) });
     } else if (isInvalidGrant(replay) && grantRevoked) {
@@ -208,7 +208,7 @@ export async function probeRefreshBehaviour(probe: RefreshProbe, sent: string, r
     } else {
       steps.push({ id, title, status: 'fail', detail: `The replayed refresh token got ${describe(replay)}: neither a working answer nor HTTP 400 invalid_grant.`, fix: 'Answer a reused refresh token with new tokens (a reuse interval) or with HTTP 400 invalid_grant.' });
     }
-    steps.push(grantRevoked ? { id: 'refresh-second', title: 'The next refresh, with the newest refresh token, works too', status: 'fail', detail: `Refreshing with the newest refresh token after the replay got ${describe(next)}: the provider revoked the grant.`, fix: 'See refresh-replay.' } : secondStep(next, nextJudged, true));
+    steps.push(grantRevoked ? { id: 'refresh-second', title: 'Next refresh, with the newest refresh token: works', status: 'fail', detail: `Refreshing with the newest refresh token after the replay got ${describe(next)}: the provider revoked the grant.`, fix: 'See refresh-replay.' } : secondStep(next, nextJudged, true));
     return { steps, ...(nextWorks ? { latest: { ...nextJudged.tokens!, refreshToken: nextJudged.tokens!.refreshToken ?? newest } } : {}), grantRevoked };
   }
 

@@ -227,7 +227,7 @@ function endpointSteps(ctx: JudgeContext, answer: TokenHttpAnswer | undefined): 
   try {
     u = new URL(ctx.tokenUrl);
   } catch {
-    return [{ id: `${p}-endpoint-url`, title: 'Token URL', status: 'fail', detail: `"${ctx.tokenUrl}" is not a URL.`, fix: 'Set accessTokenUrl to the provider\'s token endpoint.' }];
+    return [{ id: `${p}-endpoint-url`, title: 'Token URL: HTTPS on port 443', status: 'fail', detail: `"${ctx.tokenUrl}" is not a URL.`, fix: 'Set accessTokenUrl to the provider\'s token endpoint.' }];
   }
   const local = isLoopbackHost(u.hostname);
   if (ctx.grant === 'authorization_code') {
@@ -236,10 +236,10 @@ function endpointSteps(ctx: JudgeContext, answer: TokenHttpAnswer | undefined): 
     else if (u.port && u.port !== '443') problems.push(`uses port ${u.port}, not 443`);
     steps.push(
       problems.length === 0
-        ? { id: 'token-endpoint-url', title: 'Token URL is HTTPS on port 443', status: 'pass', detail: `${u.host} is served over HTTPS on port 443.`, fix: '' }
+        ? { id: 'token-endpoint-url', title: 'Token URL: HTTPS on port 443', status: 'pass', detail: `${u.host} is served over HTTPS on port 443.`, fix: '' }
         : {
             id: 'token-endpoint-url',
-            title: 'Token URL is HTTPS on port 443',
+            title: 'Token URL: HTTPS on port 443',
             status: local ? 'warn' : 'fail',
             detail: `accessTokenUrl ${problems.join(' and ')}${local ? '; fine for this local rehearsal, but Alexa only calls public HTTPS endpoints on port 443' : '; Alexa only calls HTTPS on port 443'}.`,
             fix: 'Serve the token endpoint over HTTPS on port 443 with a certificate from a public certificate authority.',
@@ -251,7 +251,7 @@ function endpointSteps(ctx: JudgeContext, answer: TokenHttpAnswer | undefined): 
     if (bad) {
       steps.push({
         id: `${p}-endpoint-tls`,
-        title: 'Token endpoint certificate is trusted',
+        title: 'Token endpoint certificate: publicly trusted',
         status: local ? 'warn' : 'fail',
         detail: `${bad.message}${local ? ' This loopback rehearsal went on without checking it; Alexa would refuse it.' : ''}`,
         fix: bad.hint ?? 'Install a certificate from a certificate authority Amazon trusts.',
@@ -259,14 +259,14 @@ function endpointSteps(ctx: JudgeContext, answer: TokenHttpAnswer | undefined): 
     } else if (answer?.tls) {
       steps.push({
         id: `${p}-endpoint-tls`,
-        title: 'Token endpoint certificate is trusted',
+        title: 'Token endpoint certificate: publicly trusted',
         status: 'pass',
         detail: `Certificate for ${answer.tls.subject ?? u.hostname}, issued by ${answer.tls.issuer ?? 'unknown'}, valid until ${answer.tls.validTo ?? 'unknown'}.`,
         fix: '',
       });
       if (issuedByLetsEncrypt(answer.tls)) {
         const w = letsEncryptWarning('accessTokenUrl', answer.tls);
-        steps.push({ id: `${p}-endpoint-ca`, title: 'Token endpoint certificate authority Amazon supports', status: 'warn', detail: w.detail, fix: w.fix });
+        steps.push({ id: `${p}-endpoint-ca`, title: 'Token endpoint certificate: from an authority Amazon supports', status: 'warn', detail: w.detail, fix: w.fix });
       }
     }
   }
@@ -290,7 +290,7 @@ function bodySteps(answer: TokenHttpAnswer, ctx: JudgeContext): { steps: Step[];
     const form = /application\/x-www-form-urlencoded/.test(ct) || /^[\w.-]+=[^&]*(&[\w.-]+=[^&]*)*$/.test(answer.body.trim());
     steps.push({
       id: `${p}-json`,
-      title: 'Answer is JSON',
+      title: 'Answer: JSON',
       status: 'fail',
       detail: looksLikeHtml(answer)
         ? `The answer is an HTML page, not JSON: "${bodyExcerpt(answer.body)}".`
@@ -305,10 +305,10 @@ function bodySteps(answer: TokenHttpAnswer, ctx: JudgeContext): { steps: Step[];
   }
   steps.push(
     jsonType
-      ? { id: `${p}-json`, title: 'Answer is JSON', status: 'pass', detail: `A JSON object (${ct.split(';')[0]}).`, fix: '' }
+      ? { id: `${p}-json`, title: 'Answer: JSON', status: 'pass', detail: `A JSON object (${ct.split(';')[0]}).`, fix: '' }
       : {
           id: `${p}-json`,
-          title: 'Answer is JSON',
+          title: 'Answer: JSON',
           status: 'warn',
           detail: `The body is JSON but the content-type is "${ct || 'missing'}".`,
           fix: 'Send Content-Type: application/json with the token answer.',
@@ -318,10 +318,10 @@ function bodySteps(answer: TokenHttpAnswer, ctx: JudgeContext): { steps: Step[];
   const accessToken = typeof obj.access_token === 'string' && obj.access_token !== '' ? obj.access_token : undefined;
   steps.push(
     accessToken
-      ? { id: `${p}-access-token`, title: 'access_token present', status: 'pass', detail: `access_token of ${accessToken.length} characters.`, fix: '' }
+      ? { id: `${p}-access-token`, title: 'Answer: access_token', status: 'pass', detail: `access_token of ${accessToken.length} characters.`, fix: '' }
       : {
           id: `${p}-access-token`,
-          title: 'access_token present',
+          title: 'Answer: access_token',
           status: 'fail',
           detail: oauthError(obj)
             ? `HTTP 200 carrying an OAuth error instead of tokens: ${describeOAuthError(oauthError(obj)!)}.`
@@ -335,10 +335,10 @@ function bodySteps(answer: TokenHttpAnswer, ctx: JudgeContext): { steps: Step[];
   const tokenType = typeof obj.token_type === 'string' ? obj.token_type : undefined;
   steps.push(
     tokenType && tokenType.toLowerCase() === 'bearer'
-      ? { id: `${p}-token-type`, title: 'token_type is bearer', status: 'pass', detail: `token_type "${tokenType}".`, fix: '' }
+      ? { id: `${p}-token-type`, title: 'token_type: bearer', status: 'pass', detail: `token_type "${tokenType}".`, fix: '' }
       : {
           id: `${p}-token-type`,
-          title: 'token_type is bearer',
+          title: 'token_type: bearer',
           status: 'fail',
           detail: tokenType ? `token_type is "${tokenType}"; Alexa uses bearer tokens only.` : 'The answer has no token_type.',
           fix: 'Return "token_type": "Bearer".',
@@ -359,19 +359,19 @@ function bodySteps(answer: TokenHttpAnswer, ctx: JudgeContext): { steps: Step[];
       fromAnswer < min
         ? {
             id: `${p}-lifetime`,
-            title: `Access token lives at least ${min} s`,
+            title: `Access token lifetime: at least ${min} s`,
             status: 'fail',
             detail: `expires_in is ${fromAnswer} s; Alexa requires access tokens to live at least ${min} s (6 minutes).`,
             fix: `Raise the access-token lifetime at the provider to at least ${min} s (3600 is common).`,
           }
         : asString
-          ? { id: `${p}-lifetime`, title: `Access token lives at least ${min} s`, status: 'warn', detail: `expires_in is the string "${raw}", not a number.`, fix: 'Send expires_in as a JSON number.' }
-          : { id: `${p}-lifetime`, title: `Access token lives at least ${min} s`, status: 'pass', detail: `expires_in is ${fromAnswer} s.`, fix: '' },
+          ? { id: `${p}-lifetime`, title: `Access token lifetime: at least ${min} s`, status: 'warn', detail: `expires_in is the string "${raw}", not a number.`, fix: 'Send expires_in as a JSON number.' }
+          : { id: `${p}-lifetime`, title: `Access token lifetime: at least ${min} s`, status: 'pass', detail: `expires_in is ${fromAnswer} s.`, fix: '' },
     );
   } else if (raw !== undefined) {
     steps.push({
       id: `${p}-lifetime`,
-      title: `Access token lives at least ${min} s`,
+      title: `Access token lifetime: at least ${min} s`,
       status: 'fail',
       detail: `expires_in is ${JSON.stringify(raw)}, not a number of seconds.`,
       fix: 'Send expires_in as a JSON number of seconds.',
@@ -383,14 +383,14 @@ function bodySteps(answer: TokenHttpAnswer, ctx: JudgeContext): { steps: Step[];
       fallback < min
         ? {
             id: `${p}-lifetime`,
-            title: `Access token lives at least ${min} s`,
+            title: `Access token lifetime: at least ${min} s`,
             status: 'fail',
             detail: `No expires_in; defaultTokenExpirationInSeconds is ${fallback} s, below Alexa's ${min} s minimum.`,
             fix: `Set defaultTokenExpirationInSeconds to the real lifetime (at least ${min} s), or return expires_in.`,
           }
         : {
             id: `${p}-lifetime`,
-            title: `Access token lives at least ${min} s`,
+            title: `Access token lifetime: at least ${min} s`,
             status: 'warn',
             detail: `No expires_in; Alexa uses defaultTokenExpirationInSeconds (${fallback} s). If the real lifetime is shorter, requests carry expired tokens until then.`,
             fix: 'Return expires_in from the token endpoint (both on the code exchange and on refresh).',
@@ -399,7 +399,7 @@ function bodySteps(answer: TokenHttpAnswer, ctx: JudgeContext): { steps: Step[];
   } else {
     steps.push({
       id: `${p}-lifetime`,
-      title: `Access token lives at least ${min} s`,
+      title: `Access token lifetime: at least ${min} s`,
       status: 'fail',
       detail: 'No expires_in and no defaultTokenExpirationInSeconds in accountLinking.json: Alexa cannot tell when to refresh.',
       fix: 'Return expires_in from the token endpoint, or set defaultTokenExpirationInSeconds to the access-token lifetime.',
@@ -411,10 +411,10 @@ function bodySteps(answer: TokenHttpAnswer, ctx: JudgeContext): { steps: Step[];
     const preset = PROVIDERS[detectProvider(ctx.authorizationUrl, ctx.tokenUrl)];
     steps.push(
       refreshToken
-        ? { id: 'refresh-token-present', title: 'refresh_token present', status: 'pass', detail: `refresh_token of ${refreshToken.length} characters.`, fix: '' }
+        ? { id: 'refresh-token-present', title: 'Answer: refresh_token', status: 'pass', detail: `refresh_token of ${refreshToken.length} characters.`, fix: '' }
         : {
             id: 'refresh-token-present',
-            title: 'refresh_token present',
+            title: 'Answer: refresh_token',
             status: 'fail',
             detail: `No refresh_token: when the access token expires${expiresIn ? ` (after ${expiresIn} s)` : ''} Alexa stops sending it and users must link again.`,
             fix: `Make the provider issue refresh tokens. ${preset.refreshHint}`,
@@ -425,14 +425,14 @@ function bodySteps(answer: TokenHttpAnswer, ctx: JudgeContext): { steps: Step[];
       refreshToken
         ? {
             id: 'refresh-new-refresh-token',
-            title: 'Refresh answer carries a refresh_token',
+            title: 'Refresh answer: refresh_token',
             status: 'pass',
             detail: refreshToken === ctx.sentRefreshToken ? 'The same refresh_token came back.' : 'A new (rotated) refresh_token came back; Alexa stores it.',
             fix: '',
           }
         : {
             id: 'refresh-new-refresh-token',
-            title: 'Refresh answer carries a refresh_token',
+            title: 'Refresh answer: refresh_token',
             status: 'warn',
             detail: 'The refresh answer has no refresh_token; Alexa should keep the old one, but some clients drop the link when none comes back.',
             fix: 'Return the refresh token (the same or a new one) in every refresh answer.',
@@ -453,7 +453,7 @@ function bodySteps(answer: TokenHttpAnswer, ctx: JudgeContext): { steps: Step[];
 /** The client authentication scheme step, when the configured one was refused. */
 function schemeStep(first: TokenHttpAnswer, other: TokenPostOutcome, ctx: JudgeContext): Step {
   const id = `${prefix(ctx.grant)}-client-auth-scheme`;
-  const title = 'Client authentication scheme accepted';
+  const title = 'Client authentication: as accessTokenScheme says';
   const alt = other.scheme;
   if (other.ok && other.status === 200) {
     return {
@@ -493,11 +493,11 @@ function schemeStep(first: TokenHttpAnswer, other: TokenPostOutcome, ctx: JudgeC
 export function judgeTokenResponse(outcome: TokenPostOutcome, ctx: JudgeContext): Judgement {
   const p = prefix(ctx.grant);
   const exchangeId = `${p}-exchange`;
-  const exchangeTitle = ctx.grant === 'authorization_code' ? 'Code exchanged for tokens (HTTP 200)' : 'Refresh token exchanged (HTTP 200)';
+  const exchangeTitle = ctx.grant === 'authorization_code' ? 'Code exchange: HTTP 200 with tokens' : 'Refresh: HTTP 200 with tokens';
   if (!outcome.ok) {
     const steps = endpointSteps(ctx, undefined);
     if (outcome.kind.startsWith('tls-') && !steps.some((s) => s.id === `${p}-endpoint-tls`)) {
-      steps.push({ id: `${p}-endpoint-tls`, title: 'Token endpoint certificate is trusted', status: 'fail', detail: outcome.message, fix: outcome.hint ?? 'Install a certificate from a certificate authority Amazon trusts.', ms: outcome.ms });
+      steps.push({ id: `${p}-endpoint-tls`, title: 'Token endpoint certificate: publicly trusted', status: 'fail', detail: outcome.message, fix: outcome.hint ?? 'Install a certificate from a certificate authority Amazon trusts.', ms: outcome.ms });
     }
     steps.push(networkStep(outcome, ctx, exchangeId, exchangeTitle));
     return { steps: titled(steps, ctx.grant), ok: false };
@@ -520,10 +520,10 @@ export function judgeTokenResponse(outcome: TokenPostOutcome, ctx: JudgeContext)
   const limit = ctx.latencyLimitMs ?? ALEXA_TOKEN_DEADLINE_MS;
   steps.push(
     answer.ms <= limit
-      ? { id: `${p}-latency`, title: `Answered within ${limit / 1000} s`, status: 'pass', detail: `Answered in ${answer.ms} ms.`, fix: '', ms: answer.ms }
+      ? { id: `${p}-latency`, title: `Answer time: within ${limit / 1000} s`, status: 'pass', detail: `Answered in ${answer.ms} ms.`, fix: '', ms: answer.ms }
       : {
           id: `${p}-latency`,
-          title: `Answered within ${limit / 1000} s`,
+          title: `Answer time: within ${limit / 1000} s`,
           status: 'fail',
           detail: `Answered in ${answer.ms} ms; Alexa gives up after ${limit} ms and the user sees "We were unable to link at this time".`,
           fix: 'Make the token endpoint answer within a second or two (cold starts, slow user lookups, outbound calls).',
@@ -539,7 +539,7 @@ export function judgeTokenResponse(outcome: TokenPostOutcome, ctx: JudgeContext)
   } else if (looksLikeHtml(answer)) {
     steps.push({
       id: `${p}-json`,
-      title: 'Answer is JSON',
+      title: 'Answer: JSON',
       status: 'fail',
       detail: `The answer is an HTML page, not JSON: "${bodyExcerpt(answer.body)}".`,
       fix: 'accessTokenUrl probably points at a web page (the login page, or a proxy\'s error page), not the token endpoint.',

@@ -21,6 +21,14 @@ export interface Prompter {
   checkbox<T extends string>(q: { message: string; flag: string; choices: Choice<T>[]; required?: boolean }): Promise<T[]>;
 }
 
+/**
+ * The hidden question for a client secret, asked only because the variable that could have held
+ * it is not set: it says so, so the next run need not ask.
+ */
+export function secretQuestion(clientId: string, envName: string): string {
+  return `Client secret for client ID ${clientId} (not saved; set ${envName} to skip this prompt):`;
+}
+
 export function isInteractive(opts: { stdinIsTTY: boolean | undefined; yes?: boolean }): boolean {
   return Boolean(opts.stdinIsTTY) && !opts.yes;
 }

@@ -249,7 +249,7 @@ describe('alexa-link login (built CLI) against the local OAuth provider', () => 
     const { dir, port } = await project(client, { accessTokenScheme: 'HTTP_BASIC' });
     const run = await runLogin(['--no-open', '--port', String(port)], { cwd: dir, env: secretEnv(client), whenUrl: httpLogin() });
     expect(run.code, run.stderr).toBe(1);
-    expect(run.stdout).toMatch(/✖ Client authentication scheme accepted/);
+    expect(run.stdout).toMatch(/✖ Client authentication: as accessTokenScheme says/);
     expect(run.stdout).toMatch(/→ Set "accessTokenScheme": "REQUEST_BODY_CREDENTIALS"/);
     expect(run.stdout).toMatch(/✖ Alexa would fail to link/);
     expect(run.stderr).toMatch(/Open this address to sign in/);

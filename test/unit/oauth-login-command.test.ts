@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linkingForLogin, openInBrowser, parseLoginOptions, readFirstStdinLine, runLogin, type LoginDeps, type LoginOptions } from '../../src/commands/login.js';
+import { createLineReader, linkingForLogin, openInBrowser, parseLoginOptions, PASTE_TRIES, readFirstStdinLine, runLogin, type LoginDeps, type LoginOptions } from '../../src/commands/login.js';
+import { InputError } from '../../src/errors.js';
 import { autoLogin, signInForCode } from '../../src/demo/auto-login.js';
 import { startLocalProvider, type LocalClient, type LocalProvider } from '../../src/demo/local-provider.js';
 import { completeLogin } from '../../src/oauth/login-flow.js';
@@ -73,8 +74,8 @@ describe('runLogin (in-process, fake deps, real provider)', () => {
     expect(io.stderr()).toContain('Opened it in your browser.');
     expect(io.stderr()).toContain(opened[0]!);
     const doc = JSON.parse(io.stdout()) as typeof report;
-    expect(doc).toEqual(report);
-    expect(Object.keys(doc)).toEqual(['ok', 'steps', 'token', 'session']);
+    expect(doc).toEqual({ schemaVersion: 1, ...report });
+    expect(Object.keys(doc)).toEqual(['schemaVersion', 'ok', 'steps', 'token', 'session']);
     const session = JSON.parse(await readFile(path.join(cwd, '.alexa-link', 'session.json'), 'utf8')) as { tokens: { accessToken: string } };
     expect(io.stdout()).not.toContain(session.tokens.accessToken);
     expect(io.stdout()).not.toContain(client.clientSecret);
@@ -124,7 +125,7 @@ describe('runLogin (in-process, fake deps, real provider)', () => {
       openUrl: async (url) => (void signInAt(url), { opened: true }),
     });
     expect(exitCode).toBe(0);
-    expect(asked).toEqual([`Client secret for client ID ${client.clientId} (not saved): --client-secret-env`]);
+    expect(asked).toEqual([`Client secret for client ID ${client.clientId} (not saved; set MY_SECRET to skip this prompt): --client-secret-env`]);
   });
 
   it('--redirect alexa in a terminal: asks for the address, checks it, exchanges with Alexa\'s redirect_uri', async () => {
@@ -194,6 +195,55 @@ describe('runLogin (in-process, fake deps, real provider)', () => {
     });
     expect(exitCode).toBe(0);
     expect(io.stderr()).toMatch(/A bare code carries no state/);
+  });
+
+  it('--redirect alexa in a terminal: an address that is not the callback is asked for again, with the reason', async () => {
+    const client = provider.clients.basic;
+    const cwd = await project(client);
+    const io = collectingOutput({ json: true, stderrWidth: 400 });
+    const asked: string[] = [];
+    const { exitCode } = await runLogin(options(cwd, { redirect: 'alexa', vendorId: 'M2DEMOVENDOR1', open: false }), {
+      out: io.out,
+      env: { ALEXA_LINK_CLIENT_SECRET: client.clientSecret },
+      prompter: prompter({
+        interactive: true,
+        input: async (q) => {
+          asked.push(q.message);
+          if (asked.length === 1) return 'https://www.amazon.com/ap/signin';
+          if (asked.length === 2) return 'I am not sure what to paste';
+          const url = /^ {2}(http\S+)$/m.exec(io.stderr())![1]!;
+          return (await autoLogin({ authorizationUrl: url })).redirectUrl;
+        },
+      }),
+    });
+    expect(exitCode).toBe(0);
+    expect(asked).toEqual(['Address you landed on:', `Address you landed on (try 2 of ${PASTE_TRIES}):`, `Address you landed on (try 3 of ${PASTE_TRIES}):`]);
+    expect(io.stderr()).toMatch(/⚠ The pasted address is https:\/\/www\.amazon\.com\/ap\/signin, not the redirect URL of this login/);
+    expect(io.stderr()).toContain('Paste it again (2 more tries).');
+    expect(io.stderr()).toMatch(/⚠ The pasted text is neither an address nor an authorization code/);
+    expect(io.stderr()).toContain('Paste it again (1 more try).');
+  });
+
+  it(`--redirect alexa: after ${PASTE_TRIES} wrong addresses the last reason is the error (exit 2), piped lines read one by one`, async () => {
+    const client = provider.clients.basic;
+    const cwd = await project(client);
+    const io = collectingOutput();
+    const lines = ['https://example.com/one', 'https://example.com/two', 'https://example.com/three', 'never read'];
+    const read: string[] = [];
+    const run = runLogin(options(cwd, { redirect: 'alexa', vendorId: 'M2DEMOVENDOR1', open: false }), {
+      out: io.out,
+      env: { ALEXA_LINK_CLIENT_SECRET: client.clientSecret },
+      prompter: prompter(),
+      readPasted: async () => {
+        const line = lines.shift();
+        if (line) read.push(line);
+        return line;
+      },
+    });
+    await expect(run).rejects.toThrow(InputError);
+    await expect(run).rejects.toThrow(/The pasted address is https:\/\/example\.com\/three, not the redirect URL/);
+    expect(read).toHaveLength(PASTE_TRIES);
+    expect(io.stderr().match(/Paste it again/g)).toHaveLength(PASTE_TRIES - 1);
   });
 
   it('an injected latency limit makes a fast provider fail token-latency (exit 1)', async () => {
@@ -280,6 +330,28 @@ describe('linkingForLogin', () => {
 describe.runIf(process.platform === 'linux')('openInBrowser', () => {
   it('does not try without a display, and says why', async () => {
     expect(await openInBrowser('http://127.0.0.1:1/', {})).toEqual({ opened: false, reason: 'no display (DISPLAY and WAYLAND_DISPLAY are unset)' });
+  });
+});
+
+describe('createLineReader', () => {
+  it('gives one line per call, across chunks, then undefined at the end', async () => {
+    const input = new PassThrough();
+    const reader = createLineReader(input);
+    const first = reader.next(2000);
+    input.write('https://a.test/one\r\n\n  https://a.test/');
+    expect(await first).toBe('https://a.test/one');
+    const second = reader.next(2000);
+    input.write('two\nthree');
+    expect(await second).toBe('https://a.test/two');
+    input.end();
+    expect(await reader.next(2000)).toBe('three');
+    expect(await reader.next(2000)).toBeUndefined();
+    reader.close();
+  });
+  it('undefined on timeout', async () => {
+    const reader = createLineReader(new PassThrough());
+    expect(await reader.next(30)).toBeUndefined();
+    reader.close();
   });
 });
 

@@ -18,7 +18,7 @@ import type { Check, CheckOutcome } from '../types.js';
  */
 export const linkingRemoteDrift: Check<DoctorContext> = {
   id: 'linking-remote-drift',
-  title: 'Local accountLinking.json matches the configuration Alexa uses (SMAPI)',
+  title: 'Remote configuration (SMAPI): same as accountLinking.json',
   needsNetwork: true,
   needs: ['linking', 'skillId'],
   async run(ctx): Promise<CheckOutcome> {

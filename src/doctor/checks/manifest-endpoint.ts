@@ -145,7 +145,7 @@ function judgeType(api: CheckedSkillType, endpoints: SkillEndpoint[], locales: s
 
 export const manifestEndpoint: Check<DoctorContext> = {
   id: 'manifest-endpoint',
-  title: 'Skill endpoint in skill.json',
+  title: 'Skill endpoint: HTTPS on port 443 or a Lambda ARN',
   needs: ['manifest'],
   async run(ctx): Promise<CheckOutcome> {
     if (!ctx.manifest.ok) return { status: 'skip', detail: ctx.manifest.reason };

@@ -20,7 +20,7 @@ interface Line {
 
 export const projectFiles: Check<DoctorContext> = {
   id: 'project-files',
-  title: 'Project files found and valid',
+  title: 'Project files: found and valid',
   async run(ctx): Promise<CheckOutcome> {
     if (!ctx.project.ok) {
       if (ctx.projectAbsent && ctx.options.target.kind !== 'default') {
