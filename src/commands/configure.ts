@@ -534,7 +534,7 @@ export const command: CommandModule = {
   },
   async run(ctx, _args, opts) {
     const options = parseConfigureOptions(opts, ctx.globals.cwd);
-    const prompter = createPrompter(isInteractive({ stdinIsTTY: ctx.stdinIsTTY, yes: options.yes }));
+    const prompter = createPrompter(isInteractive({ stdinIsTTY: ctx.stdinIsTTY, yes: options.yes }), undefined, ctx.out.promptLook);
     if (options.pull) return (await runPull(options, { out: ctx.out, env: ctx.env, prompter, signal: ctx.signal })).exitCode;
     const { exitCode } = await runConfigure(options, { out: ctx.out, env: ctx.env, prompter, signal: ctx.signal });
     return exitCode;

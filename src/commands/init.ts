@@ -4,8 +4,8 @@ import type { CommandContext, CommandModule } from '../context.js';
 import { UsageError } from '../errors.js';
 import { PROVIDER_IDS } from '../linking/providers.js';
 import { ENDPOINT_KINDS, LANGUAGES, SKILL_TYPES, type InitAnswers } from '../scaffold/init-options.js';
-import { runInit, type InitResult } from '../scaffold/run-init.js';
-import { askInitQuestions, askProviderQuestions } from '../scaffold/wizard.js';
+import { planInit, runInit, writeInit, type InitResult } from '../scaffold/run-init.js';
+import { askProviderQuestions, runInitWizard } from '../scaffold/wizard.js';
 import type { AddLinkingResult, SdkStyle } from '../scaffold/add-linking.js';
 import { createPrompter, isInteractive } from '../ui/prompt.js';
 
@@ -61,9 +61,10 @@ export function answersFromFlags(args: string[], f: InitFlags): InitAnswers {
   return a;
 }
 
-function report(ctx: CommandContext, result: InitResult): number {
+function report(ctx: CommandContext, result: InitResult, shown: readonly string[] = []): number {
   const { out } = ctx;
-  for (const w of result.warnings) out.warn(w);
+  // Warnings the wizard showed before its summary are not said twice.
+  for (const w of result.warnings) if (!shown.includes(w)) out.warn(w);
   const installFailed = result.install === 'failed';
   if (installFailed) {
     out.error(`npm install failed in lambda/: ${result.installError}`);
@@ -179,18 +180,21 @@ export const command: CommandModule = {
     if (flags.add) {
       const extra = NEW_PROJECT_FLAGS.filter(([k]) => flags[k] !== undefined && flags[k] !== false).map(([, f]) => f);
       if (extra.length) throw new UsageError(`--add writes only accountLinking.json into an existing project; ${extra.join(', ')} ${extra.length === 1 ? 'is' : 'are'} for a new project.`, { hint: 'Drop them, or run init without --add to create a new project.' });
-      const answers = interactive ? await askProviderQuestions({ ...given }, createPrompter(true), { userinfo: false }) : given;
+      const answers = interactive ? await askProviderQuestions({ ...given }, createPrompter(true, undefined, ctx.out.promptLook), { userinfo: false }) : given;
       const { runAddLinking, SDK_LABELS } = await import('../scaffold/add-linking.js');
       return reportAdd(ctx, await runAddLinking(answers, { cwd: ctx.globals.cwd }), SDK_LABELS);
     }
-    const prompter = createPrompter(interactive);
-    const answers = interactive ? await askInitQuestions(given, prompter, ctx.globals.cwd) : given;
-    const confirmReplace = async (files: string[]): Promise<boolean> => {
-      ctx.out.warn(`--force would replace ${files.length} existing file${files.length === 1 ? '' : 's'} (each is copied to .alexa-link/replaced/<time>/ first):`);
-      for (const f of files) ctx.out.info(`  ${f}`);
-      return prompter.confirm({ message: `Replace ${files.length === 1 ? 'it' : 'them'}?`, flag: '--yes', default: false });
-    };
-    const result = await runInit(answers, { cwd: ctx.globals.cwd, progress: (line) => ctx.out.info(line), ...(interactive ? { confirmReplace } : {}) });
-    return report(ctx, result);
+    const prompter = createPrompter(interactive, undefined, ctx.out.promptLook);
+    const deps = { cwd: ctx.globals.cwd, progress: (line: string) => ctx.out.info(line) };
+    if (!interactive) return report(ctx, await runInit(given, deps));
+    // In a terminal: every answer checked where it is given, a summary, one confirmation.
+    const plan = await runInitWizard(given, { prompter, say: (l) => ctx.out.info(l), warn: (l) => ctx.out.warn(l) }, ctx.globals.cwd, (answers) => planInit(answers, deps));
+    if (!plan) {
+      ctx.out.info('Cancelled; nothing was written.');
+      ctx.out.result({ ok: false, cancelled: true, dir: null, files: [] });
+      return 1;
+    }
+    const result = await writeInit(plan, deps);
+    return report(ctx, result, plan.warnings);
   },
 };

@@ -626,7 +626,7 @@ export const command: CommandModule = {
   },
   async run(ctx: CommandContext, _args, opts) {
     const options = parseLoginOptions(opts, ctx.globals.cwd, ctx.env);
-    const prompter = createPrompter(isInteractive({ stdinIsTTY: ctx.stdinIsTTY }));
+    const prompter = createPrompter(isInteractive({ stdinIsTTY: ctx.stdinIsTTY }), undefined, ctx.out.promptLook);
     const { exitCode } = await runLogin(options, { out: ctx.out, env: ctx.env, prompter, signal: ctx.signal });
     return exitCode;
   },

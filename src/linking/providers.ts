@@ -28,6 +28,8 @@ export interface ProviderPreset {
   refreshHint: string;
   /** Field of the userinfo answer that holds a display name, in order of preference. */
   nameFields: string[];
+  /** Where a developer registers the client (the app whose client ID and secret Alexa uses), one sentence. */
+  clientSetup: string;
 }
 
 /** Strips a scheme and trailing slashes from a user-typed domain. */
@@ -49,6 +51,8 @@ export const PROVIDERS: Record<ProviderId, ProviderPreset> = {
     domains: () => [],
     refreshHint: 'Login with Amazon issues a refresh token with every authorization-code grant.',
     nameFields: ['name'],
+    clientSetup:
+      "in the Amazon developer console (developer.amazon.com/loginwithamazon/console/site/lwa/overview.html), create a security profile; its Web Settings show the client ID and secret, and its Allowed Return URLs take Alexa's redirect URLs.",
   },
   auth0: {
     id: 'auth0',
@@ -68,6 +72,8 @@ export const PROVIDERS: Record<ProviderId, ProviderPreset> = {
     domains: () => [],
     refreshHint: 'Auth0 issues refresh tokens only for the offline_access scope, with "Allow Offline Access" enabled on the API.',
     nameFields: ['name', 'nickname', 'given_name'],
+    clientSetup:
+      "in the Auth0 dashboard (manage.auth0.com), Applications → Create Application → Regular Web Application; its Settings show the client ID and secret, and Allowed Callback URLs take Alexa's redirect URLs.",
   },
   okta: {
     id: 'okta',
@@ -87,6 +93,8 @@ export const PROVIDERS: Record<ProviderId, ProviderPreset> = {
     domains: () => [],
     refreshHint: 'Okta issues refresh tokens only for the offline_access scope, with the Refresh Token grant enabled on the app.',
     nameFields: ['name', 'given_name', 'preferred_username'],
+    clientSetup:
+      "in the Okta Admin Console, Applications → Create App Integration → OIDC, Web Application, with the Authorization Code and Refresh Token grants; Sign-in redirect URIs take Alexa's redirect URLs.",
   },
   cognito: {
     id: 'cognito',
@@ -106,6 +114,8 @@ export const PROVIDERS: Record<ProviderId, ProviderPreset> = {
     domains: () => [],
     refreshHint: 'Cognito returns a refresh token with every authorization-code grant.',
     nameFields: ['name', 'given_name', 'username', 'email'],
+    clientSetup:
+      "in the AWS console, Amazon Cognito → your user pool → App integration → App clients → Create app client (a confidential client, with a client secret); its Allowed callback URLs take Alexa's redirect URLs.",
   },
   google: {
     id: 'google',
@@ -120,6 +130,8 @@ export const PROVIDERS: Record<ProviderId, ProviderPreset> = {
     domains: () => ['google.com', 'googleapis.com'],
     refreshHint: 'Google issues refresh tokens only with access_type=offline (and prompt=consent to get one every time) in the authorization URL.',
     nameFields: ['name', 'given_name'],
+    clientSetup:
+      "in the Google Cloud console (console.cloud.google.com/apis/credentials), Create credentials → OAuth client ID → Web application; Authorized redirect URIs take Alexa's redirect URLs.",
   },
   generic: {
     id: 'generic',
@@ -130,6 +142,8 @@ export const PROVIDERS: Record<ProviderId, ProviderPreset> = {
     domains: () => [],
     refreshHint: 'Enable the refresh-token grant for this client at the provider; many issue one only for a scope such as offline_access.',
     nameFields: ['name', 'given_name', 'nickname', 'preferred_username', 'email'],
+    clientSetup:
+      "in your provider's admin console, register a web application (a confidential client) with the authorization code grant and refresh tokens; its redirect URLs take Alexa's.",
   },
 };
 

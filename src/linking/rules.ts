@@ -119,6 +119,33 @@ function urlFindings(field: string, value: string | undefined, label: string, op
   return u;
 }
 
+/**
+ * The rules for one URL field on its own (what init's wizard checks as each URL is typed):
+ * absolute, HTTPS on port 443, no credentials; for authorizationUrl none of the parameters Alexa
+ * adds; for the token URLs none of Alexa's own parameters.
+ */
+export function checkUrlField(field: 'authorizationUrl' | 'accessTokenUrl' | 'reciprocalAccessTokenUrl', value: string, opts: RuleOptions = {}): Finding[] {
+  const out: Finding[] = [];
+  const u = urlFindings(field, value, field, opts, out);
+  if (u && field === 'authorizationUrl') {
+    const reserved = ALEXA_AUTHORIZE_PARAMS.filter((k) => u.searchParams.has(k));
+    if (reserved.length) {
+      out.push({
+        rule: 'authorization-url-reserved-params',
+        severity: 'error',
+        field: F(field),
+        message: `authorizationUrl carries ${reserved.join(', ')}; Alexa adds these itself.`,
+        fix: `Leave ${reserved.join(', ')} out; keep only provider-specific parameters (e.g. access_type=offline).`,
+      });
+    }
+  }
+  if (field !== 'authorizationUrl') tokenUrlParams(field, u, out);
+  return out;
+}
+
+/** The value init writes when no client ID was given yet; configure and doctor refuse it. */
+export const CLIENT_ID_PLACEHOLDER = 'REPLACE_WITH_YOUR_CLIENT_ID';
+
 const HOSTNAME = /^(?=.{1,253}$)(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 
 export function checkLinkingConfig(p: AccountLinkingPayload, opts: RuleOptions = {}): Finding[] {
@@ -148,7 +175,16 @@ export function checkLinkingConfig(p: AccountLinkingPayload, opts: RuleOptions =
     }
   }
 
-  if (!p.clientId) {
+  if (p.clientId === CLIENT_ID_PLACEHOLDER) {
+    const preset = PROVIDERS[detectProvider(p.authorizationUrl, p.accessTokenUrl)];
+    out.push({
+      rule: 'client-id-placeholder',
+      severity: 'error',
+      field: F('clientId'),
+      message: `clientId is still ${CLIENT_ID_PLACEHOLDER}, the placeholder alexa-link init wrote.`,
+      fix: `Create a client at ${preset.label}: ${preset.clientSetup} Then put its client ID in accountLinkingRequest.clientId.`,
+    });
+  } else if (!p.clientId) {
     out.push({ rule: 'client-id-required', severity: 'error', field: F('clientId'), message: 'clientId is missing.', fix: 'Set clientId to the client ID of the app you registered at your provider.' });
   } else if (/\s/.test(p.clientId)) {
     out.push({ rule: 'client-id-whitespace', severity: 'error', field: F('clientId'), message: 'clientId contains white space.', fix: 'Copy the client ID again without spaces or line breaks.' });

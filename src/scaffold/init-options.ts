@@ -2,7 +2,7 @@ import { access, constants, realpath, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import type { AccessTokenScheme } from '../linking/config.js';
-import { isLoopbackHost } from '../linking/rules.js';
+import { CLIENT_ID_PLACEHOLDER, isLoopbackHost } from '../linking/rules.js';
 import { normalizeDomain, PROVIDERS, type ProviderId, type ProviderUrls } from '../linking/providers.js';
 import { neutralizeControl } from '../ui/text.js';
 import { checkInvocationName, describeInvocationErrors, invocationFromName } from './invocation-name.js';
@@ -76,7 +76,8 @@ export interface InitAnswers {
   allowLocal?: boolean;
 }
 
-export const DEFAULT_SKILL_NAME = 'My Linked Skill';
+/** Passes alexa-link's own rules: its invocation name ("my linked greeter") draws no warning. */
+export const DEFAULT_SKILL_NAME = 'My Linked Greeter';
 export const DEFAULT_LOCALE = 'en-US';
 
 /** The flag that answers each field, for messages. */
@@ -249,6 +250,31 @@ export function validateHttpUrl(value: string, flag: string): URL {
   return u;
 }
 
+/** The skill's own HTTPS endpoint: what Alexa can call (HTTPS, port 443, not a loopback address). */
+export function validateEndpointUrl(value: string, flag: string): URL {
+  const u = validateHttpUrl(value, flag);
+  if (u.protocol !== 'https:') throw new InputError(`${flag} "${value}" must use HTTPS: Alexa only calls HTTPS endpoints.`, { source: flag });
+  if (u.port !== '' && u.port !== '443') {
+    throw new InputError(`${flag} "${value}" uses port ${u.port}; Alexa only calls port 443.`, { source: flag });
+  }
+  if (isLoopbackHost(u.hostname)) {
+    throw new InputError(`${flag} "${value}" is a loopback address that Alexa cannot reach.`, {
+      source: flag,
+      hint: 'Use a public HTTPS URL (a tunnel such as ngrok works for development).',
+    });
+  }
+  return u;
+}
+
+/** The userinfo URL: the skill sends the user's access token there, so HTTPS (or a loopback address). */
+export function validateUserinfoUrl(value: string, flag: string): URL {
+  const u = validateHttpUrl(value, flag);
+  if (u.protocol !== 'https:' && !isLoopbackHost(u.hostname)) {
+    throw new InputError(`${flag} "${value}" must use HTTPS: the skill sends the user's access token to it.`, { source: flag });
+  }
+  return u;
+}
+
 const HOST = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?::\d{1,5})?$/i;
 
 /** Throws an InputError naming the flag unless `domain` (already normalized) is a host name. */
@@ -327,7 +353,7 @@ export function resolveInitOptions(a: InitAnswers, cwd: string, warnings: string
   const provider = providerRaw;
   const preset = PROVIDERS[provider];
   const missing: string[] = [];
-  if (!a.clientId) missing.push('--client-id');
+  if (a.clientId === undefined) missing.push('--client-id');
   const domain = a.domain ? normalizeDomain(a.domain) : undefined;
   if (providerNeedsDomain(provider) && !domain && !(a.authorizationUrl && a.tokenUrl)) {
     missing.push(`--domain (${preset.domainHelp}, e.g. ${preset.domainExample})`);
@@ -370,15 +396,19 @@ export function resolveInitOptions(a: InitAnswers, cwd: string, warnings: string
   if (a.tokenUrl) validateHttpUrl(a.tokenUrl, '--token-url');
   const userinfoUrl = a.userinfoUrl ?? presetUrls?.userinfoUrl ?? '';
   if (userinfoUrl) {
-    const u = validateHttpUrl(userinfoUrl, '--userinfo-url');
-    if (u.protocol !== 'https:' && !isLoopbackHost(u.hostname)) {
-      throw new InputError(`--userinfo-url "${userinfoUrl}" must use HTTPS: the skill sends the user's access token to it.`, { source: '--userinfo-url' });
-    }
+    validateUserinfoUrl(userinfoUrl, '--userinfo-url');
   } else if (!smartHome) {
     warnings.push('No userinfo URL (--userinfo-url): the skill will confirm that an account is linked but cannot greet the user by name.');
   }
 
-  const clientId = a.clientId!.trim();
+  let clientId = a.clientId!.trim();
+  if (clientId === '') {
+    // No client registered yet: a placeholder that configure and doctor refuse, and where to get one.
+    clientId = CLIENT_ID_PLACEHOLDER;
+    warnings.push(`No client ID yet: accountLinking.json gets the placeholder ${CLIENT_ID_PLACEHOLDER}. Create a client at ${preset.label}: ${preset.clientSetup} Then put its client ID in accountLinkingRequest.clientId before alexa-link configure.`);
+  } else if (/\s/.test(clientId)) {
+    throw new InputError(`--client-id "${oneLine(clientId)}" contains white space; a client ID has none.`, { source: '--client-id', hint: 'Copy the client ID again without spaces or line breaks.' });
+  }
 
   const localesIn = a.locales && a.locales.length ? splitLocales(a.locales) : [DEFAULT_LOCALE];
   if (localesIn.length === 0) {
@@ -426,18 +456,7 @@ export function resolveInitOptions(a: InitAnswers, cwd: string, warnings: string
 
   let endpointUrl: string | undefined;
   if (endpoint === 'https') {
-    const u = validateHttpUrl(a.endpointUrl!, '--endpoint-url');
-    if (u.protocol !== 'https:') throw new InputError(`--endpoint-url "${a.endpointUrl}" must use HTTPS: Alexa only calls HTTPS endpoints.`, { source: '--endpoint-url' });
-    if (u.port !== '' && u.port !== '443') {
-      throw new InputError(`--endpoint-url "${a.endpointUrl}" uses port ${u.port}; Alexa only calls port 443.`, { source: '--endpoint-url' });
-    }
-    if (isLoopbackHost(u.hostname)) {
-      throw new InputError(`--endpoint-url "${a.endpointUrl}" is a loopback address that Alexa cannot reach.`, {
-        source: '--endpoint-url',
-        hint: 'Use a public HTTPS URL (a tunnel such as ngrok works for development).',
-      });
-    }
-    endpointUrl = u.toString();
+    endpointUrl = validateEndpointUrl(a.endpointUrl!, '--endpoint-url').toString();
   } else if (a.endpointUrl) {
     warnings.push('--endpoint-url is ignored with --endpoint lambda: `ask deploy` sets the Lambda ARN.');
   }

@@ -4,9 +4,9 @@ import { AlexaLinkError, InputError, describeError } from '../errors.js';
 import { checkLinkingConfig } from '../linking/rules.js';
 import { LINKING_FILE } from '../project/skill-project.js';
 import { onCleanup } from '../ui/lifecycle.js';
-import { writeProjectAtomically } from './atomic-write.js';
+import { filesToReplace, inspectTarget, writeProjectAtomically, type TargetState } from './atomic-write.js';
 import { checkTargetDir, resolveInitOptions, type InitAnswers, type InitOptions } from './init-options.js';
-import { buildProjectFiles, type NextStep } from './project-files.js';
+import { buildProjectFiles, type NextStep, type ScaffoldFile } from './project-files.js';
 import { readTemplateSet, TEMPLATES_ROOT } from './templates.js';
 
 /**
@@ -47,7 +47,35 @@ export interface InitResult {
   installError?: string;
 }
 
-export async function runInit(answers: InitAnswers, deps: InitDeps = {}): Promise<InitResult> {
+/** Everything init will do, decided and checked, before anything is written. */
+export interface InitPlan {
+  options: InitOptions;
+  /** The files to write, relative to the project directory. */
+  files: ScaffoldFile[];
+  next: NextStep[];
+  warnings: string[];
+  /** What is in the target directory now. */
+  target: TargetState;
+  /** Files that exist and would be replaced (--force into a folder that is not empty). */
+  replacing: string[];
+}
+
+/** Maps a linking-rule field (accountLinkingRequest.accessTokenUrl) to the flag that answers it. */
+const FLAG_OF_LINKING_FIELD: Record<string, string> = {
+  authorizationUrl: '--authorization-url',
+  accessTokenUrl: '--token-url',
+  scopes: '--scope',
+  accessTokenScheme: '--scheme',
+  clientId: '--client-id',
+  domains: '--domain',
+};
+
+/**
+ * Resolves and checks the answers without writing: the options, the files, the linking rules, and
+ * whether the folder can be created and written (init's wizard shows this plan and asks once).
+ * Every problem is an InputError (or UsageError) naming the flag that answers it.
+ */
+export async function planInit(answers: InitAnswers, deps: Pick<InitDeps, 'cwd' | 'templatesRoot'> = {}): Promise<InitPlan> {
   const cwd = deps.cwd ?? process.cwd();
   const warnings: string[] = [];
   const options = resolveInitOptions(answers, cwd, warnings);
@@ -61,17 +89,33 @@ export async function runInit(answers: InitAnswers, deps: InitDeps = {}): Promis
   if (!linking) throw new Error(`Template bug: no ${LINKING_FILE} was generated.`);
   const payload = (JSON.parse(linking.content) as { accountLinkingRequest: Parameters<typeof checkLinkingConfig>[0] }).accountLinkingRequest;
   const findings = checkLinkingConfig(payload, { fromFile: true, allowLocal: options.allowLocal, skillTypes: [options.skillType === 'smart-home' ? 'smartHome' : 'custom'] });
-  const errors = findings.filter((f) => f.severity === 'error');
+  // A placeholder client ID is the wizard's own choice (said in a warning), not an error here.
+  const errors = findings.filter((f) => f.severity === 'error' && f.rule !== 'client-id-placeholder');
   if (errors.length) {
+    const field = errors[0]!.field.replace(/^accountLinkingRequest\./, '').replace(/\[.*$/, '');
     throw new InputError(
       `The account-linking configuration would be rejected:\n${errors.map((f) => `  - ${f.field}: ${f.message} ${f.fix}`).join('\n')}`,
-      { source: LINKING_FILE, code: 'E_LINKING_RULES', hint: 'Fix the provider flags (--provider, --domain, --authorization-url, --token-url, --scope, --scheme) and run init again.' },
+      { source: FLAG_OF_LINKING_FIELD[field] ?? LINKING_FILE, code: 'E_LINKING_RULES', hint: 'Fix the provider flags (--provider, --domain, --authorization-url, --token-url, --scope, --scheme) and run init again.' },
     );
   }
-  for (const f of findings) warnings.push(`${LINKING_FILE}: ${f.message} ${f.fix}`);
+  for (const f of findings) if (f.rule !== 'client-id-placeholder') warnings.push(`${LINKING_FILE}: ${f.message} ${f.fix}`);
 
   // A folder that cannot be created there is said before anything is written (exit 2).
   await checkTargetDir(options.dir);
+  const target = await inspectTarget(options.dir);
+  const replacing = target.kind === 'not-empty' ? await filesToReplace(options.dir, built.files) : [];
+  return { options, files: built.files, next: built.next, warnings, target, replacing };
+}
+
+export async function runInit(answers: InitAnswers, deps: InitDeps = {}): Promise<InitResult> {
+  return writeInit(await planInit(answers, deps), deps);
+}
+
+/** Writes a plan (atomically), then runs npm install when asked. */
+export async function writeInit(plan: InitPlan, deps: InitDeps = {}): Promise<InitResult> {
+  const { options } = plan;
+  const warnings = [...plan.warnings];
+  const built = { files: plan.files, next: plan.next };
   const { overwritten, backupDir } = await writeProjectAtomically(options.dir, built.files, {
     force: options.force,
     ...(deps.confirmReplace ? { confirmReplace: deps.confirmReplace } : {}),

@@ -1,38 +1,92 @@
 import path from 'node:path';
+import { AlexaLinkError, InputError } from '../errors.js';
+import { checkUrlField, MAX_SCOPES } from '../linking/rules.js';
 import { PROVIDER_IDS, PROVIDERS, normalizeDomain, type ProviderId } from '../linking/providers.js';
 import type { Prompter } from '../ui/prompt.js';
+import { inspectTarget } from './atomic-write.js';
 import { checkInvocationName, describeInvocationErrors, invocationFromName } from './invocation-name.js';
 import {
+  assertPlainText,
+  checkTargetDir,
   DEFAULT_LOCALE,
   DEFAULT_SKILL_NAME,
+  FLAG_FOR,
   isProviderId,
   nameFromDir,
-  skillNameProblem,
   providerNeedsDomain,
+  skillNameProblem,
   slugify,
   splitLocales,
   splitScopes,
+  validateEndpointUrl,
   validateHost,
   validateHttpUrl,
+  validateUserinfoUrl,
   type InitAnswers,
 } from './init-options.js';
 import { ALEXA_LOCALES, normalizeLocale } from './locales.js';
+import type { InitPlan } from './run-init.js';
 
 /**
  * The interactive part of `init`: asks for every answer the flags did not give, in the order a
- * developer thinks about them, each with a default where one makes sense. Every question names
- * its flag (the Prompter says so in non-interactive mode). Pure apart from the prompter.
+ * developer thinks about them, each with a default where one makes sense, and checks each answer
+ * where it is given, with the same rules init applies afterwards (the URLs against Alexa's linking
+ * rules, the invocation name, the domain, the locales, the folder): a bad answer is asked again
+ * with the reason, never found ten questions later. Every question names its flag (the Prompter
+ * says so in non-interactive mode). Pure apart from the prompter.
  */
+
+/** What a validator returns: true, or why the answer cannot be used. */
+type Verdict = true | string;
+
+/** Runs a check that throws (InputError) and turns it into a prompt's answer: true or the reason. */
+function valid(fn: () => unknown): Verdict {
+  try {
+    fn();
+    return true;
+  } catch (err) {
+    if (err instanceof AlexaLinkError) return err.hint ? `${err.message} ${err.hint}` : err.message;
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+/** A URL field checked against Alexa's linking rules, as the wizard asks for it. */
+function linkingUrl(field: 'authorizationUrl' | 'accessTokenUrl', label: string, allowLocal: boolean): (v: string) => Verdict {
+  return (v) => {
+    const value = v.trim();
+    if (value === '') return `Give the ${label}.`;
+    const basic = valid(() => validateHttpUrl(value, `The ${label}`));
+    if (basic !== true) return basic;
+    const errors = checkUrlField(field, value, { allowLocal }).filter((f) => f.severity === 'error');
+    return errors.length ? errors.map((f) => `${f.message} ${f.fix}`).join(' ') : true;
+  };
+}
+
+/** The folder init writes into: creatable, and empty unless --force. */
+function projectFolder(cwd: string, force: boolean): (v: string) => Promise<Verdict> {
+  return async (v) => {
+    const dir = v.trim();
+    if (dir === '') return 'Give a directory (. for the current one).';
+    const plain = valid(() => assertPlainText(dir, 'The folder name'));
+    if (plain !== true) return plain;
+    const target = path.resolve(cwd, dir);
+    try {
+      await checkTargetDir(target);
+    } catch (err) {
+      return err instanceof Error ? err.message.replace(/^\[dir\] /, '') : String(err);
+    }
+    const state = await inspectTarget(target).catch(() => undefined);
+    if (state?.kind === 'not-a-directory') return `${target} exists and is not a folder.`;
+    if (state?.kind === 'not-empty' && !force) {
+      const shown = state.entries.slice(0, 3).join(', ') + (state.entries.length > 3 ? ', …' : '');
+      return `${target} is not empty (${shown}). Choose a new folder, or run init --force to write into it.`;
+    }
+    return true;
+  };
+}
+
 export async function askInitQuestions(given: InitAnswers, prompter: Prompter, cwd: string): Promise<InitAnswers> {
   const a: InitAnswers = { ...given };
-  const valid = (fn: () => void): true | string => {
-    try {
-      fn();
-      return true;
-    } catch (err) {
-      return err instanceof Error ? err.message : String(err);
-    }
-  };
 
   if (a.skillType === undefined) {
     a.skillType = await prompter.select({
@@ -47,10 +101,11 @@ export async function askInitQuestions(given: InitAnswers, prompter: Prompter, c
   }
   const smartHome = a.skillType === 'smart-home';
   if (a.name === undefined) {
+    const fromDir = a.dir ? nameFromDir(path.resolve(cwd, a.dir)) : undefined;
     a.name = await prompter.input({
       message: 'Skill name (shown in the Alexa app):',
       flag: '--name',
-      default: a.dir ? nameFromDir(path.resolve(cwd, a.dir)) : DEFAULT_SKILL_NAME,
+      default: fromDir && !skillNameProblem(fromDir) && checkInvocationName(invocationFromName(fromDir)).ok ? fromDir : DEFAULT_SKILL_NAME,
       validate: (v) => (v.trim() ? (skillNameProblem(v.trim(), 'The name') ?? true) : 'A skill needs a name.'),
     });
   }
@@ -59,7 +114,7 @@ export async function askInitQuestions(given: InitAnswers, prompter: Prompter, c
       message: 'Project directory:',
       flag: '[dir]',
       default: slugify(a.name),
-      validate: (v) => (v.trim() ? true : 'Give a directory (. for the current one).'),
+      validate: projectFolder(cwd, Boolean(a.force)),
     });
   }
   if (a.locales === undefined || a.locales.length === 0) {
@@ -68,8 +123,9 @@ export async function askInitQuestions(given: InitAnswers, prompter: Prompter, c
       flag: '--locale',
       default: DEFAULT_LOCALE,
       validate: (v) => {
-        const bad = splitLocales([v]).filter((l) => !normalizeLocale(l));
-        if (splitLocales([v]).length === 0) return 'Give at least one locale.';
+        const all = splitLocales([v]);
+        if (all.length === 0) return 'Give at least one locale.';
+        const bad = all.filter((l) => !normalizeLocale(l));
         return bad.length ? `Not an Alexa locale: ${bad.join(', ')}. Choose from ${ALEXA_LOCALES.join(', ')}.` : true;
       },
     });
@@ -77,10 +133,11 @@ export async function askInitQuestions(given: InitAnswers, prompter: Prompter, c
   }
   if (a.invocation === undefined && !smartHome) {
     const derived = invocationFromName(a.name);
+    const derivedCheck = checkInvocationName(derived, a.locales);
     a.invocation = await prompter.input({
       message: 'Invocation name (what users say after "Alexa, open"):',
       flag: '--invocation',
-      ...(checkInvocationName(derived, a.locales).ok ? { default: derived } : {}),
+      ...(derivedCheck.ok ? { default: derived } : {}),
       validate: (v) => {
         const check = checkInvocationName(v, a.locales);
         return check.ok ? true : describeInvocationErrors(check);
@@ -116,11 +173,13 @@ export async function askInitQuestions(given: InitAnswers, prompter: Prompter, c
         });
   }
   if (a.endpoint === 'https' && a.endpointUrl === undefined) {
-    a.endpointUrl = await prompter.input({
-      message: 'HTTPS endpoint URL (port 443):',
-      flag: '--endpoint-url',
-      validate: (v) => (/^https:\/\//i.test(v.trim()) ? valid(() => validateHttpUrl(v.trim(), '--endpoint-url')) : 'Alexa only calls HTTPS endpoints.'),
-    });
+    a.endpointUrl = (
+      await prompter.input({
+        message: 'HTTPS endpoint URL (port 443):',
+        flag: '--endpoint-url',
+        validate: (v) => valid(() => validateEndpointUrl(v.trim(), 'The endpoint URL')),
+      })
+    ).trim();
   }
   if (a.install === undefined) {
     a.install = await prompter.confirm({ message: 'Run npm install in lambda/ now?', flag: '--install', default: true });
@@ -133,14 +192,6 @@ export async function askInitQuestions(given: InitAnswers, prompter: Prompter, c
  * so needs no userinfo URL). Fills `a` in place.
  */
 export async function askProviderQuestions(a: InitAnswers, prompter: Prompter, opts: { userinfo: boolean }): Promise<InitAnswers> {
-  const valid = (fn: () => void): true | string => {
-    try {
-      fn();
-      return true;
-    } catch (err) {
-      return err instanceof Error ? err.message : String(err);
-    }
-  };
   if (a.provider === undefined) {
     a.provider = await prompter.select<ProviderId>({
       message: 'OAuth provider:',
@@ -151,29 +202,35 @@ export async function askProviderQuestions(a: InitAnswers, prompter: Prompter, o
   }
   const provider: ProviderId = isProviderId(a.provider) ? a.provider : 'generic';
   const preset = PROVIDERS[provider];
+  // A generic provider may run on this machine (a rehearsal); Alexa's rules are warnings there.
+  const allowLocal = a.allowLocal ?? provider === 'generic';
   if (providerNeedsDomain(provider) && a.domain === undefined && !(a.authorizationUrl && a.tokenUrl)) {
     a.domain = normalizeDomain(
       await prompter.input({
         message: `${preset.label} domain (${preset.domainHelp}, e.g. ${preset.domainExample}):`,
         flag: '--domain',
-        validate: (v) => valid(() => validateHost(normalizeDomain(v), '--domain')),
+        validate: (v) => (v.trim() === '' ? `Give ${preset.domainHelp}.` : valid(() => validateHost(normalizeDomain(v), `The ${preset.label} domain`, preset.domainExample))),
       }),
     );
   }
   if (provider === 'generic') {
     if (a.authorizationUrl === undefined) {
-      a.authorizationUrl = await prompter.input({
-        message: 'Authorization URL (where Alexa sends the user to log in):',
-        flag: '--authorization-url',
-        validate: (v) => valid(() => validateHttpUrl(v, '--authorization-url')),
-      });
+      a.authorizationUrl = (
+        await prompter.input({
+          message: 'Authorization URL (where Alexa sends the user to log in):',
+          flag: '--authorization-url',
+          validate: linkingUrl('authorizationUrl', 'authorization URL', allowLocal),
+        })
+      ).trim();
     }
     if (a.tokenUrl === undefined) {
-      a.tokenUrl = await prompter.input({
-        message: 'Token URL (where Alexa exchanges the code for tokens):',
-        flag: '--token-url',
-        validate: (v) => valid(() => validateHttpUrl(v, '--token-url')),
-      });
+      a.tokenUrl = (
+        await prompter.input({
+          message: 'Token URL (where Alexa exchanges the code for tokens):',
+          flag: '--token-url',
+          validate: linkingUrl('accessTokenUrl', 'token URL', allowLocal),
+        })
+      ).trim();
     }
   }
   // A smart home skill checks every directive's token at userinfo and needs at least one scope.
@@ -189,23 +246,30 @@ export async function askProviderQuestions(a: InitAnswers, prompter: Prompter, o
           : 'Userinfo URL (the skill looks the user up here):',
       flag: '--userinfo-url',
       ...(presetUrl ? { default: presetUrl } : {}),
-      validate: (v) => (v.trim() === '' && optional ? true : valid(() => validateHttpUrl(v.trim(), '--userinfo-url'))),
+      validate: (v) => (v.trim() === '' && optional ? true : valid(() => validateUserinfoUrl(v.trim(), 'The userinfo URL'))),
     });
     a.userinfoUrl = answer.trim();
   }
   if (a.clientId === undefined) {
-    a.clientId = await prompter.input({
-      message: `Client ID of the app you registered at ${preset.label}:`,
-      flag: '--client-id',
-      validate: (v) => (v.trim() === '' ? 'The client ID is required.' : /\s/.test(v.trim()) ? 'A client ID has no spaces.' : true),
-    });
+    a.clientId = (
+      await prompter.input({
+        message: `Client ID of the app you registered at ${preset.label} (empty if you have none yet):`,
+        flag: '--client-id',
+        validate: (v) => (/\s/.test(v.trim()) ? 'A client ID has no spaces.' : valid(() => assertPlainText(v.trim(), 'The client ID'))),
+      })
+    ).trim();
   }
   if (a.scopes === undefined || a.scopes.length === 0) {
     const answer = await prompter.input({
       message: 'Scopes (space-separated):',
       flag: '--scope',
       ...(preset.scopes.length ? { default: preset.scopes.join(' ') } : {}),
-      ...(smartHome ? { validate: (v: string) => (splitScopes([v]).length ? true : 'Smart home skills need at least one scope.') } : {}),
+      validate: (v) => {
+        const scopes = splitScopes([v]);
+        if (smartHome && scopes.length === 0) return 'Smart home skills need at least one scope.';
+        if (scopes.length > MAX_SCOPES) return `That is ${scopes.length} scopes; Alexa allows at most ${MAX_SCOPES}.`;
+        return valid(() => assertPlainText(v, 'The scopes'));
+      },
     });
     a.scopes = splitScopes([answer]);
   }
@@ -221,4 +285,102 @@ export async function askProviderQuestions(a: InitAnswers, prompter: Prompter, o
     });
   }
   return a;
+}
+
+/** Which answer a flag named in an error belongs to (to ask it again). */
+export function answerForFlag(flag: string | undefined): keyof InitAnswers | undefined {
+  if (!flag) return undefined;
+  const entry = (Object.entries(FLAG_FOR) as Array<[keyof InitAnswers, string]>).find(([, f]) => f === flag);
+  return entry?.[0];
+}
+
+/** The answers that cannot stand once `field` is asked again (a domain belongs to its provider). */
+const DEPENDS_ON: Partial<Record<keyof InitAnswers, Array<keyof InitAnswers>>> = {
+  provider: ['domain', 'authorizationUrl', 'tokenUrl', 'userinfoUrl', 'scopes', 'scheme'],
+  domain: ['userinfoUrl'],
+  endpoint: ['endpointUrl'],
+};
+
+export interface WizardIO {
+  prompter: Prompter;
+  /** A line for the person at the terminal (stderr). */
+  say(line: string): void;
+  warn(line: string): void;
+}
+
+const YES_NO = (b: boolean | undefined) => (b ? 'yes' : 'no');
+
+/** Every answer, as the summary before the one confirmation shows it. */
+export function describePlan(plan: InitPlan, cwd: string): string[] {
+  const o = plan.options;
+  const preset = PROVIDERS[o.provider];
+  const rows: Array<[string, string]> = [
+    ['Skill name', o.name],
+    ['Invocation name', o.invocation],
+    ['Locales', o.locales.join(', ')],
+    ['Provider', `${preset.label}${o.domain ? ` (${o.domain})` : ''}`],
+    ['Authorization URL', o.authorizationUrl],
+    ['Token URL', o.tokenUrl],
+    ['Userinfo URL', o.userinfoUrl || '(none: the skill cannot greet by name)'],
+    ['Client ID', o.clientId],
+    ['Scopes', o.scopes.join(' ') || '(none)'],
+    ['Client authentication', o.scheme],
+    ['Language', o.language === 'typescript' ? 'TypeScript' : 'JavaScript'],
+    ['Endpoint', o.endpoint === 'https' ? `HTTPS: ${o.endpointUrl}` : 'AWS Lambda (ask deploy creates it)'],
+    ['npm install in lambda/', YES_NO(o.install)],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  const where = path.relative(cwd, o.dir) || '.';
+  const files = plan.files.map((f) => f.path).sort();
+  const replacing = plan.replacing.length
+    ? [`Replaces ${plan.replacing.length} existing file${plan.replacing.length === 1 ? '' : 's'} (--force; each is copied to .alexa-link/replaced/<time>/ first):`, `  ${plan.replacing.join('  ')}`]
+    : [];
+  return [
+    'Summary:',
+    ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
+    `Files to write in ${where} (${files.length}):`,
+    `  ${files.join('  ')}`,
+    ...replacing,
+  ];
+}
+
+/**
+ * The whole wizard: asks what the flags left open, checks the answers together (planInit) and asks
+ * again for any answer the plan refuses, shows the summary and the files, and asks once. Returns
+ * the plan to write, or undefined when the person says no.
+ */
+export async function runInitWizard(
+  given: InitAnswers,
+  io: WizardIO,
+  cwd: string,
+  plan: (answers: InitAnswers) => Promise<InitPlan>,
+): Promise<InitPlan | undefined> {
+  let answers: InitAnswers = { ...given };
+  for (let round = 0; ; round++) {
+    answers = await askInitQuestions(answers, io.prompter, cwd);
+    let planned: InitPlan;
+    try {
+      planned = await plan(answers);
+    } catch (err) {
+      const field = err instanceof InputError ? answerForFlag(err.source) : undefined;
+      // Only what a question can answer again; anything else is the error it is.
+      if (!(err instanceof InputError) || !field || round >= 10 || field === 'force' || field === 'allowLocal' || field === 'install') throw err;
+      io.warn(err.message);
+      io.say(`Asking for that again.`);
+      delete answers[field];
+      for (const dep of DEPENDS_ON[field] ?? []) delete answers[dep];
+      continue;
+    }
+    if (planned.target.kind === 'not-empty' && !answers.force) {
+      io.warn(`${planned.options.dir} is not empty; choose a new folder, or run init --force to write into it.`);
+      delete answers.dir;
+      continue;
+    }
+    for (const w of planned.warnings) io.warn(w);
+    io.say('');
+    for (const line of describePlan(planned, cwd)) io.say(line);
+    io.say('');
+    const go = await io.prompter.confirm({ message: 'Create the project with these answers?', flag: '--yes', default: true });
+    return go ? planned : undefined;
+  }
 }

@@ -92,6 +92,11 @@ export class Output {
     this.unicode = opts.unicode ?? true;
   }
 
+  /** How prompts (on stderr) may draw: colour as stderr has it, Unicode as the terminal shows it. */
+  get promptLook(): { color: boolean; unicode: boolean } {
+    return { color: this.stderrColor > 0, unicode: this.unicode };
+  }
+
   /** A symbol as this terminal shows it: itself, or its ASCII stand-in (for text laid out by width). */
   symbol(text: string): string {
     return this.unicode ? text : toAscii(text);
@@ -176,7 +181,10 @@ export class Output {
   }
 }
 
-/** An output that collects text, for tests and for commands that run others (demo). */
+/**
+ * An output that collects text, for tests and for commands that run others (demo). Its lines are
+ * not wrapped unless a width is given (a test of layout passes one; others match whole messages).
+ */
 export function collectingOutput(opts: Partial<Omit<OutputOptions, 'stdout' | 'stderr'>> = {}): {
   out: Output;
   stdout: () => string;
@@ -189,8 +197,8 @@ export function collectingOutput(opts: Partial<Omit<OutputOptions, 'stdout' | 's
     verbose: opts.verbose ?? false,
     stdoutColor: opts.stdoutColor ?? 0,
     stderrColor: opts.stderrColor ?? 0,
-    ...(opts.stdoutWidth !== undefined ? { stdoutWidth: opts.stdoutWidth } : {}),
-    ...(opts.stderrWidth !== undefined ? { stderrWidth: opts.stderrWidth } : {}),
+    stdoutWidth: opts.stdoutWidth ?? Number.POSITIVE_INFINITY,
+    stderrWidth: opts.stderrWidth ?? Number.POSITIVE_INFINITY,
     ...(opts.unicode !== undefined ? { unicode: opts.unicode } : {}),
     stdout: { write: (c: string) => (so += c) },
     stderr: { write: (c: string) => (se += c) },

@@ -14,7 +14,7 @@ export interface Choice<T extends string> {
 
 export interface Prompter {
   readonly interactive: boolean;
-  input(q: { message: string; flag: string; default?: string; validate?: (v: string) => true | string }): Promise<string>;
+  input(q: { message: string; flag: string; default?: string; validate?: (v: string) => true | string | Promise<true | string> }): Promise<string>;
   password(q: { message: string; flag: string }): Promise<string>;
   select<T extends string>(q: { message: string; flag: string; choices: Choice<T>[]; default?: T }): Promise<T>;
   confirm(q: { message: string; flag: string; default?: boolean }): Promise<boolean>;
@@ -60,35 +60,71 @@ function safeChoices<T extends string>(choices: Choice<T>[]): Choice<T>[] {
   return choices.map((c) => ({ ...c, ...(c.name !== undefined ? { name: safe(c.name) } : { name: safe(c.value) }), ...(c.description !== undefined ? { description: safe(c.description) } : {}) }));
 }
 
-export function createPrompter(interactive: boolean, output: NodeJS.WritableStream = process.stderr): Prompter {
+/** How prompts may draw: colours (off with --no-color or NO_COLOR) and Unicode symbols (off on TERM=dumb or a non-UTF-8 locale). */
+export interface PromptLook {
+  color: boolean;
+  unicode: boolean;
+}
+
+const same = (text: string) => text;
+
+/**
+ * @inquirer/prompts colours by its own test of the terminal, which knows nothing of --no-color, and
+ * draws ✔ and ❯: without colour its styles are plain text, without Unicode its symbols are ASCII.
+ */
+function themeFor(look: PromptLook) {
+  const plain = look.color
+    ? {}
+    : {
+        style: {
+          answer: same,
+          message: same,
+          error: (text: string) => `> ${text}`,
+          defaultAnswer: (text: string) => `(${text})`,
+          help: same,
+          highlight: same,
+          key: (text: string) => `<${text}>`,
+          description: same,
+          disabled: same,
+        },
+      };
+  const prefix = look.unicode ? {} : { prefix: { idle: '?', done: '+' } };
+  return { ...plain, ...prefix };
+}
+
+export function createPrompter(interactive: boolean, output: NodeJS.WritableStream = process.stderr, look: PromptLook = { color: true, unicode: true }): Prompter {
   const ctx = { output };
   const load = () => import('@inquirer/prompts');
+  const theme = themeFor(look);
+  const cursor = look.unicode ? {} : { icon: { cursor: '>' } };
   return {
     interactive,
     async input(q) {
       if (!interactive) return missing(q.flag, q.message);
       const { input } = await load();
-      return guard(() => input({ message: safe(q.message), default: q.default, validate: q.validate ? (v: string) => { const r = q.validate!(v); return r === true ? r : safe(r); } : undefined }, ctx));
+      const validate = q.validate ? async (v: string) => { const r = await q.validate!(v); return r === true ? r : safe(r); } : undefined;
+      return guard(() => input({ message: safe(q.message), default: q.default, validate, theme }, ctx));
     },
     async password(q) {
       if (!interactive) return missing(q.flag, q.message);
       const { password } = await load();
-      return guard(() => password({ message: safe(q.message), mask: '*' }, ctx));
+      return guard(() => password({ message: safe(q.message), mask: '*', theme }, ctx));
     },
     async select(q) {
       if (!interactive) return missing(q.flag, q.message);
       const { select } = await load();
-      return guard(() => select({ message: safe(q.message), choices: safeChoices(q.choices), default: q.default }, ctx));
+      return guard(() => select({ message: safe(q.message), choices: safeChoices(q.choices), default: q.default, theme: { ...theme, ...cursor } }, ctx));
     },
     async confirm(q) {
       if (!interactive) return missing(q.flag, q.message);
       const { confirm } = await load();
-      return guard(() => confirm({ message: safe(q.message), default: q.default }, ctx));
+      return guard(() => confirm({ message: safe(q.message), default: q.default, theme }, ctx));
     },
     async checkbox(q) {
       if (!interactive) return missing(q.flag, q.message);
       const { checkbox } = await load();
-      return guard(() => checkbox({ message: safe(q.message), choices: safeChoices(q.choices), required: q.required }, ctx));
+      const icons = look.unicode ? {} : { icon: { checked: '[x]', unchecked: '[ ]', cursor: '>' } };
+      return guard(() => checkbox({ message: safe(q.message), choices: safeChoices(q.choices), required: q.required, theme: { ...theme, ...icons } }, ctx));
     },
   };
 }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { autoLogin } from '../../src/demo/auto-login.js';
 import { DEMO_USER, startLocalProvider, type LocalClient, type LocalProvider } from '../../src/demo/local-provider.js';
 import { launchBrowser, skipWithoutBrowser } from '../support/browser.js';
-import { BIN } from '../support/cli.js';
+import { BIN, TEST_COLUMNS } from '../support/cli.js';
 
 /**
  * The built CLI `alexa-link login` against the real local OAuth provider: Chromium (playwright)
@@ -50,7 +50,7 @@ function runLogin(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; 
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'login', ...args], {
       cwd: opts.cwd,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', DISPLAY: '', WAYLAND_DISPLAY: '', ALEXA_LINK_CLIENT_SECRET: '', ...opts.env },
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', COLUMNS: TEST_COLUMNS, DISPLAY: '', WAYLAND_DISPLAY: '', ALEXA_LINK_CLIENT_SECRET: '', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -24,10 +24,18 @@ export interface RunCliOptions {
   gid?: number;
 }
 
+/**
+ * Columns the spawned CLI wraps its text to unless a test sets COLUMNS: wide, so a message a test
+ * matches stays on one line. The tests of layout (test/e2e/output-layout.test.ts) set their own
+ * widths (60, 80, 120) and check that nothing is wider.
+ */
+export const TEST_COLUMNS = '1000';
+
 /** Spawns the built CLI like a user would, with NO_COLOR=1, and collects its output. */
 export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', CI: process.env.CI ?? '', ...opts.env };
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', CI: process.env.CI ?? '', COLUMNS: TEST_COLUMNS, ...opts.env };
+    if (opts.env && 'COLUMNS' in opts.env && opts.env.COLUMNS === undefined) delete env.COLUMNS;
     if (!opts.env || !('FORCE_COLOR' in opts.env)) delete env.FORCE_COLOR;
     // Node 22+ warns on stderr when both are set, even empty: leave an empty one out.
     for (const k of ['NO_COLOR', 'FORCE_COLOR']) if (env[k] === '') delete env[k];

@@ -37,7 +37,7 @@ describe('skill names: 2 to 50 characters, no control characters', () => {
   });
 
   it.each([
-    ['X', 'My Linked Skill'],
+    ['X', 'My Linked Greeter'],
     ['Fine Name', 'Fine Name'],
     ['A Folder Name That Is Much Too Long To Be A Skill Name Here', 'A Folder Name That Is Much Too Long To Be A Skill'],
     ['N'.repeat(60), 'N'.repeat(50)],
@@ -49,7 +49,7 @@ describe('skill names: 2 to 50 characters, no control characters', () => {
     const base = { clientId: 'c', invocation: 'linked helper' };
     expect(() => resolveInitOptions({ ...base, name: 'N'.repeat(51) }, '/tmp')).toThrow(/--name is 51 characters long/);
     expect(() => resolveInitOptions({ ...base, name: 'Line\nBreak' }, '/tmp')).toThrow(/--name "Line\\x0aBreak" contains a control character \(line feed/);
-    expect(resolveInitOptions({ ...base, name: '   ' }, '/tmp').name).toBe('My Linked Skill');
+    expect(resolveInitOptions({ ...base, name: '   ' }, '/tmp').name).toBe('My Linked Greeter');
   });
 });
 

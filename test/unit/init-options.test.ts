@@ -1,9 +1,14 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CancelledError, InputError, UsageError } from '../../src/errors.js';
 import { PROVIDER_IDS, PROVIDERS } from '../../src/linking/providers.js';
-import { nameFromDir, resolveInitOptions, slugify, splitScopes, type InitAnswers } from '../../src/scaffold/init-options.js';
-import { askInitQuestions } from '../../src/scaffold/wizard.js';
+import { CLIENT_ID_PLACEHOLDER } from '../../src/linking/rules.js';
+import { DEFAULT_SKILL_NAME, nameFromDir, resolveInitOptions, skillNameProblem, slugify, splitScopes, type InitAnswers } from '../../src/scaffold/init-options.js';
+import { checkInvocationName, invocationFromName } from '../../src/scaffold/invocation-name.js';
+import { planInit } from '../../src/scaffold/run-init.js';
+import { askInitQuestions, runInitWizard } from '../../src/scaffold/wizard.js';
 import type { Choice, Prompter } from '../../src/ui/prompt.js';
 
 const CWD = path.resolve('/work/projects');
@@ -40,7 +45,7 @@ describe('resolveInitOptions', () => {
 
   it('names the project directory after the skill when no directory is given', () => {
     expect(resolveInitOptions({ name: 'Weather Buddy', clientId: 'x' }, CWD).dir).toBe(path.join(CWD, 'weather-buddy'));
-    expect(resolveInitOptions({ clientId: 'x' }, CWD).dir).toBe(path.join(CWD, 'my-linked-skill'));
+    expect(resolveInitOptions({ clientId: 'x' }, CWD).dir).toBe(path.join(CWD, 'my-linked-greeter'));
   });
 
   it.each(PROVIDER_IDS)('builds the %s URLs from its preset', (id) => {
@@ -154,31 +159,47 @@ describe('names', () => {
   });
 });
 
-/** A prompter that answers from a script keyed by flag and records what it was asked. */
-function scriptedPrompter(script: Record<string, string | boolean | typeof CANCEL>): Prompter & { asked: string[]; defaults: Record<string, unknown> } {
+/**
+ * A prompter that answers from a script keyed by flag and records what it was asked. A list of
+ * answers is typed one after the other while the question's validation refuses them (as a person
+ * types again after the reason); the reasons are kept in `rejected`.
+ */
+type Scripted = string | boolean | typeof CANCEL;
+function scriptedPrompter(script: Record<string, Scripted | Scripted[]>): Prompter & { asked: string[]; defaults: Record<string, unknown>; rejected: Record<string, string[]> } {
   const asked: string[] = [];
   const defaults: Record<string, unknown> = {};
-  const answer = (flag: string, def: unknown, validate?: (v: string) => true | string) => {
+  const rejected: Record<string, string[]> = {};
+  const queues = new Map(Object.entries(script).map(([k, v]) => [k, Array.isArray(v) ? [...v] : [v]]));
+  const answer = async (flag: string, def: unknown, validate?: (v: string) => true | string | Promise<true | string>) => {
     asked.push(flag);
     defaults[flag] = def;
-    const a = flag in script ? script[flag] : def;
-    if (a === CANCEL) throw new CancelledError();
-    if (a === undefined) throw new Error(`the script has no answer for ${flag}`);
-    if (validate && typeof a === 'string') {
-      const ok = validate(a);
-      if (ok !== true) throw new Error(`${flag}: ${ok}`);
+    for (;;) {
+      const queue = queues.get(flag);
+      const last = !queue || queue.length <= 1;
+      const a = queue ? (queue.length > 1 ? queue.shift() : queue[0]) : def;
+      if (a === CANCEL) throw new CancelledError();
+      if (a === undefined) throw new Error(`the script has no answer for ${flag}`);
+      if (validate && typeof a === 'string') {
+        const ok = await validate(a);
+        if (ok !== true) {
+          (rejected[flag] ??= []).push(ok);
+          if (last || rejected[flag].length > 5) throw new Error(`${flag}: ${ok}`);
+          continue;
+        }
+      }
+      return a;
     }
-    return a;
   };
   return {
     interactive: true,
     asked,
     defaults,
-    input: async (q) => answer(q.flag, q.default, q.validate) as string,
-    password: async (q) => answer(q.flag, undefined) as string,
-    select: async <T extends string>(q: { flag: string; choices: Choice<T>[]; default?: T }) => answer(q.flag, q.default) as T,
-    confirm: async (q) => answer(q.flag, q.default) as boolean,
-    checkbox: async <T extends string>(q: { flag: string }) => [answer(q.flag, undefined)] as T[],
+    rejected,
+    input: async (q) => (await answer(q.flag, q.default, q.validate)) as string,
+    password: async (q) => (await answer(q.flag, undefined)) as string,
+    select: async <T extends string>(q: { flag: string; choices: Choice<T>[]; default?: T }) => (await answer(q.flag, q.default)) as T,
+    confirm: async (q) => (await answer(q.flag, q.default)) as boolean,
+    checkbox: async <T extends string>(q: { flag: string }) => [await answer(q.flag, undefined)] as T[],
   };
 }
 const CANCEL = Symbol('cancel');
@@ -232,7 +253,7 @@ describe('askInitQuestions (the wizard)', () => {
 
   it('offers no default invocation name when the derived one breaks a rule', async () => {
     const prompter = scriptedPrompter({ '--invocation': 'weather helper', '--client-id': 'c' });
-    await askInitQuestions({ dir: 'weather' }, prompter, CWD);
+    await askInitQuestions({ dir: 'weather', name: 'Weather' }, prompter, CWD);
     expect(prompter.defaults['--invocation']).toBeUndefined();
   });
 
@@ -330,5 +351,140 @@ describe('init --type smart-home', () => {
       '--scope': ' ',
     });
     await expect(askInitQuestions({ dir: 'home-hub' }, noScope, CWD)).rejects.toThrow(/--scope: Smart home skills need at least one scope/);
+
+describe('the wizard checks each answer where it is given', () => {
+  const generic = { '--provider': 'generic', '--userinfo-url': '', '--client-id': 'c', '--scope': 'openid', '--endpoint': 'lambda', '--install': false };
+
+  it.each<[string, Record<string, Scripted | Scripted[]>, string, RegExp]>([
+    ['an http authorization URL, by Alexa\'s HTTPS rule', { ...generic, '--authorization-url': ['http://id.example.com/authorize', 'https://id.example.com/authorize'], '--token-url': 'https://id.example.com/token' }, '--authorization-url', /authorizationUrl uses http; Alexa only uses HTTPS\. Serve authorizationUrl over HTTPS on port 443/],
+    ['an authorization URL on port 8443', { ...generic, '--authorization-url': ['https://id.example.com:8443/authorize', 'https://id.example.com/authorize'], '--token-url': 'https://id.example.com/token' }, '--authorization-url', /uses port 8443; Alexa only connects to port 443/],
+    ['an authorization URL carrying Alexa\'s own parameters', { ...generic, '--authorization-url': ['https://id.example.com/authorize?client_id=x&response_type=code', 'https://id.example.com/authorize'], '--token-url': 'https://id.example.com/token' }, '--authorization-url', /carries client_id, response_type; Alexa adds these itself/],
+    ['a token URL with the client secret in it', { ...generic, '--authorization-url': 'https://id.example.com/authorize', '--token-url': ['https://id.example.com/token?client_secret=s3cr3t', 'https://id.example.com/token'] }, '--token-url', /accessTokenUrl carries client_secret in its query string/],
+    ['a token URL that is no URL', { ...generic, '--authorization-url': 'https://id.example.com/authorize', '--token-url': ['id.example.com/token', 'https://id.example.com/token'] }, '--token-url', /The token URL "id\.example\.com\/token" is not an absolute URL/],
+    ['a domain that is no host name', { '--provider': 'auth0', '--domain': ['my tenant', 'my-tenant.us.auth0.com'], '--client-id': 'c', '--endpoint': 'lambda', '--install': false }, '--domain', /The Auth0 domain "my tenant" is not a host name \(expected something like my-tenant\.us\.auth0\.com\)/],
+    ['a locale Alexa does not have', { '--locale': ['en-XX', 'en-GB'], '--client-id': 'c', '--endpoint': 'lambda', '--install': false }, '--locale', /Not an Alexa locale: en-XX/],
+    ['an invocation name with a launch word', { '--invocation': ['open sesame', 'secret door'], '--client-id': 'c', '--endpoint': 'lambda', '--install': false }, '--invocation', /must not contain launch phrases such as "open"/],
+    ['a userinfo URL over http', { '--userinfo-url': ['http://api.example.com/me', 'https://api.example.com/me'], '--client-id': 'c', '--endpoint': 'lambda', '--install': false }, '--userinfo-url', /must use HTTPS: the skill sends the user's access token to it/],
+    ['a client ID with a space', { '--client-id': ['abc def', 'abcdef'], '--endpoint': 'lambda', '--install': false }, '--client-id', /A client ID has no spaces/],
+    ['an endpoint URL on a loopback address', { '--client-id': 'c', '--endpoint': 'https', '--endpoint-url': ['https://127.0.0.1/alexa', 'https://skill.example.com/alexa'], '--install': false }, '--endpoint-url', /is a loopback address that Alexa cannot reach/],
+    ['sixteen scopes', { '--client-id': 'c', '--scope': [Array.from({ length: 16 }, (_, i) => `s${i}`).join(' '), 'profile'], '--endpoint': 'lambda', '--install': false }, '--scope', /That is 16 scopes; Alexa allows at most 15/],
+  ])('%s: asked again with the reason', async (_name, script, flag, reason) => {
+    const prompter = scriptedPrompter(script);
+    const answers = await askInitQuestions({ dir: 'ops-helper', name: 'Ops Helper' }, prompter, CWD);
+    expect(prompter.rejected[flag]).toHaveLength(1);
+    expect(prompter.rejected[flag]![0]).toMatch(reason);
+    expect(() => resolveInitOptions(answers, CWD)).not.toThrow();
+  });
+
+  it('a loopback http provider is fine for a generic provider (a local rehearsal)', async () => {
+    const prompter = scriptedPrompter({ ...generic, '--authorization-url': 'http://127.0.0.1:8080/authorize', '--token-url': 'http://127.0.0.1:8080/token' });
+    await askInitQuestions({ dir: 'ops-helper', name: 'Ops Helper' }, prompter, CWD);
+    expect(prompter.rejected).toEqual({});
+  });
+
+  it('the client ID may be left empty: a placeholder, and a warning saying where to create one', async () => {
+    const prompter = scriptedPrompter({ '--provider': 'google', '--client-id': '', '--endpoint': 'lambda', '--install': false });
+    const answers = await askInitQuestions({ dir: 'ops-helper', name: 'Ops Helper' }, prompter, CWD);
+    const warnings: string[] = [];
+    const o = resolveInitOptions(answers, CWD, warnings);
+    expect(o.clientId).toBe(CLIENT_ID_PLACEHOLDER);
+    expect(warnings.join('\n')).toMatch(/No client ID yet: accountLinking\.json gets the placeholder REPLACE_WITH_YOUR_CLIENT_ID\. Create a client at Google: in the Google Cloud console \(console\.cloud\.google\.com\/apis\/credentials\)/);
+  });
+
+  it('the default skill name passes the tool\'s own rules: its invocation name draws no warning', () => {
+    expect(skillNameProblem(DEFAULT_SKILL_NAME)).toBeUndefined();
+    const check = checkInvocationName(invocationFromName(DEFAULT_SKILL_NAME), ['en-US']);
+    expect(check).toMatchObject({ ok: true, problems: [] });
+    const warnings: string[] = [];
+    resolveInitOptions({ clientId: 'x' }, CWD, warnings);
+    expect(warnings.filter((w) => /Invocation name/.test(w))).toEqual([]);
+  });
+
+  it('a folder that is not empty is asked again (without --force)', async () => {
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'al-wizard-dir-'));
+    try {
+      await mkdir(path.join(cwd, 'taken'));
+      await writeFile(path.join(cwd, 'taken', 'notes.txt'), 'mine');
+      const prompter = scriptedPrompter({ '[dir]': ['taken', 'fresh'], '--client-id': 'c', '--endpoint': 'lambda', '--install': false });
+      const answers = await askInitQuestions({ name: 'Ops Helper' }, prompter, cwd);
+      expect(prompter.rejected['[dir]']![0]).toMatch(/taken is not empty \(notes\.txt\)\. Choose a new folder, or run init --force to write into it/);
+      expect(answers.dir).toBe('fresh');
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('runInitWizard: the answers together, a summary, one confirmation', () => {
+  const base = { '--client-id': 'client-1', '--endpoint': 'lambda', '--install': false, '--yes': true };
+
+  async function wizard(given: InitAnswers, script: Record<string, Scripted | Scripted[]>) {
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'al-wizard-plan-'));
+    const lines: string[] = [];
+    const warnings: string[] = [];
+    const prompter = scriptedPrompter(script);
+    try {
+      const plan = await runInitWizard(given, { prompter, say: (l) => lines.push(l), warn: (l) => warnings.push(l) }, cwd, (a) => planInit(a, { cwd }));
+      return { plan, lines, warnings, prompter, cwd };
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  }
+
+  it('shows every answer and the files to write, then asks once', async () => {
+    const { plan, lines, prompter } = await wizard({ dir: 'recipe-finder', name: 'Recipe Finder' }, { ...base, '--provider': 'auth0', '--domain': 'my-tenant.us.auth0.com' });
+    expect(plan).toBeDefined();
+    expect(prompter.asked.filter((f) => f === '--yes')).toHaveLength(1);
+    expect(prompter.asked[prompter.asked.length - 1]).toBe('--yes');
+    const text = lines.join('\n');
+    expect(text).toContain('Summary:');
+    for (const row of [
+      /Skill name\s+Recipe Finder/,
+      /Invocation name\s+recipe finder/,
+      /Locales\s+en-US/,
+      /Provider\s+Auth0 \(my-tenant\.us\.auth0\.com\)/,
+      /Authorization URL\s+https:\/\/my-tenant\.us\.auth0\.com\/authorize/,
+      /Token URL\s+https:\/\/my-tenant\.us\.auth0\.com\/oauth\/token/,
+      /Userinfo URL\s+https:\/\/my-tenant\.us\.auth0\.com\/userinfo/,
+      /Client ID\s+client-1/,
+      /Scopes\s+openid profile email offline_access/,
+      /Client authentication\s+HTTP_BASIC/,
+      /Language\s+JavaScript/,
+      /Endpoint\s+AWS Lambda/,
+      /npm install in lambda\/\s+no/,
+    ]) {
+      expect(text).toMatch(row);
+    }
+    expect(text).toMatch(/Files to write in recipe-finder \(\d+\):\n {2}\.gitignore {2}.*accountLinking\.json.*skill-package\/skill\.json/);
+  });
+
+  it('says no: nothing to write', async () => {
+    const { plan } = await wizard({ dir: 'recipe-finder', name: 'Recipe Finder' }, { ...base, '--yes': false });
+    expect(plan).toBeUndefined();
+  });
+
+  it('an answer the plan refuses is asked again with the reason, the others kept', async () => {
+    // A skill name whose derived invocation name breaks a rule ("weather" is one word): asked again.
+    const { plan, warnings, prompter } = await wizard({ dir: 'weather', name: 'Weather' }, { ...base, '--invocation': 'weather helper', '--provider': 'lwa' });
+    expect(plan?.options.invocation).toBe('weather helper');
+    expect(warnings).toEqual([]);
+    expect(prompter.asked.filter((f) => f === '--provider')).toHaveLength(1);
+  });
+
+  it('a flag value the plan refuses is asked for in the wizard instead of ending it', async () => {
+    const { plan, warnings, prompter } = await wizard(
+      { dir: 'ops', name: 'Ops Helper', provider: 'generic', authorizationUrl: 'https://id.example.com/authorize', tokenUrl: 'https://id.example.com/token?grant_type=authorization_code' },
+      { ...base, '--userinfo-url': '', '--scope': 'openid', '--token-url': 'https://id.example.com/token' },
+    );
+    expect(warnings[0]).toMatch(/The account-linking configuration would be rejected:[\s\S]*accessTokenUrl carries grant_type/);
+    expect(prompter.asked).toContain('--token-url');
+    expect(plan?.options.tokenUrl).toBe('https://id.example.com/token');
+  });
+
+  it('an empty client ID: the placeholder, the warning before the summary, a summary that shows it', async () => {
+    const { plan, lines, warnings } = await wizard({ dir: 'ops', name: 'Ops Helper' }, { ...base, '--client-id': '', '--provider': 'okta', '--domain': 'dev-123456.okta.com' });
+    expect(plan?.options.clientId).toBe(CLIENT_ID_PLACEHOLDER);
+    expect(warnings.join('\n')).toMatch(/No client ID yet[\s\S]*Create a client at Okta: in the Okta Admin Console/);
+    expect(lines.join('\n')).toMatch(/Client ID\s+REPLACE_WITH_YOUR_CLIENT_ID/);
   });
 });
