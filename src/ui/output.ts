@@ -175,9 +175,13 @@ export class Output {
     this.info(`${this.errStyle.red('✖')} ${text}`);
   }
 
-  /** Only with --verbose: traces, stacks. Redacted like everything else. */
+  /**
+   * Only with --verbose: traces, stacks. Redacted, neutralised and in ASCII like everything else,
+   * but not wrapped: an HTTP trace or a stack keeps one header, body or frame per line, to copy
+   * and to search.
+   */
   debug(text: string): void {
-    if (this.verbose) this.info(this.errStyle.dim(text));
+    if (this.verbose) this.info(this.errStyle.dim(text), { preformatted: true });
   }
 }
 

@@ -32,7 +32,7 @@ describe('alexa-link doctor on a scaffolded project', () => {
     const session = await saveLoginSession(dir, provider, provider.clients.basic);
     const r = await runCli(['--json', 'doctor', '--token', 'session', '--skill-id', 'amzn1.ask.skill.00000000-0000-0000-0000-00000000d0c7'], { cwd: dir, env: env({ ALEXA_LINK_CLIENT_SECRET: provider.clients.basic.clientSecret }) });
     const doc = JSON.parse(r.stdout) as DoctorJson;
-    expect(Object.keys(doc)).toEqual(['ok', 'summary', 'checks', 'replays']);
+    expect(Object.keys(doc)).toEqual(['schemaVersion', 'ok', 'summary', 'checks', 'replays']);
     expect(doc.checks.map((c) => c.id)).toEqual([
       'project-files',
       'manifest-endpoint',

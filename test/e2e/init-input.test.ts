@@ -80,7 +80,7 @@ describe('init refuses a skill name Amazon would not accept', () => {
     expect(long.stderr).toMatch(/derived from the folder name, "A Folder Name That Is Much Too Long To Be A Skill Name Here", is 59 characters long \(Amazon allows 2 to 50\); using "A Folder Name That Is Much Too Long To Be A Skill"/);
     const short = await init(['x', ...BASE]);
     expect(short.code, short.stderr).toBe(0);
-    expect(short.stderr).toMatch(/"X", is 1 character long \(Amazon allows 2 to 50\); using "My Linked Skill"/);
+    expect(short.stderr).toMatch(/"X", is 1 character long \(Amazon allows 2 to 50\); using "My Linked Greeter"/);
   });
 });
 

@@ -15,6 +15,8 @@ type Step = [question: RegExp, keys: string];
 const ENTER = '\r';
 const DOWN = '\x1b[B';
 const CTRL_C = '\x03';
+/** Clears the line typed so far (readline's kill-line), to type an answer again. */
+const CTRL_U = '\x15';
 
 async function driveWizard(cwd: string, args: string[], steps: Step[]): Promise<{ code: number | null; screen: string }> {
   const command = [process.execPath, BIN, 'init', ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
@@ -72,8 +74,11 @@ describe('alexa-link init wizard (in a pseudo-terminal)', () => {
       [/Skill code language/, DOWN + ENTER], // TypeScript
       [/Where the skill code runs/, ENTER],
       [/Run npm install/, 'n' + ENTER],
+      [/Create the project with these answers\?/, ENTER],
     ]);
     expect(code, screen).toBe(0);
+    expect(screen).toMatch(/Summary:\r?\n {2}Skill name +Recipe Finder\r?\n/);
+    expect(screen).toMatch(/Files to write in recipe-finder \(\d+\):/);
     expect(screen).toContain('Created "Recipe Finder"');
     const dir = path.join(cwd, 'recipe-finder');
     expect(await readLinkingFile(path.join(dir, 'accountLinking.json'))).toMatchObject({
@@ -99,14 +104,52 @@ describe('alexa-link init wizard (in a pseudo-terminal)', () => {
       [/How Alexa authenticates/, ENTER],
       [/Skill code language/, ENTER],
       [/Run npm install/, 'n' + ENTER],
+      [/Create the project with these answers\?/, ENTER],
     ]);
     expect(code, screen).toBe(0);
+    expect(screen).toMatch(/Summary:\r?\n {2}Skill type +smart home/);
     expect(screen).toContain('Created "Porch Light" (smart home skill)');
     expect(screen).not.toMatch(/Invocation name|Where the skill code runs/);
     const dir = path.join(cwd, 'porch-light');
     const manifest = await readJson<{ manifest: { apis: Record<string, unknown> } }>(path.join(dir, 'skill-package', 'skill.json'));
     expect(manifest.manifest.apis).toEqual({ smartHome: { protocolVersion: '3' } });
     expect(await readLinkingFile(path.join(dir, 'accountLinking.json'))).toMatchObject({ type: 'AUTH_CODE', scopes: ['profile'], clientId: 'amzn1.application-oa2-client.abc' });
+  }, 60_000);
+
+  it('re-asks an http token URL with the rule it breaks, then shows the summary and writes after one confirmation', async () => {
+    const cwd = await tempDir('al-wizard-url-');
+    const { code, screen } = await driveWizard(cwd, ['ops-helper', '--type', 'custom', '--name', 'Ops Helper', '--provider', 'generic', '--no-install', '--language', 'javascript', '--endpoint', 'lambda', '--locale', 'en-US', '--invocation', 'ops helper'], [
+      [/Authorization URL/, 'https://id.example.com/authorize' + ENTER],
+      [/Token URL/, 'http://id.example.com/token' + ENTER],
+      [/accessTokenUrl uses http; Alexa only uses HTTPS/, CTRL_U + 'https://id.example.com/token' + ENTER],
+      [/Userinfo URL/, ENTER],
+      [/Client ID/, ENTER],
+      [/Scopes/, 'openid offline_access' + ENTER],
+      [/How Alexa authenticates/, ENTER],
+      [/Create the project with these answers\?/, 'y' + ENTER],
+    ]);
+    expect(code, screen).toBe(0);
+    expect(screen).toMatch(/Serve accessTokenUrl over HTTPS on port 443/);
+    // The empty client ID: a placeholder, and where to create a client.
+    expect(screen).toMatch(/No client ID yet: accountLinking\.json gets the placeholder REPLACE_WITH_YOUR_CLIENT_ID/);
+    expect(screen).toMatch(/Token URL +https:\/\/id\.example\.com\/token/);
+    expect(screen).toMatch(/Client ID +REPLACE_WITH_YOUR_CLIENT_ID/);
+    expect(screen.indexOf('Summary:')).toBeLessThan(screen.indexOf('Create the project with these answers?'));
+    expect(await readLinkingFile(path.join(cwd, 'ops-helper', 'accountLinking.json'))).toMatchObject({
+      accessTokenUrl: 'https://id.example.com/token',
+      clientId: 'REPLACE_WITH_YOUR_CLIENT_ID',
+      scopes: ['openid', 'offline_access'],
+    });
+  }, 60_000);
+
+  it('saying no to the summary writes nothing (exit 1)', async () => {
+    const cwd = await tempDir('al-wizard-no-');
+    const { code, screen } = await driveWizard(cwd, ['linked-helper', '--type', 'custom', '--client-id', 'c', '--provider', 'lwa', '--locale', 'en-US', '--scheme', 'HTTP_BASIC', '--language', 'javascript', '--endpoint', 'lambda', '--no-install', '--scope', 'profile', '--userinfo-url', 'https://api.amazon.com/user/profile', '--name', 'Linked Helper', '--invocation', 'linked helper'], [
+      [/Create the project with these answers\?/, 'n' + ENTER],
+    ]);
+    expect(code, screen).toBe(1);
+    expect(screen).toContain('Cancelled; nothing was written.');
+    expect(await readdir(cwd)).toEqual([]);
   }, 60_000);
 
   it('re-asks an invocation name that breaks a rule, saying which', async () => {

@@ -300,19 +300,37 @@ describe('alexa-link login (built CLI) against the local OAuth provider', () => 
     expect(run.stdout).toBe('');
   });
 
-  it('--redirect alexa: a pasted address with another state is an input error (exit 2)', async () => {
+  it('--redirect alexa: a pasted address with another state is asked again; when no other comes, it is the input error (exit 2)', async () => {
     const client = provider.clients.body;
     const { dir } = await project(client);
     const run = await runLogin(['--no-open', '--redirect', 'alexa', '--vendor-id', VENDOR], {
       cwd: dir,
       env: secretEnv(client),
       whenUrl: async (_url, child) => {
-        child.stdin!.write(`https://pitangui.amazon.com/api/skill/link/${VENDOR}?code=abc&state=forged\n`);
+        child.stdin!.end(`https://pitangui.amazon.com/api/skill/link/${VENDOR}?code=abc&state=forged\n`);
       },
     });
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/state in the pasted address does not match this login/);
+    expect(run.stderr).toMatch(/⚠ The state in the pasted address does not match this login[\s\S]*Paste it again \(2 more tries\)\.[\s\S]*✖ The state in the pasted address does not match this login/);
     expect(run.stdout).toBe('');
+  });
+
+  it('--redirect alexa: a wrong address first, then the right one: asked again, and the login goes on (exit 0)', async () => {
+    const client = provider.clients.body;
+    const { dir } = await project(client);
+    const run = await runLogin(['--no-open', '--json', '--redirect', 'alexa', '--vendor-id', VENDOR], {
+      cwd: dir,
+      env: secretEnv(client),
+      whenUrl: async (url, child) => {
+        child.stdin!.write('https://www.amazon.com/ap/signin?openid.return_to=x\n');
+        const landed = await autoLogin({ authorizationUrl: url });
+        child.stdin!.write(`${landed.redirectUrl}\n`);
+      },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/The pasted address is https:\/\/www\.amazon\.com\/ap\/signin, not the redirect URL of this login/);
+    expect(run.stderr).toContain('Paste it again (2 more tries).');
+    expect(stepStatus(JSON.parse(run.stdout) as { ok: boolean; steps: Array<{ id: string; status: string }> })).toMatchObject({ callback: 'pass', 'token-exchange': 'pass' });
   });
 
   it('gives up after --timeout with the reason on the callback step (exit 1), and frees the port', async () => {

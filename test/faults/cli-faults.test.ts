@@ -69,7 +69,7 @@ describe('provider authorization endpoint (doctor --only authorization-endpoint)
   it('no answer: exit 1, "did not answer within 600 ms", within the timeout', async () => {
     const s = await faulty('hang');
     const cwd = await faultProject(s.origin);
-    const { value: r, ms } = await timed(() => runCli(['--json', 'doctor', '--only', 'authorization-endpoint', '--timeout', String(TIMEOUT_MS)], { cwd, env: BASE_ENV }));
+    const { value: r, ms } = await timed(() => runCli(['--json', 'doctor', '--only', 'authorization-endpoint', '--timeout', `${TIMEOUT_MS}ms`], { cwd, env: BASE_ENV }));
     expectClean(r);
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout) as DoctorJson;
@@ -81,7 +81,7 @@ describe('provider authorization endpoint (doctor --only authorization-endpoint)
   it('a redirect loop: exit 1, the text report says it redirected more than 5 times', async () => {
     const s = await faulty('redirect-loop');
     const cwd = await faultProject(s.origin);
-    const r = await runCli(['doctor', '--only', 'authorization-endpoint', '--timeout', String(TIMEOUT_MS)], { cwd, env: BASE_ENV });
+    const r = await runCli(['doctor', '--only', 'authorization-endpoint', '--timeout', `${TIMEOUT_MS}ms`], { cwd, env: BASE_ENV });
     expectClean(r);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/redirected more than 5 times/);
@@ -140,7 +140,7 @@ describe('provider token endpoint', () => {
   it('doctor --only token-endpoint, a slow drip: exit 1 within the timeout', async () => {
     const s = await faulty('drip');
     const cwd = await faultProject(s.origin);
-    const { value: r, ms } = await timed(() => runCli(['--json', 'doctor', '--only', 'token-endpoint', '--timeout', String(TIMEOUT_MS)], { cwd, env: BASE_ENV }));
+    const { value: r, ms } = await timed(() => runCli(['--json', 'doctor', '--only', 'token-endpoint', '--timeout', `${TIMEOUT_MS}ms`], { cwd, env: BASE_ENV }));
     expectClean(r);
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout) as DoctorJson;
@@ -159,7 +159,7 @@ describe('skill endpoint (doctor --endpoint)', () => {
     const s = await faulty(fault);
     const cwd = await faultProject('https://provider.example.com');
     const { value: r, ms } = await timed(() =>
-      runCli(['--json', 'doctor', '--endpoint', `${s.origin}/alexa`, '--only', 'replays', '--timeout', String(TIMEOUT_MS)], { cwd, env: { ...BASE_ENV, NODE_EXTRA_CA_CERTS: caFile } }),
+      runCli(['--json', 'doctor', '--endpoint', `${s.origin}/alexa`, '--only', 'replays', '--timeout', `${TIMEOUT_MS}ms`], { cwd, env: { ...BASE_ENV, NODE_EXTRA_CA_CERTS: caFile } }),
     );
     expectClean(r);
     expect(r.code).toBe(1);
@@ -188,7 +188,7 @@ describe('SMAPI and Login with Amazon (configure)', () => {
     const s = await faulty(fault);
     const cwd = await configureProject();
     const { value: r, ms } = await timed(() =>
-      runCli(['configure', '--yes', '--timeout', String(TIMEOUT_MS)], { cwd, env: { ...BASE_ENV, ASK_ACCESS_TOKEN: 'Atza|fault-cli-token', ASK_SMAPI_SERVER_BASE_URL: s.origin, NODE_EXTRA_CA_CERTS: caFile } }),
+      runCli(['configure', '--yes', '--timeout', `${TIMEOUT_MS}ms`], { cwd, env: { ...BASE_ENV, ASK_ACCESS_TOKEN: 'Atza|fault-cli-token', ASK_SMAPI_SERVER_BASE_URL: s.origin, NODE_EXTRA_CA_CERTS: caFile } }),
     );
     expectClean(r);
     expect(r.code).toBe(1);
@@ -206,7 +206,7 @@ describe('SMAPI and Login with Amazon (configure)', () => {
   ])('Login with Amazon %s: exit 1 naming Login with Amazon, the secrets nowhere', async (fault, words) => {
     const s = await faulty(fault);
     const cwd = await configureProject();
-    const r = await runCli(['configure', '--yes', '--timeout', String(TIMEOUT_MS)], {
+    const r = await runCli(['configure', '--yes', '--timeout', `${TIMEOUT_MS}ms`], {
       cwd,
       env: {
         ...BASE_ENV,

@@ -351,6 +351,8 @@ describe('init --type smart-home', () => {
       '--scope': ' ',
     });
     await expect(askInitQuestions({ dir: 'home-hub' }, noScope, CWD)).rejects.toThrow(/--scope: Smart home skills need at least one scope/);
+  });
+});
 
 describe('the wizard checks each answer where it is given', () => {
   const generic = { '--provider': 'generic', '--userinfo-url': '', '--client-id': 'c', '--scope': 'openid', '--endpoint': 'lambda', '--install': false };

@@ -87,7 +87,7 @@ describe('styles: markers that only Output turns into colours', () => {
     const { out, stdout } = collectingOutput({ json: true });
     const doc = { detail: 'x\x1b[2J\x9b\u202e' };
     out.result(doc);
-    expect(JSON.parse(stdout())).toEqual(doc);
+    expect(JSON.parse(stdout())).toEqual({ schemaVersion: 1, ...doc });
     expect(stdout()).not.toMatch(/[\x1b\x9b\u202e]/);
   });
 });
