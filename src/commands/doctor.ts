@@ -9,6 +9,7 @@ import { parseTokenMode } from '../replay/envelopes.js';
 import { builtinRequestNames } from '../replay/kinds/index.js';
 import type { ProbeMode } from '../replay/kinds/types.js';
 import { isSkillId } from '../project/skill-id.js';
+import { createPrompter, isInteractive } from '../ui/prompt.js';
 
 /**
  * `alexa-link doctor`: flags → DoctorOptions → runDoctor. The work lives in src/doctor and
@@ -40,6 +41,8 @@ interface RawDoctorFlags {
   envFile?: string;
   region?: string;
   memory?: string;
+  fix?: boolean;
+  yes?: boolean;
 }
 
 const PROBE_MODES: readonly ProbeMode[] = ['none', 'placement', 'all'];
@@ -156,6 +159,8 @@ export const command: CommandModule = {
       .option('--profile <name>', 'ASK CLI / ask-resources.json profile')
       .addOption(cmd.createOption('--stage <stage>', 'skill stage for SMAPI checks: development | live').default('development', 'development'))
       .addOption(cmd.createOption('--client-secret-env <VAR>', 'environment variable holding the client secret').default(DEFAULT_SECRET_ENV, DEFAULT_SECRET_ENV))
+      .option('--fix', 'apply the fixes doctor knows to accountLinking.json (shows the diff, asks, keeps a copy); then run alexa-link configure')
+      .option('-y, --yes', 'with --fix: write without asking')
       .addHelpText(
         'after',
         '\nChecks: project-files, manifest-endpoint, linking-config, linking-remote-drift, authorization-endpoint,\n' +
@@ -170,9 +175,15 @@ export const command: CommandModule = {
       );
   },
   async run(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<number> {
-    const options = parseDoctorFlags(opts as RawDoctorFlags, ctx.globals);
+    const flags = opts as RawDoctorFlags;
+    const options = parseDoctorFlags(flags, ctx.globals);
+    if (flags.yes && !flags.fix) throw new UsageError('--yes only answers doctor --fix\'s question; pass --fix too, or drop --yes.');
+    const interactive = isInteractive({ stdinIsTTY: ctx.stdinIsTTY, yes: flags.yes });
+    const { assertFixConfirmable } = await import('../doctor/fix.js');
+    assertFixConfirmable({ fix: Boolean(flags.fix), yes: Boolean(flags.yes), interactive: ctx.stdinIsTTY });
     const { runDoctor } = await import('../doctor/run.js');
-    const { exitCode } = await runDoctor(options, { out: ctx.out, env: ctx.env, signal: ctx.signal });
+    const fix = flags.fix ? { fix: { prompter: createPrompter(interactive, undefined, ctx.out.promptLook), yes: Boolean(flags.yes) } } : {};
+    const { exitCode } = await runDoctor(options, { out: ctx.out, env: ctx.env, signal: ctx.signal, ...fix });
     return exitCode;
   },
 };

@@ -1,4 +1,5 @@
 import type { Style } from '../ui/color.js';
+import { withSchemaVersion } from '../ui/json-document.js';
 import { neutralizeControl } from '../ui/text.js';
 import type { LogLine } from '../replay/evidence.js';
 import { firstErrorLog } from '../replay/failure-text.js';
@@ -129,9 +130,10 @@ export function toJson(report: DoctorReport): DoctorJsonDocument {
  * replays are turned into JSON a batch at a time, so 100,000 of them never sit in memory as one
  * string (Output.resultParts writes each part as it comes).
  */
-export function* toJsonParts(report: DoctorReport, batch = 500): Generator<string> {
+export function* toJsonParts(report: DoctorReport, extra: Record<string, unknown> = {}, batch = 500): Generator<string> {
   const { replays: _replays, ...head } = toJson({ ...report, replays: [] });
-  const top = JSON.stringify(head, null, 2);
+  // schemaVersion first, as Output.result writes it for every other document; extra fields (fix) before the replays.
+  const top = JSON.stringify(withSchemaVersion({ ...head, ...extra }), null, 2);
   if (report.replays.length === 0) {
     yield `${top.slice(0, -2)},\n  "replays": []\n}`;
     return;

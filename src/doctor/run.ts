@@ -4,9 +4,11 @@ import { describeLoadError, type TokenChange, type TokenMode } from '../replay/e
 import { readEnvFile } from '../replay/lambda-env.js';
 import { findLoadable, planEnvelopeFiles } from '../replay/sources.js';
 import type { Output } from '../ui/output.js';
+import type { Prompter } from '../ui/prompt.js';
 import { doctorChecks } from './checks/index.js';
 import { kindForManifestApis } from '../replay/kinds/index.js';
 import { buildDoctorContext, contextPart, manifestApis, type DoctorContext, type DoctorDeps, type DoctorOptions } from './context.js';
+import { applyDoctorFixes, type FixReport } from './fix.js';
 import { buildReport, renderText, toJsonParts, type DoctorReport } from './report.js';
 import { runChecks, selectChecks } from './runner.js';
 
@@ -16,6 +18,8 @@ import { runChecks, selectChecks } from './runner.js';
  */
 export interface RunDoctorDeps extends Omit<DoctorDeps, 'addSecret' | 'debug'> {
   out: Output;
+  /** --fix: apply the fixes the checks know to accountLinking.json after the report (asking unless yes). */
+  fix?: { prompter: Prompter; yes: boolean };
 }
 
 /** The token the replays send, and why; resolved before anything runs (a bad --token is exit 2, nothing half done). */
@@ -76,7 +80,7 @@ export async function resolveReplayToken(ctx: DoctorContext, out: Output): Promi
   }
 }
 
-export async function runDoctor(options: DoctorOptions, deps: RunDoctorDeps): Promise<{ exitCode: 0 | 1; report: DoctorReport }> {
+export async function runDoctor(options: DoctorOptions, deps: RunDoctorDeps): Promise<{ exitCode: 0 | 1; report: DoctorReport; fix?: FixReport }> {
   const { out } = deps;
   // Unknown --only ids are a usage error before anything runs.
   selectChecks(doctorChecks(), options.only, 'project-files');
@@ -119,8 +123,12 @@ export async function runDoctor(options: DoctorOptions, deps: RunDoctorDeps): Pr
     skillKind: reportKind(ctx),
   });
   out.print(renderText(report, out.style, { verbose: options.verbose }));
-  await out.resultParts(toJsonParts(report));
-  return { exitCode: report.ok ? 0 : 1, report };
+  const fix = deps.fix
+    ? await applyDoctorFixes(results, ctx.project.ok ? ctx.project.value : undefined, { out, prompter: deps.fix.prompter, yes: deps.fix.yes, ...(deps.now ? { now: deps.now } : {}) })
+    : undefined;
+  if (fix && !fix.written && fix.reason && fix.reason !== 'declined') out.info(`doctor --fix: ${fix.reason}.`);
+  await out.resultParts(toJsonParts(report, { ...(fix ? { fix } : {}) }));
+  return { exitCode: report.ok ? 0 : 1, report, ...(fix ? { fix } : {}) };
 }
 
 /** The kind whose flow the report draws: the manifest's, else (no manifest) the replays' own. */

@@ -1,3 +1,5 @@
+import type { ProposedEdit } from '../linking/edits.js';
+
 /**
  * Doctor checks are data: an id, a title and a `run` that returns a status with a detail and a
  * fix. They never print; the runner isolates and times them, the report renders the results.
@@ -13,6 +15,8 @@ export interface CheckOutcome {
   fix?: string;
   /** The hop of the linking flow this outcome is about, when it is not the check's usual one (report diagram). */
   hop?: HopId;
+  /** Changes to accountLinking.json that fix what was found, when a machine can make them (doctor --fix applies them). */
+  edits?: ProposedEdit[];
 }
 
 /**

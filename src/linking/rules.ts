@@ -7,6 +7,7 @@ import {
   VOICE_FORWARD,
   type AccountLinkingPayload,
 } from './config.js';
+import type { LinkingEdit } from './edits.js';
 import { pkceFromConfig } from './pkce-config.js';
 import { detectProvider, PROVIDERS } from './providers.js';
 import { skillTypeFindings } from './skill-type-rules.js';
@@ -25,6 +26,8 @@ export interface Finding {
   field: string;
   message: string;
   fix: string;
+  /** The change to accountLinking.json that fixes it, when a machine can make it (doctor --fix). */
+  edit?: LinkingEdit;
 }
 
 export interface RuleOptions {
@@ -171,6 +174,7 @@ export function checkLinkingConfig(p: AccountLinkingPayload, opts: RuleOptions =
         field: F('authorizationUrl'),
         message: `authorizationUrl already carries ${reserved.join(', ')}; Alexa adds these itself, so the provider receives them twice.`,
         fix: `Remove ${reserved.join(', ')} from the URL; keep only provider-specific parameters (e.g. access_type=offline).`,
+        edit: { kind: 'query', field: 'authorizationUrl', remove: reserved },
       });
     }
   }
@@ -246,6 +250,19 @@ export function checkLinkingConfig(p: AccountLinkingPayload, opts: RuleOptions =
     out.push({ rule: 'domains-unique', severity: 'warning', field: F('domains'), message: `domains lists ${[...new Set(dupDomains)].join(', ')} more than once.`, fix: 'Remove the duplicates.' });
   }
 
+  // The domains the provider's own sign-in page loads content from (presets that know them).
+  const detected = detectProvider(p.authorizationUrl, p.accessTokenUrl);
+  const providerDomains = PROVIDERS[detected].domains(undefined).filter((d) => !(p.domains ?? []).includes(d));
+  if (providerDomains.length) {
+    out.push({
+      rule: 'domains-provider',
+      severity: 'warning',
+      field: F('domains'),
+      message: `${PROVIDERS[detected].label}'s sign-in page loads content from ${providerDomains.join(', ')}, which ${providerDomains.length === 1 ? 'is' : 'are'} not in domains; Alexa asks for every domain the login page loads content from.`,
+      fix: `Add ${providerDomains.map((d) => `"${d}"`).join(', ')} to domains.`,
+      edit: { kind: 'add', field: 'domains', values: providerDomains },
+    });
+  }
   const scopes = p.scopes ?? [];
   if (scopes.length > MAX_SCOPES) {
     out.push({ rule: 'scopes-max', severity: 'error', field: F('scopes'), message: `scopes lists ${scopes.length} entries; Alexa allows at most ${MAX_SCOPES}.`, fix: 'Request only the scopes the skill needs.' });
@@ -321,6 +338,7 @@ function tokenUrlParams(field: string, u: URL | undefined, out: Finding[]): void
     field: F(field),
     message: `${field} carries ${baked.join(', ')} in its query string; Alexa sends ${baked.length === 1 ? 'this' : 'these'} itself in the form body of its token requests, so the provider gets two values (or a secret in a URL that ends up in logs).`,
     fix: `Remove ${baked.join(', ')} from ${field}; keep only the token endpoint's own URL.`,
+    edit: { kind: 'query', field: field as 'accessTokenUrl' | 'reciprocalAccessTokenUrl', remove: baked },
   });
 }
 
@@ -336,6 +354,7 @@ export function refreshHints(p: AccountLinkingPayload): Finding[] {
       field: F('scopes'),
       message: `${PROVIDERS[provider].label} issues no refresh token without the offline_access scope; users will be unlinked when the first access token expires.`,
       fix: `Add "offline_access" to scopes. ${PROVIDERS[provider].refreshHint}`,
+      edit: { kind: 'add', field: 'scopes', values: ['offline_access'] },
     });
   }
   if (provider === 'google' && p.authorizationUrl) {
@@ -352,6 +371,7 @@ export function refreshHints(p: AccountLinkingPayload): Finding[] {
         field: F('authorizationUrl'),
         message: 'Google issues no refresh token without access_type=offline in the authorization URL.',
         fix: 'Append ?access_type=offline&prompt=consent to authorizationUrl (Alexa adds the other parameters).',
+        edit: { kind: 'query', field: 'authorizationUrl', set: { access_type: 'offline', prompt: 'consent' } },
       });
     } else if (params && params.get('prompt') !== 'consent') {
       out.push({
@@ -360,6 +380,7 @@ export function refreshHints(p: AccountLinkingPayload): Finding[] {
         field: F('authorizationUrl'),
         message: 'Without prompt=consent Google returns a refresh token only on the first consent; a user who links again gets none.',
         fix: 'Append prompt=consent to authorizationUrl.',
+        edit: { kind: 'query', field: 'authorizationUrl', set: { prompt: 'consent' } },
       });
     }
   }

@@ -143,6 +143,7 @@ export class Output {
    * split a value (a secret cut in two would escape the redaction).
    */
   async resultParts(parts: Iterable<string>): Promise<void> {
+    // The parts are the document as written (their producer puts "schemaVersion": 1 first, as result does).
     if (!this.json) return;
     if (this.resultWritten) throw new Error('Output.result called twice: --json must print one document');
     this.resultWritten = true;

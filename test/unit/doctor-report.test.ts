@@ -83,8 +83,8 @@ describe('--json', () => {
     expect(doc.replays[1]).toEqual(compact);
     // Written in parts (large runs), the document is the same text as one JSON.stringify.
     const report = buildReport(checks, [full, compact, ...Array.from({ length: 7 }, (_, i) => ({ ...compact, source: `f${i}.json` }))]);
-    expect([...toJsonParts(report, 3)].join('')).toBe(JSON.stringify(toJson(report), null, 2));
-    expect([...toJsonParts(buildReport(checks, []))].join('')).toBe(JSON.stringify(toJson(buildReport(checks, [])), null, 2));
+    expect([...toJsonParts(report, {}, 3)].join('')).toBe(JSON.stringify({ schemaVersion: 1, ...toJson(report) }, null, 2));
+    expect([...toJsonParts(buildReport(checks, []))].join('')).toBe(JSON.stringify({ schemaVersion: 1, ...toJson(buildReport(checks, [])) }, null, 2));
     const text = renderText(buildReport([], [full, compact]), plain);
     expect(text).toContain('logged (first error; all with -v):\n       error: TypeError: x');
     expect(text).toContain('probes: no token → asks to link');

@@ -16,12 +16,15 @@ export const linkingConfig: Check<DoctorContext> = {
     const warnings = findings.filter((f) => f.severity === 'warning');
     const line = (f: (typeof findings)[number]) => `${f.severity === 'error' ? '✖' : '⚠'} ${f.field}: ${f.message}`;
     const fixes = [...errors, ...warnings].map((f) => f.fix);
+    // Only a file on disk can be fixed (a configuration read through SMAPI is pulled first).
+    const edits = ctx.linkingSource.kind === 'remote' ? [] : [...errors, ...warnings].flatMap((f) => (f.edit ? [{ by: f.rule, edit: f.edit }] : []));
+    const withEdits = edits.length ? { edits } : {};
     if (errors.length) {
-      return { status: 'fail', detail: [...errors, ...warnings].map(line).join('\n'), fix: [...new Set(fixes)].join('\n') };
+      return { status: 'fail', detail: [...errors, ...warnings].map(line).join('\n'), fix: [...new Set(fixes)].join('\n'), ...withEdits };
     }
     const remote = ctx.linkingSource.kind === 'remote' ? ` (the ${ctx.linkingSource.stage} configuration read through SMAPI; the project has no accountLinking.json)` : '';
     const summary = `${p.type ?? '?'}${p.accessTokenScheme ? ` with ${p.accessTokenScheme}` : ''}, ${(p.scopes ?? []).length} scope(s)${ctx.rehearsal ? ' (local rehearsal: loopback provider)' : ''}${remote}`;
-    if (warnings.length) return { status: 'warn', detail: `${summary}.\n${warnings.map(line).join('\n')}`, fix: [...new Set(fixes)].join('\n') };
+    if (warnings.length) return { status: 'warn', detail: `${summary}.\n${warnings.map(line).join('\n')}`, fix: [...new Set(fixes)].join('\n'), ...withEdits };
     return { status: 'pass', detail: `${summary}: every rule passes.` };
   },
 };

@@ -59,6 +59,7 @@ export const tokenEndpointScheme: Check<DoctorContext> = {
         status: 'fail',
         detail: `The token endpoint refuses ${WORDS[configured]} (${answerWords(first)}) but accepts ${WORDS[other]} (${answerWords(second)}): Alexa's code exchange fails and users see "unable to link".`,
         fix: `Set "accessTokenScheme": "${other}" in accountLinking.json and push it with alexa-link configure (or change the client's authentication method at the provider).`,
+        ...(ctx.linkingSource.kind === 'remote' ? {} : { edits: [{ by: 'token-endpoint-scheme', edit: { kind: 'set' as const, field: 'accessTokenScheme' as const, value: other } }] }),
       };
     }
     return {
