@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Help, type Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
+import { completes } from './commands/completion-hints.js';
 import { COMMANDS } from './commands/index.js';
 import { resolveCwd, type CommandContext, type GlobalOptions } from './context.js';
 import { stat } from 'node:fs/promises';
@@ -30,6 +31,21 @@ function readVersion(): string {
 
 /** Signals that interrupt a command: each runs the cleanups and exits 130 (design: "130 interrupted"). */
 export const INTERRUPT_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+
+/**
+ * The program itself: its description, version and the global options every command takes (the
+ * completion scripts are generated from the same definition, src/commands/completion.ts).
+ */
+export function defineProgram(program: Command): Command {
+  return program
+    .description('Get Alexa skill account linking working, and see why it does not.')
+    .version(readVersion(), '-V, --version', 'print the version')
+    .option('--json', 'machine-readable output: one JSON document on stdout')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .option('-v, --verbose', 'stack traces and HTTP traces (secrets redacted)')
+    .addOption(completes(new Option('--cwd <dir>', 'run as if started in <dir>'), { path: 'dir' }))
+    .helpOption('-h, --help', 'show help');
+}
 
 /** Global options that take a value, so the command scan skips the value. */
 const VALUE_OPTIONS = new Set(['--cwd']);
@@ -63,15 +79,8 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
   const controller = new AbortController();
   let out: Output | undefined;
 
-  const program = new Command('alexa-link');
+  const program = defineProgram(new Command('alexa-link'));
   program
-    .description('Get Alexa skill account linking working, and see why it does not.')
-    .version(readVersion(), '-V, --version', 'print the version')
-    .option('--json', 'machine-readable output: one JSON document on stdout')
-    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
-    .option('-v, --verbose', 'stack traces and HTTP traces (secrets redacted)')
-    .option('--cwd <dir>', 'run as if started in <dir>')
-    .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput(commanderOutput(io))

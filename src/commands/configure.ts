@@ -19,6 +19,7 @@ import { loadCredentials, resolveProfile, type SmapiCredentials } from '../smapi
 import type { Output } from '../ui/output.js';
 import { createPrompter, isInteractive, secretQuestion, type Prompter } from '../ui/prompt.js';
 import { isSkillId } from '../project/skill-id.js';
+import { completes } from './completion-hints.js';
 
 /**
  * `alexa-link configure`: pushes accountLinking.json to the skill through SMAPI, safely:
@@ -517,7 +518,7 @@ export const command: CommandModule = {
   define(cmd: Command) {
     cmd
       .option('--skill-id <id>', 'skill ID (default: .ask/ask-states.json for the profile)')
-      .option('--stage <stage>', 'skill stage: development (default); live and certified only with --dry-run or --pull')
+      .addOption(completes(cmd.createOption('--stage <stage>', 'skill stage: development (default); live and certified only with --dry-run or --pull'), { values: () => STAGES }))
       .option('--profile <name>', 'ASK CLI profile for ~/.ask/cli_config and the project (default: ASK_DEFAULT_PROFILE, else "default")')
       .option('--client-secret-env <VAR>', `environment variable holding the client secret (default: ${DEFAULT_SECRET_ENV})`)
       .option('--vendor-id <id>', 'vendor ID for the Alexa redirect URLs (default: ASK_VENDOR_ID, ~/.ask/cli_config, or your only vendor)')
@@ -525,7 +526,7 @@ export const command: CommandModule = {
       .option('-y, --yes', 'push without asking')
       .option('--force', 'push even when nothing differs (sends the client secret again); with --pull, replace a different accountLinking.json (a copy is kept)')
       .option('--pull', 'write the configuration Alexa has (--stage) into accountLinking.json instead of pushing; never a secret')
-      .option('--restore <backup>', 'push a backup written by an earlier configure (.alexa-link/backups/…) instead of accountLinking.json')
+      .addOption(completes(cmd.createOption('--restore <backup>', 'push a backup written by an earlier configure (.alexa-link/backups/…) instead of accountLinking.json'), { path: 'file' }))
       .option('--timeout <duration>', `time limit per SMAPI request: ${durationHelp(DEFAULT_TIMEOUT_MS)}`)
       .addHelpText(
         'after',

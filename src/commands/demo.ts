@@ -1,4 +1,5 @@
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { completes } from './completion-hints.js';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -373,8 +374,8 @@ export const command: CommandModule = {
     cmd
       .option('--keep', 'keep the scaffolded demo skill instead of deleting it')
       .option('--no-open', 'never open a browser; sign in automatically as the demo user')
-      .addOption(cmd.createOption('--language <language>', 'skill language: javascript or typescript').default('javascript', 'javascript'))
-      .addOption(cmd.createOption('--type <type>', 'skill type: custom or smart-home').default('custom', 'custom'))
+      .addOption(completes(cmd.createOption('--language <language>', 'skill language: javascript or typescript').default('javascript', 'javascript'), { values: () => ['javascript', 'typescript'] }))
+      .addOption(completes(cmd.createOption('--type <type>', 'skill type: custom or smart-home').default('custom', 'custom'), { values: () => ['custom', 'smart-home'] }))
       .addOption(cmd.createOption('--timeout <duration>', 'how long to wait for a sign-in in the browser: seconds, or with a unit: 1500ms, 30s, 5m').default('300', '5m'));
   },
   async run(ctx, _args, opts) {

@@ -10,6 +10,7 @@ import { builtinRequestNames } from '../replay/kinds/index.js';
 import type { ProbeMode } from '../replay/kinds/types.js';
 import { isSkillId } from '../project/skill-id.js';
 import { createPrompter, isInteractive } from '../ui/prompt.js';
+import { completes } from './completion-hints.js';
 
 /**
  * `alexa-link doctor`: flags → DoctorOptions → runDoctor. The work lives in src/doctor and
@@ -139,25 +140,25 @@ export const command: CommandModule = {
   define(cmd: Command) {
     cmd
       .option('--endpoint <url>', 'replay against a running skill endpoint (HTTPS, or local HTTP)')
-      .option('--handler <file[#export]>', "replay against a Lambda handler run in a child process (default: the project's code)")
+      .addOption(completes(cmd.createOption('--handler <file[#export]>', "replay against a Lambda handler run in a child process (default: the project's code)"), { path: 'file' }))
       .option('--smapi', 'replay through SMAPI skill invocation (Alexa signs and calls the real endpoint)')
-      .option('--envelopes <path...>', 'request envelopes to replay: files, folders, ask dialog --save-skill-io files, SMAPI simulation results')
-      .option('--token <mode>', 'token in replays: keep | none | session | env:VAR (default: session when alexa-link login saved an unexpired token, else keep)')
-      .option('--probes <mode>', 'per token-bearing envelope, replay again with the token in context only (placement), and also without it and with a made-up one (all) (default: all; none with --smapi)')
-      .option('--request <type...>', `built-in requests to replay: ${builtinRequestNames().join(' | ')} (default: launch intent)`)
+      .addOption(completes(cmd.createOption('--envelopes <path...>', 'request envelopes to replay: files, folders, ask dialog --save-skill-io files, SMAPI simulation results'), { path: 'file' }))
+      .addOption(completes(cmd.createOption('--token <mode>', 'token in replays: keep | none | session | env:VAR (default: session when alexa-link login saved an unexpired token, else keep)'), { values: () => ['keep', 'none', 'session', 'env:'] }))
+      .addOption(completes(cmd.createOption('--probes <mode>', 'per token-bearing envelope, replay again with the token in context only (placement), and also without it and with a made-up one (all) (default: all; none with --smapi)'), { values: () => PROBE_MODES }))
+      .addOption(completes(cmd.createOption('--request <type...>', `built-in requests to replay: ${builtinRequestNames().join(' | ')} (default: launch intent)`), { values: () => builtinRequestNames() }))
       .option('--intent <name>', 'the built-in IntentRequest uses this intent')
       .option('--slot <name=value...>', 'a slot value for --intent (repeatable)')
-      .option('--env-file <file>', "the skill's own settings for the handler (dotenv KEY=value lines)")
+      .addOption(completes(cmd.createOption('--env-file <file>', "the skill's own settings for the handler (dotenv KEY=value lines)"), { path: 'file' }))
       .option('--region <region>', "AWS_REGION for the handler (default: the project's Lambda region, else us-east-1)")
       .option('--memory <MB>', "the handler's memory, its heap limit (default: the project's Lambda memory, else 512)")
       .option('--simulate <utterance>', 'run a SMAPI simulation and show whether Alexa sends the token')
       .option('--offline', 'skip every check that needs the network')
-      .option('--only <id...>', 'run only these checks (and the checks they need)')
+      .addOption(completes(cmd.createOption('--only <id...>', 'report only these checks (the parts they need load silently)'), { values: async () => (await import('../doctor/checks/index.js')).CHECK_IDS }))
       .option('--timeout <duration>', `time limit per check, and per replayed request (at most 8s): ${durationHelp(DEFAULT_TIMEOUT_MS)}`)
       .option('--concurrency <n>', `checks and replays run at once (default: ${DEFAULT_CONCURRENCY})`)
       .option('--skill-id <id>', 'skill ID (default: .ask/ask-states.json)')
       .option('--profile <name>', 'ASK CLI / ask-resources.json profile')
-      .addOption(cmd.createOption('--stage <stage>', 'skill stage for SMAPI checks: development | live').default('development', 'development'))
+      .addOption(completes(cmd.createOption('--stage <stage>', 'skill stage for SMAPI checks: development | live').default('development', 'development'), { values: () => ['development', 'live'] }))
       .addOption(cmd.createOption('--client-secret-env <VAR>', 'environment variable holding the client secret').default(DEFAULT_SECRET_ENV, DEFAULT_SECRET_ENV))
       .option('--fix', 'apply the fixes doctor knows to accountLinking.json (shows the diff, asks, keeps a copy); then run alexa-link configure')
       .option('-y, --yes', 'with --fix: write without asking')

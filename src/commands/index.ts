@@ -36,6 +36,12 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./watch.js')).command,
   },
   {
+    name: 'completion',
+    args: '<shell>',
+    summary: 'print a shell completion script (bash, zsh or fish) for commands, flags and their values',
+    load: async () => (await import('./completion.js')).command,
+  },
+  {
     name: 'demo',
     summary: 'run the whole linking chain locally with a demo OAuth provider and skill',
     load: async () => (await import('./demo.js')).command,

@@ -8,6 +8,8 @@ import { planInit, runInit, writeInit, type InitResult } from '../scaffold/run-i
 import { askProviderQuestions, runInitWizard } from '../scaffold/wizard.js';
 import type { AddLinkingResult, SdkStyle } from '../scaffold/add-linking.js';
 import { createPrompter, isInteractive } from '../ui/prompt.js';
+import { ALEXA_LOCALES } from '../scaffold/locales.js';
+import { completes } from './completion-hints.js';
 
 export { runInit } from '../scaffold/run-init.js';
 export type { InitDeps, InitResult } from '../scaffold/run-init.js';
@@ -154,7 +156,7 @@ export const command: CommandModule = {
       .addOption(new Option('--type <type>', 'skill type: a custom skill, or a smart home skill (default: custom)').choices([...SKILL_TYPES]))
       .option('--name <name>', 'skill name shown in the Alexa app (default: from the directory name)')
       .option('--invocation <phrase>', 'invocation name of a custom skill: two or more lower-case words (default: from the skill name)')
-      .option('--locale <locale>', 'skill locale, repeatable (default: en-US)', collect)
+      .addOption(completes(new Option('--locale <locale>', 'skill locale, repeatable (default: en-US)').argParser(collect), { values: () => ALEXA_LOCALES }))
       .addOption(new Option('--provider <id>', 'OAuth provider preset (default: lwa)').choices(PROVIDER_IDS))
       .option('--domain <host>', 'Auth0 tenant, Okta org or Cognito domain')
       .option('--authorization-url <url>', "provider's authorization URL (generic provider, or to override a preset)")

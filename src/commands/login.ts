@@ -22,6 +22,7 @@ import type { Output } from '../ui/output.js';
 import { browserSafety, openInBrowser, type OpenResult } from '../ui/browser.js';
 import { createPrompter, isInteractive, secretQuestion, type Prompter } from '../ui/prompt.js';
 import { redact } from '../ui/redact.js';
+import { completes } from './completion-hints.js';
 
 /**
  * `alexa-link login`: a real test login at the developer's provider with alexa-link playing
@@ -611,12 +612,12 @@ function hostOf(url: string): string {
 export const command: CommandModule = {
   define(cmd: Command) {
     cmd
-      .option('--redirect <mode>', 'loopback (default): catch the redirect on 127.0.0.1; alexa: use Alexa\'s redirect URL and paste the address you land on')
+      .addOption(completes(cmd.createOption('--redirect <mode>', 'loopback (default): catch the redirect on 127.0.0.1; alexa: use Alexa\'s redirect URL and paste the address you land on'), { values: () => ['loopback', 'alexa'] }))
       .option('--port <n>', `callback port for --redirect loopback; the provider must allow http://127.0.0.1:<n>/callback (default: ${DEFAULT_PORT}; 0 picks a free one)`)
       .option('--no-open', 'print the sign-in address without opening a browser')
       .option('--timeout <duration>', `how long to wait for the sign-in: ${durationHelp(DEFAULT_TIMEOUT_SECONDS * 1000)}`)
       .option('--vendor-id <id>', 'your Amazon vendor ID, for --redirect alexa (default: ASK_VENDOR_ID, the ASK CLI profile\'s vendor_id, or your only vendor in SMAPI)')
-      .option('--region <region>', "which Alexa redirect URL --redirect alexa uses: NA (pitangui), EU (layla) or FE (alexa.amazon.co.jp); default NA")
+      .addOption(completes(cmd.createOption('--region <region>', "which Alexa redirect URL --redirect alexa uses: NA (pitangui), EU (layla) or FE (alexa.amazon.co.jp); default NA"), { values: () => ALEXA_REGIONS }))
       .option('--client-secret-env <VAR>', `environment variable holding the client secret (default: ${DEFAULT_SECRET_ENV}); otherwise you are asked`)
       .option('--pkce', "send PKCE (code_challenge S256, code_verifier) as Alexa does when PKCE is enabled for the skill (default: accountLinking.json's PKCE block)")
       .addHelpText(

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { CommandContext, CommandModule } from '../context.js';
 import { InputError, UsageError } from '../errors.js';
 import { durationHelp, parseDuration } from '../ui/duration.js';
+import { completes } from './completion-hints.js';
 import type { WatchOptions } from '../watch/session.js';
 import { isSkillId } from '../project/skill-id.js';
 
@@ -87,10 +88,10 @@ export const command: CommandModule = {
     cmd
       .option('--skill-id <id>', 'skill ID (default: .ask/ask-states.json)')
       .option('--profile <name>', 'ASK CLI / ask-resources.json profile')
-      .option('--region <NA|EU|FE>', "the debugging service's region: your developer account's (default: the skill's endpoint region, else NA)")
-      .option('--handler <file[#export]>', "answer with this Lambda handler, run in a child process (default: the project's code)")
+      .addOption(completes(cmd.createOption('--region <NA|EU|FE>', "the debugging service's region: your developer account's (default: the skill's endpoint region, else NA)"), { values: () => ['NA', 'EU', 'FE'] }))
+      .addOption(completes(cmd.createOption('--handler <file[#export]>', "answer with this Lambda handler, run in a child process (default: the project's code)"), { path: 'file' }))
       .option('--endpoint <url>', 'answer by POSTing to a skill server running on this machine (e.g. http://127.0.0.1:3000/)')
-      .option('--save <dir>', 'save every request envelope there (files 0600, folder 0700; tokens kept) for doctor --envelopes')
+      .addOption(completes(cmd.createOption('--save <dir>', 'save every request envelope there (files 0600, folder 0700; tokens kept) for doctor --envelopes'), { path: 'dir' }))
       .option('--redact', 'with --save: leave the tokens out of the saved envelopes')
       .option('--env-file <file>', "the skill's own settings for the handler (dotenv KEY=value lines); it sees nothing else of this shell's environment")
       .option('--max-requests <n>', 'stop after n requests')
