@@ -87,7 +87,7 @@ export async function main(argv: string[], partialIO: Partial<CliIO> = {}): Prom
     .configureHelp(helpLayout())
     .addHelpText(
       'after',
-      '\nStart with:  npx alexa-link init my-skill\nThen:        alexa-link configure, alexa-link login, alexa-link doctor\nCompletion:  alexa-link completion bash|zsh|fish (see alexa-link completion --help)\n',
+      '\nStart with:  npx alexa-link init my-skill\nThen:        alexa-link configure, alexa-link login, alexa-link doctor\nCompletion:  alexa-link completion bash|zsh|fish (see its --help)\nEvery --timeout takes seconds, or a unit: 1500ms, 30s, 5m.\n',
     );
 
   // Output (and chalk) load only when a command runs, so --help stays close to bare node.

@@ -56,11 +56,12 @@ export const command: CommandModule = {
     cmd.addHelpText(
       'after',
       '\nInstall:\n' +
-        '  bash  alexa-link completion bash > ~/.local/share/bash-completion/completions/alexa-link\n' +
-        '        (or add to ~/.bashrc: source <(alexa-link completion bash))\n' +
-        '  zsh   alexa-link completion zsh > "${fpath[1]}/_alexa-link", then start a new shell\n' +
-        '        (or add to ~/.zshrc, after compinit: source <(alexa-link completion zsh))\n' +
-        '  fish  alexa-link completion fish > ~/.config/fish/completions/alexa-link.fish\n' +
+        '  # bash (or add to ~/.bashrc: source <(alexa-link completion bash))\n' +
+        '  $ alexa-link completion bash > ~/.local/share/bash-completion/completions/alexa-link\n' +
+        '  # zsh, then start a new shell (or add to ~/.zshrc, after compinit: source <(alexa-link completion zsh))\n' +
+        '  $ alexa-link completion zsh > "${fpath[1]}/_alexa-link"\n' +
+        '  # fish\n' +
+        '  $ alexa-link completion fish > ~/.config/fish/completions/alexa-link.fish\n' +
         '\nIt completes commands, flags, the values of flags that have a fixed set (--provider, --token, --stage…), the check ids of doctor --only, and files and folders where a flag takes a path.\n',
     );
   },

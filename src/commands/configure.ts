@@ -530,7 +530,7 @@ export const command: CommandModule = {
       .option('--timeout <duration>', `time limit per SMAPI request: ${durationHelp(DEFAULT_TIMEOUT_MS)}`)
       .addHelpText(
         'after',
-        `\nCredentials: ASK_ACCESS_TOKEN, or ASK_REFRESH_TOKEN with ASK_LWA_CLIENT_ID and ASK_LWA_CLIENT_CONFIRMATION;\notherwise the ASK CLI profile in ~/.ask/cli_config. ASK_SMAPI_SERVER_BASE_URL and ASK_LWA_TOKEN_HOST are honoured.\n\nExample:\n  ${DEFAULT_SECRET_ENV}=… alexa-link configure --yes\n`,
+        `\nCredentials: ASK_ACCESS_TOKEN, or ASK_REFRESH_TOKEN with ASK_LWA_CLIENT_ID and ASK_LWA_CLIENT_CONFIRMATION; otherwise the ASK CLI profile in ~/.ask/cli_config. ASK_SMAPI_SERVER_BASE_URL and ASK_LWA_TOKEN_HOST are honoured.\n\nExamples:\n  # see what would change, send nothing\n  $ alexa-link configure --dry-run\n  # push without asking; the secret from the environment\n  $ ${DEFAULT_SECRET_ENV}=… alexa-link configure --yes\n`,
       );
   },
   async run(ctx, _args, opts) {

@@ -164,15 +164,23 @@ export const command: CommandModule = {
       .option('-y, --yes', 'with --fix: write without asking')
       .addHelpText(
         'after',
-        '\nChecks: project-files, manifest-endpoint, linking-config, linking-remote-drift, authorization-endpoint,\n' +
-          '        token-endpoint, token-endpoint-scheme, session-tokens, replays, simulation\n' +
+        '\nChecks (for --only): project-files, manifest-endpoint, linking-config, linking-remote-drift, authorization-endpoint, token-endpoint, token-endpoint-scheme, session-tokens, replays, simulation.\n' +
+          '\nThe report has one line per check; warnings and failures say why and what to do, and the last line names the command to run next. -v shows everything.\n' +
           '\nExamples:\n' +
-          '  alexa-link doctor                         every check; replays against lambda/ without a token\n' +
-          '  alexa-link doctor --token session         replays with the token saved by alexa-link login\n' +
-          '  alexa-link doctor --intent OrderIntent --slot drink=coffee --request launch intent skill-linked\n' +
-          '  alexa-link doctor --env-file lambda/.env  the skill reads its settings from process.env\n' +
-          '  alexa-link doctor --endpoint http://127.0.0.1:3000/ --envelopes captured/\n' +
-          '  alexa-link doctor --simulate "open my skill"\n',
+          '  # every check; replays against lambda/ with the token alexa-link login saved, if any\n' +
+          '  $ alexa-link doctor\n' +
+          '  # replays with the token saved by alexa-link login\n' +
+          '  $ alexa-link doctor --token session\n' +
+          '  # a built-in IntentRequest with a slot, and the skill-linked event\n' +
+          '  $ alexa-link doctor --intent OrderIntent --slot drink=coffee --request launch intent skill-linked\n' +
+          '  # the skill reads its settings from process.env\n' +
+          '  $ alexa-link doctor --env-file lambda/.env\n' +
+          '  # replays of captured requests against a running skill\n' +
+          '  $ alexa-link doctor --endpoint http://127.0.0.1:3000/ --envelopes captured/\n' +
+          '  # fix what doctor can in accountLinking.json, then push it\n' +
+          '  $ alexa-link doctor --fix && alexa-link configure\n' +
+          '  # does Alexa itself send the token?\n' +
+          '  $ alexa-link doctor --simulate "open my skill"\n',
       );
   },
   async run(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<number> {

@@ -622,7 +622,7 @@ export const command: CommandModule = {
       .option('--pkce', "send PKCE (code_challenge S256, code_verifier) as Alexa does when PKCE is enabled for the skill (default: accountLinking.json's PKCE block)")
       .addHelpText(
         'after',
-        `\nReads accountLinking.json for the URLs, client ID, scopes and scheme.\nTokens are saved in .alexa-link/session.json (mode 0600) for doctor and are never printed whole.\nExit 1 when Alexa would fail to link.\n\nExample:\n  ${DEFAULT_SECRET_ENV}=… alexa-link login\n`,
+        `\nReads accountLinking.json for the URLs, client ID, scopes and scheme. Tokens are saved in .alexa-link/session.json (mode 0600) for doctor and are never printed whole. Exit 1 when Alexa would fail to link.\n\nExamples:\n  # sign in at the provider; the secret from the environment\n  $ ${DEFAULT_SECRET_ENV}=… alexa-link login\n  # with Alexa's own redirect URL; paste the address you land on\n  $ alexa-link login --redirect alexa --region EU\n`,
       );
   },
   async run(ctx: CommandContext, _args, opts) {

@@ -98,18 +98,16 @@ export const command: CommandModule = {
       .option('--duration <time>', `stop after this long: ${durationHelp()}`)
       .addHelpText(
         'after',
-        '\nWhile it runs, requests to the skill\'s development stage from your own developer account (an Echo or the\n' +
-          'Alexa app signed in as that account, the developer console\'s Test tab, ask dialog) go to the local skill\n' +
-          'through Amazon\'s skill debugging service, as with `ask run`. Each request is one line: time, request,\n' +
-          'where the token was (never the token), the answer, latency and doctor\'s verdict.\n' +
-          '\nCredentials: the same as configure (ASK_ACCESS_TOKEN, ASK_REFRESH_TOKEN with ASK_LWA_CLIENT_ID and\n' +
-          'ASK_LWA_CLIENT_CONFIRMATION, or the ASK CLI profile); the token needs the scope alexa::ask:skills:debug.\n' +
-          'ALEXA_LINK_DEBUG_ENDPOINT (a ws:// or wss:// base URL) replaces Amazon\'s host, for tests and private setups.\n' +
+        "\nWhile it runs, requests to the skill's development stage from your own developer account (an Echo or the Alexa app signed in as that account, the developer console's Test tab, ask dialog) go to the local skill through Amazon's skill debugging service, as with `ask run`. Each request is one line: time, request, where the token was (never the token), the answer, latency and doctor's verdict.\n" +
+          "\nCredentials: the same as configure (ASK_ACCESS_TOKEN, ASK_REFRESH_TOKEN with ASK_LWA_CLIENT_ID and ASK_LWA_CLIENT_CONFIRMATION, or the ASK CLI profile); the token needs the scope alexa::ask:skills:debug. ALEXA_LINK_DEBUG_ENDPOINT (a ws:// or wss:// base URL) replaces Amazon's host, for tests and private setups.\n" +
           '\nExit: 0 when every verdict passed, 1 when one failed or the service refused the connection, 130 on Ctrl-C.\n' +
           '\nExamples:\n' +
-          '  alexa-link watch                              the project\'s lambda/ code answers\n' +
-          '  alexa-link watch --endpoint http://127.0.0.1:3000/ --save captured/\n' +
-          '  alexa-link --json watch --max-requests 3     one JSON document after three requests\n',
+          "  # the project's lambda/ code answers\n" +
+          '  $ alexa-link watch\n' +
+          '  # a skill server on this machine answers; every request saved\n' +
+          '  $ alexa-link watch --endpoint http://127.0.0.1:3000/ --save captured/\n' +
+          '  # one JSON document after three requests\n' +
+          '  $ alexa-link --json watch --max-requests 3\n',
       );
   },
   async run(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<number> {
