@@ -289,6 +289,25 @@ describe('alexa-link login (built CLI) against the local OAuth provider', () => 
     expect(session.redirectUri).toBe(`https://layla.amazon.com/api/skill/link/${VENDOR}`);
   });
 
+  it('--redirect alexa without --vendor-id reads the vendor ID as configure does (the ASK CLI profile in ~/.ask/cli_config)', async () => {
+    const client = provider.clients.body;
+    const { dir } = await project(client);
+    const home = path.join(dir, 'home');
+    await mkdir(path.join(home, '.ask'), { recursive: true });
+    await writeFile(path.join(home, '.ask', 'cli_config'), JSON.stringify({ profiles: { default: { vendor_id: VENDOR, token: { access_token: 'Atza|expired', expires_at: '2020-01-01T00:00:00Z' } } } }), { mode: 0o600 });
+    const run = await runLogin(['--no-open', '--json', '--redirect', 'alexa'], {
+      cwd: dir,
+      env: { ...secretEnv(client), HOME: home, ASK_VENDOR_ID: '', ASK_ACCESS_TOKEN: '', ASK_REFRESH_TOKEN: '', PATH: '/nonexistent' + path.delimiter + path.dirname(process.execPath) },
+      whenUrl: async (url, child) => {
+        expect(new URL(url).searchParams.get('redirect_uri')).toBe(`https://pitangui.amazon.com/api/skill/link/${VENDOR}`);
+        const landed = await autoLogin({ authorizationUrl: url });
+        child.stdin!.write(`${landed.redirectUrl}\n`);
+      },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(new RegExp(`Vendor ID ${VENDOR} \\(from [^)]*cli_config[^)]*\\)`));
+  });
+
   it('a project without accountLinking.json: exit 2 saying what login needs from it and how to get one', async () => {
     const client = provider.clients.basic;
     const { dir } = await project(client);
