@@ -5,7 +5,7 @@ import type { Check, CheckOutcome } from '../types.js';
 /** Every static rule of src/linking/rules.ts on accountLinking.json: errors fail, warnings warn. */
 export const linkingConfig: Check<DoctorContext> = {
   id: 'linking-config',
-  title: 'Linking configuration: Alexa\'s rules (accountLinking.json)',
+  title: "Linking configuration: Alexa's rules",
   needs: ['linking'],
   async run(ctx): Promise<CheckOutcome> {
     if (!ctx.linking.ok) return { status: 'skip', detail: ctx.linking.reason };

@@ -18,7 +18,7 @@ import type { Check, CheckOutcome } from '../types.js';
  */
 export const linkingRemoteDrift: Check<DoctorContext> = {
   id: 'linking-remote-drift',
-  title: 'Remote configuration (SMAPI): same as accountLinking.json',
+  title: 'Remote configuration: same as the local file',
   needsNetwork: true,
   needs: ['linking', 'skillId'],
   async run(ctx): Promise<CheckOutcome> {

@@ -50,7 +50,7 @@ export function sessionIsStale(session: LoginSession, linking: { clientId?: stri
 
 export const sessionTokens: Check<DoctorContext> = {
   id: 'session-tokens',
-  title: 'Saved login tokens (.alexa-link/session.json)',
+  title: 'Saved login tokens: valid and refreshable',
   needs: ['project'],
   async run(ctx, info): Promise<CheckOutcome> {
     if (!ctx.project.ok) return { status: 'skip', detail: ctx.project.reason };

@@ -23,7 +23,7 @@ function answerWords(o: TokenPostOutcome): string {
 
 export const tokenEndpointScheme: Check<DoctorContext> = {
   id: 'token-endpoint-scheme',
-  title: 'Client authentication at the token endpoint (accessTokenScheme)',
+  title: 'Client authentication: as accessTokenScheme says',
   needsNetwork: true,
   needs: ['linking', 'token-endpoint'],
   async run(ctx, info): Promise<CheckOutcome> {
