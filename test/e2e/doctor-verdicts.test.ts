@@ -333,7 +333,7 @@ describe('signals and child processes (issue 15 item 8)', () => {
     const pidFile = path.join(dir, 'pids');
     await writeFile(path.join(dir, 'skill.env'), `PID_FILE=${pidFile}\n`);
     let sent = false;
-    const r = await runCli(['doctor', '--only', 'replays', ...handler('forks'), '--env-file', 'skill.env', '--timeout', '60000', '--request', 'launch', '--probes', 'none'], {
+    const r = await runCli(['doctor', '--only', 'replays', ...handler('forks'), '--env-file', 'skill.env', '--timeout', '60s', '--request', 'launch', '--probes', 'none'], {
       cwd: dir,
       env: ENV,
       onSpawn: (child) => {
@@ -358,7 +358,7 @@ describe('signals and child processes (issue 15 item 8)', () => {
     const dir = await emptyDir();
     const pidFile = path.join(dir, 'pids');
     await writeFile(path.join(dir, 'skill.env'), `PID_FILE=${pidFile}\n`);
-    const r = await runCli(['--json', 'doctor', '--only', 'replays', ...handler('forks'), '--env-file', 'skill.env', '--timeout', '1500', '--request', 'launch', '--probes', 'none'], { cwd: dir, env: ENV });
+    const r = await runCli(['--json', 'doctor', '--only', 'replays', ...handler('forks'), '--env-file', 'skill.env', '--timeout', '1500ms', '--request', 'launch', '--probes', 'none'], { cwd: dir, env: ENV });
     expect(r.code).toBe(1);
     expect((JSON.parse(r.stdout) as DoctorJson).replays[0]!.explanation).toMatch(/did not answer within 1500 ms/);
     const pids = (await readFile(pidFile, 'utf8')).split(' ').map(Number);
