@@ -248,7 +248,7 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<Dem
       ...linked.report.replays.map((r) => ({ id: r.source, status: r.verdict, hop: 6 as const })),
     ];
     const hops = hopsFor(smartHome ? 'smart-home' : 'custom');
-    for (const line of renderFlowDiagram(hopStates(flow, hops), out.errStyle, hops)) out.info(line);
+    for (const line of renderFlowDiagram(hopStates(flow, hops), out.errStyle, hops, { width: out.stderrWidth, unicode: out.unicode })) out.info(line, { preformatted: true });
     result.ok = steps.every((s) => s.ok);
     return result;
   } catch (err) {

@@ -1,6 +1,8 @@
 import type { Style } from '../ui/color.js';
 import { withSchemaVersion } from '../ui/json-document.js';
+import { toAscii } from '../ui/terminal.js';
 import { neutralizeControl } from '../ui/text.js';
+import { displayWidth } from '../ui/wrap.js';
 import type { LogLine } from '../replay/evidence.js';
 import { firstErrorLog } from '../replay/failure-text.js';
 import { kindById } from '../replay/kinds/index.js';
@@ -269,12 +271,24 @@ export function flowEntries(report: Pick<DoctorReport, 'checks' | 'replays'>, ho
 }
 
 const COL = 16;
+/** Columns the sequence diagram needs: its arrows cannot wrap (6 of indent, 16 per lifeline). */
+export const DIAGRAM_WIDTH = 6 + COL * 5;
+
+export interface FlowOptions {
+  /** Columns to fit: narrower than DIAGRAM_WIDTH, the flow is a list of hops instead of a drawing. */
+  width?: number;
+  /** false: the drawing and the marks in ASCII. */
+  unicode?: boolean;
+}
 
 /**
  * The linking flow as a sequence diagram, one arrow per hop, each marked with its status; the
- * first failing hop says "fails here". Exported for `alexa-link demo`.
+ * first failing hop says "fails here". On a terminal narrower than the drawing, the same hops as
+ * a list (renderFlowList). Exported for `alexa-link demo`.
  */
-export function renderFlowDiagram(states: Record<HopId, HopState>, style: Paint, hops: readonly Hop[] = HOPS): string[] {
+export function renderFlowDiagram(states: Record<HopId, HopState>, style: Paint, hops: readonly Hop[] = HOPS, opts: FlowOptions = {}): string[] {
+  if ((opts.width ?? Number.POSITIVE_INFINITY) < DIAGRAM_WIDTH) return renderFlowList(states, style, hops, opts);
+  const ascii = opts.unicode === false ? toAscii : (t: string) => t;
   const width = COL * LIFELINES.length;
   const center = (i: number) => i * COL + Math.floor(COL / 2);
   const pad = '      ';
@@ -289,7 +303,7 @@ export function renderFlowDiagram(states: Record<HopId, HopState>, style: Paint,
     for (let i = 0; i < LIFELINES.length; i++) row[center(i)] = '│';
     return row;
   };
-  const lines = [pad + style.bold(headerLine(0).trimEnd()), pad + style.bold(headerLine(1).trimEnd()), pad + lifelines().join('').trimEnd()];
+  const lines = [pad + style.bold(headerLine(0).trimEnd()), pad + style.bold(headerLine(1).trimEnd()), pad + ascii(lifelines().join('').trimEnd())];
   let marked = false;
   for (const [position, hop] of hops.entries()) {
     const st = states[hop.id] ?? { status: 'unknown', checks: [] };
@@ -308,22 +322,74 @@ export function renderFlowDiagram(states: Record<HopId, HopState>, style: Paint,
       row[b + 1] = '◀';
       row[b] = '│';
     }
-    const arrow = row.join('').slice(lo, hi + 1);
-    const before = row.join('').slice(0, lo);
-    const after = row.join('').slice(hi + 1).trimEnd();
-    const symbol = st.status === 'unknown' ? '·' : SYMBOLS[st.status];
+    const arrow = ascii(row.join('').slice(lo, hi + 1));
+    const before = ascii(row.join('').slice(0, lo));
+    const after = ascii(row.join('').slice(hi + 1).trimEnd());
+    const symbol = ascii(st.status === 'unknown' ? '·' : SYMBOLS[st.status]);
     let note = '';
     if (st.status === 'fail' && !marked) {
       marked = true;
-      note = style.red(`  ✖ fails here (${st.checks.join(', ')})`);
+      note = style.red(ascii(`  ✖ fails here (${st.checks.join(', ')})`));
     } else if (st.status === 'fail') note = style.red(`  (${st.checks.join(', ')})`);
     else if (st.status === 'warn') note = style.yellow(`  (${st.checks.join(', ')})`);
     const lead = ` ${paintStatus(style, st.status, symbol)} ${position + 1}  `;
     lines.push(`${lead}${st.status === 'unknown' ? style.dim(hop.label) : hop.label}${note}`);
     lines.push(`${pad}${before}${paintStatus(style, st.status, arrow)}${after}`);
   }
-  lines.push(pad + style.dim('· = not checked in this run'));
+  lines.push(pad + style.dim(ascii('· = not checked in this run')));
   return lines;
+}
+
+/** The custom skill's hops in a few words, for the list form: who talks to whom, and what. */
+const HOP_SHORT: Readonly<Record<number, string>> = {
+  1: 'Alexa app → provider: opens the authorization URL',
+  2: 'provider → Alexa: redirect with a code',
+  3: 'Alexa → token URL: the code and client credentials',
+  4: 'token URL → Alexa: tokens in JSON, within 4.5 s',
+  5: 'Alexa → skill: a request with the token',
+  6: 'skill → Alexa: speech, or a LinkAccount card',
+};
+
+/** Who each lifeline is, for a hop of another kind's flow in the list form. */
+const END_NAMES = ['Alexa app', 'provider', 'Alexa', 'token URL', 'skill'];
+
+function hopWords(hop: Hop): string {
+  const custom = HOPS.find((h) => h.id === hop.id && h.label === hop.label);
+  return custom ? HOP_SHORT[hop.id]! : `${END_NAMES[hop.from] ?? '?'} → ${END_NAMES[hop.to] ?? '?'}: ${hop.label}`;
+}
+
+/** The linking flow as a list, one hop a line: for a terminal too narrow for the drawing. */
+export function renderFlowList(states: Record<HopId, HopState>, style: Paint, hops: readonly Hop[] = HOPS, opts: FlowOptions = {}): string[] {
+  const ascii = opts.unicode === false ? toAscii : (t: string) => t;
+  const width = opts.width ?? 80;
+  const lines: string[] = [];
+  let marked = false;
+  for (const [position, hop] of hops.entries()) {
+    const st = states[hop.id] ?? { status: 'unknown', checks: [] };
+    const symbol = ascii(st.status === 'unknown' ? '·' : SYMBOLS[st.status]);
+    let note = '';
+    if (st.status === 'fail' && !marked) {
+      marked = true;
+      note = ` ← fails here (${st.checks.join(', ')})`;
+    } else if (st.status === 'fail' || st.status === 'warn') note = ` (${st.checks.join(', ')})`;
+    note = ascii(note);
+    const lead = ` ${symbol} ${position + 1} `;
+    const room = width - displayWidth(lead) - displayWidth(note);
+    // The label gives way to the note; a note that does not fit goes on the next line.
+    const onNextLine = room < 20;
+    const label = clipToWidth(ascii(hopWords(hop)), onNextLine ? width - displayWidth(lead) : room, opts.unicode === false ? '...' : '…');
+    const painted = st.status === 'unknown' ? style.dim(label) : label;
+    const notePainted = st.status === 'fail' ? style.red(note) : style.yellow(note);
+    lines.push(` ${paintStatus(style, st.status, symbol)} ${position + 1} ${painted}${onNextLine || !note ? '' : notePainted}`);
+    if (onNextLine && note) lines.push(`${' '.repeat(displayWidth(lead) - 1)}${notePainted}`);
+  }
+  lines.push(style.dim(ascii('   · = not checked in this run')));
+  return lines;
+}
+
+/** Whether any hop of the flow was judged in this run (the flow is drawn only then, unless -v). */
+export function anyHopChecked(states: Record<HopId, HopState>, hops: readonly Hop[] = HOPS): boolean {
+  return hops.some((h) => (states[h.id]?.status ?? 'unknown') !== 'unknown');
 }
 
 // ─── Text report ─────────────────────────────────────────────────────────────────────────────
@@ -412,11 +478,30 @@ function safe(text: string): string {
 }
 
 export interface TextOptions {
+  /** -v: everything (each check's whole detail, every replay with its logs and probes, the drawing). */
   verbose: boolean;
+  /** Columns to fit (the terminal's; default 80). */
+  width?: number;
+  /** false: a terminal without Unicode (symbols in ASCII). */
+  unicode?: boolean;
+  /** The flags to keep in the command the report ends with (--handler x, --token session…). */
+  rerun?: readonly string[];
+  /** doctor --fix's outcome, when it ran. */
+  fix?: { written: boolean; changes: readonly unknown[] };
 }
 
-/** The readable report, for stdout. */
+/** The readable report, for stdout: the body, then the summary line and the command to run next. */
 export function renderText(report: DoctorReport, style: Paint, opts: TextOptions = { verbose: false }): string {
+  return [...renderBody(report, style, opts), '', ...renderFooter(report, style, opts)].join('\n');
+}
+
+/** Everything above the summary line: compact by default, today's full report with -v. */
+export function renderBody(report: DoctorReport, style: Paint, opts: TextOptions = { verbose: false }): string[] {
+  return opts.verbose ? renderFull(report, style, opts) : renderCompact(report, style, opts);
+}
+
+/** The full report (-v): every check's whole detail, every replay in full, the flow, the fixes. */
+function renderFull(report: DoctorReport, style: Paint, opts: TextOptions): string[] {
   const out: string[] = [];
   out.push(style.bold('alexa-link doctor') + (report.project ? style.dim(`  ${report.project}`) : ''));
   out.push('');
@@ -443,7 +528,7 @@ export function renderText(report: DoctorReport, style: Paint, opts: TextOptions
   out.push('');
   out.push(style.bold('Linking flow'));
   const hops = hopsFor(report.skillKind);
-  out.push(...renderFlowDiagram(hopStates(flowEntries(report, hops), hops), style, hops));
+  out.push(...renderFlowDiagram(hopStates(flowEntries(report, hops), hops), style, hops, flowOptions(opts)));
 
   const problems = report.checks.filter((c) => (c.status === 'fail' || c.status === 'warn') && c.fix);
   problems.sort((a, b) => STATUS_ORDER[b.status] - STATUS_ORDER[a.status]);
@@ -455,8 +540,212 @@ export function renderText(report: DoctorReport, style: Paint, opts: TextOptions
       out.push(indent(c.fix!, '     '));
     }
   }
+  return out.flatMap((l) => l.split('\n'));
+}
 
+function flowOptions(opts: TextOptions): FlowOptions {
+  return { ...(opts.width !== undefined ? { width: opts.width } : {}), ...(opts.unicode !== undefined ? { unicode: opts.unicode } : {}) };
+}
+
+// ─── Compact report ──────────────────────────────────────────────────────────────────────────
+
+/** The first sentence of the first line of a detail, without a leading icon. */
+export function firstSentence(text: string): string {
+  const line = (text.split('\n').find((l) => l.trim() !== '') ?? '').trim().replace(/^[✔✖⚠·•-]\s+/u, '');
+  // A sentence ends at ". " (not inside "e.g. ", a version "1.2" or a host "api.example.com").
+  const m = /^(.*?[^.\s][.!?])(?=\s+[A-Z("“'])/u.exec(line);
+  return (m ? m[1]! : line).trim();
+}
+
+/** `text` cut to `width` columns at a word boundary, with an ellipsis when something was left out. */
+export function clipToWidth(text: string, width: number, ellipsis = '…'): string {
+  if (displayWidth(text) <= width) return text;
+  const room = Math.max(1, width - displayWidth(ellipsis));
+  let cut = '';
+  for (const ch of text) {
+    if (displayWidth(cut + ch) > room) break;
+    cut += ch;
+  }
+  const atSpace = cut.lastIndexOf(' ');
+  const kept = atSpace > room / 2 ? cut.slice(0, atSpace) : cut;
+  return `${kept.replace(/[\s,;:(·-]+$/u, '')}${ellipsis}`;
+}
+
+/** `text` cut to `width` columns in the middle, keeping its start and its end (builtin:intent:Who…-unlinked). */
+export function clipMiddle(text: string, width: number, ellipsis = '…'): string {
+  if (displayWidth(text) <= width) return text;
+  const chars = [...text];
+  const room = Math.max(2, width - displayWidth(ellipsis));
+  const tail = Math.floor(room / 2);
+  const head = room - tail;
+  return `${chars.slice(0, head).join('')}${ellipsis}${chars.slice(chars.length - tail).join('')}`;
+}
+
+/** Items with the same text, together, in order of first appearance. */
+export function groupBySame<T>(items: readonly T[], key: (t: T) => string): Array<{ key: string; items: T[] }> {
+  const groups = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    groups.set(k, [...(groups.get(k) ?? []), it]);
+  }
+  return [...groups].map(([k, v]) => ({ key: k, items: v }));
+}
+
+function names(list: readonly string[], max = 3): string {
+  return list.length > max ? `${list.slice(0, max).join(', ')} and ${list.length - max} more` : list.join(', ');
+}
+
+/** The first thing the evidence shows, in a few words: the failure, the skill's first error log line, or its answer. */
+function firstEvidence(r: ReplayResult): string {
+  const e = r.evidence;
+  if (e.error) return `${e.error.kind}: ${firstSentence(e.error.message)}`;
+  const log = firstErrorLog(e.logs);
+  if (log) return `logged ${log.level}: ${log.text}`;
+  const speech = typeof r.response.speech === 'string' ? ` "${r.response.speech}"` : '';
+  return `${answerWords(r.response)}${speech}`;
+}
+
+/** A check title's subject, for the one-line list ("Project files: found and valid" → "Project files"). */
+function subject(title: string): string {
+  return title.split(':')[0]!.trim();
+}
+
+/** At most this many lines of a failure's detail in the compact report (-v shows the rest). */
+const DETAIL_LINES = 8;
+
+/**
+ * The compact report (the default): one line per check (icon, subject, one-line result), skipped
+ * checks with the same reason on one line; one line per replay; then only warnings and failures:
+ * a failure's detail and fix, a warning's one line and fix, identical explanations once ("3
+ * replays: …"); the flow when at least one hop was checked.
+ */
+function renderCompact(report: DoctorReport, style: Paint, opts: TextOptions): string[] {
+  const width = opts.width ?? 80;
+  const ascii = opts.unicode === false ? toAscii : (t: string) => t;
+  const ellipsis = opts.unicode === false ? '...' : '…';
+  const text = (t: string) => ascii(safe(t));
+  const fit = (t: string, room: number) => clipToWidth(text(t).replace(/\n/g, ' '), Math.max(10, room), ellipsis);
+  const icon = (status: CheckStatus | Verdict) => paintStatus(style, status, ascii(SYMBOLS[status]));
+  const out: string[] = [];
+  out.push(style.bold('alexa-link doctor') + (report.project ? style.dim(`  ${report.project}`) : ''));
   out.push('');
+
+  // One line per check; skipped checks with the same reason share one line.
+  const oneLine = (c: CheckResult) => c.summary ?? firstSentence(c.detail);
+  const skipped = groupBySame(
+    report.checks.filter((c) => c.status === 'skip'),
+    oneLine,
+  );
+  const col = Math.min(Math.floor(width * 0.45), Math.max(...report.checks.map((c) => displayWidth(subject(c.title))), 8));
+  const skipShown = new Set<string>();
+  for (const c of report.checks) {
+    if (c.status === 'skip') {
+      const group = skipped.find((g) => g.items.includes(c))!;
+      if (skipShown.has(group.key)) continue;
+      skipShown.add(group.key);
+      if (group.items.length > 1) {
+        const reason = group.key.replace(/^(Skipped|Not asked|Not tried)[:,]?\s*/i, '');
+        out.push(` ${icon('skip')} ${style.dim(fit(`${group.items.length} checks skipped: ${reason} (${group.items.map((i) => i.id).join(', ')})`, width - 3))}`);
+        continue;
+      }
+    }
+    const name = clipToWidth(subject(c.title), col, ellipsis);
+    const result = fit(oneLine(c), width - 5 - Math.max(col, displayWidth(name)));
+    out.push(` ${icon(c.status)} ${name}${' '.repeat(Math.max(0, col - displayWidth(name)))}  ${c.status === 'pass' || c.status === 'skip' ? style.dim(result) : result}`);
+  }
+
+  // One line per replay: source, request, token placement, status, verdict, first evidence.
+  const full = report.replays.filter((r): r is ReplayResult => !isCompact(r));
+  if (report.replays.length) {
+    out.push('');
+    out.push(style.bold(text(`Replays${report.replayTarget ? ` → ${report.replayTarget}` : ''}`)));
+    const srcWidth = Math.min(Math.floor(width * 0.4), Math.max(...full.map((r) => displayWidth(safe(r.source))), 8));
+    for (const r of full) {
+      const status = r.status === null ? '—' : String(r.status);
+      const source = clipMiddle(text(r.source), srcWidth, ellipsis);
+      const pad = ' '.repeat(Math.max(0, srcWidth - displayWidth(source)));
+      const rest = r.evidence.error?.kind === 'input' ? `not loaded · ${firstSentence(r.explanation)}` : `${r.request} · ${tokenWords(r.tokenInEnvelope)} · ${status} · ${r.verdict} · ${firstEvidence(r)}`;
+      out.push(` ${icon(r.verdict)} ${source}${pad}  ${fit(rest, width - 5 - srcWidth)}`);
+    }
+    const summarised = report.replays.length - full.length;
+    if (summarised) out.push(style.dim(`   … and ${summarised.toLocaleString('en-US')} more replays passed (--json lists each)`));
+  }
+
+  // Only warnings and failures, failures first: a failure's detail, a warning's one line; each with its fix.
+  const arrow = `   ${style.cyan(ascii('→'))} `;
+  type Problem = { status: 'fail' | 'warn'; head: string; body: string[]; fix?: string; replay?: boolean };
+  const problems: Problem[] = [];
+  const replayFailed = full.some((r) => r.verdict !== 'pass');
+  const checkProblems = report.checks.filter((c) => (c.status === 'fail' || c.status === 'warn') && !(c.id === 'replays' && replayFailed));
+  for (const g of groupBySame(checkProblems, (c) => `${c.status}\u0000${c.detail}\u0000${c.fix ?? ''}`)) {
+    const first = g.items[0]!;
+    const status = first.status as 'fail' | 'warn';
+    const lines = status === 'fail' ? first.detail.split('\n') : [oneLine(first)];
+    const shown = lines.length > DETAIL_LINES ? [...lines.slice(0, DETAIL_LINES - 1), `… ${lines.length - DETAIL_LINES + 1} more lines with -v`] : lines;
+    problems.push({ status, head: g.items.map((c) => (status === 'warn' ? subject(c.title) : c.title)).join('; '), body: shown, ...(first.fix ? { fix: first.fix } : {}) });
+  }
+  for (const g of groupBySame(
+    full.filter((r) => r.verdict !== 'pass'),
+    (r) => `${r.verdict}\u0000${r.explanation}\u0000${r.fix ?? ''}`,
+  )) {
+    const first = g.items[0]!;
+    const who = g.items.length === 1 ? `Replay ${first.source}` : `${g.items.length} replays (${names(g.items.map((r) => r.source))})`;
+    problems.push({ status: first.verdict === 'fail' ? 'fail' : 'warn', head: who, body: first.explanation.split('\n'), replay: true, ...(first.fix ? { fix: first.fix } : {}) });
+  }
+  problems.sort((a, b) => (a.status === b.status ? 0 : a.status === 'fail' ? -1 : 1));
+  if (problems.length) {
+    out.push('');
+    out.push(style.bold('Problems'));
+    for (const p of problems) {
+      if (p.status === 'warn' && !p.replay) {
+        // A warning's one line is in the list above: here, what to do about it (or, without a fix, what it is).
+        out.push(` ${icon(p.status)} ${style.bold(text(p.head))}: ${text((p.fix ?? p.body.join(' ')).replace(/\n/g, ' '))}`);
+        continue;
+      }
+      out.push(` ${icon(p.status)} ${style.bold(text(p.head))}`);
+      for (const l of p.body) out.push(`   ${text(l)}`);
+      if (p.fix) out.push(...indentLines(text(p.fix), arrow, '     '));
+    }
+  }
+
+  const hops = hopsFor(report.skillKind);
+  const states = hopStates(flowEntries(report, hops), hops);
+  if (anyHopChecked(states, hops)) {
+    out.push('');
+    out.push(style.bold('Linking flow'));
+    out.push(...renderFlowDiagram(states, style, hops, flowOptions(opts)));
+  }
+  return out;
+}
+
+/** Lines of `text`, the first after `first`, the others after `rest` (default: as many spaces). */
+function indentLines(text: string, first: string, rest?: string): string[] {
+  const pad = rest ?? ' '.repeat(displayWidth(first));
+  return text.split('\n').map((l, i) => (i === 0 ? first : pad) + l);
+}
+
+/**
+ * The command to run next when something failed: --fix when doctor can make the change itself;
+ * configure after --fix wrote it (or when Alexa has another configuration); login for a broken
+ * session; otherwise this check again, after the fix the report gives.
+ */
+export function nextCommand(report: DoctorReport, opts: Pick<TextOptions, 'rerun' | 'fix'> = {}): string | undefined {
+  const failing = report.checks.filter((c) => c.status === 'fail');
+  const failedReplays = report.replays.some((r) => r.verdict === 'fail');
+  if (report.ok || (!failing.length && !failedReplays)) return undefined;
+  if (opts.fix?.written) return 'alexa-link configure';
+  const fixable = report.checks.some((c) => (c.status === 'fail' || c.status === 'warn') && (c.edits?.length ?? 0) > 0);
+  const rerun = opts.rerun?.length ? ` ${opts.rerun.join(' ')}` : '';
+  if (fixable && !opts.fix) return `alexa-link doctor --fix${rerun}`;
+  const first = failing[0]?.id ?? 'replays';
+  if (first === 'linking-remote-drift') return 'alexa-link configure';
+  if (first === 'session-tokens') return 'alexa-link login';
+  return `alexa-link doctor --only ${first}${rerun}`;
+}
+
+/** The last lines: one summary line, and when something failed the one command to run next. */
+export function renderFooter(report: DoctorReport, style: Paint, opts: TextOptions = { verbose: false }): string[] {
+  const ascii = opts.unicode === false ? toAscii : (t: string) => t;
   const s = report.summary;
   const judged = report.checks.length - s.skip;
   const parts = [`${s.pass}/${judged} checks passed`];
@@ -468,6 +757,8 @@ export function renderText(report: DoctorReport, style: Paint, opts: TextOptions
     const passed = report.replays.filter((r) => r.verdict === 'pass').length;
     line += ` · ${passed}/${report.replays.length} replays passed`;
   }
-  out.push(report.ok ? style.green(line) : style.red(line));
-  return out.join('\n');
+  const out = [report.ok ? style.green(ascii(`${SYMBOLS.pass} ${line}`)) : style.red(ascii(`${SYMBOLS.fail} ${line}`))];
+  const next = nextCommand(report, opts);
+  if (next) out.push(`Next${next.startsWith('alexa-link doctor --only') ? ', after the fix above' : ''}: ${style.bold(next)}`);
+  return out;
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import { readSession, secondsLeft, SESSION_FILE } from '../oauth/session.js';
 import { describeLoadError, type TokenChange, type TokenMode } from '../replay/envelopes.js';
@@ -9,8 +10,9 @@ import { doctorChecks } from './checks/index.js';
 import { kindForManifestApis } from '../replay/kinds/index.js';
 import { buildDoctorContext, contextPart, manifestApis, type DoctorContext, type DoctorDeps, type DoctorOptions } from './context.js';
 import { applyDoctorFixes, type FixReport } from './fix.js';
-import { buildReport, renderText, toJsonParts, type DoctorReport } from './report.js';
+import { buildReport, renderBody, renderFooter, toJsonParts, type DoctorReport, type TextOptions } from './report.js';
 import { runChecks, selectChecks } from './runner.js';
+import type { Check } from './types.js';
 
 /**
  * `alexa-link doctor` without the command-line layer: options in, report out (text on stdout, or
@@ -107,6 +109,7 @@ export async function runDoctor(options: DoctorOptions, deps: RunDoctorDeps): Pr
   for (const [k, v] of Object.entries(ctx.skillEnv)) if (/SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|PRIVATE|CREDENTIAL/i.test(k)) out.addSecret(v);
   ctx.replayToken = await resolveReplayToken(ctx, out);
   const checks = selectChecks(doctorChecks(ctx.replayToken.change), options.only, 'project-files');
+  assertSomethingToCheck(checks, ctx);
 
   out.info(out.errStyle.dim(`Running ${checks.length} check${checks.length === 1 ? '' : 's'}${options.offline ? ' (offline)' : ''}…`));
   const results = await runChecks(checks, ctx, {
@@ -117,16 +120,23 @@ export async function runDoctor(options: DoctorOptions, deps: RunDoctorDeps): Pr
     ...(deps.signal ? { signal: deps.signal } : {}),
     onResult: (r) => out.debug(`${r.id}: ${r.status} (${r.ms} ms)`),
   });
-  const report = buildReport(results, ctx.replays, {
+  const report = buildReport(reportedResults(results, options.only), ctx.replays, {
     ...(ctx.replayTarget ? { replayTarget: ctx.replayTarget } : {}),
     ...(ctx.project.ok ? { project: ctx.project.value.root } : {}),
     skillKind: reportKind(ctx),
   });
-  out.print(renderText(report, out.style, { verbose: options.verbose }));
+  const text: TextOptions = { verbose: options.verbose, width: out.stdoutWidth, unicode: out.unicode, rerun: rerunArgs(options) };
+  if (!out.json) out.print(renderBody(report, out.style, text).join('\n'));
+  // --fix after the report (the plan), before the verdict line, as terraform asks after its plan.
   const fix = deps.fix
-    ? await applyDoctorFixes(results, ctx.project.ok ? ctx.project.value : undefined, { out, prompter: deps.fix.prompter, yes: deps.fix.yes, ...(deps.now ? { now: deps.now } : {}) })
+    ? await applyDoctorFixes(report.checks, ctx.project.ok ? ctx.project.value : undefined, { out, prompter: deps.fix.prompter, yes: deps.fix.yes, ...(deps.now ? { now: deps.now } : {}) })
     : undefined;
   if (fix && !fix.written && fix.reason && fix.reason !== 'declined') out.info(`doctor --fix: ${fix.reason}.`);
+  if (!out.json) {
+    out.print('');
+    // The command to run next stays on one line, to copy (a terminal soft-wraps it if it must).
+    for (const line of renderFooter(report, out.style, { ...text, ...(fix ? { fix } : {}) })) out.print(line, { preformatted: line.startsWith('Next') });
+  }
   await out.resultParts(toJsonParts(report, { ...(fix ? { fix } : {}) }));
   return { exitCode: report.ok ? 0 : 1, report, ...(fix ? { fix } : {}) };
 }
@@ -137,6 +147,57 @@ function reportKind(ctx: DoctorContext): string {
   if (apis.length) return kindForManifestApis(apis).id;
   for (const r of ctx.replays) if ('kind' in r && r.kind !== 'unknown') return r.kind;
   return kindForManifestApis([]).id;
+}
+
+/**
+ * --only reports only the checks named: the checks and parts they need run, silently, unless one
+ * failed (a broken file is the reason the named check could not run, and doctor must not pass).
+ */
+export function reportedResults<T extends { id: string; status: string }>(results: readonly T[], only: readonly string[] | undefined): T[] {
+  if (!only?.length) return [...results];
+  return results.filter((r) => only.includes(r.id) || r.status === 'fail');
+}
+
+/**
+ * Before anything runs: no project and nothing else to replay against is a usage error, said in a
+ * few lines (what is missing, how to make or add a project, --cwd, --handler); and checks that
+ * were all asked for by name but need the network, with --offline, leave nothing to check.
+ */
+export function assertSomethingToCheck(checks: readonly Check<DoctorContext>[], ctx: DoctorContext): void {
+  const o = ctx.options;
+  if (ctx.projectAbsent && o.target.kind === 'default' && o.envelopes.length === 0 && !o.only) {
+    throw new UsageError('No skill project: no ask-resources.json, skill.json or handler code here.', {
+      code: 'E_NO_PROJECT',
+      hint: 'New skill: alexa-link init my-skill · existing one: alexa-link init --add\n  Another folder: alexa-link --cwd <dir> doctor\n  A handler alone: alexa-link doctor --handler <file>',
+    });
+  }
+  if (o.offline && o.only?.length) {
+    const named = checks.filter((c) => o.only!.includes(c.id));
+    const network = named.filter((c) => (typeof c.needsNetwork === 'function' ? c.needsNetwork(ctx) : Boolean(c.needsNetwork)));
+    if (named.length && network.length === named.length) {
+      throw new UsageError(`Nothing to check offline: ${network.map((c) => c.id).join(', ')} ${network.length === 1 ? 'needs' : 'need'} the network, and --offline skips ${network.length === 1 ? 'it' : 'them'}.`, {
+        code: 'E_NOTHING_TO_CHECK',
+        hint: `Drop --offline, or name checks that run offline (project-files, manifest-endpoint, linking-config${o.target.kind === 'handler' || o.target.kind === 'default' ? ', replays' : ''}).`,
+      });
+    }
+  }
+}
+
+/** The flags the next command keeps: where the replays go and with which token, --offline. */
+export function rerunArgs(o: DoctorOptions): string[] {
+  const args: string[] = [];
+  if (o.target.kind === 'handler') {
+    // As short as it can be: relative to where doctor runs.
+    const hash = o.target.spec.lastIndexOf('#');
+    const file = hash > 0 ? o.target.spec.slice(0, hash) : o.target.spec;
+    const rel = path.relative(o.cwd, path.resolve(o.cwd, file));
+    args.push('--handler', `${rel.length < file.length && !rel.startsWith('..') ? rel : file}${hash > 0 ? o.target.spec.slice(hash) : ''}`);
+  }
+  if (o.target.kind === 'endpoint') args.push('--endpoint', o.target.url);
+  if (o.target.kind === 'smapi') args.push('--smapi');
+  if (o.token) args.push('--token', o.token.kind === 'env' ? `env:${o.token.variable}` : o.token.kind);
+  if (o.offline) args.push('--offline');
+  return args;
 }
 
 /** Options as the command line's defaults give them, for programmatic callers (demo, bench, tests). */

@@ -11,6 +11,8 @@ export interface CheckOutcome {
   status: CheckStatus;
   /** What was found, in plain words. */
   detail: string;
+  /** One line for the compact report, when the detail's first sentence is not the point (a warning found after a long list). */
+  summary?: string;
   /** What to do about it (for warn and fail). */
   fix?: string;
   /** The hop of the linking flow this outcome is about, when it is not the check's usual one (report diagram). */

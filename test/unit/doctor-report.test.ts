@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport, flowEntries, hopsFor, hopStates, renderFlowDiagram, renderText, toJson, toJsonParts } from '../../src/doctor/report.js';
+import { buildReport, clipMiddle, clipToWidth, firstSentence, flowEntries, groupBySame, hopsFor, hopStates, nextCommand, renderFlowDiagram, renderFlowList, renderText, toJson, toJsonParts } from '../../src/doctor/report.js';
+import { displayWidth } from '../../src/ui/wrap.js';
 import type { CheckResult } from '../../src/doctor/types.js';
 import type { ReplayEvidence } from '../../src/replay/evidence.js';
 import type { ReplayResult } from '../../src/replay/runner.js';
@@ -85,11 +86,16 @@ describe('--json', () => {
     const report = buildReport(checks, [full, compact, ...Array.from({ length: 7 }, (_, i) => ({ ...compact, source: `f${i}.json` }))]);
     expect([...toJsonParts(report, {}, 3)].join('')).toBe(JSON.stringify({ schemaVersion: 1, ...toJson(report) }, null, 2));
     expect([...toJsonParts(buildReport(checks, []))].join('')).toBe(JSON.stringify({ schemaVersion: 1, ...toJson(buildReport(checks, [])) }, null, 2));
-    const text = renderText(buildReport([], [full, compact]), plain);
-    expect(text).toContain('logged (first error; all with -v):\n       error: TypeError: x');
+    const text = renderText(buildReport([], [full, compact]), plain, { verbose: true });
+    expect(text).toContain('logged:\n       error: TypeError: x\n       … 3 more lines not kept');
     expect(text).toContain('probes: no token → asks to link');
     expect(text).toContain('fix: Read the token at context.');
     expect(text).toContain('… and 1 more replays passed');
+    // The compact report: the first evidence on the replay's line, the explanation and fix below.
+    const short = renderText(buildReport([], [full, compact]), plain, { verbose: false, width: 110 });
+    expect(short).toContain(' ✖ builtin:launch  LaunchRequest · token: context+session · 200 · fail · threw: The handler failed: x.');
+    expect(short).toContain(' ✖ Replay builtin:launch\n   The token arrived and the skill failed.\n   → Read the token at context.');
+    expect(short).toContain('   … and 1 more replays passed (--json lists each)');
   });
 
   it('ok is false when a replay fails even if every check passed', () => {
@@ -134,14 +140,14 @@ describe('flow diagram', () => {
   });
 });
 
-describe('text report', () => {
-  const text = renderText(buildReport(checks, [replay('pass', { intent: 'WhoAmIIntent', request: 'IntentRequest', label: 'IntentRequest WhoAmIIntent' })], { replayTarget: 'handler lambda/index.js#handler', project: '/p' }), plain);
+describe('full text report (-v)', () => {
+  const text = renderText(buildReport(checks, [replay('pass', { intent: 'WhoAmIIntent', request: 'IntentRequest', label: 'IntentRequest WhoAmIIntent' })], { replayTarget: 'handler lambda/index.js#handler', project: '/p' }), plain, { verbose: true, width: 120 });
 
   it('lists every check with its symbol and detail', () => {
-    expect(text).toMatch(/ ✔ project-files +project-files title\n +project-files detail/);
+    expect(text).toMatch(/ ✔ project-files +project-files title \(3 ms\)\n +project-files detail/);
     expect(text).toMatch(/ ⚠ linking-config/);
     expect(text).toMatch(/ ✖ token-endpoint/);
-    expect(text).toMatch(/ - linking-remote-drift +linking-remote-drift title\n +Skipped: no SMAPI credentials/);
+    expect(text).toMatch(/ - linking-remote-drift +linking-remote-drift title \(3 ms\)\n +Skipped: no SMAPI credentials/);
   });
 
   it('shows the replays with token placement, status, latency and answer', () => {
@@ -156,8 +162,8 @@ describe('text report', () => {
     expect(fixes).toContain('Return JSON.');
   });
 
-  it('ends with N/M checks passed, not counting skipped ones', () => {
-    expect(text.trimEnd().split('\n').pop()).toBe('2/4 checks passed, 1 warning, 1 failed, 1 skipped · 1/1 replays passed');
+  it('ends with N/M checks passed, not counting skipped ones, and the command to run next', () => {
+    expect(text.trimEnd().split('\n').slice(-2)).toEqual(['✖ 2/4 checks passed, 1 warning, 1 failed, 1 skipped · 1/1 replays passed', 'Next, after the fix above: alexa-link doctor --only token-endpoint']);
   });
 
   it('shows timings and a crashed check\'s stack only when verbose', () => {
@@ -193,9 +199,159 @@ describe('the flow of a smart home skill', () => {
     const states = hopStates(flowEntries(report, hops), hops);
     expect(states[7]).toEqual({ status: 'fail', checks: ['replays'] });
     expect(states[6].status).toBe('pass');
-    const text = renderText(report, plain);
+    const text = renderText(report, plain, { verbose: true, width: 120 });
     expect(text).toMatch(/✖ 5 {2}AcceptGrant: .* {2}✖ fails here \(replays\)/);
     expect(text).toMatch(/✔ 7 {2}answer: /);
     expect(text).toMatch(/builtin:accept-grant\s+Alexa\.Authorization\.AcceptGrant {2}· {2}token: scope {2}· {2}200 {2}12 ms {2}· {2}Discover\.Response, 1 endpoint/);
+  });
+});
+
+describe('compact report (the default)', () => {
+  const broken = buildReport(
+    [
+      result('project-files', 'pass', { title: 'Project files: found and valid', detail: 'ASK CLI v2 project (profile default): found ask-resources.json, skill-package/skill.json.\n  manifest: skill-package/skill.json' }),
+      result('linking-config', 'warn', {
+        title: "Linking configuration: Alexa's rules",
+        detail: 'AUTH_CODE with HTTP_BASIC, 1 scope(s).\n⚠ accountLinkingRequest.scopes: Auth0 issues no refresh token without the offline_access scope.',
+        summary: '1 warning: Auth0 issues no refresh token without the offline_access scope.',
+        fix: 'Add "offline_access" to scopes.',
+        edits: [{ by: 'refresh-offline-access', edit: { kind: 'add', field: 'scopes', values: ['offline_access'] } }],
+      }),
+      result('authorization-endpoint', 'skip', { title: 'Authorization endpoint', detail: 'Skipped: --offline.' }),
+      result('token-endpoint', 'skip', { title: 'Token endpoint', detail: 'Skipped: --offline.' }),
+      result('token-endpoint-scheme', 'fail', {
+        title: 'Client authentication: as accessTokenScheme says',
+        detail: 'The token endpoint refuses REQUEST_BODY_CREDENTIALS but accepts HTTP_BASIC: users see "unable to link".',
+        fix: 'Set "accessTokenScheme": "HTTP_BASIC" in accountLinking.json.',
+        edits: [{ by: 'token-endpoint-scheme', edit: { kind: 'set', field: 'accessTokenScheme', value: 'HTTP_BASIC' } }],
+      }),
+      result('replays', 'fail', { title: 'Replays: does the token arrive, and what does the skill do with it', detail: '3 replays against handler lambda/index.js#handler: 0 passed, 3 failed.' }),
+    ],
+    ['builtin:launch', 'builtin:intent:WhoAmIIntent', 'captured/one.json'].map((source) =>
+      replay('fail', { source, explanation: 'A token was sent and the skill still asks to link.', fix: 'Read the token at context.System.user.accessToken.', response: { linkAccountCard: true, speech: 'Please link.' } }),
+    ),
+    { replayTarget: 'handler lambda/index.js#handler', project: '/work/skill' },
+  );
+
+  it('at 80 columns: one line per check and replay, problems grouped, the next command', () => {
+    expect(renderText(broken, plain, { verbose: false, width: 80 })).toBe(
+      [
+        'alexa-link doctor  /work/skill',
+        '',
+        ' ✔ Project files           ASK CLI v2 project (profile default): found…',
+        ' ⚠ Linking configuration   1 warning: Auth0 issues no refresh token without…',
+        ' - 2 checks skipped: --offline. (authorization-endpoint, token-endpoint)',
+        ' ✖ Client authentication   The token endpoint refuses REQUEST_BODY_CREDENTIALS…',
+        ' ✖ Replays                 3 replays against handler lambda/index.js#handler…',
+        '',
+        'Replays → handler lambda/index.js#handler',
+        ' ✖ builtin:launch               LaunchRequest · token: context+session · 200…',
+        ' ✖ builtin:intent:WhoAmIIntent  LaunchRequest · token: context+session · 200…',
+        ' ✖ captured/one.json            LaunchRequest · token: context+session · 200…',
+        '',
+        'Problems',
+        ' ✖ Client authentication: as accessTokenScheme says',
+        '   The token endpoint refuses REQUEST_BODY_CREDENTIALS but accepts HTTP_BASIC: users see "unable to link".',
+        '   → Set "accessTokenScheme": "HTTP_BASIC" in accountLinking.json.',
+        ' ✖ 3 replays (builtin:launch, builtin:intent:WhoAmIIntent, captured/one.json)',
+        '   A token was sent and the skill still asks to link.',
+        '   → Read the token at context.System.user.accessToken.',
+        ' ⚠ Linking configuration: Add "offline_access" to scopes.',
+        '',
+        'Linking flow',
+        ' ⚠ 1 Alexa app → provider: opens the authorization URL (linking-config)',
+        ' · 2 provider → Alexa: redirect with a code',
+        ' ✖ 3 Alexa → token URL: the code and… ← fails here (token-endpoint-scheme)',
+        ' · 4 token URL → Alexa: tokens in JSON, within 4.5 s',
+        ' · 5 Alexa → skill: a request with the token',
+        ' ✖ 6 skill → Alexa: speech, or a LinkAccount card (replays)',
+        '   · = not checked in this run',
+        '',
+        '✖ 1/4 checks passed, 1 warning, 2 failed, 2 skipped · 0/3 replays passed',
+        'Next: alexa-link doctor --fix',
+      ].join('\n'),
+    );
+  });
+
+  it('at 60 columns: nothing wider but the lines Output wraps (problems) and the command to copy', () => {
+    const text = renderText(broken, plain, { verbose: false, width: 60, rerun: ['--offline'] });
+    const [head] = text.split('\nProblems\n');
+    for (const line of head!.split('\n')) expect(displayWidth(line), line).toBeLessThanOrEqual(60);
+    // A long source is cut in the middle, keeping what tells sources apart.
+    expect(head).toContain(' ✖ builtin:inte…hoAmIIntent  LaunchRequest · token…');
+    expect(head).toContain(' - 2 checks skipped: --offline. (authorization-endpoint…');
+    expect(text).toContain(' ✖ 3 Alexa → token URL: the code and client credentials\n     ← fails here (token-endpoint-scheme)');
+    expect(text.split('\n').pop()).toBe('Next: alexa-link doctor --fix --offline');
+  });
+
+  it('after --fix wrote the file, the next command pushes it', () => {
+    expect(renderText(broken, plain, { verbose: false, fix: { written: true, changes: [{}] } }).split('\n').pop()).toBe('Next: alexa-link configure');
+  });
+
+  it('a healthy report: no problems, no next command; skipped checks with one reason on one line', () => {
+    const good = buildReport([result('project-files', 'pass', { title: 'Project files: found and valid', detail: 'Found.' }), result('simulation', 'skip', { title: 'Alexa simulation', detail: 'Not asked.' })], []);
+    expect(renderText(good, plain, { verbose: false, width: 80 })).toBe(['alexa-link doctor', '', ' ✔ Project files     Found.', ' - Alexa simulation  Not asked.', '', '✔ 1/1 checks passed, 1 skipped'].join('\n'));
+  });
+
+  it('in ASCII: the same report with + ! x -> and ... only', () => {
+    const text = renderText(broken, plain, { verbose: false, width: 80, unicode: false });
+    expect(text).not.toMatch(/[^\x00-\x7f]/);
+    expect(text).toContain(' x Client authentication   The token endpoint refuses...');
+    expect(text).toContain(' x builtin:launch               LaunchRequest . token: context+session . 200...');
+    expect(text).toContain('   -> Set "accessTokenScheme": "HTTP_BASIC" in accountLinking.json.');
+    expect(text).toContain(' ! Linking configuration: Add "offline_access" to scopes.');
+    expect(text).toContain(' x 3 Alexa -> token URL: the code and... <- fails here (token-endpoint-scheme)');
+    expect(text).toContain('x 1/4 checks passed, 1 warning, 2 failed, 2 skipped . 0/3 replays passed');
+  });
+
+  it('-v: the full report, with the drawing when the terminal is wide enough', () => {
+    const wide = renderText(broken, plain, { verbose: true, width: 120 });
+    expect(wide).toContain('├──────────────▶│');
+    expect(wide).toContain(' ✖ token-endpoint-scheme   Client authentication: as accessTokenScheme says (3 ms)');
+    const narrow = renderText(broken, plain, { verbose: true, width: 80 });
+    expect(narrow).not.toContain('├──');
+    expect(narrow).toContain(' ✖ 3 Alexa → token URL: the code and… ← fails here (token-endpoint-scheme)');
+  });
+});
+
+describe('compact layout helpers', () => {
+  it.each([
+    ['Found it. Then more.', 'Found it.'],
+    ['✖ accountLinkingRequest.scopes: no refresh token. Add it.', 'accountLinkingRequest.scopes: no refresh token.'],
+    ['Uses api.example.com and v1.2 (e.g. this). Next.', 'Uses api.example.com and v1.2 (e.g. this).'],
+    ['\n\nFirst line\nsecond', 'First line'],
+  ])('firstSentence(%j) = %j', (text, first) => {
+    expect(firstSentence(text)).toBe(first);
+  });
+  it.each([
+    ['short', 10, 'short'],
+    ['one two three four', 12, 'one two…'],
+    ['https://example.com/a/very/long/path', 12, 'https://exa…'],
+  ])('clipToWidth(%j, %i) = %j', (text, width, clipped) => {
+    expect(clipToWidth(text, width)).toBe(clipped);
+  });
+  it('clipMiddle keeps the start and the end', () => {
+    expect(clipMiddle('builtin:intent:WhoAmIIntent-unlinked', 20)).toBe('builtin:in…-unlinked');
+    expect(clipMiddle('short', 20)).toBe('short');
+  });
+  it('groupBySame keeps the order of first appearance', () => {
+    expect(groupBySame(['a', 'b', 'a', 'c'], (x) => x)).toEqual([
+      { key: 'a', items: ['a', 'a'] },
+      { key: 'b', items: ['b'] },
+      { key: 'c', items: ['c'] },
+    ]);
+  });
+  it('the flow list fits the width it is given', () => {
+    for (const width of [40, 60, 80]) for (const l of renderFlowList(hopStates(checks), plain, undefined, { width })) expect(displayWidth(l), l).toBeLessThanOrEqual(width);
+  });
+  it.each<[string, Partial<CheckResult>[], string | undefined]>([
+    ['nothing failed', [{ id: 'a', status: 'warn' }], undefined],
+    ['a fixable failure', [{ id: 'token-endpoint-scheme', status: 'fail', edits: [{ by: 'x', edit: { kind: 'set', field: 'accessTokenScheme', value: 'HTTP_BASIC' } }] }], 'alexa-link doctor --fix'],
+    ['a failure and a fixable warning', [{ id: 'token-endpoint', status: 'fail' }, { id: 'linking-config', status: 'warn', edits: [{ by: 'x', edit: { kind: 'add', field: 'scopes', values: ['offline_access'] } }] }], 'alexa-link doctor --fix'],
+    ['drift', [{ id: 'linking-remote-drift', status: 'fail' }], 'alexa-link configure'],
+    ['a broken session', [{ id: 'session-tokens', status: 'fail' }], 'alexa-link login'],
+    ['anything else: that check again', [{ id: 'token-endpoint', status: 'fail' }], 'alexa-link doctor --only token-endpoint'],
+  ])('next command: %s', (_name, results, next) => {
+    expect(nextCommand(buildReport(results.map((r) => result(r.id!, r.status!, r)), []))).toBe(next);
   });
 });

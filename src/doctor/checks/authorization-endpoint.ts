@@ -22,7 +22,7 @@ import type { Check, CheckOutcome } from '../types.js';
  */
 export const authorizationEndpoint: Check<DoctorContext> = {
   id: 'authorization-endpoint',
-  title: "Provider's authorization endpoint",
+  title: 'Authorization endpoint',
   needsNetwork: true,
   needs: ['linking'],
   async run(ctx, info): Promise<CheckOutcome> {

@@ -19,12 +19,14 @@ export const linkingConfig: Check<DoctorContext> = {
     // Only a file on disk can be fixed (a configuration read through SMAPI is pulled first).
     const edits = ctx.linkingSource.kind === 'remote' ? [] : [...errors, ...warnings].flatMap((f) => (f.edit ? [{ by: f.rule, edit: f.edit }] : []));
     const withEdits = edits.length ? { edits } : {};
+    const counted = `${errors.length ? `${errors.length} error${errors.length === 1 ? '' : 's'}` : ''}${errors.length && warnings.length ? ', ' : ''}${warnings.length ? `${warnings.length} warning${warnings.length === 1 ? '' : 's'}` : ''}`;
+    const summaryOf = (f: (typeof findings)[number]) => `${counted}: ${f.message.replace(/\.$/, '')}${errors.length + warnings.length > 1 ? ', …' : '.'}`;
     if (errors.length) {
-      return { status: 'fail', detail: [...errors, ...warnings].map(line).join('\n'), fix: [...new Set(fixes)].join('\n'), ...withEdits };
+      return { status: 'fail', detail: [...errors, ...warnings].map(line).join('\n'), summary: summaryOf(errors[0]!), fix: [...new Set(fixes)].join('\n'), ...withEdits };
     }
     const remote = ctx.linkingSource.kind === 'remote' ? ` (the ${ctx.linkingSource.stage} configuration read through SMAPI; the project has no accountLinking.json)` : '';
     const summary = `${p.type ?? '?'}${p.accessTokenScheme ? ` with ${p.accessTokenScheme}` : ''}, ${(p.scopes ?? []).length} scope(s)${ctx.rehearsal ? ' (local rehearsal: loopback provider)' : ''}${remote}`;
-    if (warnings.length) return { status: 'warn', detail: `${summary}.\n${warnings.map(line).join('\n')}`, fix: [...new Set(fixes)].join('\n'), ...withEdits };
+    if (warnings.length) return { status: 'warn', detail: `${summary}.\n${warnings.map(line).join('\n')}`, summary: summaryOf(warnings[0]!), fix: [...new Set(fixes)].join('\n'), ...withEdits };
     return { status: 'pass', detail: `${summary}: every rule passes.` };
   },
 };

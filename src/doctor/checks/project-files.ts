@@ -155,7 +155,12 @@ export const projectFiles: Check<DoctorContext> = {
       };
     }
     if (warnings.length) {
-      return { status: 'warn', detail: `${summary}\n${warnings.map((w) => w.detail).join('\n')}`, fix: warnings.map((w) => w.fix).filter(Boolean).join('\n') };
+      return {
+        status: 'warn',
+        detail: `${summary}\n${warnings.map((w) => w.detail).join('\n')}`,
+        summary: `${p.layoutName}; ${warnings.map((w) => w.detail.replace(/\.$/, '')).join('; ')}.`,
+        fix: warnings.map((w) => w.fix).filter(Boolean).join('\n'),
+      };
     }
     return { status: 'pass', detail: summary };
   },

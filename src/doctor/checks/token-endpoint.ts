@@ -115,7 +115,7 @@ export async function postBogusCode(ctx: DoctorContext, scheme: AccessTokenSchem
 
 export const tokenEndpoint: Check<DoctorContext> = {
   id: 'token-endpoint',
-  title: "Provider's token endpoint",
+  title: 'Token endpoint',
   needsNetwork: true,
   needs: ['linking'],
   async run(ctx, info): Promise<CheckOutcome> {
