@@ -644,8 +644,8 @@ function renderCompact(report: DoctorReport, style: Paint, opts: TextOptions): s
       if (skipShown.has(group.key)) continue;
       skipShown.add(group.key);
       if (group.items.length > 1) {
-        const reason = group.key.replace(/^(Skipped|Not asked|Not tried)[:,]?\s*/i, '');
-        out.push(` ${icon('skip')} ${style.dim(fit(`${group.items.length} checks skipped: ${reason} (${group.items.map((i) => i.id).join(', ')})`, width - 3))}`);
+        const reason = group.key.replace(/^(Skipped|Not asked|Not tried)[:,]?\s*/i, '').replace(/\.$/, '');
+        out.push(` ${icon('skip')} ${style.dim(fit(`${group.items.length} checks skipped (${reason}): ${group.items.map((i) => i.id).join(', ')}`, width - 3))}`);
         continue;
       }
     }

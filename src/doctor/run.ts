@@ -166,7 +166,9 @@ export function reportedResults<T extends { id: string; status: string }>(result
 export function assertSomethingToCheck(checks: readonly Check<DoctorContext>[], ctx: DoctorContext): void {
   const o = ctx.options;
   if (ctx.projectAbsent && o.target.kind === 'default' && o.envelopes.length === 0 && !o.only) {
-    throw new UsageError('No skill project: no ask-resources.json, skill.json or handler code here.', {
+    // Where the walk up stopped, when it stopped at another user's folder, is part of what is missing.
+    const stopped = !ctx.project.ok ? /Stopped looking at [^:]+: it belongs to another user \(uid \d+\)/.exec(ctx.project.reason)?.[0] : undefined;
+    throw new UsageError(`No skill project: no ask-resources.json, skill.json or handler code here.${stopped ? ` ${stopped}.` : ''}`, {
       code: 'E_NO_PROJECT',
       hint: 'New skill: alexa-link init my-skill · existing one: alexa-link init --add\n  Another folder: alexa-link --cwd <dir> doctor\n  A handler alone: alexa-link doctor --handler <file>',
     });

@@ -152,7 +152,7 @@ export async function runChecks<C>(checks: readonly Check<C>[], ctx: C, opts: Ru
       const base = { id: check.id, title: check.title };
       const skip = (detail: string, fix?: string): CheckResult => ({ ...base, status: 'skip', detail, ...(fix ? { fix } : {}), ms: 0 });
 
-      if (opts.offline && isNetworkCheck(check, ctx)) return skip('Skipped: --offline (this check needs the network).');
+      if (opts.offline && isNetworkCheck(check, ctx)) return skip('Skipped: it needs the network, and --offline is on.');
       for (const name of neededParts) {
         const part = opts.part?.(ctx, name);
         if (part && !part.ok) return skip(`Skipped: ${part.reason}`, part.fix);

@@ -97,7 +97,11 @@ describe('replays against skills with typical bugs (--handler)', () => {
     expect(bySource.get('not-an-envelope.json')!.explanation).toMatch(/ask dialog replay file/);
     const text = await runCli(['doctor', '--only', 'replays', '--handler', `${SKILLS}/any-token/index.js`, '--envelopes', ENVELOPES], { cwd: await emptyDir(), env });
     expect(text.code).toBe(1);
-    expect(text.stdout).toMatch(/✖ \S*malformed\/wrong-types\.json +not loaded\n +\S*wrong-types\.json is not a usable request envelope/);
+    // One line per replay; the explanation once, below.
+    expect(text.stdout).toMatch(/✖ \S*malformed\/wrong-types\.json +not loaded · \S*wrong-types\.json is not a usable request envelope/);
+    expect(text.stdout).toMatch(/✖ Replay \S*malformed\/wrong-types\.json\n +\S*wrong-types\.json is not a usable request envelope:\n +- version must be a string/);
+    const full = await runCli(['doctor', '-v', '--only', 'replays', '--handler', `${SKILLS}/any-token/index.js`, '--envelopes', ENVELOPES], { cwd: await emptyDir(), env });
+    expect(full.stdout).toMatch(/✖ \S*malformed\/wrong-types\.json +not loaded\n +\S*wrong-types\.json is not a usable request envelope/);
   });
 
   it('a handler with no token and no LinkAccount card is a warning, not a failure', async () => {

@@ -1,5 +1,6 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { UsageError } from '../../src/errors.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_VENDOR_ID, startLocalProvider, type LocalProvider } from '../../src/demo/local-provider.js';
 import type { DoctorJson } from '../../src/doctor/report.js';
@@ -103,12 +104,22 @@ describe('--smapi: replays through SMAPI skill invocation', () => {
     expect(standin.requests('invokeSkillEndPointV2')).toHaveLength(4);
   });
 
-  it('--offline skips SMAPI replays with the reason', async () => {
+  it('--offline with only the SMAPI replays asked for: nothing to check (a usage error, exit 2), nothing run', async () => {
+    const dir = await deployedProject();
+    const { out, stdout, stderr } = collectingOutput({ json: true });
+    const run = runDoctor(options(dir, { only: ['replays'], target: { kind: 'smapi' }, offline: true }), { out, env: { HOME: dir } });
+    await expect(run).rejects.toThrow(UsageError);
+    await expect(run).rejects.toThrow(/Nothing to check offline: replays needs the network, and --offline skips it/);
+    expect(stdout()).toBe('');
+    expect(stderr()).not.toContain('Running');
+  });
+
+  it('--offline with the SMAPI replays and an offline check: the replays are skipped with the reason', async () => {
     const dir = await deployedProject();
     const { out, stdout } = collectingOutput({ json: true });
-    const { exitCode } = await runDoctor(options(dir, { only: ['replays'], target: { kind: 'smapi' }, offline: true }), { out, env: { HOME: dir } });
+    const { exitCode } = await runDoctor(options(dir, { only: ['replays', 'linking-config'], target: { kind: 'smapi' }, offline: true }), { out, env: { HOME: dir } });
     const doc = JSON.parse(stdout()) as DoctorJson;
-    expect(doc.checks[0]).toMatchObject({ id: 'replays', status: 'skip', detail: expect.stringMatching(/--offline/) });
+    expect(doc.checks.find((c) => c.id === 'replays')).toMatchObject({ status: 'skip', detail: expect.stringMatching(/--offline/) });
     expect(exitCode).toBe(0);
   });
 });

@@ -36,21 +36,33 @@ const ENV = { HOME: '/nonexistent-home', E2E_TOKEN: TOKEN, SIGNED_TOKEN: SIGNED 
 interface Both {
   code: number | null;
   doc: DoctorJson;
+  /** The compact report (the default). */
   text: string;
+  /** The full report (-v): probes, logs, every explanation. */
+  full: string;
   stderr: string;
   all: string;
 }
 
-/** doctor --only replays, once with --json and once as text (NO_COLOR), in `cwd`. */
+/** doctor --only replays, once with --json, once as text (NO_COLOR) and once as the full text (-v), in `cwd`. */
 async function doctor(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Both> {
   const cwd = opts.cwd ?? (await emptyDir());
   const env = { ...ENV, ...opts.env };
-  const [json, text] = await Promise.all([
+  const [json, text, full] = await Promise.all([
     runCli(['--json', 'doctor', '--only', 'replays', ...args], { cwd, env, timeoutMs: 40_000 }),
     runCli(['doctor', '--only', 'replays', ...args], { cwd, env, timeoutMs: 40_000 }),
+    runCli(['doctor', '-v', '--only', 'replays', ...args], { cwd, env, timeoutMs: 40_000 }),
   ]);
   expect(json.code, json.stderr).toBe(text.code);
-  return { code: json.code, doc: JSON.parse(json.stdout) as DoctorJson, text: text.stdout, stderr: json.stderr + text.stderr, all: json.stdout + json.stderr + text.stdout + text.stderr };
+  expect(full.code, full.stderr).toBe(text.code);
+  return {
+    code: json.code,
+    doc: JSON.parse(json.stdout) as DoctorJson,
+    text: text.stdout,
+    full: full.stdout,
+    stderr: json.stderr + text.stderr,
+    all: json.stdout + json.stderr + text.stdout + text.stderr + full.stdout + full.stderr,
+  };
 }
 
 function find(doc: DoctorJson, source: string): FullReplayJson {
@@ -71,7 +83,7 @@ describe('verdicts on fixture skills, --json and text', () => {
   it.each<[string, string[], 'pass' | 'warn' | 'fail', RegExp, RegExp | undefined, RegExp]>([
     ['ask-sdk v2, validates tokens: pass', [...handler('good'), '--token', 'env:SIGNED_TOKEN'], 'pass', /token arrived \(in context\.System\.user and session\.user\) and the skill answered/, undefined, /✔ builtin:launch +LaunchRequest +· +token: context\+session +· +200/],
     ['ask-sdk v2, reads session.user only: warn, named fix', [...handler('session-only'), '--token', 'env:E2E_TOKEN'], 'warn', /With the token in context\.System\.user only[\s\S]*asked to link[\s\S]*reads the token from session\.user\.accessToken only/, /Alexa\.getAccountLinkingAccessToken\(handlerInput\.requestEnvelope\)[\s\S]*not at handlerInput\.requestEnvelope\.session\.user\.accessToken/, /probes: token in context only → asks to link/],
-    ['ask-sdk v2, provider call fails and the error handler speaks it: fail', [...handler('provider-error'), '--token', 'env:E2E_TOKEN'], 'fail', /token arrived[\s\S]*failed while using it: it said “Sorry, something went wrong: getaddrinfo ENOTFOUND api\.example\.invalid”[\s\S]*logged “Error handled: getaddrinfo ENOTFOUND/, /Never speak raw errors/, /logged \(first error; all with -v\):\n +error: Error handled: getaddrinfo ENOTFOUND/],
+    ['ask-sdk v2, provider call fails and the error handler speaks it: fail', [...handler('provider-error'), '--token', 'env:E2E_TOKEN'], 'fail', /token arrived[\s\S]*failed while using it: it said “Sorry, something went wrong: getaddrinfo ENOTFOUND api\.example\.invalid”[\s\S]*logged “Error handled: getaddrinfo ENOTFOUND/, /Never speak raw errors/, /logged:\n +error: Error handled: getaddrinfo ENOTFOUND/],
     ['alexa-sdk v1, reads this.event.session: warn, v1 fix', [...handler('alexa-sdk-v1'), '--token', 'env:E2E_TOKEN'], 'warn', /reads the token from session\.user\.accessToken only/, /this\.event\.context\.System\.user\.accessToken, not at this\.event\.session\.user\.accessToken/, /⚠ builtin:launch/],
     ['compiled TypeScript, "Hello, undefined": fail', [...handler('typescript', 'dist/index.js'), '--token', 'env:E2E_TOKEN'], 'fail', /failed while using it: it said “Hello, undefined\.” \(speaks "undefined"/, /withLinkAccountCard/, /"Hello, undefined\."/],
     ['accepts any token: warn', [...handler('any-token'), '--token', 'env:E2E_TOKEN'], 'warn', /A made-up token of the same shape got the same answer[\s\S]*may not validate tokens/, /treat a 401 as "not linked"/, /a made-up token of the same shape → same answer/],
@@ -85,7 +97,10 @@ describe('verdicts on fixture skills, --json and text', () => {
     expect(launch.explanation).toMatch(explanation);
     if (fix) expect(launch.fix).toMatch(fix);
     if (verdict === 'pass') expect(launch.fix).toBeUndefined();
-    expect(r.text).toMatch(text);
+    expect(r.full).toMatch(text);
+    // The compact report: one line for the replay with its verdict word; a warning or failure's explanation below, once.
+    expect(r.text).toMatch(new RegExp(`[✔⚠✖] builtin:launch +LaunchRequest · token: context\\+session · (\\d+|—) · ${verdict} · `));
+    if (verdict !== 'pass') expect(r.text).toContain(launch.explanation.split('\n')[0]!);
     expect(r.code).toBe(verdict === 'fail' ? 1 : 0);
     // The unlinked twin of the built-in request asks to link in every one of these skills that loads.
     expect(find(r.doc, 'builtin:launch-unlinked').tokenInEnvelope).toEqual({ context: false, session: false });
@@ -99,7 +114,8 @@ describe('verdicts on fixture skills, --json and text', () => {
     expect(launch).toMatchObject({ verdict: 'fail', style: 'raw' });
     expect(launch.explanation).toMatch(/The handler failed: Invalid Application ID\.[\s\S]*refused the request's skill ID: alexa-link used a placeholder/);
     expect(launch.fix).toMatch(/Pass --skill-id amzn1\.ask\.skill\.…/);
-    expect(refused.text).toMatch(/fix: [\s\S]*--skill-id/);
+    expect(refused.full).toMatch(/fix: [\s\S]*--skill-id/);
+    expect(refused.text).toMatch(/→ [\s\S]*--skill-id/);
 
     const right = await doctor([...handler('raw-appid'), '--token', 'env:E2E_TOKEN', '--request', 'launch', '--skill-id', 'amzn1.ask.skill.11111111-2222-3333-4444-555555555555']);
     const linked = find(right.doc, 'builtin:launch');

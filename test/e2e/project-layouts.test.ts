@@ -88,10 +88,10 @@ describe('doctor on each project layout (built CLI, --offline)', () => {
     const doc = JSON.parse(r.stdout) as DoctorJson;
     expect(check(doc, 'project-files')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/No skill project in [\s\S]*could not be checked; the replays use what was named on the command line/) });
     expect(check(doc, 'replays').status).toBe('pass');
-    // Without anything to replay it still fails: there is nothing to check at all.
+    // Without anything to replay there is nothing to check at all: a usage error in a few lines (exit 2).
     const bare = await runCli(['--json', 'doctor', '--offline'], { cwd: empty, env: ENV });
-    expect(bare.code).toBe(1);
-    expect(check(JSON.parse(bare.stdout) as DoctorJson, 'project-files').status).toBe('fail');
+    expect(bare.code).toBe(2);
+    expect(JSON.parse(bare.stdout)).toMatchObject({ ok: false, error: { code: 'E_NO_PROJECT', message: expect.stringMatching(/^No skill project/) } });
   });
 });
 
@@ -112,7 +112,7 @@ describe('a v2 project whose linking lives in the console (no accountLinking.jso
       defaultTokenExpirationInSeconds: 3600,
     });
     const dir = await copyFixture('v2-console');
-    const r = await runCli(['--json', 'doctor', '--only', 'linking-config', 'linking-remote-drift', 'replays'], { cwd: dir, env: { ...ENV, ASK_ACCESS_TOKEN: TOKEN, ...standin.env() } });
+    const r = await runCli(['--json', 'doctor', '--only', 'project-files', 'linking-config', 'linking-remote-drift', 'replays'], { cwd: dir, env: { ...ENV, ASK_ACCESS_TOKEN: TOKEN, ...standin.env() } });
     expect(r.code, r.stderr + r.stdout).toBe(0);
     const doc = JSON.parse(r.stdout) as DoctorJson;
     expect(check(doc, 'project-files')).toMatchObject({

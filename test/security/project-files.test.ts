@@ -103,9 +103,14 @@ describe('15.1 the project walk-up stops at folders of other users', () => {
     const mine = path.join(parent, 'mine');
     await mkdir(mine);
     await chown(parent, 4242, 4242);
+    // No project of the user's: doctor says so in a few lines (exit 2), naming where it stopped looking.
     const r = await runCli(['--json', 'doctor', '--offline'], { cwd: mine, env: ENV });
-    expect(r.code).toBe(1);
-    const pf = (JSON.parse(r.stdout) as { checks: Array<{ id: string; status: string; detail: string }> }).checks.find((c) => c.id === 'project-files')!;
+    expect(r.code).toBe(2);
+    expect((JSON.parse(r.stdout) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'E_NO_PROJECT', message: expect.stringMatching(/Stopped looking at .*al-sec-planted-[^:]*: it belongs to another user \(uid 4242\)/) });
+    // Asked for the project files by name, the check reports it.
+    const only = await runCli(['--json', 'doctor', '--offline', '--only', 'project-files'], { cwd: mine, env: ENV });
+    expect(only.code).toBe(1);
+    const pf = (JSON.parse(only.stdout) as { checks: Array<{ id: string; status: string; detail: string }> }).checks.find((c) => c.id === 'project-files')!;
     expect(pf.status).toBe('fail');
     expect(pf.detail).toMatch(/Stopped looking at .*al-sec-planted-[^:]*: it belongs to another user \(uid 4242\)/);
     await expect(stat(mark)).rejects.toThrow();

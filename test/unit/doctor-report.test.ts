@@ -240,7 +240,7 @@ describe('compact report (the default)', () => {
         '',
         ' ✔ Project files           ASK CLI v2 project (profile default): found…',
         ' ⚠ Linking configuration   1 warning: Auth0 issues no refresh token without…',
-        ' - 2 checks skipped: --offline. (authorization-endpoint, token-endpoint)',
+        ' - 2 checks skipped (--offline): authorization-endpoint, token-endpoint',
         ' ✖ Client authentication   The token endpoint refuses REQUEST_BODY_CREDENTIALS…',
         ' ✖ Replays                 3 replays against handler lambda/index.js#handler…',
         '',
@@ -279,7 +279,7 @@ describe('compact report (the default)', () => {
     for (const line of head!.split('\n')) expect(displayWidth(line), line).toBeLessThanOrEqual(60);
     // A long source is cut in the middle, keeping what tells sources apart.
     expect(head).toContain(' ✖ builtin:inte…hoAmIIntent  LaunchRequest · token…');
-    expect(head).toContain(' - 2 checks skipped: --offline. (authorization-endpoint…');
+    expect(head).toContain(' - 2 checks skipped (--offline): authorization-endpoint…');
     expect(text).toContain(' ✖ 3 Alexa → token URL: the code and client credentials\n     ← fails here (token-endpoint-scheme)');
     expect(text.split('\n').pop()).toBe('Next: alexa-link doctor --fix --offline');
   });
