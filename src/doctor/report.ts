@@ -567,7 +567,10 @@ export function clipToWidth(text: string, width: number, ellipsis = '…'): stri
     cut += ch;
   }
   const atSpace = cut.lastIndexOf(' ');
-  const kept = atSpace > room / 2 ? cut.slice(0, atSpace) : cut;
+  // A path or URL is never cut: it goes whole, with the ellipsis where it was.
+  const cutWord = [...text].slice(atSpace + 1).join('').split(' ')[0] ?? '';
+  const pathLike = /[/\\]|:\/\//.test(cutWord);
+  const kept = atSpace > 0 && (pathLike || atSpace > room / 2) ? cut.slice(0, atSpace) : cut;
   return `${kept.replace(/[\s,;:(·-]+$/u, '')}${ellipsis}`;
 }
 
@@ -698,8 +701,9 @@ function renderCompact(report: DoctorReport, style: Paint, opts: TextOptions): s
     out.push(style.bold('Problems'));
     for (const p of problems) {
       if (p.status === 'warn' && !p.replay) {
-        // A warning's one line is in the list above: here, what to do about it (or, without a fix, what it is).
-        out.push(` ${icon(p.status)} ${style.bold(text(p.head))}: ${text((p.fix ?? p.body.join(' ')).replace(/\n/g, ' '))}`);
+        // A warning's one line is in the list above: here, on one line, what to do about it (-v has all of it).
+        const head = `${text(p.head)}: `;
+        out.push(` ${icon(p.status)} ${style.bold(head)}${fit(p.fix ?? p.body.join(' '), width - 3 - displayWidth(head))}`);
         continue;
       }
       out.push(` ${icon(p.status)} ${style.bold(text(p.head))}`);
