@@ -604,6 +604,9 @@ function firstEvidence(r: ReplayResult): string {
   if (e.error) return `${e.error.kind}: ${firstSentence(e.error.message)}`;
   const log = firstErrorLog(e.logs);
   if (log) return `logged ${log.level}: ${log.text}`;
+  // The kind says what its answers are (a smart home skill's Discover.Response, 1 endpoint).
+  const kind = kindById(r.kind);
+  if (kind?.describe) return kind.describe(r.response);
   const speech = typeof r.response.speech === 'string' ? ` "${r.response.speech}"` : '';
   return `${answerWords(r.response)}${speech}`;
 }

@@ -314,9 +314,11 @@ const YES_NO = (b: boolean | undefined) => (b ? 'yes' : 'no');
 export function describePlan(plan: InitPlan, cwd: string): string[] {
   const o = plan.options;
   const preset = PROVIDERS[o.provider];
+  const smartHome = o.skillType === 'smart-home';
   const rows: Array<[string, string]> = [
+    ['Skill type', smartHome ? 'smart home' : 'custom'],
     ['Skill name', o.name],
-    ['Invocation name', o.invocation],
+    ...(smartHome ? [] : ([['Invocation name', o.invocation]] as Array<[string, string]>)),
     ['Locales', o.locales.join(', ')],
     ['Provider', `${preset.label}${o.domain ? ` (${o.domain})` : ''}`],
     ['Authorization URL', o.authorizationUrl],

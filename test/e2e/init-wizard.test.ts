@@ -77,7 +77,7 @@ describe('alexa-link init wizard (in a pseudo-terminal)', () => {
       [/Create the project with these answers\?/, ENTER],
     ]);
     expect(code, screen).toBe(0);
-    expect(screen).toMatch(/Summary:\r?\n {2}Skill name +Recipe Finder\r?\n/);
+    expect(screen).toMatch(/Summary:\r?\n {2}Skill type +custom\r?\n {2}Skill name +Recipe Finder\r?\n/);
     expect(screen).toMatch(/Files to write in recipe-finder \(\d+\):/);
     expect(screen).toContain('Created "Recipe Finder"');
     const dir = path.join(cwd, 'recipe-finder');
