@@ -642,7 +642,8 @@ function renderCompact(report: DoctorReport, style: Paint, opts: TextOptions): s
     report.checks.filter((c) => c.status === 'skip'),
     oneLine,
   );
-  const col = Math.min(Math.floor(width * 0.45), Math.max(...report.checks.map((c) => displayWidth(subject(c.title))), 8));
+  // The subjects' column: as wide as the widest, within reason (a longer one is cut).
+  const col = Math.min(Math.floor(width * 0.45), 26, Math.max(...report.checks.map((c) => displayWidth(subject(c.title))), 8));
   const skipShown = new Set<string>();
   for (const c of report.checks) {
     if (c.status === 'skip') {
@@ -650,7 +651,8 @@ function renderCompact(report: DoctorReport, style: Paint, opts: TextOptions): s
       if (skipShown.has(group.key)) continue;
       skipShown.add(group.key);
       if (group.items.length > 1) {
-        const reason = group.key.replace(/^(Skipped|Not asked|Not tried)[:,]?\s*/i, '').replace(/\.$/, '');
+        // The reason, cut to leave the ids some room; then as many ids as fit.
+        const reason = clipToWidth(text(group.key.replace(/^(Skipped|Not asked|Not tried)[:,]?\s*/i, '').replace(/\.$/, '')), Math.max(24, Math.floor((width - 3) * 0.45)), ellipsis);
         out.push(` ${icon('skip')} ${style.dim(fit(`${group.items.length} checks skipped (${reason}): ${group.items.map((i) => i.id).join(', ')}`, width - 3))}`);
         continue;
       }

@@ -75,16 +75,17 @@ async function doctor(scenario: Scenario, extra: string[] = [], over: NodeJS.Pro
 const GOOD = [
   'alexa-link doctor  <good>',
   '',
-  ' ✔ Project files           ASK CLI v2 project (profile default): found…',
-  ' ⚠ Skill endpoint          skill.json has no endpoint yet; the project deploys…',
-  ' ⚠ Linking configuration   2 warnings: authorizationUrl uses http; Alexa only…',
-  ' - Remote configuration    Skipped: no SMAPI credentials: No usable SMAPI…',
-  ' ⚠ Authorization endpoint  authorizationUrl is plain HTTP on a loopback…',
-  ' ⚠ Token endpoint          accessTokenUrl is plain HTTP on a loopback address…',
-  ' ✔ Client authentication   The client authenticates with HTTP_BASIC…',
-  ' ✔ Saved login tokens      Access token lifetime 3600 s (at least 360 s).',
-  ' ✔ Replays                 4 replays against handler lambda/index.js#handler…',
-  ' - Alexa simulation        Not asked: pass --simulate "<utterance>" (e.g.',
+  ' ✔ Project files             ASK CLI v2 project (profile default): found…',
+  ' ⚠ Skill endpoint            skill.json has no endpoint yet; the project…',
+  ' ⚠ Linking configuration     2 warnings: authorizationUrl uses http; Alexa…',
+  ' - Remote configuration      Skipped: no SMAPI credentials: No usable SMAPI…',
+  ' ⚠ Authorization endpoint    authorizationUrl is plain HTTP on a loopback…',
+  ' ⚠ Token endpoint            accessTokenUrl is plain HTTP on a loopback…',
+  ' ✔ Client authentication     The client authenticates with HTTP_BASIC…',
+  ' ✔ Saved login tokens        Access token lifetime 3600 s (at least 360 s).',
+  ' - Alexa client credentials  Not a smart home or video skill: Alexa sends it…',
+  ' ✔ Replays                   4 replays against handler lambda/index.js#handler…',
+  ' - Alexa simulation          Not asked: pass --simulate "<utterance>" (e.g.',
   '',
   'Replays → handler lambda/index.js#handler',
   ' ✔ builtin:launch-unlinked           LaunchRequest · no token · 200 · pass…',
@@ -107,22 +108,22 @@ const GOOD = [
   ' ✔ 6 skill → Alexa: speech, or a LinkAccount card',
   '   · = not checked in this run',
   '',
-  '✔ 4/8 checks passed, 4 warnings, 2 skipped · 4/4 replays passed',
+  '✔ 4/8 checks passed, 4 warnings, 3 skipped · 4/4 replays passed',
 ];
 
 const BROKEN = [
   'alexa-link doctor  <broken>',
   '',
-  ' ⚠ Project files           ASK CLI v2 project; no skill ID: not deployed from…',
-  ' ⚠ Skill endpoint          skill.json has no endpoint yet; the project deploys…',
-  ' ⚠ Linking configuration   2 warnings: authorizationUrl uses http; Alexa only…',
-  ' - Remote configuration    Skipped: no skill ID: not deployed from this…',
-  ' ⚠ Authorization endpoint  authorizationUrl is plain HTTP on a loopback…',
-  ' ⚠ Token endpoint          accessTokenUrl is plain HTTP on a loopback address…',
-  ' ✖ Client authentication   The token endpoint refuses REQUEST_BODY_CREDENTIALS…',
-  ' - Saved login tokens      No .alexa-link/session.json: run alexa-link login…',
-  ' ✖ Replays                 4 replays against handler…',
-  ' - Alexa simulation        Not asked: pass --simulate "<utterance>" (e.g.',
+  ' ⚠ Project files             ASK CLI v2 project; no skill ID: not deployed…',
+  ' ⚠ Skill endpoint            skill.json has no endpoint yet; the project…',
+  ' ⚠ Linking configuration     2 warnings: authorizationUrl uses http; Alexa…',
+  ' - 2 checks skipped (no skill ID: not deployed from…): linking-remote-drift…',
+  ' ⚠ Authorization endpoint    authorizationUrl is plain HTTP on a loopback…',
+  ' ⚠ Token endpoint            accessTokenUrl is plain HTTP on a loopback…',
+  ' ✖ Client authentication     The token endpoint refuses…',
+  ' - Saved login tokens        No .alexa-link/session.json: run alexa-link login…',
+  ' ✖ Replays                   4 replays against handler…',
+  ' - Alexa simulation          Not asked: pass --simulate "<utterance>" (e.g.',
   '',
   'Replays → handler',
   '<skills>/always-link/index.js#handler',
@@ -167,7 +168,7 @@ const BROKEN = [
   ' ✖ 6 skill → Alexa: speech, or a LinkAccount card (replays)',
   '   · = not checked in this run',
   '',
-  '✖ 0/7 checks passed, 5 warnings, 2 failed, 3 skipped · 2/4 replays passed',
+  '✖ 0/7 checks passed, 5 warnings, 2 failed, 4 skipped · 2/4 replays passed',
   'Next: alexa-link doctor --fix --handler <skills>/always-link/index.js --token env:TOK',
 ];
 
@@ -317,7 +318,7 @@ describe('width and character set', () => {
   it('at 60 columns the one-line results are cut to fit, and the sources keep their ends', async () => {
     const r = await doctor('good', [], { COLUMNS: '60' });
     expect(r.stdout).toContain(' ✔ builtin:inte…nt-unlinked  IntentRequest · no token…\n');
-    expect(r.stdout).toMatch(/ ✔ Project files {11}ASK CLI v2 project \(profile…\n/);
+    expect(r.stdout).toMatch(/ ✔ Project files {13}ASK CLI v2 project \(profile…\n/);
   });
 
   it.each([
@@ -329,9 +330,9 @@ describe('width and character set', () => {
     const unicode = normalise((await doctor('broken')).stdout, DIRS());
     const ascii = normalise(r.stdout, DIRS());
     expect(ascii.split('\n')).toHaveLength(unicode.split('\n').length);
-    expect(ascii).toContain(' x Client authentication   The token endpoint refuses...');
+    expect(ascii).toContain(' x Client authentication     The token endpoint refuses...');
     expect(ascii).toContain(' x 3 Alexa -> token URL: the code and... <- fails here (token-endpoint-scheme)');
-    expect(ascii).toContain('x 0/7 checks passed, 5 warnings, 2 failed, 3 skipped . 2/4 replays passed');
+    expect(ascii).toContain('x 0/7 checks passed, 5 warnings, 2 failed, 4 skipped . 2/4 replays passed');
     const full = await doctor('broken', ['-v'], { ...over, COLUMNS: '120' });
     expect(full.stdout).not.toMatch(/[^\x00-\x7f]/);
     expect(full.stdout).toContain('+-------------->|');

@@ -104,8 +104,12 @@ describe('alexa-client-credentials', () => {
     const c = (JSON.parse(none.stdout) as DoctorJson).checks.find((x) => x.id === 'alexa-client-credentials')!;
     expect(c.status).toBe('skip');
     expect(c.detail).toMatch(/^Skipped: /);
+    // Asked for alone with --offline, there is nothing to check: a usage error (exit 2).
     const offline = await runCli(['--json', 'doctor', '--offline', '--only', 'alexa-client-credentials'], { cwd: dir, env: env() });
-    expect((JSON.parse(offline.stdout) as DoctorJson).checks.find((x) => x.id === 'alexa-client-credentials')!.status).toBe('skip');
+    expect(offline.code).toBe(2);
+    expect(JSON.parse(offline.stdout)).toMatchObject({ error: { code: 'E_NOTHING_TO_CHECK', message: expect.stringMatching(/alexa-client-credentials needs the network/) } });
+    const withOthers = await runCli(['--json', 'doctor', '--offline', '--only', 'alexa-client-credentials', 'linking-config'], { cwd: dir, env: env() });
+    expect((JSON.parse(withOthers.stdout) as DoctorJson).checks.find((x) => x.id === 'alexa-client-credentials')!.status).toBe('skip');
   });
 });
 

@@ -91,7 +91,17 @@ describe.each(['javascript', 'typescript'] as const)('doctor on the generated %s
   }, 150_000);
 
   it('in text: the directives, their answers, and the smart home hops of the linking flow', async () => {
-    const r = await runCli(['doctor', '--only', 'replays'], { cwd: dir, env, timeoutMs: 120_000 });
+    // The compact report: one line per directive, in the kind's words; the smart home hops listed.
+    const compact = await runCli(['doctor', '--only', 'replays'], { cwd: dir, env, timeoutMs: 120_000 });
+    expect(compact.code, compact.stderr).toBe(0);
+    expect(compact.stdout).toMatch(/✔ builtin:discover +Alexa\.Discovery\.Discover · token: scope · 200 · pass · Discover\.Response, 1 endpoint/);
+    expect(compact.stdout).toMatch(/ ✔ 5 {2}AcceptGrant: grant code, token at payload\.grantee/);
+    // On a terminal narrower than the drawing, the same hops as a list.
+    const narrow = await runCli(['doctor', '--only', 'replays'], { cwd: dir, env: { ...env, COLUMNS: '80' }, timeoutMs: 120_000 });
+    expect(narrow.stdout).toMatch(/ ✔ 5 Alexa → skill: AcceptGrant: grant code, token at payload\.grantee \(Send…/);
+    expect(narrow.stdout).toMatch(/ ✔ 7 skill → Alexa: answer: Discover\.Response/);
+    // The full report (-v): latencies, probes, the drawing.
+    const r = await runCli(['doctor', '-v', '--only', 'replays'], { cwd: dir, env, timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/builtin:discover\s+Alexa\.Discovery\.Discover {2}· {2}token: scope {2}· {2}200 {2}\d+ ms {2}· {2}Discover\.Response, 1 endpoint/);
     expect(r.stdout).toMatch(/builtin:turn-on-unlinked\s+Alexa\.PowerController\.TurnOn {2}· {2}no token {2}· {2}200 {2}\d+ ms {2}· {2}ErrorResponse INVALID_AUTHORIZATION_CREDENTIAL/);
@@ -217,8 +227,8 @@ describe('doctor on the smart home fixture skills (--handler, --envelopes, --env
   it('in text, the failing replay shows its explanation and fix', async () => {
     const r = await doctor('sh-wrong-token-field', true);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/✖ .*turn-on\.json\s+Alexa\.PowerController\.TurnOn {2}· {2}token: endpoint {2}· {2}200 {2}\d+ ms {2}· {2}ErrorResponse INVALID_AUTHORIZATION_CREDENTIAL/);
-    expect(r.stdout).toMatch(/fix: Read the token at directive\.endpoint\.scope\.token/);
+    expect(r.stdout).toMatch(/✖ .*turn-on\.json +Alexa\.PowerController\.TurnOn · token: endpoint · 200 · fail · ErrorResponse INVALID_AUTHORIZATION_CREDENTIAL/);
+    expect(r.stdout).toMatch(/→ Read the token at directive\.endpoint\.scope\.token/);
     expect(r.stdout).not.toContain(token);
   }, 150_000);
 });

@@ -82,7 +82,7 @@ describe('alexa-link doctor on a scaffolded project', () => {
     expect(r.stdout).not.toMatch(/\x1b\[/);
     // One line per check; the checks --offline skips share one line.
     expect(r.stdout).toMatch(/ [✔⚠] Linking configuration +/);
-    expect(r.stdout).toContain(' - 5 checks skipped (it needs the network, and --offline is on): linking-remote-drift, authorization-endpoint, token-endpoint, token-endpoint-scheme, simulation');
+    expect(r.stdout).toContain(' - 6 checks skipped (it needs the network, and --offline is on): linking-remote-drift, authorization-endpoint, token-endpoint, token-endpoint-scheme, alexa-client-credentials, simulation');
     expect(r.stdout).toContain('Replays → handler lambda/index.js#handler');
     expect(r.stdout).toMatch(/✔ builtin:launch +LaunchRequest · no token · 200 · pass · LinkAccount card/);
     expect(r.stdout).toContain('Linking flow');

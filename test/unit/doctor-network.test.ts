@@ -122,7 +122,7 @@ describe('token endpoint and client authentication (local oidc-provider)', () =>
     const c = client();
     const dir = await project(linkingFor(provider, c, over));
     const s = secret(c);
-    const r = await doctor(dir, ['token-endpoint-scheme'], s ? { ALEXA_LINK_CLIENT_SECRET: s } : {});
+    const r = await doctor(dir, ['token-endpoint', 'token-endpoint-scheme'], s ? { ALEXA_LINK_CLIENT_SECRET: s } : {});
     expect(r.check('token-endpoint').detail).toMatch(/in JSON/);
     const scheme = r.check('token-endpoint-scheme');
     expect(scheme.status).toBe(status);
@@ -148,7 +148,7 @@ describe('token endpoint and client authentication (local oidc-provider)', () =>
 
   it('a self-signed provider on loopback: a rehearsal warning, and the endpoint is still judged', async () => {
     const dir = await project(linkingFor(httpsProvider, httpsProvider.clients.basic));
-    const r = await doctor(dir, ['token-endpoint-scheme', 'authorization-endpoint'], { ALEXA_LINK_CLIENT_SECRET: httpsProvider.clients.basic.clientSecret, ASK_VENDOR_ID: DEMO_VENDOR_ID });
+    const r = await doctor(dir, ['token-endpoint', 'token-endpoint-scheme', 'authorization-endpoint'], { ALEXA_LINK_CLIENT_SECRET: httpsProvider.clients.basic.clientSecret, ASK_VENDOR_ID: DEMO_VENDOR_ID });
     const token = r.check('token-endpoint');
     expect(token.status).toBe('warn');
     expect(token.detail).toMatch(/self-signed[\s\S]*local rehearsal/);

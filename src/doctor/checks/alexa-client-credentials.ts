@@ -20,7 +20,7 @@ export function asksToSendEvents(manifest: Record<string, unknown>): boolean {
 
 export const alexaClientCredentials: Check<DoctorContext> = {
   id: 'alexa-client-credentials',
-  title: 'Alexa client credentials for AcceptGrant (smart home, SMAPI)',
+  title: 'Alexa client credentials: set for AcceptGrant (smart home, SMAPI)',
   needsNetwork: true,
   needs: ['manifest', 'skillId'],
   async run(ctx): Promise<CheckOutcome> {
