@@ -180,7 +180,8 @@ export async function runAddLinking(answers: InitAnswers, deps: { cwd: string })
   const doc = buildLinkingDocument(options, template);
   const skillTypes = await readSkillTypes(project);
   const findings = checkLinkingConfig(doc.accountLinkingRequest, { fromFile: true, allowLocal: options.allowLocal, ...(skillTypes ? { skillTypes } : {}) });
-  const errors = findings.filter((f) => f.severity === 'error');
+  // A placeholder client ID is the asker's own choice (said in a warning), as in init.
+  const errors = findings.filter((f) => f.severity === 'error' && f.rule !== 'client-id-placeholder');
   if (errors.length) {
     throw new InputError(`The account-linking configuration would be rejected:\n${errors.map((f) => `  - ${f.field}: ${f.message} ${f.fix}`).join('\n')}`, {
       source: LINKING_FILE,
@@ -188,7 +189,7 @@ export async function runAddLinking(answers: InitAnswers, deps: { cwd: string })
       hint: 'Fix the provider flags (--provider, --domain, --authorization-url, --token-url, --scope, --scheme) and run again. Nothing was written.',
     });
   }
-  for (const f of findings) relevant.push(`${LINKING_FILE}: ${f.message} ${f.fix}`);
+  for (const f of findings) if (f.rule !== 'client-id-placeholder') relevant.push(`${LINKING_FILE}: ${f.message} ${f.fix}`);
 
   const sdk = await detectProjectSdk(project);
   await writeUserFile(project.root, linkingRel, JSON.stringify(doc, null, 2) + '\n', { kind: 'generated', existing: 'refuse' });

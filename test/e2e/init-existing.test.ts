@@ -86,6 +86,19 @@ describe('init --add (built CLI)', () => {
     expect((JSON.parse(again.stdout) as { gitignore: string }).gitignore).toBe('unchanged');
   });
 
+  it('--client-id "": the placeholder, and a warning saying where to create a client at the provider', async () => {
+    const dir = await copyFixture('plain');
+    const r = await runCli(['init', '--add', '--yes', '--provider', 'okta', '--domain', 'dev-123456.okta.com', '--client-id', ''], { cwd: dir, env: ENV });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/⚠ No client ID yet: accountLinking\.json gets the placeholder REPLACE_WITH_YOUR_CLIENT_ID\. Create a client at Okta: in the Okta Admin Console/);
+    const linking = JSON.parse(await readFile(path.join(dir, 'accountLinking.json'), 'utf8')) as { accountLinkingRequest: Record<string, unknown> };
+    expect(linking.accountLinkingRequest.clientId).toBe('REPLACE_WITH_YOUR_CLIENT_ID');
+    // doctor (and configure) refuse the placeholder until it is replaced.
+    const doctor = await runCli(['--json', 'doctor', '--offline', '--only', 'linking-config'], { cwd: dir, env: ENV });
+    const check = (JSON.parse(doctor.stdout) as { checks: Array<{ id: string; status: string; detail: string }> }).checks.find((c) => c.id === 'linking-config')!;
+    expect(check).toMatchObject({ status: 'fail', detail: expect.stringMatching(/clientId is still REPLACE_WITH_YOUR_CLIENT_ID, the placeholder alexa-link init wrote/) });
+  });
+
   it('refuses when accountLinking.json exists, changing nothing, and says how to replace it', async () => {
     const dir = path.join(await tmp('al-add-exists-'), 'sam');
     await cp(path.join(FIXTURES, 'sam'), dir, { recursive: true });
