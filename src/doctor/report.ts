@@ -250,7 +250,7 @@ export function hopStates(checks: ReadonlyArray<Pick<CheckResult, 'id' | 'status
   // Name the checks behind the hop's status: the failing ones on a failing hop, the warning ones on a warning hop.
   for (const h of hops) {
     const s = states[h.id];
-    if (s.status === 'fail' || s.status === 'warn') s.checks = judged[h.id].filter((c) => c.status === s.status).map((c) => c.id);
+    if (s.status === 'fail' || s.status === 'warn') s.checks = [...new Set(judged[h.id].filter((c) => c.status === s.status).map((c) => c.id))];
   }
   return states;
 }

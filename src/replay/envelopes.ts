@@ -105,6 +105,20 @@ export function describeTokenMode(mode: TokenMode): string {
   }
 }
 
+/** The --token mode in two or three words, for one-line summaries. */
+export function shortTokenMode(mode: TokenMode): string {
+  switch (mode.kind) {
+    case 'keep':
+      return 'tokens as given';
+    case 'none':
+      return 'no token';
+    case 'session':
+      return 'login session token';
+    case 'env':
+      return `token from $${mode.variable}`;
+  }
+}
+
 /** Where a --token mode's token comes from, for the verdict (a real token from login or the environment). */
 export function tokenOriginOf(mode: TokenMode): TokenOrigin {
   switch (mode.kind) {

@@ -1,4 +1,4 @@
-import { describeTokenMode, tokenOriginOf, type ReplayItem, type SourcedEnvelope, type TokenChange } from '../../replay/envelopes.js';
+import { describeTokenMode, shortTokenMode, tokenOriginOf, type ReplayItem, type SourcedEnvelope, type TokenChange } from '../../replay/envelopes.js';
 import { kindForManifestApis } from '../../replay/kinds/index.js';
 import type { AnswerSummary, BuiltinRequest, ProbeMode } from '../../replay/kinds/types.js';
 import { DEFAULT_REGION, lambdaEnvironment } from '../../replay/lambda-env.js';
@@ -242,9 +242,11 @@ export function replaysCheck(token: TokenChange): Check<DoctorContext> {
           bySame.set(key, [...(bySame.get(key) ?? []), full.source]);
         }
         const fixes = [...bySame].slice(0, 6).map(([what, sources]) => `${sources.length > 3 ? `${sources.slice(0, 3).join(', ')} and ${sources.length - 3} more` : sources.join(', ')}: ${what}`);
-        if (counts.fail) return { status: 'fail', detail: summary, fix: fixes.join('\n') };
-        if (counts.warn) return { status: 'warn', detail: summary, fix: fixes.join('\n') };
-        return { status: 'pass', detail: summary };
+        // The report's one line leads with the counts (the target and token mode are in the detail).
+        const oneLine = `${counts.pass}/${plural(count, 'replay')} passed${counts.warn ? `, ${counts.warn} warned` : ''}${counts.fail ? `, ${counts.fail} failed` : ''} (${shortTokenMode(ctx.replayToken.mode)}${ctx.options.token === undefined ? ', by default' : ''})`;
+        if (counts.fail) return { status: 'fail', detail: summary, summary: oneLine, fix: fixes.join('\n') };
+        if (counts.warn) return { status: 'warn', detail: summary, summary: oneLine, fix: fixes.join('\n') };
+        return { status: 'pass', detail: summary, summary: oneLine };
       } finally {
         await target.close();
       }
