@@ -672,7 +672,9 @@ function renderCompact(report: DoctorReport, style: Paint, opts: TextOptions): s
       const status = r.status === null ? '—' : String(r.status);
       const source = clipMiddle(text(r.source), srcWidth, ellipsis);
       const pad = ' '.repeat(Math.max(0, srcWidth - displayWidth(source)));
-      const rest = r.evidence.error?.kind === 'input' ? `not loaded · ${firstSentence(r.explanation)}` : `${r.request} · ${tokenWords(r.tokenInEnvelope)} · ${status} · ${r.verdict} · ${firstEvidence(r)}`;
+      // A directive by its name (Alexa.PowerController.TurnOn → TurnOn): the room goes to the result.
+      const request = r.request.startsWith('Alexa') ? r.request.slice(r.request.lastIndexOf('.') + 1) : r.request;
+      const rest = r.evidence.error?.kind === 'input' ? `not loaded · ${firstSentence(r.explanation)}` : `${request} · ${tokenWords(r.tokenInEnvelope)} · ${status} · ${r.verdict} · ${firstEvidence(r)}`;
       out.push(` ${icon(r.verdict)} ${source}${pad}  ${fit(rest, width - 5 - srcWidth)}`);
     }
     const summarised = report.replays.length - full.length;

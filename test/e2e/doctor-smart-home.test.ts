@@ -94,7 +94,7 @@ describe.each(['javascript', 'typescript'] as const)('doctor on the generated %s
     // The compact report: one line per directive, in the kind's words; the smart home hops listed.
     const compact = await runCli(['doctor', '--only', 'replays'], { cwd: dir, env, timeoutMs: 120_000 });
     expect(compact.code, compact.stderr).toBe(0);
-    expect(compact.stdout).toMatch(/✔ builtin:discover +Alexa\.Discovery\.Discover · token: scope · 200 · pass · Discover\.Response, 1 endpoint/);
+    expect(compact.stdout).toMatch(/✔ builtin:discover +Discover · token: scope · 200 · pass · Discover\.Response, 1 endpoint/);
     expect(compact.stdout).toMatch(/ ✔ 5 {2}AcceptGrant: grant code, token at payload\.grantee/);
     // On a terminal narrower than the drawing, the same hops as a list.
     const narrow = await runCli(['doctor', '--only', 'replays'], { cwd: dir, env: { ...env, COLUMNS: '80' }, timeoutMs: 120_000 });
@@ -227,7 +227,7 @@ describe('doctor on the smart home fixture skills (--handler, --envelopes, --env
   it('in text, the failing replay shows its explanation and fix', async () => {
     const r = await doctor('sh-wrong-token-field', true);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/✖ .*turn-on\.json +Alexa\.PowerController\.TurnOn · token: endpoint · 200 · fail · ErrorResponse INVALID_AUTHORIZATION_CREDENTIAL/);
+    expect(r.stdout).toMatch(/✖ .*turn-on\.json +TurnOn · token: endpoint · 200 · fail · ErrorResponse INVALID_AUTHORIZATION_CREDENTIAL/);
     expect(r.stdout).toMatch(/→ Read the token at directive\.endpoint\.scope\.token/);
     expect(r.stdout).not.toContain(token);
   }, 150_000);
