@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { BIN, runCli } from '../support/cli.js';
+import { spawnSync } from 'node:child_process';
 import { readJson, removeTempDirs, tempDir } from '../support/skill-project.js';
 
 /**
@@ -106,9 +107,17 @@ describe('init exits 2 naming a target folder it cannot create', () => {
     expect(r.stderr).toContain(target);
   });
 
-  // As root (CI) the CLI runs as nobody (65534), who may not write to /.
-  it.runIf(process.platform === 'linux')('a folder without write permission', async () => {
-    const asRoot = process.getuid?.() === 0;
+  // As root (CI) the CLI runs as nobody (65534), who may not write to /. That needs Node and this
+  // checkout to be readable by nobody (.ci/run and .ci/node-versions see to it); run by hand from a
+  // private folder it cannot be, and the case says so instead of failing (in CI it must run).
+  const asRoot = process.getuid?.() === 0;
+  const nobodyCanRun = !asRoot || spawnSync(process.execPath, [BIN, '--version'], { cwd: '/', uid: 65534, gid: 65534 }).status === 0;
+  if (process.platform === 'linux' && !nobodyCanRun) {
+    const why = `user nobody (65534) cannot run ${process.execPath} ${BIN}: a parent folder is private`;
+    if (process.env.CI) throw new Error(`init-input: ${why}; .ci/run must make the checkout readable.`);
+    console.warn(`\n*** SKIPPED "a folder without write permission": ${why}. ***\n`);
+  }
+  it.runIf(process.platform === 'linux' && nobodyCanRun)('a folder without write permission', async () => {
     const r = await runCli(['init', '/alexa-link-test-no-permission', ...BASE], asRoot ? { cwd: '/', uid: 65534, gid: 65534 } : { cwd: await tempDir('al-init-input-') });
     expectRefused(r, /cannot create .* in \/: permission denied|read-only/);
     expect(existsSync('/alexa-link-test-no-permission')).toBe(false);
