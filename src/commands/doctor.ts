@@ -1,16 +1,16 @@
 import { durationHelp, parseDuration } from '../ui/duration.js';
-import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CommandContext, CommandModule } from '../context.js';
 import type { DoctorOptions, TargetChoice } from '../doctor/context.js';
-import { InputError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { parseTokenMode } from '../replay/envelopes.js';
 import { builtinRequestNames } from '../replay/kinds/index.js';
 import type { ProbeMode } from '../replay/kinds/types.js';
 import { isSkillId } from '../project/skill-id.js';
 import { createPrompter, isInteractive } from '../ui/prompt.js';
 import { completes } from './completion-hints.js';
+import { parseEndpointFlag, parseHandlerFlag } from '../replay/target-flags.js';
 
 /**
  * `alexa-link doctor`: flags → DoctorOptions → runDoctor. The work lives in src/doctor and
@@ -61,24 +61,9 @@ export function parseDoctorFlags(flags: RawDoctorFlags, globals: { cwd: string; 
   const chosen = [flags.endpoint !== undefined && '--endpoint', flags.handler !== undefined && '--handler', flags.smapi && '--smapi'].filter(Boolean) as string[];
   if (chosen.length > 1) throw new UsageError(`${chosen.join(' and ')} both choose where replays go; pass only one.`, { hint: '--handler runs the Lambda handler here, --endpoint POSTs to a running skill, --smapi goes through Alexa.' });
   let target: TargetChoice = { kind: 'default' };
-  if (flags.endpoint !== undefined) {
-    let u: URL;
-    try {
-      u = new URL(flags.endpoint);
-    } catch {
-      throw new UsageError(`--endpoint: "${flags.endpoint}" is not a URL.`, { hint: 'Give the skill endpoint, e.g. http://127.0.0.1:3000/ or https://skill.example.com/alexa.' });
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`--endpoint: "${flags.endpoint}" must be an http:// or https:// URL.`);
-    target = { kind: 'endpoint', url: u.href };
-  } else if (flags.handler !== undefined) {
-    const hash = flags.handler.lastIndexOf('#');
-    const file = hash > 0 ? flags.handler.slice(0, hash) : flags.handler;
-    const abs = path.resolve(globals.cwd, file);
-    if (!existsSync(abs) || !statSync(abs).isFile()) {
-      throw new InputError(`--handler: ${file} not found.`, { source: '--handler', hint: 'Pass the Lambda handler file, optionally with its export: lambda/index.js#handler.' });
-    }
-    target = { kind: 'handler', spec: flags.handler };
-  } else if (flags.smapi) target = { kind: 'smapi' };
+  if (flags.endpoint !== undefined) target = parseEndpointFlag(flags.endpoint, 'the skill endpoint, e.g. http://127.0.0.1:3000/ or https://skill.example.com/alexa');
+  else if (flags.handler !== undefined) target = parseHandlerFlag(flags.handler, globals.cwd);
+  else if (flags.smapi) target = { kind: 'smapi' };
 
   const stage = flags.stage ?? 'development';
   if (stage !== 'development' && stage !== 'live') throw new UsageError(`--stage: "${stage}" is not development or live.`);

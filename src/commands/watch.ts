@@ -1,12 +1,11 @@
-import { existsSync, statSync } from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import type { CommandContext, CommandModule } from '../context.js';
-import { InputError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { durationHelp, parseDuration } from '../ui/duration.js';
 import { completes } from './completion-hints.js';
 import type { WatchOptions } from '../watch/session.js';
 import { isSkillId } from '../project/skill-id.js';
+import { parseEndpointFlag, parseHandlerFlag } from '../replay/target-flags.js';
 
 /**
  * `alexa-link watch`: flags → WatchOptions → runWatch. Routes the developer's own Alexa traffic
@@ -34,24 +33,8 @@ export function parseWatchFlags(flags: RawWatchFlags, globals: { cwd: string }):
     throw new UsageError('--endpoint and --handler both choose where requests go; pass only one.', { hint: '--handler runs the Lambda handler here, --endpoint POSTs to a skill server running on this machine.' });
   }
   let target: WatchOptions['target'] = { kind: 'default' };
-  if (flags.endpoint !== undefined) {
-    let u: URL;
-    try {
-      u = new URL(flags.endpoint);
-    } catch {
-      throw new UsageError(`--endpoint: "${flags.endpoint}" is not a URL.`, { hint: 'Give the local skill server, e.g. http://127.0.0.1:3000/.' });
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`--endpoint: "${flags.endpoint}" must be an http:// or https:// URL.`);
-    target = { kind: 'endpoint', url: u.href };
-  } else if (flags.handler !== undefined) {
-    const hash = flags.handler.lastIndexOf('#');
-    const file = hash > 0 ? flags.handler.slice(0, hash) : flags.handler;
-    const abs = path.resolve(globals.cwd, file);
-    if (!existsSync(abs) || !statSync(abs).isFile()) {
-      throw new InputError(`--handler: ${file} not found.`, { source: '--handler', hint: 'Pass the Lambda handler file, optionally with its export: lambda/index.js#handler.' });
-    }
-    target = { kind: 'handler', spec: flags.handler };
-  }
+  if (flags.endpoint !== undefined) target = parseEndpointFlag(flags.endpoint, 'the local skill server, e.g. http://127.0.0.1:3000/');
+  else if (flags.handler !== undefined) target = parseHandlerFlag(flags.handler, globals.cwd);
   let region: WatchOptions['region'];
   if (flags.region !== undefined) {
     const r = flags.region.trim().toUpperCase();

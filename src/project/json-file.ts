@@ -172,6 +172,26 @@ function readFailure(err: unknown, label: string): InputError {
   return new InputError(`${label} cannot be read: ${(err as Error).message}`, { source: label });
 }
 
+/** The bounded readers' messages, one wording for the async and the sync reader. */
+function linkToLink(label: string, target: string): InputError {
+  return new InputError(`${label} is a link to a link (${target}); alexa-link follows at most the one link you named.`, {
+    source: label,
+    code: 'E_INPUT_NOT_FILE',
+    hint: 'Point it at the file itself, or pass the file.',
+  });
+}
+
+function notRegularFile(label: string, s: Stats, file: string, target: string): InputError {
+  return new InputError(`${label} is ${kindOf(s)}${target !== file ? ` (through the link to ${target})` : ''}, not a regular file; alexa-link reads only regular files.`, {
+    source: label,
+    code: 'E_INPUT_NOT_FILE',
+  });
+}
+
+function tooLargeFile(label: string, size: string, maxBytes: number, what: string): InputError {
+  return new InputError(`${label} is ${size}; ${what ? `${what} ` : ''}files over ${formatBytes(maxBytes, true)} are not read.`, { source: label, code: 'E_INPUT_TOO_LARGE' });
+}
+
 /**
  * The one way alexa-link reads a file it did not write (envelopes, project files, the session,
  * backups, cli_config, --env-file): it must be a regular file, reached through at most the one
@@ -188,25 +208,16 @@ export async function readFileBounded(file: string, label: string, maxBytes: num
       target = path.resolve(path.dirname(file), await readlink(file));
       st = await lstat(target);
       if (st.isSymbolicLink()) {
-        throw new InputError(`${label} is a link to a link (${target}); alexa-link follows at most the one link you named.`, {
-          source: label,
-          code: 'E_INPUT_NOT_FILE',
-          hint: 'Point it at the file itself, or pass the file.',
-        });
+        throw linkToLink(label, target);
       }
     }
   } catch (err) {
     if (err instanceof InputError) throw err;
     throw readFailure(err, label);
   }
-  const notFile = (s: Stats) =>
-    new InputError(`${label} is ${kindOf(s)}${target !== file ? ` (through the link to ${target})` : ''}, not a regular file; alexa-link reads only regular files.`, {
-      source: label,
-      code: 'E_INPUT_NOT_FILE',
-    });
+  const notFile = (s: Stats) => notRegularFile(label, s, file, target);
   if (!st.isFile()) throw notFile(st);
-  const tooLarge = (size: string) =>
-    new InputError(`${label} is ${size}; ${what ? `${what} ` : ''}files over ${formatBytes(maxBytes, true)} are not read.`, { source: label, code: 'E_INPUT_TOO_LARGE' });
+  const tooLarge = (size: string) => tooLargeFile(label, size, maxBytes, what);
   if (st.size > maxBytes) throw tooLarge(formatBytes(st.size));
   let handle;
   try {
@@ -257,25 +268,16 @@ export function readFileBoundedSync(file: string, label: string, maxBytes: numbe
       target = path.resolve(path.dirname(file), readlinkSync(file));
       st = lstatSync(target);
       if (st.isSymbolicLink()) {
-        throw new InputError(`${label} is a link to a link (${target}); alexa-link follows at most the one link you named.`, {
-          source: label,
-          code: 'E_INPUT_NOT_FILE',
-          hint: 'Point it at the file itself, or pass the file.',
-        });
+        throw linkToLink(label, target);
       }
     }
   } catch (err) {
     if (err instanceof InputError) throw err;
     throw readFailure(err, label);
   }
-  const notFile = (s: Stats) =>
-    new InputError(`${label} is ${kindOf(s)}${target !== file ? ` (through the link to ${target})` : ''}, not a regular file; alexa-link reads only regular files.`, {
-      source: label,
-      code: 'E_INPUT_NOT_FILE',
-    });
+  const notFile = (s: Stats) => notRegularFile(label, s, file, target);
   if (!st.isFile()) throw notFile(st);
-  const tooLarge = (size: string) =>
-    new InputError(`${label} is ${size}; ${what ? `${what} ` : ''}files over ${formatBytes(maxBytes, true)} are not read.`, { source: label, code: 'E_INPUT_TOO_LARGE' });
+  const tooLarge = (size: string) => tooLargeFile(label, size, maxBytes, what);
   if (st.size > maxBytes) throw tooLarge(formatBytes(st.size));
   let fd: number;
   try {
