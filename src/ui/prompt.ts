@@ -4,7 +4,9 @@ import { neutralizeControl } from './text.js';
 /**
  * Prompts, only when interactive (stdin is a TTY and --yes not given). In non-interactive mode
  * every question names the flag that answers it, and asking it is a usage error (exit 2).
- * @inquirer/prompts is loaded on first use only.
+ * Each inquirer prompt package (@inquirer/input, password, select, confirm, checkbox) is loaded on
+ * first use only; the @inquirer/prompts bundle would also install editor, expand, number, rawlist
+ * and search prompts (and an iconv library) that alexa-link never shows.
  */
 export interface Choice<T extends string> {
   value: T;
@@ -69,7 +71,7 @@ export interface PromptLook {
 const same = (text: string) => text;
 
 /**
- * @inquirer/prompts colours by its own test of the terminal, which knows nothing of --no-color, and
+ * inquirer colours by its own test of the terminal, which knows nothing of --no-color, and
  * draws ✔ and ❯: without colour its styles are plain text, without Unicode its symbols are ASCII.
  */
 function themeFor(look: PromptLook) {
@@ -94,35 +96,34 @@ function themeFor(look: PromptLook) {
 
 export function createPrompter(interactive: boolean, output: NodeJS.WritableStream = process.stderr, look: PromptLook = { color: true, unicode: true }): Prompter {
   const ctx = { output };
-  const load = () => import('@inquirer/prompts');
   const theme = themeFor(look);
   const cursor = look.unicode ? {} : { icon: { cursor: '>' } };
   return {
     interactive,
     async input(q) {
       if (!interactive) return missing(q.flag, q.message);
-      const { input } = await load();
+      const { default: input } = await import('@inquirer/input');
       const validate = q.validate ? async (v: string) => { const r = await q.validate!(v); return r === true ? r : safe(r); } : undefined;
       return guard(() => input({ message: safe(q.message), default: q.default, validate, theme }, ctx));
     },
     async password(q) {
       if (!interactive) return missing(q.flag, q.message);
-      const { password } = await load();
+      const { default: password } = await import('@inquirer/password');
       return guard(() => password({ message: safe(q.message), mask: '*', theme }, ctx));
     },
     async select(q) {
       if (!interactive) return missing(q.flag, q.message);
-      const { select } = await load();
+      const { default: select } = await import('@inquirer/select');
       return guard(() => select({ message: safe(q.message), choices: safeChoices(q.choices), default: q.default, theme: { ...theme, ...cursor } }, ctx));
     },
     async confirm(q) {
       if (!interactive) return missing(q.flag, q.message);
-      const { confirm } = await load();
+      const { default: confirm } = await import('@inquirer/confirm');
       return guard(() => confirm({ message: safe(q.message), default: q.default, theme }, ctx));
     },
     async checkbox(q) {
       if (!interactive) return missing(q.flag, q.message);
-      const { checkbox } = await load();
+      const { default: checkbox } = await import('@inquirer/checkbox');
       const icons = look.unicode ? {} : { icon: { checked: '[x]', unchecked: '[ ]', cursor: '>' } };
       return guard(() => checkbox({ message: safe(q.message), choices: safeChoices(q.choices), required: q.required, theme: { ...theme, ...icons } }, ctx));
     },

@@ -8,7 +8,7 @@ import { readJson, removeTempDirs, tempDir } from '../support/skill-project.js';
 
 /**
  * The wizard in a real terminal: util-linux `script` gives the CLI a pseudo-terminal, so stdin is
- * a TTY and @inquirer/prompts reads keys from it. Each step waits for a question, then types.
+ * a TTY and inquirer reads keys from it. Each step waits for a question, then types.
  */
 type Step = [question: RegExp, keys: string];
 
