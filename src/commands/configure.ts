@@ -331,7 +331,7 @@ export async function runPull(options: ConfigureOptions, deps: ConfigureDeps): P
   }
   if (options.dryRun) {
     out.print(`Would write ${file}:`);
-    for (const line of text.trimEnd().split('\n')) out.print(`  ${line}`);
+    for (const line of text.trimEnd().split('\n')) out.print(`  ${line}`, { preformatted: true });
     out.info('Dry run: nothing was written.');
     result.written = false;
     out.result(result);
@@ -344,7 +344,8 @@ export async function runPull(options: ConfigureOptions, deps: ConfigureDeps): P
     out.info(`Kept a copy of the old ${file} in ${written.backup}`);
   }
   out.print(`Wrote ${file} (the ${options.stage} configuration of ${skillId}; SMAPI never returns the client secret, and it is never written):`);
-  for (const line of text.trimEnd().split('\n')) out.print(`  ${line}`);
+  // The file's JSON as written: wrapping would make the lines useless to copy.
+  for (const line of text.trimEnd().split('\n')) out.print(`  ${line}`, { preformatted: true });
   out.success(`${file} now holds the configuration Alexa uses; alexa-link configure pushes it back after you edit it.`);
   out.result(result);
   return { exitCode: 0, result };

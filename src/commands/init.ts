@@ -79,7 +79,7 @@ function report(ctx: CommandContext, result: InitResult, shown: readonly string[
   for (const f of result.files) out.print(`  ${f}`);
   out.print('');
   out.print('Next steps:');
-  for (const s of result.next) out.print(`  ${s.command}`);
+  for (const s of result.next) out.print(`  ${s.command}`, { preformatted: true });
   out.result({
     ok: !installFailed,
     dir: result.dir,
@@ -124,7 +124,8 @@ function reportAdd(ctx: CommandContext, r: AddLinkingResult, labels: Record<SdkS
   out.print('');
   out.print(`Your code uses ${labels[r.sdk]}${r.handlerFile ? ` (${r.handlerFile})` : ''}. Make this change in the handler:`);
   out.print('');
-  for (const line of r.snippet.split('\n')) out.print(`    ${line}`);
+  // Code is printed as it is: wrapping would break statements and comments mid-line.
+  for (const line of r.snippet.split('\n')) out.print(`    ${line}`, { preformatted: true });
   out.print('');
   const next = [
     'export ALEXA_LINK_CLIENT_SECRET=<client secret>',
@@ -133,7 +134,7 @@ function reportAdd(ctx: CommandContext, r: AddLinkingResult, labels: Record<SdkS
     'npx alexa-link doctor --token session',
   ];
   out.print('Next steps:');
-  for (const n of next) out.print(`  ${n}`);
+  for (const n of next) out.print(`  ${n}`, { preformatted: true });
   out.result({
     ok: true,
     mode: 'add',

@@ -86,6 +86,16 @@ describe('init --add (built CLI)', () => {
     expect((JSON.parse(again.stdout) as { gitignore: string }).gitignore).toBe('unchanged');
   });
 
+  it('on a narrow terminal the handler change is printed as code: no statement or comment broken across lines', async () => {
+    const dir = await copyFixture('v2-console');
+    await writeFile(path.join(dir, 'lambda', 'index.js'), "const Alexa = require('ask-sdk-core');\nexports.handler = Alexa.SkillBuilders.custom().lambda();\n");
+    const r = await runCli(ADD, { cwd: dir, env: { ...ENV, COLUMNS: '60' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ {4}const accessToken = Alexa\.getAccountLinkingAccessToken\(handlerInput\.requestEnvelope\);$/m);
+    expect(r.stdout).toMatch(/^ {4}\/\/ Call your API with the header .* on a 401 answer as above\.$/m);
+    expect(r.stdout).toMatch(/^ {2}npx alexa-link doctor --token session$/m);
+  });
+
   it('--client-id "": the placeholder, and a warning saying where to create a client at the provider', async () => {
     const dir = await copyFixture('plain');
     const r = await runCli(['init', '--add', '--yes', '--provider', 'okta', '--domain', 'dev-123456.okta.com', '--client-id', ''], { cwd: dir, env: ENV });
