@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +92,79 @@ describe('doctor on each project layout (built CLI, --offline)', () => {
     const bare = await runCli(['--json', 'doctor', '--offline'], { cwd: empty, env: ENV });
     expect(bare.code).toBe(2);
     expect(JSON.parse(bare.stdout)).toMatchObject({ ok: false, error: { code: 'E_NO_PROJECT', message: expect.stringMatching(/^No skill project/) } });
+  });
+});
+
+describe('an ASK CLI v1 project whose skill.json names the function (endpoint.uri "ask-custom-<name>-default")', () => {
+  it('judges the ARN ask deploy recorded in .ask/config; without one: not deployed yet (warn), exit 0', async () => {
+    const dir = await copyFixture('v1-deployed');
+    const r = await runCli(['--json', 'doctor', '--offline'], { cwd: dir, env: ENV });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const doc = JSON.parse(r.stdout) as DoctorJson;
+    expect(check(doc, 'manifest-endpoint')).toMatchObject({
+      status: 'pass',
+      detail: expect.stringMatching(/Lambda ask-custom-fixture-default in us-east-1 \(manifest\.apis\.custom\.endpoint\.uri names function ask-custom-fixture-default; its ARN arn:aws:lambda:us-east-1:210987654321:function:ask-custom-fixture-default is from \.ask\/config deploy_settings\.default\.resources\.lambda/),
+    });
+    expect(check(doc, 'replays').status).toBe('pass');
+
+    // Before the first ask deploy: no ARN in .ask/config yet.
+    const cfgPath = path.join(dir, '.ask', 'config');
+    const cfg = JSON.parse(await readFile(cfgPath, 'utf8')) as { deploy_settings: { default: { resources: { lambda: Array<Record<string, unknown>> } } } };
+    for (const l of cfg.deploy_settings.default.resources.lambda) {
+      delete l.arn;
+      delete l.functionName;
+    }
+    await writeFile(cfgPath, JSON.stringify(cfg));
+    const fresh = await runCli(['--json', 'doctor', '--offline', '--only', 'manifest-endpoint'], { cwd: dir, env: ENV });
+    expect(fresh.code, fresh.stderr + fresh.stdout).toBe(0);
+    expect(check(JSON.parse(fresh.stdout) as DoctorJson, 'manifest-endpoint')).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(/uri "ask-custom-fixture-default" names a Lambda function that is not deployed yet: ask deploy \(ASK CLI v1\) creates function ask-custom-fixture-default/),
+      fix: expect.stringMatching(/Run ask deploy \(ASK CLI v1\)/),
+    });
+  });
+});
+
+describe('SAM and Serverless projects with skill.json and models/ at the root (the ASK CLI v1 shape)', () => {
+  /** The fixture with its skill package moved to the root as skill.json + models/, as many SAM/Serverless repositories keep it. */
+  async function rootPackage(name: string): Promise<string> {
+    const dir = await copyFixture(name);
+    await rename(path.join(dir, 'skill-package', 'skill.json'), path.join(dir, 'skill.json'));
+    await mkdir(path.join(dir, 'models'));
+    await rename(path.join(dir, 'skill-package', 'interactionModels', 'custom', 'en-US.json'), path.join(dir, 'models', 'en-US.json'));
+    await rm(path.join(dir, 'skill-package'), { recursive: true });
+    return dir;
+  }
+
+  it.each<[string, RegExp]>([
+    ['sam', /^AWS SAM project \(profile default\): found template\.yaml, skill\.json, accountLinking\.json, models\/en-US\.json\.[\s\S]*code: src\/ \(template\.yaml/],
+    ['serverless', /^Serverless Framework project \(profile default\): found serverless\.yml, skill\.json, accountLinking\.json, models\/en-US\.json\.[\s\S]*handler src\/handler\.skill/],
+  ])('%s: found as that layout (not ASK CLI v1), its code replayed, exit 0', async (name, detail) => {
+    const dir = await rootPackage(name);
+    const r = await runCli(['--json', 'doctor', '--offline'], { cwd: dir, env: ENV });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const doc = JSON.parse(r.stdout) as DoctorJson;
+    expect(check(doc, 'project-files').detail).toMatch(detail);
+    expect(check(doc, 'replays').status).toBe('pass');
+    expect(doc.replays.map((x) => x.verdict)).toEqual(['pass', 'pass']);
+  });
+
+  it('a real .ask/config still makes it ASK CLI v1', async () => {
+    const dir = await rootPackage('sam');
+    await cp(path.join(FIXTURES, 'v1', '.ask'), path.join(dir, '.ask'), { recursive: true });
+    const r = await runCli(['--json', 'doctor', '--offline', '--only', 'project-files'], { cwd: dir, env: ENV });
+    expect(check(JSON.parse(r.stdout) as DoctorJson, 'project-files').detail).toMatch(/^ASK CLI v1 project/);
+  });
+
+  it('SAM: SkillId: !Ref SkillIdParam reads the parameter\'s Default', async () => {
+    const dir = await rootPackage('sam');
+    const file = path.join(dir, 'template.yaml');
+    const text = (await readFile(file, 'utf8'))
+      .replace('Parameters:\n', 'Parameters:\n  SkillIdParam:\n    Type: String\n    Default: amzn1.ask.skill.66666666-aaaa-bbbb-cccc-000000000006\n')
+      .replace('SkillId: amzn1.ask.skill.33333333-aaaa-bbbb-cccc-000000000003', 'SkillId: !Ref SkillIdParam');
+    await writeFile(file, text);
+    const r = await runCli(['--json', 'doctor', '--offline', '--only', 'project-files'], { cwd: dir, env: ENV });
+    expect(check(JSON.parse(r.stdout) as DoctorJson, 'project-files').detail).toMatch(/skill ID: amzn1\.ask\.skill\.66666666-aaaa-bbbb-cccc-000000000006$/m);
   });
 });
 

@@ -203,6 +203,31 @@ describe('manifest-endpoint', () => {
     expect(r.detail).toMatch(detail);
   });
 
+  // ASK CLI v1 writes the function NAME at endpoint.uri; its ARN is in .ask/config after ask deploy.
+  const v1Named = (deployed: Array<{ name?: string; arn: string; usage: string[] }>) =>
+    project('/p', { layout: 'ask-cli-v1', deploy: 'lambda', namedFunctions: { tool: 'ASK CLI v1', deployCommand: 'ask deploy (ASK CLI v1)', from: '.ask/config deploy_settings.default.resources.lambda', deployed } });
+  it.each<[string, Partial<DoctorContext>, CheckOutcome['status'], RegExp, RegExp?]>([
+    [
+      'v1: a function name whose ARN .ask/config records',
+      { project: ok(v1Named([{ name: 'ask-custom-x-default', arn: 'arn:aws:lambda:us-east-1:210987654321:function:ask-custom-x-default', usage: ['custom/default'] }])), manifest: manifestWith([ep('ask-custom-x-default')]) },
+      'pass',
+      /Lambda ask-custom-x-default in us-east-1 \(manifest\.apis\.custom\.endpoint\.uri names function ask-custom-x-default; its ARN .* is from \.ask\/config deploy_settings\.default\.resources\.lambda/,
+    ],
+    [
+      'v1: a function name, not deployed yet',
+      { project: ok(v1Named([])), manifest: manifestWith([ep('ask-custom-x-default')]) },
+      'warn',
+      /names a Lambda function that is not deployed yet: ask deploy \(ASK CLI v1\) creates function ask-custom-x-default/,
+      /Run ask deploy \(ASK CLI v1\)/,
+    ],
+    ['a function name in another layout stays a fail', { project: ok(project('/p', { deploy: 'lambda' })), manifest: manifestWith([ep('ask-custom-x-default')]) }, 'fail', /neither a Lambda ARN nor a URL/],
+  ])('%s', async (_name, parts, status, detail, fix) => {
+    const r = await manifestEndpoint.run(literalContext(parts), info);
+    expect(r.status, r.detail).toBe(status);
+    expect(r.detail).toMatch(detail);
+    if (fix) expect(r.fix).toMatch(fix);
+  });
+
   const sh = (region: string, uri: string, api: 'smartHome' | 'video' = 'smartHome'): SkillEndpoint => ({
     api,
     region,

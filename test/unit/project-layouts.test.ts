@@ -118,6 +118,13 @@ describe('layout parsers (pure)', () => {
     await expect(parseYamlText('a: [1, 2', 'bad.yaml')).rejects.toThrow(/bad\.yaml is not valid YAML at line \d/);
     expect(() => parseSamTemplate({ Resources: 3 }, 't.yaml')).toThrow(/"Resources" is missing or not a mapping/);
   });
+  it('reads SkillId: !Ref <Parameter> from the parameter\'s Default (a literal skill ID only)', async () => {
+    const yaml = (def: string) =>
+      `Parameters:\n  SkillIdParam:\n    Type: String\n    Default: ${def}\nResources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: index.handler\n      Events:\n        A:\n          Type: AlexaSkill\n          Properties:\n            SkillId: !Ref SkillIdParam\n`;
+    const t = parseSamTemplate(await parseYamlText(yaml('amzn1.ask.skill.66666666-aaaa-bbbb-cccc-000000000006'), 't.yaml'), 't.yaml');
+    expect(t.functions[0]).toMatchObject({ skillId: 'amzn1.ask.skill.66666666-aaaa-bbbb-cccc-000000000006', skillIdParam: 'SkillIdParam' });
+    expect(parseSamTemplate(await parseYamlText(yaml('"${Other}"'), 't.yaml'), 't.yaml').functions[0]!.skillId).toBeUndefined();
+  });
   it('reads Serverless functions, leaving values made of variables alone', () => {
     const c = parseServerlessConfig({ provider: { runtime: 'nodejs20.x', region: '${opt:region}' }, functions: { a: { handler: 'h.main', events: [{ alexaSkill: 'amzn1.ask.skill.1' }] } } }, 's.yml');
     expect(c).toEqual({ functions: [{ name: 'a', handler: 'h.main', runtime: 'nodejs20.x', alexa: true, skillId: 'amzn1.ask.skill.1' }] });

@@ -1,6 +1,7 @@
 import { isLoopbackHost } from '../../linking/rules.js';
 import { ALEXA_REGION_NAMES, alexaRegionFor, AWS_REGION_OF, isAlexaRegion, type AlexaRegion } from '../../project/alexa-regions.js';
 import { isCheckedSkillType, type CheckedSkillType, type SkillEndpoint } from '../../project/skill-project.js';
+import type { NamedFunctions } from '../../project/layouts/types.js';
 import type { DoctorContext } from '../context.js';
 import type { Check, CheckOutcome, CheckStatus } from '../types.js';
 import { worst } from '../types.js';
@@ -46,6 +47,32 @@ export function judgeEndpoint(ep: SkillEndpoint): Finding {
   if (!SSL_TYPES.includes(ep.sslCertificateType)) return { status: 'fail', detail: `${where}.sslCertificateType "${ep.sslCertificateType}" is not Trusted, Wildcard or SelfSigned.`, fix: 'Use one of Trusted, Wildcard, SelfSigned (exact case).' };
   if (ep.sslCertificateType === 'SelfSigned') return { status: 'warn', detail: `${where}: ${u.host} with a self-signed certificate (development only; certification needs a trusted one).`, fix: 'Use a certificate from a trusted CA and set sslCertificateType to "Trusted" before certification.' };
   return { status: 'pass', detail: `${where}: ${u.host} over HTTPS (${ep.sslCertificateType} certificate).` };
+}
+
+/** A Lambda function name (optionally with :alias), as the ASK CLI v1 writes at endpoint.uri before it knows the ARN. */
+const BARE_FUNCTION = /^([A-Za-z0-9_-]{1,140})(?::[A-Za-z0-9_$-]{1,128})?$/;
+
+/**
+ * An endpoint.uri that names a function (the ASK CLI v1's "ask-custom-<name>-default") in a project
+ * whose deploy tool creates it: judged by the ARN its deploy state records, or "not deployed yet".
+ * Undefined when the uri is no bare name or the layout has no such tool (then it is judged as is,
+ * and fails). Pure.
+ */
+export function judgeNamedFunction(ep: SkillEndpoint, named: NamedFunctions | undefined, judge: (ep: SkillEndpoint) => Finding = judgeEndpoint): Finding | undefined {
+  const uri = ep.uri.trim();
+  const m = BARE_FUNCTION.exec(uri);
+  if (!named || !m) return undefined;
+  const name = m[1]!;
+  const fn = named.deployed.find((d) => d.name === name || LAMBDA_ARN.exec(d.arn)?.[3] === name);
+  if (!fn) {
+    return {
+      status: 'warn',
+      detail: `${ep.field}.uri "${uri}" names a Lambda function that is not deployed yet: ${named.deployCommand} creates function ${name} (${named.from} has no ARN for it).`,
+      fix: `Run ${named.deployCommand}: it creates the function and records its ARN in ${named.from.split(' ')[0]}.`,
+    };
+  }
+  const judged = judge({ ...ep, uri: fn.arn });
+  return { ...judged, detail: `${judged.detail.replace(/\.$/, '')} (${ep.field}.uri names function ${name}; its ARN ${fn.arn} is from ${named.from}).` };
 }
 
 /** Whether the project's deployment tool creates the function and writes its ARN into skill.json. */
@@ -128,7 +155,9 @@ function judgeType(api: CheckedSkillType, endpoints: SkillEndpoint[], locales: s
   if (!endpoints.some((e) => e.region === 'default')) {
     return { status: 'fail', detail: `skill.json has regional endpoints but no default ${field}.`, fix: 'Add the default endpoint; regions only override it.' };
   }
-  const findings = endpoints.map(lambdaOnly ? judgeLambdaOnlyEndpoint : judgeEndpoint);
+  const judge = lambdaOnly ? judgeLambdaOnlyEndpoint : judgeEndpoint;
+  const named = ctx.project.ok ? ctx.project.value.namedFunctions : undefined;
+  const findings = endpoints.map((ep) => judgeNamedFunction(ep, named, judge) ?? judge(ep));
   if (lambdaOnly) {
     for (const gap of uncoveredLocales(endpoints, locales)) {
       findings.push({

@@ -16,7 +16,7 @@ export const V1_CONFIG = path.join('.ask', 'config');
 
 interface V1Profile {
   skillId: string | undefined;
-  lambda: Array<{ usage: string[]; codeUri?: string; handler?: string; runtime?: string; region?: string; memory?: number }>;
+  lambda: Array<{ usage: string[]; codeUri?: string; handler?: string; runtime?: string; region?: string; memory?: number; arn?: string; functionName?: string }>;
   hosted: boolean;
 }
 
@@ -46,6 +46,8 @@ export function parseV1Config(doc: unknown, label: string, profile: string): V1P
       ...(s(l.runtime) ? { runtime: s(l.runtime)! } : {}),
       ...(s(l.awsRegion) ? { region: s(l.awsRegion)! } : {}),
       ...(typeof l.memorySize === 'number' ? { memory: l.memorySize } : {}),
+      ...(s(l.arn) ? { arn: s(l.arn)! } : {}),
+      ...(s(l.functionName) ? { functionName: s(l.functionName)! } : {}),
     });
   }
   return { skillId: typeof id === 'string' && id ? id : undefined, lambda, hosted };
@@ -109,6 +111,7 @@ async function load(root: string, profile: string): Promise<SkillProject> {
         from: `${relPath(root, configPath)} deploy_settings.${profile}.resources.lambda`,
       }
     : {};
+  const lambdaFrom = `${relPath(root, configPath)} deploy_settings.${profile}.resources.lambda`;
   return baseProject(root, profile, {
     layout: 'ask-cli-v1',
     layoutName: cfg?.hosted ? 'Alexa-hosted skill (ASK CLI v1)' : 'ASK CLI v1 project',
@@ -119,6 +122,14 @@ async function load(root: string, profile: string): Promise<SkillProject> {
     lambda,
     deploy: cfg?.hosted ? 'hosted' : 'lambda',
     statesPath: hasConfig ? configPath : undefined,
+    // skill.json's endpoint.uri may name the function ("ask-custom-<name>-default"); ask deploy
+    // creates it and records its ARN here.
+    namedFunctions: {
+      tool: 'ASK CLI v1',
+      deployCommand: 'ask deploy (ASK CLI v1)',
+      from: lambdaFrom,
+      deployed: (cfg?.lambda ?? []).filter((l) => l.arn).map((l) => ({ arn: l.arn!, usage: l.usage, ...(l.functionName ? { name: l.functionName } : {}) })),
+    },
     notes: [
       'ASK CLI v1 layout: `ask util upgrade-project` (ASK CLI v2) converts it; alexa-link reads it as it is.',
       ...(hasConfig ? [] : [`${V1_CONFIG.split(path.sep).join('/')} is missing (it is often git-ignored): no skill ID or deploy settings from it.`]),
@@ -143,17 +154,26 @@ async function readSkillId(project: SkillProject): Promise<SkillIdInfo> {
   return { skillId: cfg.skillId, from: `${label} deploy_settings.${project.profile}.skill_id` };
 }
 
+/**
+ * A v1 clone without .ask/config: skill.json at the root beside models/ or lambda/custom, or one
+ * whose endpoint names its code folder (sourceDir), as Amazon's v1 smart home samples ship. This
+ * heuristic is weaker than a SAM template or serverless.yml (their projects often keep skill.json
+ * and models/ at the root too), so it is tried after them.
+ */
+async function looksLikeV1Clone(dir: string): Promise<boolean> {
+  const manifest = path.join(dir, 'skill.json');
+  if (!(await isFile(manifest))) return false;
+  if ((await isDir(path.join(dir, 'models'))) || (await isDir(path.join(dir, 'lambda', 'custom')))) return true;
+  return (await sourceDirOf(manifest, 'skill.json')) !== undefined;
+}
+
+/** An ASK CLI v1 project with its .ask/config: tried before SAM and Serverless. */
 export const askCliV1: ProjectLayout = {
   id: 'ask-cli-v1',
-  async detect(dir) {
-    if (await isFile(path.join(dir, V1_CONFIG))) return true;
-    // A clone without .ask/config: skill.json at the root beside models/ or lambda/custom, or one
-    // whose endpoint names its code folder (sourceDir), as Amazon's v1 smart home samples ship.
-    const manifest = path.join(dir, 'skill.json');
-    if (!(await isFile(manifest))) return false;
-    if ((await isDir(path.join(dir, 'models'))) || (await isDir(path.join(dir, 'lambda', 'custom')))) return true;
-    return (await sourceDirOf(manifest, 'skill.json')) !== undefined;
-  },
+  detect: (dir) => isFile(path.join(dir, V1_CONFIG)),
   load,
   readSkillId,
 };
+
+/** An ASK CLI v1 project without .ask/config (a clone): tried after SAM and Serverless. */
+export const askCliV1Clone: ProjectLayout = { ...askCliV1, detect: looksLikeV1Clone };

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { askCliV1 } from './ask-cli-v1.js';
+import { askCliV1, askCliV1Clone } from './ask-cli-v1.js';
 import { askCliV2 } from './ask-cli-v2.js';
 import { plainLayout } from './plain.js';
 import { samLayout } from './sam.js';
@@ -9,10 +9,13 @@ import type { LayoutId, ProjectLayout } from './types.js';
 
 /**
  * The layouts in the order they are tried in each folder, walking up from where the user is:
- * ASK CLI v2 (and Alexa-hosted), ASK CLI v1, AWS SAM, the Serverless Framework. A plain folder of
- * code is only recognised in the folder the user named, after nothing was found above it.
+ * ASK CLI v2 (and Alexa-hosted), ASK CLI v1 with its .ask/config, AWS SAM, the Serverless
+ * Framework, then an ASK CLI v1 clone without .ask/config (skill.json beside models/: SAM and
+ * Serverless projects often have those too, so only a real .ask/config makes v1 win over them).
+ * A plain folder of code is only recognised in the folder the user named, after nothing was
+ * found above it.
  */
-export const PROJECT_LAYOUTS: readonly ProjectLayout[] = [askCliV2, askCliV1, samLayout, serverlessLayout];
+export const PROJECT_LAYOUTS: readonly ProjectLayout[] = [askCliV2, askCliV1, samLayout, serverlessLayout, askCliV1Clone];
 export const PLAIN_LAYOUT = plainLayout;
 
 const BY_ID: Record<LayoutId, ProjectLayout> = {

@@ -21,24 +21,44 @@ export interface SamFunction {
   runtime?: string;
   memoryMB?: number;
   skillId?: string;
+  /** The template parameter whose Default gave the skill ID (SkillId: !Ref SkillIdParam). */
+  skillIdParam?: string;
   /** Has an AlexaSkill event (the function Alexa calls). */
   alexa: boolean;
 }
 
+/**
+ * A skill ID written literally, or as `!Ref <Parameter>` whose parameter has a literal Default
+ * (a deploy may override it; the default is what the template says). Pure.
+ */
+function skillIdValue(v: unknown, parameters: Record<string, unknown>): { id: string; param?: string } | undefined {
+  const literal = literalString(v);
+  if (literal !== undefined) return isSkillId(literal) ? { id: literal } : undefined;
+  if (!isObject(v) || typeof v.Ref !== 'string' || !Object.hasOwn(parameters, v.Ref)) return undefined;
+  const param = parameters[v.Ref];
+  const def = isObject(param) ? literalString(param.Default) : undefined;
+  return def !== undefined && isSkillId(def) ? { id: def, param: v.Ref } : undefined;
+}
+
 /** The functions of a parsed SAM template. Pure. */
-export function parseSamTemplate(doc: unknown, label: string): { functions: SamFunction[]; permissionSkillId?: string } {
+export function parseSamTemplate(doc: unknown, label: string): { functions: SamFunction[]; permissionSkillId?: string; permissionSkillIdParam?: string } {
   if (!isObject(doc)) throw new InputError(`${label}: expected a YAML mapping with "Resources".`, { source: label });
+  const parameters = isObject(doc.Parameters) ? doc.Parameters : {};
   const resources = doc.Resources;
   if (!isObject(resources)) throw new InputError(`${label}: "Resources" is missing or not a mapping.`, { source: label });
   const globals = isObject(doc.Globals) && isObject(doc.Globals.Function) ? doc.Globals.Function : {};
   const functions: SamFunction[] = [];
   let permissionSkillId: string | undefined;
+  let permissionSkillIdParam: string | undefined;
   for (const [name, res] of Object.entries(resources)) {
     if (!isObject(res)) continue;
     const props = isObject(res.Properties) ? res.Properties : {};
     if (res.Type === 'AWS::Lambda::Permission' && props.Principal === 'alexa-appkit.amazon.com') {
-      const token = literalString(props.EventSourceToken);
-      if (token && isSkillId(token)) permissionSkillId = token;
+      const token = skillIdValue(props.EventSourceToken, parameters);
+      if (token) {
+        permissionSkillId = token.id;
+        permissionSkillIdParam = token.param;
+      }
       continue;
     }
     if (res.Type !== 'AWS::Serverless::Function') continue;
@@ -54,13 +74,16 @@ export function parseSamTemplate(doc: unknown, label: string): { functions: SamF
     for (const ev of isObject(props.Events) ? Object.values(props.Events) : []) {
       if (isObject(ev) && ev.Type === 'AlexaSkill') {
         fn.alexa = true;
-        const id = literalString(isObject(ev.Properties) ? ev.Properties.SkillId : undefined);
-        if (id && isSkillId(id)) fn.skillId = id;
+        const id = skillIdValue(isObject(ev.Properties) ? ev.Properties.SkillId : undefined, parameters);
+        if (id) {
+          fn.skillId = id.id;
+          if (id.param) fn.skillIdParam = id.param;
+        }
       }
     }
     functions.push(fn);
   }
-  return { functions, ...(permissionSkillId ? { permissionSkillId } : {}) };
+  return { functions, ...(permissionSkillId ? { permissionSkillId } : {}), ...(permissionSkillIdParam ? { permissionSkillIdParam } : {}) };
 }
 
 /** The function Alexa calls: the one with an AlexaSkill event, else the only one. */
@@ -105,9 +128,10 @@ async function load(root: string, profile: string): Promise<SkillProject> {
 async function readSkillId(project: SkillProject): Promise<SkillIdInfo> {
   const t = await readTemplate(project.root);
   const fn = pickSamFunction(t.functions);
-  if (fn?.skillId) return { skillId: fn.skillId, from: `${t.label} Resources.${fn.name} AlexaSkill event SkillId` };
-  if (t.permissionSkillId) return { skillId: t.permissionSkillId, from: `${t.label} AWS::Lambda::Permission EventSourceToken` };
-  return { missing: `${t.label} names no skill ID (no AlexaSkill event with a literal SkillId)`, fix: 'Pass --skill-id amzn1.ask.skill.…, or add the SkillId to the function\'s AlexaSkill event.' };
+  const viaParam = (p: string | undefined) => (p ? ` (the Default of parameter ${p}; a deploy may override it)` : '');
+  if (fn?.skillId) return { skillId: fn.skillId, from: `${t.label} Resources.${fn.name} AlexaSkill event SkillId${viaParam(fn.skillIdParam)}` };
+  if (t.permissionSkillId) return { skillId: t.permissionSkillId, from: `${t.label} AWS::Lambda::Permission EventSourceToken${viaParam(t.permissionSkillIdParam)}` };
+  return { missing: `${t.label} names no skill ID (no AlexaSkill event with a literal SkillId, or a !Ref to a parameter with a Default)`, fix: 'Pass --skill-id amzn1.ask.skill.…, or add the SkillId to the function\'s AlexaSkill event.' };
 }
 
 export const samLayout: ProjectLayout = {

@@ -60,10 +60,26 @@ export interface SkillProject {
   linkingPath: string;
   /** The file holding the skill ID (v2 .ask/ask-states.json, v1 .ask/config), when the layout has one. */
   statesPath: string | undefined;
+  /**
+   * A deploy tool that takes a bare Lambda function NAME at endpoint.uri and creates that function
+   * (the ASK CLI v1: "uri": "ask-custom-<name>-default"), with the functions its deploy state
+   * records so far (their ARNs). Absent for layouts where a bare name is simply wrong.
+   */
+  namedFunctions?: NamedFunctions;
   /** What the layout says of itself worth telling (Alexa-hosted: deploy by git push). */
   notes: string[];
   /** A parent folder where looking for the project stopped because another user owns it. */
   walkStoppedAt?: string;
+}
+
+export interface NamedFunctions {
+  /** "ASK CLI v1" */
+  tool: string;
+  /** The command that creates them ("ask deploy (ASK CLI v1)"). */
+  deployCommand: string;
+  /** Where the deployed ones were read (".ask/config deploy_settings.default.resources.lambda"). */
+  from: string;
+  deployed: Array<{ name?: string; arn: string; usage: string[] }>;
 }
 
 export interface ProjectLayout {
