@@ -8,6 +8,7 @@ import { parseTokenMode } from '../replay/envelopes.js';
 import { builtinRequestNames } from '../replay/kinds/index.js';
 import type { ProbeMode } from '../replay/kinds/types.js';
 import { isSkillId } from '../project/skill-id.js';
+import { assertVendorId } from '../linking/redirect-urls.js';
 import { createPrompter, isInteractive } from '../ui/prompt.js';
 import { completes } from './completion-hints.js';
 import { parseEndpointFlag, parseHandlerFlag } from '../replay/target-flags.js';
@@ -33,6 +34,7 @@ interface RawDoctorFlags {
   concurrency?: string;
   skillId?: string;
   profile?: string;
+  vendorId?: string;
   stage?: string;
   clientSecretEnv?: string;
   probes?: string;
@@ -100,6 +102,7 @@ export function parseDoctorFlags(flags: RawDoctorFlags, globals: { cwd: string; 
   return {
     cwd: globals.cwd,
     profile: flags.profile,
+    vendorId: flags.vendorId === undefined ? undefined : assertVendorId(flags.vendorId),
     skillId: flags.skillId?.trim(),
     target,
     envelopes: flags.envelopes ?? [],
@@ -142,7 +145,8 @@ export const command: CommandModule = {
       .option('--timeout <duration>', `time limit per check, and per replayed request (at most 8s): ${durationHelp(DEFAULT_TIMEOUT_MS)}`)
       .option('--concurrency <n>', `checks and replays run at once (default: ${DEFAULT_CONCURRENCY})`)
       .option('--skill-id <id>', 'skill ID (default: .ask/ask-states.json)')
-      .option('--profile <name>', 'ASK CLI / ask-resources.json profile')
+      .option('--profile <name>', 'ASK CLI profile for ~/.ask/cli_config and the project (default: ASK_DEFAULT_PROFILE, else "default")')
+      .option('--vendor-id <id>', "vendor ID for the Alexa redirect URL checks (default: ASK_VENDOR_ID, ~/.ask/cli_config, or your only vendor)")
       .addOption(completes(cmd.createOption('--stage <stage>', 'skill stage for SMAPI checks: development | live').default('development', 'development'), { values: () => ['development', 'live'] }))
       .addOption(cmd.createOption('--client-secret-env <VAR>', 'environment variable holding the client secret').default(DEFAULT_SECRET_ENV, DEFAULT_SECRET_ENV))
       .option('--fix', 'apply the fixes doctor knows to accountLinking.json (shows the diff, asks, keeps a copy); then run alexa-link configure')

@@ -37,6 +37,7 @@ export interface InitFlags {
   force?: boolean;
   yes?: boolean;
   add?: boolean;
+  profile?: string;
 }
 
 /** Flags and the [dir] argument → answers; nothing else below this line sees raw flags. */
@@ -173,6 +174,7 @@ export const command: CommandModule = {
       .option('--no-install', 'do not run npm install')
       .option('--force', 'write into a non-empty directory, replacing the files the template brings')
       .option('--add', 'add account linking to the existing project in [dir] (any layout): writes accountLinking.json and .alexa-link/ in .gitignore, nothing else')
+      .option('--profile <name>', 'with --add: the project\'s profile (ask-resources.json, .ask/config) (default: ASK_DEFAULT_PROFILE, else "default")')
       .option('-y, --yes', 'no prompts: take defaults, fail on missing required values');
   },
 
@@ -180,12 +182,16 @@ export const command: CommandModule = {
     const flags = opts as InitFlags;
     const given = answersFromFlags(args, flags);
     const interactive = isInteractive({ stdinIsTTY: ctx.stdinIsTTY, yes: flags.yes });
+    if (flags.profile !== undefined && !flags.add) {
+      throw new UsageError('--profile chooses the profile of an existing project: it goes with --add.', { hint: 'A new project has one profile, "default"; drop --profile, or pass --add to add linking to an existing project.' });
+    }
+    if (flags.profile !== undefined && flags.profile.trim() === '') throw new UsageError('--profile needs a profile name.');
     if (flags.add) {
       const extra = NEW_PROJECT_FLAGS.filter(([k]) => flags[k] !== undefined && flags[k] !== false).map(([, f]) => f);
       if (extra.length) throw new UsageError(`--add writes only accountLinking.json into an existing project; ${extra.join(', ')} ${extra.length === 1 ? 'is' : 'are'} for a new project.`, { hint: 'Drop them, or run init without --add to create a new project.' });
       const answers = interactive ? await askProviderQuestions({ ...given }, createPrompter(true, undefined, ctx.out.promptLook), { userinfo: false }) : given;
       const { runAddLinking, SDK_LABELS } = await import('../scaffold/add-linking.js');
-      return reportAdd(ctx, await runAddLinking(answers, { cwd: ctx.globals.cwd }), SDK_LABELS);
+      return reportAdd(ctx, await runAddLinking(answers, { cwd: ctx.globals.cwd, profile: flags.profile?.trim(), env: ctx.env }), SDK_LABELS);
     }
     const prompter = createPrompter(interactive, undefined, ctx.out.promptLook);
     const deps = { cwd: ctx.globals.cwd, progress: (line: string) => ctx.out.info(line) };

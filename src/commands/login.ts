@@ -6,7 +6,7 @@ import { InputError, UsageError } from '../errors.js';
 import type { AccountLinkingPayload } from '../linking/config.js';
 import { ALEXA_REGIONS, assertVendorId, type AlexaRegion } from '../linking/redirect-urls.js';
 import { createSmapi } from '../smapi/client.js';
-import { loadCredentials } from '../smapi/credentials.js';
+import { loadCredentials, resolveProfile } from '../smapi/credentials.js';
 import { resolveVendorId } from '../smapi/vendor.js';
 import { isLoopbackHost } from '../linking/rules.js';
 import type { HttpRequest, HttpResponse } from '../net/http.js';
@@ -44,6 +44,8 @@ export interface LoginOptions {
   /** How long to wait for the sign-in, ms. */
   timeoutMs: number;
   vendorId: string | undefined;
+  /** --profile: the ASK CLI profile for the vendor ID and SMAPI, and the project's (undefined: ASK_DEFAULT_PROFILE, else "default"). */
+  profile?: string | undefined;
   region: AlexaRegion;
   clientSecretEnv: string;
   /** --pkce: send PKCE parameters whatever accountLinking.json says (default false). */
@@ -116,10 +118,13 @@ export function parseLoginOptions(opts: Record<string, unknown>, cwd: string, en
   let vendorId: string | undefined;
   if (vendorFlag !== undefined) vendorId = assertVendorId(vendorFlag);
   else if (vendorEnv !== undefined && redirect === 'alexa') vendorId = assertVendorId(vendorEnv, 'ASK_VENDOR_ID');
+  const profile = str('profile');
+  if (profile !== undefined && profile.trim() === '') throw new UsageError('--profile needs a profile name.');
   return {
     cwd,
     redirect,
     port,
+    ...(profile !== undefined ? { profile: profile.trim() } : {}),
     open: opts.open !== false,
     timeoutMs,
     vendorId,
@@ -378,7 +383,7 @@ export interface LoginOutcome {
 
 export async function runLogin(options: LoginOptions, deps: LoginDeps): Promise<LoginOutcome> {
   const { out } = deps;
-  const project = await loadProject(options.cwd);
+  const project = await loadProject(options.cwd, resolveProfile(options.profile, deps.env));
   const payload = await readLinkingFile(project.linkingPath).catch((err: unknown) => {
       if (err instanceof InputError && err.code === 'E_INPUT_MISSING') {
         throw new InputError(`${LINKING_FILE} not found in the project (${project.layoutName}, ${project.root}); login reads the provider's URLs, client ID, scopes and scheme from it.`, {
@@ -419,12 +424,15 @@ export async function runLogin(options: LoginOptions, deps: LoginDeps): Promise<
       // The same resolver as configure and doctor: the ASK CLI profile, then SMAPI's vendor list.
       const found = await resolveVendorId({
         env: deps.env,
+        profile: options.profile,
         ...(deps.homeDir ? { homeDir: deps.homeDir } : {}),
         debug: (l) => out.debug(l),
         smapi: async () => {
           try {
-            const creds = await loadCredentials({ env: deps.env, ...(deps.homeDir ? { homeDir: deps.homeDir } : {}) });
+            const creds = await loadCredentials({ env: deps.env, profile: options.profile, ...(deps.homeDir ? { homeDir: deps.homeDir } : {}), ...(deps.signal ? { signal: deps.signal } : {}) });
             for (const sec of creds.secrets) out.addSecret(sec);
+            // The ASK CLI refreshed an expired profile: said, as configure and doctor do.
+            for (const n of creds.notes ?? []) out.info(n);
             return await createSmapi(creds, { trace: (l) => out.debug(l), onSecret: (v) => out.addSecret(v), ...(deps.signal ? { signal: deps.signal } : {}) });
           } catch {
             return undefined;
@@ -617,6 +625,7 @@ export const command: CommandModule = {
       .option('--no-open', 'print the sign-in address without opening a browser')
       .option('--timeout <duration>', `how long to wait for the sign-in: ${durationHelp(DEFAULT_TIMEOUT_SECONDS * 1000)}`)
       .option('--vendor-id <id>', 'your Amazon vendor ID, for --redirect alexa (default: ASK_VENDOR_ID, the ASK CLI profile\'s vendor_id, or your only vendor in SMAPI)')
+      .option('--profile <name>', 'ASK CLI profile in ~/.ask/cli_config for the vendor ID (and the project\'s profile) (default: ASK_DEFAULT_PROFILE, else "default")')
       .addOption(completes(cmd.createOption('--region <region>', "which Alexa redirect URL --redirect alexa uses: NA (pitangui), EU (layla) or FE (alexa.amazon.co.jp); default NA"), { values: () => ALEXA_REGIONS }))
       .option('--client-secret-env <VAR>', `environment variable holding the client secret (default: ${DEFAULT_SECRET_ENV}); otherwise you are asked`)
       .option('--pkce', "send PKCE (code_challenge S256, code_verifier) as Alexa does when PKCE is enabled for the skill (default: accountLinking.json's PKCE block)")

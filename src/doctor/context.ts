@@ -20,7 +20,7 @@ import type { ProbeMode } from '../replay/kinds/types.js';
 import type { EnvelopePlan } from '../replay/sources.js';
 import type { StoredReplay } from '../replay/runner.js';
 import { createSmapi, type Smapi } from '../smapi/client.js';
-import { loadCredentials, type SmapiCredentials } from '../smapi/credentials.js';
+import { loadCredentials, resolveProfile, type SmapiCredentials } from '../smapi/credentials.js';
 import { resolveVendorId } from '../smapi/vendor.js';
 import { missing, ok, type Part } from './types.js';
 import type { SecretOptions } from '../ui/secrets.js';
@@ -34,8 +34,10 @@ export type TargetChoice = { kind: 'default' } | { kind: 'handler'; spec: string
 
 export interface DoctorOptions {
   cwd: string;
-  /** ask-resources.json profile and ASK CLI profile. */
+  /** ask-resources.json profile and ASK CLI profile (--profile; undefined: ASK_DEFAULT_PROFILE, else "default"). */
   profile: string | undefined;
+  /** --vendor-id (else the vendor resolver's other sources). */
+  vendorId?: string | undefined;
   /** --skill-id (else .ask/ask-states.json). */
   skillId: string | undefined;
   target: TargetChoice;
@@ -81,6 +83,8 @@ export interface DoctorDeps {
   signal?: AbortSignal;
   /** --verbose lines (skill logs, HTTP traces); redacted by the caller's Output. */
   debug?: (line: string) => void;
+  /** Progress lines always said on stderr (the ASK CLI refreshed an expired profile). */
+  info?: (line: string) => void;
   /** Registers a value that must never be printed whole. */
   addSecret?: (value: string, opts?: SecretOptions) => void;
   /** Speeds up SMAPI retries and simulation polling in tests. */
@@ -177,7 +181,7 @@ export async function buildDoctorContext(options: DoctorOptions, deps: DoctorDep
   const now = deps.now ?? (() => new Date());
   let projectAbsent = false;
   const project = await part(
-    () => loadProject(options.cwd, options.profile ?? 'default'),
+    () => loadProject(options.cwd, resolveProfile(options.profile, env)),
     (err) => {
       if (err instanceof InputError && err.code === 'E_NO_PROJECT') projectAbsent = true;
       return undefined;
@@ -215,7 +219,8 @@ export async function buildDoctorContext(options: DoctorOptions, deps: DoctorDep
       try {
         const creds = await loadCredentials({ env, profile: options.profile, ...(deps.homeDir ? { homeDir: deps.homeDir } : {}), now: now() });
         for (const s of creds.secrets) deps.addSecret?.(s);
-        for (const n of creds.notes ?? []) deps.debug?.(n);
+        // Said always (one line on stderr), as configure does: the ASK CLI refreshed an expired profile.
+        for (const n of creds.notes ?? []) (deps.info ?? deps.debug)?.(n);
         return ok(creds);
       } catch (err) {
         if (err instanceof AlexaLinkError) return missing(`no SMAPI credentials: ${reasonOf(err)}`, err.hint);
@@ -239,6 +244,7 @@ export async function buildDoctorContext(options: DoctorOptions, deps: DoctorDep
   let vendorOnce: Promise<string | undefined> | undefined;
   const vendor = () =>
     (vendorOnce ??= resolveVendorId({
+      flag: options.vendorId,
       env,
       profile: options.profile,
       ...(deps.homeDir ? { homeDir: deps.homeDir } : {}),

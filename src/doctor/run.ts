@@ -90,6 +90,7 @@ export async function runDoctor(options: DoctorOptions, deps: RunDoctorDeps): Pr
     ...deps,
     addSecret: (v, o) => out.addSecret(v, o),
     debug: (line) => out.debug(line),
+    info: (line) => out.info(line),
   });
   if (options.envelopes.length) {
     ctx.envelopePlan = await planEnvelopeFiles(options.envelopes, options.cwd);

@@ -4,6 +4,7 @@ import { checkLinkingConfig } from '../linking/rules.js';
 import { isObject, readJsonFile, readTextFileBounded } from '../project/json-file.js';
 import { LINKING_FILE, loadProject, readSkillTypes, type SkillProject } from '../project/skill-project.js';
 import { appendUserFile, writeUserFile } from '../project/user-files.js';
+import { resolveProfile } from '../smapi/credentials.js';
 import { DEFAULT_SKILL_NAME, resolveInitOptions, type InitAnswers, type InitOptions } from './init-options.js';
 import { buildLinkingDocument } from './project-files.js';
 import { readTemplateDir, TEMPLATES_ROOT } from './templates.js';
@@ -156,9 +157,16 @@ export interface AddLinkingResult {
 
 const IGNORE_LINE = /^\/?\.alexa-link\/?(\*\*?)?$/;
 
-export async function runAddLinking(answers: InitAnswers, deps: { cwd: string }): Promise<AddLinkingResult> {
+export interface AddLinkingDeps {
+  cwd: string;
+  /** --profile (undefined: ASK_DEFAULT_PROFILE, else "default"), for projects that keep settings per profile. */
+  profile?: string | undefined;
+  env?: Record<string, string | undefined>;
+}
+
+export async function runAddLinking(answers: InitAnswers, deps: AddLinkingDeps): Promise<AddLinkingResult> {
   const start = answers.dir !== undefined && answers.dir !== '' ? path.resolve(deps.cwd, answers.dir) : deps.cwd;
-  const project = await loadProject(start);
+  const project = await loadProject(start, resolveProfile(deps.profile, deps.env ?? {}));
   const rel = (p: string) => path.relative(project.root, p).split(path.sep).join('/') || '.';
   const linkingRel = rel(project.linkingPath);
   try {

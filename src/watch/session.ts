@@ -159,6 +159,7 @@ async function prepare(options: WatchOptions, deps: WatchDeps, timing: WatchTimi
       ...(deps.signal ? { signal: deps.signal } : {}),
       addSecret: (v) => out.addSecret(v),
       debug: (line) => out.debug(line),
+      info: (line) => out.info(line),
     },
   );
   if (options.envFile) ctx.skillEnv = await readEnvFile(options.envFile, options.cwd);
@@ -174,7 +175,12 @@ async function prepare(options: WatchOptions, deps: WatchDeps, timing: WatchTimi
     throw new InputError(`watch has no skill to route requests to: ${chosen.reason}.`, { source: '--handler', hint: chosen.fix });
   }
   const tokens = createAccessTokenSource({
-    loadCredentials: () => loadCredentials({ env: deps.env, profile: options.profile, ...(deps.homeDir ? { homeDir: deps.homeDir } : {}), now: (deps.now ?? (() => new Date()))() }),
+    loadCredentials: async () => {
+      const creds = await loadCredentials({ env: deps.env, profile: options.profile, ...(deps.homeDir ? { homeDir: deps.homeDir } : {}), now: (deps.now ?? (() => new Date()))() });
+      // The ASK CLI refreshed an expired profile: said, as configure and doctor do.
+      for (const n of creds.notes ?? []) out.info(n);
+      return creds;
+    },
     ...(deps.http ? { http: deps.http } : {}),
     addSecret: (v) => out.addSecret(v),
     ...(deps.now ? { now: deps.now } : {}),

@@ -196,6 +196,16 @@ process.stdout.write('{"vendors": []}');`}
     expect(r.stderr + r.stdout).not.toContain(TOKEN);
   });
 
+  it('doctor says it too, without -v (one line on stderr)', async () => {
+    standin.setLinking(SKILL, 'development', CONSOLE);
+    const { bin, home } = await fakeAsk(false);
+    const env = { HOME: home, PATH: `${bin}${path.delimiter}${path.dirname(process.execPath)}`, ASK_ACCESS_TOKEN: '', ASK_DEFAULT_PROFILE: '', ASK_VENDOR_ID: '', ASK_REFRESH_TOKEN: '', ...standin.env() };
+    const line = 'The access token of ~/.ask/cli_config profile "default" had expired; the ASK CLI refreshed it (`ask smapi get-vendor-list --profile default`).';
+    const doctor = await runCli(['doctor', '--only', 'linking-config'], { cwd: project, timeoutMs: 30_000, env });
+    expect(doctor.stderr.split(line).length - 1, doctor.stderr).toBe(1);
+    expect(doctor.stderr + doctor.stdout).not.toContain(TOKEN);
+  });
+
   it('when the ASK CLI cannot refresh it either: exit 1 with its words added to the explanation', async () => {
     const { bin, home } = await fakeAsk(true);
     const r = await configure(['--pull'], { ASK_ACCESS_TOKEN: '', HOME: home, PATH: `${bin}${path.delimiter}${path.dirname(process.execPath)}` });

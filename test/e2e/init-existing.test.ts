@@ -120,6 +120,29 @@ describe('init --add (built CLI)', () => {
     expect(await snapshot(dir)).toEqual(before);
   });
 
+  it('a v2 project without a "default" profile: --profile, or ASK_DEFAULT_PROFILE, chooses it', async () => {
+    const dir = await copyFixture('v2-console');
+    const resources = path.join(dir, 'ask-resources.json');
+    const doc = JSON.parse(await readFile(resources, 'utf8')) as { profiles: Record<string, unknown> };
+    await writeFile(resources, JSON.stringify({ ...doc, profiles: { work: doc.profiles.default } }, null, 2));
+    const none = await runCli(ADD, { cwd: dir, env: ENV });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no profile "default" \(profiles: work\)[\s\S]*Pass --profile work/);
+    const flag = await runCli(['--json', ...ADD, '--profile', 'work'], { cwd: dir, env: ENV });
+    expect(flag.code, flag.stderr).toBe(0);
+    expect(JSON.parse(flag.stdout)).toMatchObject({ mode: 'add', layout: 'ask-cli-v2', files: ['accountLinking.json', '.gitignore'] });
+    await rm(path.join(dir, 'accountLinking.json'));
+    const fromEnv = await runCli(ADD, { cwd: dir, env: { ...ENV, ASK_DEFAULT_PROFILE: 'work' } });
+    expect(fromEnv.code, fromEnv.stderr).toBe(0);
+    // doctor reads ASK_DEFAULT_PROFILE the same way.
+    const doctor = await runCli(['--json', 'doctor', '--offline', '--only', 'project-files'], { cwd: dir, env: { ...ENV, ASK_DEFAULT_PROFILE: 'work' } });
+    expect((JSON.parse(doctor.stdout) as { checks: Array<{ id: string; detail: string }> }).checks[0]!.detail).toMatch(/^ASK CLI v2 project \(profile work\)/);
+    // A new project has one profile: --profile without --add is a usage error.
+    const fresh = await runCli(['init', path.join(await tmp('al-add-new-'), 'x'), '--yes', '--profile', 'work'], { cwd: dir, env: ENV });
+    expect(fresh.code).toBe(2);
+    expect(fresh.stderr).toMatch(/--profile chooses the profile of an existing project: it goes with --add/);
+  });
+
   it('is a usage error with flags of a new project, and outside any project', async () => {
     const dir = await copyFixture('plain');
     const r = await runCli([...ADD, '--name', 'X'], { cwd: dir, env: ENV });

@@ -95,6 +95,15 @@ describe('doctor on each project layout (built CLI, --offline)', () => {
   });
 });
 
+describe('doctor --vendor-id', () => {
+  it('is checked like configure\'s (exit 2 naming the flag)', async () => {
+    const dir = await copyFixture('v2-console');
+    const r = await runCli(['doctor', '--offline', '--vendor-id', 'not a vendor'], { cwd: dir, env: ENV });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--vendor-id: "not a vendor" is not an Amazon vendor ID/);
+  });
+});
+
 describe('an ASK CLI v1 project whose skill.json names the function (endpoint.uri "ask-custom-<name>-default")', () => {
   it('judges the ARN ask deploy recorded in .ask/config; without one: not deployed yet (warn), exit 0', async () => {
     const dir = await copyFixture('v1-deployed');

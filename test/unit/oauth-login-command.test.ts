@@ -285,6 +285,7 @@ describe('parseLoginOptions', () => {
     [{ timeout: '1.5' }, {}, { timeoutMs: 1500 }],
     [{ region: 'eu' }, {}, { region: 'EU' }],
     [{ clientSecretEnv: 'OKTA_SECRET' }, {}, { clientSecretEnv: 'OKTA_SECRET' }],
+    [{ profile: 'work' }, {}, { profile: 'work' }],
     [{}, { ASK_VENDOR_ID: 'not valid!' }, { vendorId: undefined }],
   ])('%o with env %o', (opts, env, want) => {
     expect(parseLoginOptions(opts, '/p', env)).toMatchObject(want);
@@ -297,6 +298,7 @@ describe('parseLoginOptions', () => {
     [{ timeout: '0' }, {}, /--timeout/],
     [{ timeout: 'soon' }, {}, /--timeout/],
     [{ region: 'US' }, {}, /--region must be one of NA, EU, FE/],
+    [{ profile: ' ' }, {}, /--profile needs a profile name/],
     [{ clientSecretEnv: 'my-secret=1' }, {}, /--client-secret-env takes the NAME/],
     [{ vendorId: 'lower' }, {}, /--vendor-id/],
     [{ redirect: 'alexa' }, { ASK_VENDOR_ID: 'bad id' }, /ASK_VENDOR_ID/],

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Smapi } from '../../src/smapi/client.js';
 import { resolveVendorId } from '../../src/smapi/vendor.js';
+import { buildDoctorContext } from '../../src/doctor/context.js';
+import { doctorOptions } from '../../src/doctor/run.js';
 
 const temps: string[] = [];
 afterAll(async () => {
@@ -45,5 +47,17 @@ describe('resolveVendorId: one order for every command', () => {
   it('a malformed --vendor-id or ASK_VENDOR_ID is an input error naming it', async () => {
     await expect(resolveVendorId({ flag: 'not a vendor', env: {} })).rejects.toThrow(/--vendor-id/);
     await expect(resolveVendorId({ env: { ASK_VENDOR_ID: 'bad id!' } })).rejects.toThrow(/ASK_VENDOR_ID/);
+  });
+});
+
+describe('doctor uses the same resolver', () => {
+  it('--vendor-id (DoctorOptions.vendorId) wins over the ASK CLI profile', async () => {
+    const h = await home('M2PROFILE01');
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'al-vendor-doctor-'));
+    temps.push(cwd);
+    const withFlag = await buildDoctorContext({ ...doctorOptions(cwd), vendorId: 'M2FLAG01', offline: true }, { env: {}, homeDir: h });
+    expect(await withFlag.vendor()).toBe('M2FLAG01');
+    const without = await buildDoctorContext({ ...doctorOptions(cwd), offline: true }, { env: {}, homeDir: h });
+    expect(await without.vendor()).toBe('M2PROFILE01');
   });
 });
