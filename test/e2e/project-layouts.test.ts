@@ -177,6 +177,35 @@ describe('SAM and Serverless projects with skill.json and models/ at the root (t
   });
 });
 
+describe('when the code cannot be replayed, the replays check names the layout\'s own place', () => {
+  it('a SAM template without a function: no word of ask-resources.json', async () => {
+    const dir = await copyFixture('sam');
+    const file = path.join(dir, 'template.yaml');
+    const text = await readFile(file, 'utf8');
+    // Only the role and the table are left.
+    await writeFile(file, text.replace(/ {2}SkillFunction:[\s\S]*?(?= {2}SkillRole:)/, ''));
+    const r = await runCli(['--json', 'doctor', '--offline', '--only', 'replays'], { cwd: dir, env: ENV });
+    const replays = check(JSON.parse(r.stdout) as DoctorJson, 'replays');
+    expect(replays.status).toBe('skip');
+    expect(replays.detail).toMatch(/template\.yaml has no AWS::Serverless::Function to take the code folder from/);
+    expect(replays.detail).not.toMatch(/ask-resources\.json/);
+  });
+
+  it('an Alexa-hosted Python skill (lambda/lambda_function.py): its handler, and why it is not replayed', async () => {
+    const dir = await copyFixture('hosted');
+    await rm(path.join(dir, 'lambda', 'index.js'));
+    await rm(path.join(dir, 'lambda', 'package.json'));
+    await writeFile(path.join(dir, 'lambda', 'lambda_function.py'), 'from ask_sdk_core.skill_builder import SkillBuilder\nsb = SkillBuilder()\nlambda_handler = sb.lambda_handler()\n');
+    const r = await runCli(['--json', 'doctor', '--offline', '--only', 'project-files', 'replays'], { cwd: dir, env: ENV });
+    const doc = JSON.parse(r.stdout) as DoctorJson;
+    expect(check(doc, 'project-files').detail).toMatch(/handler lambda_function\.lambda_handler \(the Alexa-hosted Python template/);
+    const replays = check(doc, 'replays');
+    expect(replays.detail).toMatch(/this is a Python skill \(lambda\/lambda_function\.py\); alexa-link replays only Node\.js handlers/);
+    expect(replays.fix).toMatch(/--endpoint http:\/\/127\.0\.0\.1:<port>/);
+    expect(replays.detail + (replays.fix ?? '')).not.toMatch(/ask-resources\.json/);
+  });
+});
+
 describe('a v2 project whose linking lives in the console (no accountLinking.json)', () => {
   const SKILL = 'amzn1.ask.skill.55555555-aaaa-bbbb-cccc-000000000005';
   const TOKEN = 'Atza|layouts-e2e-access-token-000000';

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describeTokenMode, shortTokenMode, tokenOriginOf, type ReplayItem, type SourcedEnvelope, type TokenChange } from '../../replay/envelopes.js';
 import { kindForManifestApis } from '../../replay/kinds/index.js';
 import type { AnswerSummary, BuiltinRequest, ProbeMode } from '../../replay/kinds/types.js';
@@ -156,12 +157,37 @@ export async function createTarget(ctx: DoctorContext): Promise<{ target: Replay
     case 'default': {
       if (!ctx.project.ok) return { reason: `no skill project to find the handler in (${ctx.project.reason})`, fix: 'Pass --handler <file[#export]> or --endpoint <url>.' };
       const p = ctx.project.value;
-      if (!p.codeDir) return { reason: 'ask-resources.json names no code folder (code.default.src)', fix: 'Pass --handler <file[#export]> or --endpoint <url>.' };
-      const found = await findHandlerInCodeDir(p.codeDir, { handlerSetting: lambdaHandlerSetting(ctx), root: p.root });
-      if ('reason' in found) return found;
+      if (!p.codeDir) return { reason: p.codeMissing ?? `the ${p.layoutName} names no code folder`, fix: 'Pass --handler <file[#export]> or --endpoint <url>.' };
+      const found = await findHandlerInCodeDir(p.codeDir, { handlerSetting: lambdaHandlerSetting(ctx), root: p.root, codeFrom: p.codeFrom, handlerFrom: p.lambda.from });
+      if ('reason' in found) return (await pythonSkill(p.codeDir, p.root, p.lambda.handler, lambdaRuntime(ctx))) ?? found;
       return { target: new HandlerTarget(found.spec, handlerOptions(ctx, found.spec)) };
     }
   }
+}
+
+/**
+ * A Python skill (an Alexa-hosted Python template's lambda/lambda_function.py, a python runtime, or
+ * a handler setting naming a .py file) when no Node.js handler was found: alexa-link runs only
+ * Node.js handlers, so the way to replay it is a local server and --endpoint.
+ */
+async function pythonSkill(codeDir: string, root: string, handler: string | undefined, runtime: string | undefined): Promise<{ reason: string; fix: string } | undefined> {
+  const { stat } = await import('node:fs/promises');
+  const exists = (p: string) => stat(p).then((s) => s.isFile(), () => false);
+  const dot = handler ? handler.lastIndexOf('.') : -1;
+  const candidates = [...(handler ? [`${dot > 0 ? handler.slice(0, dot) : handler}.py`] : []), 'lambda_function.py'];
+  let file: string | undefined;
+  for (const c of candidates) {
+    if (await exists(path.join(codeDir, c))) {
+      file = c;
+      break;
+    }
+  }
+  if (!file && !/^python/i.test(runtime ?? '')) return undefined;
+  const shown = file ? path.relative(root, path.join(codeDir, file)) : `${path.relative(root, codeDir) || '.'} (runtime ${runtime})`;
+  return {
+    reason: `this is a Python skill (${shown}); alexa-link replays only Node.js handlers`,
+    fix: 'Serve the skill over HTTP on this machine (for the ASK SDK for Python, flask-ask-sdk\'s SkillAdapter) and pass --endpoint http://127.0.0.1:<port>/<path>; or replay through Alexa with --smapi.',
+  };
 }
 
 /** The token for the replays, with the session's freshly refreshed one when there is one. */

@@ -118,7 +118,9 @@ async function load(root: string, profile: string): Promise<SkillProject> {
     configPath: hasConfig ? configPath : manifestPath,
     manifestPath,
     modelsDir: path.join(root, 'models'),
-    ...(codeDir ? { codeDir, codeFrom: codeFrom! } : {}),
+    ...(codeDir
+      ? { codeDir, codeFrom: codeFrom! }
+      : { codeMissing: `the ASK CLI v1 project names no code folder (no codeUri in ${V1_CONFIG.split(path.sep).join('/')} deploy_settings.${profile}.resources.lambda, no endpoint.sourceDir in skill.json, no lambda/custom)` }),
     lambda,
     deploy: cfg?.hosted ? 'hosted' : 'lambda',
     statesPath: hasConfig ? configPath : undefined,

@@ -98,15 +98,20 @@ async function load(root: string, profile: string): Promise<SkillProject> {
   const skillPackageDir = path.resolve(root, src);
   const uc = p.userConfig;
   const memory = typeof uc.memorySize === 'number' ? uc.memorySize : undefined;
+  // The Alexa-hosted templates: Node.js (lambda/index.js, export handler) or Python
+  // (lambda/lambda_function.py, lambda_handler).
+  const hostedPython = hosted && codeSrc !== undefined && !(await isFile(path.resolve(root, codeSrc, 'index.js'))) && (await isFile(path.resolve(root, codeSrc, 'lambda_function.py')));
+  const hostedHandler = hostedPython ? 'lambda_function.lambda_handler' : 'index.handler';
   const lambda = {
-    ...(str(uc.handler) ? { handler: str(uc.handler)! } : hosted ? { handler: 'index.handler' } : {}),
+    ...(str(uc.handler) ? { handler: str(uc.handler)! } : hosted ? { handler: hostedHandler } : {}),
+    ...(!str(uc.runtime) && hostedPython ? { runtime: 'python3' } : {}),
     ...(str(uc.runtime) ? { runtime: str(uc.runtime)! } : {}),
     ...(str(uc.awsRegion) ? { region: str(uc.awsRegion)! } : {}),
     ...(memory !== undefined ? { memoryMB: memory } : {}),
     ...(str(uc.handler) || str(uc.runtime) || str(uc.awsRegion) || memory !== undefined
       ? { from: `${RESOURCES_FILE} profiles.${profile}.skillInfrastructure.userConfig` }
       : hosted
-        ? { from: 'the Alexa-hosted template (lambda/index.js, export handler)' }
+        ? { from: hostedPython ? 'the Alexa-hosted Python template (lambda/lambda_function.py, lambda_handler)' : 'the Alexa-hosted template (lambda/index.js, export handler)' }
         : {}),
   };
   const deploy = hosted ? 'hosted' : p.infrastructureType && LAMBDA_DEPLOYERS.includes(p.infrastructureType) ? 'lambda' : p.infrastructureType ? 'unknown' : 'self-hosted';
@@ -120,7 +125,7 @@ async function load(root: string, profile: string): Promise<SkillProject> {
     modelsDir: path.join(skillPackageDir, 'interactionModels', 'custom'),
     ...(codeSrc !== undefined
       ? { codeDir: path.resolve(root, codeSrc), codeFrom: p.codeSrc !== undefined ? `${RESOURCES_FILE} profiles.${profile}.code.default.src` : 'the Alexa-hosted template' }
-      : {}),
+      : { codeMissing: `${RESOURCES_FILE} names no code folder (profiles.${profile}.code.default.src)` }),
     lambda,
     deploy,
     statesPath: path.join(root, STATES_FILE),

@@ -118,7 +118,9 @@ async function load(root: string, profile: string): Promise<SkillProject> {
     layoutName: 'AWS SAM project',
     configPath: t.file,
     ...pkg,
-    ...(fn ? { codeDir: path.resolve(root, fn.codeUri ?? '.'), codeFrom: `${t.label} Resources.${fn.name}.Properties.CodeUri${fn.codeUri ? '' : ' (none: the template folder)'}` } : {}),
+    ...(fn
+      ? { codeDir: path.resolve(root, fn.codeUri ?? '.'), codeFrom: `${t.label} Resources.${fn.name}.Properties.CodeUri${fn.codeUri ? '' : ' (none: the template folder)'}` }
+      : { codeMissing: `${t.label} has no AWS::Serverless::Function to take the code folder from` }),
     lambda,
     deploy: 'sam',
     notes,

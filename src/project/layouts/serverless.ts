@@ -80,7 +80,7 @@ async function load(root: string, profile: string): Promise<SkillProject> {
     configPath: c.file,
     ...pkg,
     // Handlers are relative to the service folder.
-    ...(fn ? { codeDir: root, codeFrom: `${c.label} functions.${fn.name}.handler (relative to the service folder)` } : {}),
+    ...(fn ? { codeDir: root, codeFrom: `${c.label} functions.${fn.name}.handler (relative to the service folder)` } : { codeMissing: `${c.label} defines no functions to take the handler from` }),
     lambda,
     deploy: 'serverless',
     notes: fn ? [] : [`${c.label} defines no functions: no code location from it.`],

@@ -54,6 +54,8 @@ export interface SkillProject {
   codeDir: string | undefined;
   /** Where codeDir came from, for messages. */
   codeFrom?: string;
+  /** Why there is no codeDir, in the layout's own terms ("template.yaml has no AWS::Serverless::Function"). */
+  codeMissing?: string;
   lambda: LambdaSettings;
   /** How the code is deployed, for messages and the endpoint check. */
   deploy: 'lambda' | 'hosted' | 'self-hosted' | 'sam' | 'serverless' | 'unknown';

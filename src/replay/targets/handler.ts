@@ -484,7 +484,14 @@ export function parseHandlerSpec(value: string, cwd: string): HandlerSpec {
  */
 export async function findHandlerInCodeDir(
   codeDir: string,
-  opts: { handlerSetting?: string | undefined; root: string },
+  opts: {
+    handlerSetting?: string | undefined;
+    root: string;
+    /** Where the code folder was named, for messages (default: ask-resources.json code.default.src). */
+    codeFrom?: string | undefined;
+    /** Where the handler setting was read, for messages (default: ask-resources.json skillInfrastructure.userConfig.handler). */
+    handlerFrom?: string | undefined;
+  },
 ): Promise<{ spec: HandlerSpec } | { reason: string; fix: string }> {
   const { stat } = await import('node:fs/promises');
   const rel = (p: string) => path.relative(opts.root, p) || '.';
@@ -498,7 +505,8 @@ export async function findHandlerInCodeDir(
   try {
     if (!(await stat(codeDir)).isDirectory()) throw new Error('not a directory');
   } catch {
-    return { reason: `the code folder ${rel(codeDir)} (code.default.src in ask-resources.json) does not exist`, fix: 'Point code.default.src at the skill code, or pass --handler <file[#export]>.' };
+    const from = opts.codeFrom ?? 'code.default.src in ask-resources.json';
+    return { reason: `the code folder ${rel(codeDir)} (${from}) does not exist`, fix: `Point ${opts.codeFrom ?? 'code.default.src'} at the skill code, or pass --handler <file[#export]>.` };
   }
   const spec = (file: string, exportName: string): { spec: HandlerSpec } => ({ spec: { file, exportName, cwd: codeDir, label: `${rel(file)}#${exportName}` } });
   const withExt = async (base: string) => {
@@ -521,7 +529,10 @@ export async function findHandlerInCodeDir(
       }
       return notBuilt;
     }
-    return { reason: `the Lambda handler "${opts.handlerSetting}" (skillInfrastructure.userConfig.handler) names ${rel(path.join(codeDir, fileBase))}.js, which does not exist`, fix: 'Fix the handler setting in ask-resources.json, or pass --handler <file[#export]>.' };
+    return {
+      reason: `the Lambda handler "${opts.handlerSetting}" (${opts.handlerFrom ?? 'skillInfrastructure.userConfig.handler'}) names ${rel(path.join(codeDir, fileBase))}.js, which does not exist`,
+      fix: `Fix the handler setting (${opts.handlerFrom ?? 'ask-resources.json skillInfrastructure.userConfig.handler'}), or pass --handler <file[#export]>.`,
+    };
   }
   try {
     const pkg = await readJsonFile(path.join(codeDir, 'package.json'), 'package.json', PACKAGE_JSON_MAX);
