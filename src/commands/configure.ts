@@ -253,7 +253,8 @@ async function requireSkillId(options: ConfigureOptions, project: SkillProject, 
   const info = await readSkillIdInfo(project);
   throw new UsageError(`No skill ID: ${info.missing ?? `none for profile "${profile}"`}.`, {
     code: 'E_NO_SKILL_ID',
-    hint: 'Pass --skill-id amzn1.ask.skill.…, or create the skill with `ask deploy` first (it records the ID in the project).',
+    // The layout knows what helps (a fresh v2 clone: ask deploy would create a second skill; SAM: the template's SkillId).
+    hint: info.fix ?? 'Pass --skill-id amzn1.ask.skill.…',
   });
 }
 

@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -256,6 +256,15 @@ describe('alexa-link configure (built binary, SMAPI stand-in)', () => {
     expect(r.stderr).toContain('ask deploy');
     const withFlag = await configure(['--yes', '--skill-id', SKILL]);
     expect(withFlag.code, withFlag.stderr).toBe(0);
+  });
+
+  it('a fresh clone (no .ask/ask-states.json): the hint is --skill-id or restoring the file, not ask deploy (that would create a second skill)', async () => {
+    await rm(path.join(project, '.ask', 'ask-states.json'));
+    const r = await configure(['--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/No skill ID: not deployed from this checkout/);
+    expect(r.stderr).toMatch(/Pass --skill-id amzn1\.ask\.skill\.… \(the developer console shows it\), or restore \.ask\/ask-states\.json from the checkout that deployed the skill\. Running ask deploy here would create a second skill/);
+    expect(r.stderr).not.toMatch(/create the skill with `ask deploy` first/);
   });
 
   it('an invalid accountLinking.json: exit 2 naming the field, nothing sent', async () => {

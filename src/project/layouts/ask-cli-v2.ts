@@ -139,14 +139,15 @@ async function readSkillId(project: SkillProject): Promise<SkillIdInfo> {
   if (!(await isFile(statesPath))) {
     return {
       missing: `not deployed from this checkout (${label} is missing; the ASK CLI writes it on deploy and it is usually git-ignored, so a fresh clone has none)`,
-      fix: 'Pass --skill-id amzn1.ask.skill.… (the developer console shows it), or run ask deploy from this checkout.',
+      // ask deploy in a fresh clone would create a SECOND skill: the ID is what is missing, not a deploy.
+      fix: `Pass --skill-id amzn1.ask.skill.… (the developer console shows it), or restore ${label} from the checkout that deployed the skill. Running ask deploy here would create a second skill; do that only if the skill does not exist yet.`,
     };
   }
   const id = parseAskStates(await readJsonFile(statesPath, label), label, project.profile);
   if (!id) {
     return {
       missing: `no skill ID for profile "${project.profile}" in ${label} (not deployed with this profile from this checkout)`,
-      fix: 'Pass --skill-id amzn1.ask.skill.…, or deploy with ask deploy.',
+      fix: `Pass --skill-id amzn1.ask.skill.… (the developer console shows it); ask deploy --profile ${project.profile} creates the skill only if it does not exist yet (otherwise it makes a second one).`,
     };
   }
   return { skillId: id, from: `${label} profiles.${project.profile}.skillId` };
