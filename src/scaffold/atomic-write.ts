@@ -93,7 +93,7 @@ export async function writeProjectAtomically(dir: string, files: ScaffoldFile[],
     const shown = state.entries.slice(0, 5).join(', ') + (state.entries.length > 5 ? ', …' : '');
     throw new AlexaLinkError(`${target} is not empty (${shown}); nothing was written.`, {
       code: 'E_DIR_NOT_EMPTY',
-      hint: 'Choose a new directory, or pass --force to write the project into it (files the template brings are replaced, others are kept).',
+      hint: 'An existing skill? alexa-link init --add adds account linking to it and keeps your code. Otherwise choose a new directory, or pass --force to write the new project into it (the files the template brings are replaced, each copied first to .alexa-link/replaced/; .gitignore is merged; other files are kept).',
     });
   }
 

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { AlexaLinkError, InputError, describeError } from '../errors.js';
 import { checkLinkingConfig } from '../linking/rules.js';
+import { readTextFileBounded } from '../project/json-file.js';
 import { LINKING_FILE } from '../project/skill-project.js';
 import { onCleanup } from '../ui/lifecycle.js';
 import { filesToReplace, inspectTarget, writeProjectAtomically, type TargetState } from './atomic-write.js';
@@ -71,6 +72,39 @@ const FLAG_OF_LINKING_FIELD: Record<string, string> = {
 };
 
 /**
+ * The user's .gitignore with the template's lines it lacks appended (their lines and order kept,
+ * byte for byte); undefined when it already has every one. Comments and blank lines of the
+ * template are not lines to add. Pure.
+ */
+export function mergeGitignore(user: string, template: string): string | undefined {
+  const have = new Set(user.split(/\r?\n/).map((l) => l.trim()));
+  const missing = template
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#') && !have.has(l) && !have.has(l.replace(/\/$/, '')) && !have.has(`/${l}`));
+  if (!missing.length) return undefined;
+  const sep = user === '' || user.endsWith('\n') ? '' : '\n';
+  return `${user}${sep}${user.trim() === '' ? '' : '\n'}# Added by alexa-link init\n${missing.join('\n')}\n`;
+}
+
+/** --force into a folder with a .gitignore: theirs is kept and gets the template's missing lines, not replaced. */
+async function mergeExistingGitignore(dir: string, files: ScaffoldFile[]): Promise<ScaffoldFile[]> {
+  const i = files.findIndex((f) => f.path === '.gitignore');
+  if (i < 0) return files;
+  let user: string;
+  try {
+    user = await readTextFileBounded(path.join(dir, '.gitignore'), '.gitignore');
+  } catch (err) {
+    if (err instanceof InputError && err.code === 'E_INPUT_MISSING') return files;
+    throw err;
+  }
+  const merged = mergeGitignore(user, files[i]!.content);
+  // Nothing to add: the file is left as it is (not rewritten, not counted as replaced).
+  if (merged === undefined) return files.filter((_, j) => j !== i);
+  return files.map((f, j) => (j === i ? { ...f, content: merged } : f));
+}
+
+/**
  * Resolves and checks the answers without writing: the options, the files, the linking rules, and
  * whether the folder can be created and written (init's wizard shows this plan and asks once).
  * Every problem is an InputError (or UsageError) naming the flag that answers it.
@@ -103,8 +137,9 @@ export async function planInit(answers: InitAnswers, deps: Pick<InitDeps, 'cwd' 
   // A folder that cannot be created there is said before anything is written (exit 2).
   await checkTargetDir(options.dir);
   const target = await inspectTarget(options.dir);
-  const replacing = target.kind === 'not-empty' ? await filesToReplace(options.dir, built.files) : [];
-  return { options, files: built.files, next: built.next, warnings, target, replacing };
+  const files = target.kind === 'not-empty' ? await mergeExistingGitignore(options.dir, built.files) : built.files;
+  const replacing = target.kind === 'not-empty' ? await filesToReplace(options.dir, files) : [];
+  return { options, files, next: built.next, warnings, target, replacing };
 }
 
 export async function runInit(answers: InitAnswers, deps: InitDeps = {}): Promise<InitResult> {

@@ -79,7 +79,7 @@ function projectFolder(cwd: string, force: boolean): (v: string) => Promise<Verd
     if (state?.kind === 'not-a-directory') return `${target} exists and is not a folder.`;
     if (state?.kind === 'not-empty' && !force) {
       const shown = state.entries.slice(0, 3).join(', ') + (state.entries.length > 3 ? ', …' : '');
-      return `${target} is not empty (${shown}). Choose a new folder, or run init --force to write into it.`;
+      return `${target} is not empty (${shown}). An existing skill? Run alexa-link init --add there instead (adds account linking, keeps your code). Choose a new folder, or run init --force to write into it.`;
     }
     return true;
   };

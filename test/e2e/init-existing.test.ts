@@ -177,6 +177,36 @@ describe('init --force over existing files (built CLI)', () => {
     expect((await lstat(path.join(dir, '.alexa-link'))).mode & 0o777).toBe(0o700);
   });
 
+  it('merges an existing .gitignore (their lines kept, the template\'s missing ones appended) instead of replacing it', async () => {
+    const dir = await tmp('al-force-ignore-');
+    const mine = 'node_modules\n# my own\nsecrets.txt\n.env';
+    await writeFile(path.join(dir, '.gitignore'), mine);
+    const r = await runCli(['--json', ...INIT], { cwd: dir, env: ENV });
+    expect(r.code, r.stderr).toBe(0);
+    const merged = await readFile(path.join(dir, '.gitignore'), 'utf8');
+    expect(merged.startsWith(`${mine}\n`)).toBe(true);
+    const added = merged.slice(mine.length).split('\n').filter((l) => l && !l.startsWith('#'));
+    expect(added).toContain('.alexa-link/');
+    expect(added).toContain('.env.*');
+    // node_modules (as node_modules/ in the template) and .env were there already.
+    expect(added).not.toContain('node_modules/');
+    expect(added).not.toContain('.env');
+    // Already complete: left exactly as it is.
+    const dir2 = await tmp('al-force-ignore2-');
+    await writeFile(path.join(dir2, '.gitignore'), merged);
+    const again = await runCli(['--json', ...INIT], { cwd: dir2, env: ENV });
+    expect(again.code, again.stderr).toBe(0);
+    expect(await readFile(path.join(dir2, '.gitignore'), 'utf8')).toBe(merged);
+    expect((JSON.parse(again.stdout) as { overwritten: string[] }).overwritten).not.toContain('.gitignore');
+  });
+
+  it('init on an existing skill without --force suggests --add first', async () => {
+    const dir = await copyFixture('v2-console');
+    const r = await runCli(['init', '.', '--yes', '--client-id', 'c', '--invocation', 'linked helper'], { cwd: dir, env: ENV });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/An existing skill\? alexa-link init --add adds account linking to it and keeps your code\. Otherwise choose a new directory, or pass --force/);
+  });
+
   it('refuses to write through a symlinked folder inside the project; the other folder is untouched', async () => {
     const dir = await tmp('al-force-link-');
     const elsewhere = await tmp('al-force-elsewhere-');

@@ -409,7 +409,7 @@ describe('the wizard checks each answer where it is given', () => {
       await writeFile(path.join(cwd, 'taken', 'notes.txt'), 'mine');
       const prompter = scriptedPrompter({ '[dir]': ['taken', 'fresh'], '--client-id': 'c', '--endpoint': 'lambda', '--install': false });
       const answers = await askInitQuestions({ name: 'Ops Helper' }, prompter, cwd);
-      expect(prompter.rejected['[dir]']![0]).toMatch(/taken is not empty \(notes\.txt\)\. Choose a new folder, or run init --force to write into it/);
+      expect(prompter.rejected['[dir]']![0]).toMatch(/taken is not empty \(notes\.txt\)\. An existing skill\? Run alexa-link init --add there instead \(adds account linking, keeps your code\)\. Choose a new folder, or run init --force to write into it/);
       expect(answers.dir).toBe('fresh');
     } finally {
       await rm(cwd, { recursive: true, force: true });
