@@ -5,7 +5,7 @@ import type { CommandModule } from '../context.js';
 import { AlexaLinkError, InputError, UsageError } from '../errors.js';
 import { toDocument, type AccountLinkingPayload } from '../linking/config.js';
 import { diffLinking, notReadBack, renderDiff, verifyPushed, type FieldChange } from '../linking/diff.js';
-import { compareWriteOnly, makePushRecord, type PushRecord } from '../linking/write-only.js';
+import { compareWriteOnly, makePushRecord, unknownAbsentWriteOnly, type PushRecord } from '../linking/write-only.js';
 import { alexaRedirectUrls, assertVendorId } from '../linking/redirect-urls.js';
 import { resolveVendorId } from '../smapi/vendor.js';
 import { checkLinkingConfig, type Finding } from '../linking/rules.js';
@@ -396,7 +396,8 @@ export async function runConfigure(options: ConfigureOptions, deps: ConfigureDep
     out.warn(`${err instanceof Error ? err.message : String(err)} The write-only fields are sent again.`);
   }
   const writeOnly = await compareWriteOnly(toSend, { remote: remote.payload, remoteEtag: remote.etag, record, secretKnown: Boolean(secret) || payload.type !== 'AUTH_CODE' });
-  const diff = diffLinking(payload, remote.payload, { secret: secret ? 'provided' : 'absent', writeOnly });
+  const absentUnknown = unknownAbsentWriteOnly(toSend, { remote: remote.payload, remoteEtag: remote.etag, record });
+  const diff = diffLinking(payload, remote.payload, { secret: secret ? 'provided' : 'absent', writeOnly, absentUnknown });
   const willPush = diff.changed || options.force;
   const secretRow = diff.fields.find((f) => f.field === 'clientSecret' && f.status === 'write-only');
   if (secretRow && secret && !willPush) secretRow.note = 'SMAPI never returns it; the same as at the last push (compared by hash); sent again only with --force';

@@ -1,6 +1,6 @@
 import type { Style } from '../ui/color.js';
 import { PAYLOAD_FIELDS, type AccountLinkingPayload } from './config.js';
-import { isWriteOnly, SECRET_FIELD, writeOnlyChanges, type WriteOnlyComparison, type WriteOnlyState } from './write-only.js';
+import { ABSENT_DEFAULTS, isWriteOnly, SECRET_FIELD, writeOnlyChanges, type WriteOnlyComparison, type WriteOnlyState } from './write-only.js';
 
 /**
  * Field-by-field difference between the local account-linking configuration (accountLinking.json)
@@ -46,6 +46,12 @@ export interface DiffOptions {
   secret: 'provided' | 'absent' | 'omit';
   /** The write-only fields compared with the last push (write-only.ts); missing ones are "unknown". */
   writeOnly?: WriteOnlyComparison[];
+  /**
+   * Write-only fields accountLinking.json leaves out whose remote value is unknown
+   * (unknownAbsentWriteOnly): shown as sent absent, so a value set in the console is not reset
+   * unseen. They alone do not make a change (a push is not needed for them).
+   */
+  absentUnknown?: string[];
 }
 
 /** Fields whose order carries no meaning (Alexa treats them as sets). */
@@ -108,7 +114,7 @@ export function diffLinking(local: AccountLinkingPayload, remote: AccountLinking
   const r = (remote ?? {}) as Record<string, unknown>;
   const compared = new Map((opts.writeOnly ?? []).map((c) => [c.field, c]));
   const fields: FieldChange[] = [];
-  const keys = fieldOrder([...Object.keys(l), ...Object.keys(r), ...compared.keys()].filter((k) => k !== SECRET_FIELD));
+  const keys = fieldOrder([...Object.keys(l), ...Object.keys(r), ...compared.keys(), ...(opts.absentUnknown ?? [])].filter((k) => k !== SECRET_FIELD));
   for (const field of keys) {
     const lv = l[field];
     const rv = r[field];
@@ -116,7 +122,10 @@ export function diffLinking(local: AccountLinkingPayload, remote: AccountLinking
     const inRemote = present(rv);
     if (isWriteOnly(field, remote ? r : undefined) && !inRemote) {
       const c = compared.get(field) ?? (inLocal ? { field, state: 'unknown' as const, reason: 'no record of the last push' } : undefined);
-      if (!inLocal && c?.state !== 'removed') continue;
+      if (!inLocal && c?.state !== 'removed') {
+        if (opts.absentUnknown?.includes(field)) fields.push(absentRow(field));
+        continue;
+      }
       const row: FieldChange = { field, status: 'write-only', note: writeOnlyNote(field, c) };
       if (inLocal) row.local = lv;
       if (c) row.writeOnly = c.state;
@@ -146,6 +155,16 @@ export function diffLinking(local: AccountLinkingPayload, remote: AccountLinking
     remoteExists: remote !== undefined,
     fields,
     changed: fields.some((f) => f.status === 'added' || f.status === 'changed' || f.status === 'removed' || (f.status === 'write-only' && f.writeOnly !== undefined && writeOnlyChanges(f.writeOnly))),
+  };
+}
+
+/** A write-only field the file leaves out and the GET cannot show: a push sends it absent. */
+function absentRow(field: string): FieldChange {
+  const def = ABSENT_DEFAULTS[field];
+  return {
+    field,
+    status: 'write-only',
+    note: `cannot be read back, and not in accountLinking.json: a push sends it absent${def ? ` (${def})` : ''}, resetting a value set in the developer console; if the console has one, add it to accountLinking.json first`,
   };
 }
 

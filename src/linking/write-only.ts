@@ -176,6 +176,29 @@ export async function compareWriteOnly(local: AccountLinkingPayload, opts: Compa
   return out;
 }
 
+/**
+ * The known write-only fields (skipOnEnablement, reciprocalAccessTokenUrl; not the secret) that
+ * accountLinking.json does not set and whose remote value nobody knows: no valid record of a push
+ * from here says they were absent (a file written by configure --pull, say, where the GET could not
+ * show them). A PUT replaces the whole configuration, so a push sends them absent: a value set in
+ * the console is reset to Alexa's default. With a valid record, an absent field was absent at the
+ * last push too (or compareWriteOnly reports it "removed"). Pure.
+ */
+export function unknownAbsentWriteOnly(local: AccountLinkingPayload, opts: Pick<CompareOptions, 'remote' | 'remoteEtag' | 'record'>): string[] {
+  if (!opts.remote) return [];
+  const record = opts.record;
+  const valid = record !== undefined && !(record.etag !== undefined && opts.remoteEtag !== undefined && record.etag !== opts.remoteEtag);
+  if (valid) return [];
+  const l = local as Record<string, unknown>;
+  return WRITE_ONLY_FIELDS.filter((f) => f !== SECRET_FIELD && (l[f] === undefined || l[f] === null));
+}
+
+/** What a push sends for a write-only field accountLinking.json leaves out. */
+export const ABSENT_DEFAULTS: Record<string, string> = {
+  skipOnEnablement: 'false: users enabling the skill are asked to link first',
+  reciprocalAccessTokenUrl: 'none: no reciprocal authorization code',
+};
+
 /** Whether a comparison means a push would (or may) change the remote configuration. */
 export function writeOnlyChanges(state: WriteOnlyState): boolean {
   return state !== 'unchanged';

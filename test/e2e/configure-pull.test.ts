@@ -97,6 +97,30 @@ describe('configure --pull', () => {
     expect((await fileDoc()).accountLinkingRequest.clientId).toBe('console-client');
   });
 
+  it('a push after a pull says the write-only fields the GET cannot show are sent absent; after a push from here, no longer', async () => {
+    // Set in the console; the GET (AccountLinkingResponse) never shows skipOnEnablement or reciprocalAccessTokenUrl.
+    standin.setLinking(SKILL, 'development', { ...CONSOLE, skipOnEnablement: true, reciprocalAccessTokenUrl: 'https://auth.example.com/reciprocal' });
+    expect((await configure(['--pull'])).code).toBe(0);
+    const file = path.join(project, 'accountLinking.json');
+    const doc = await fileDoc();
+    expect(doc.accountLinkingRequest.skipOnEnablement).toBeUndefined();
+    await writeFile(file, JSON.stringify({ accountLinkingRequest: { ...doc.accountLinkingRequest, scopes: ['openid', 'offline_access', 'email'] } }, null, 2));
+    const plan = await configure(['--dry-run']);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(/\* skipOnEnablement: \(not set\) \(cannot be read back, and not in accountLinking\.json: a push sends it absent \(false: users enabling the skill are asked to link first\), resetting a value set in the developer console; if the console has one, add it to accountLinking\.json first\)/);
+    expect(plan.stdout).toMatch(/\* reciprocalAccessTokenUrl: \(not set\) \(cannot be read back, and not in accountLinking\.json: a push sends it absent/);
+    // Only these rows (no secret given either): nothing to push for them.
+    await writeFile(file, JSON.stringify(doc, null, 2));
+    const same = JSON.parse((await configure(['--dry-run', '--json'], { ALEXA_LINK_CLIENT_SECRET: '' })).stdout) as { changed: boolean; diff: Array<{ field: string; status: string }> };
+    expect(same.changed).toBe(false);
+    expect(same.diff.filter((f) => f.status === 'write-only').map((f) => f.field)).toEqual(expect.arrayContaining(['skipOnEnablement', 'reciprocalAccessTokenUrl']));
+    // Once pushed from here (the record says they were sent absent), they are known.
+    await writeFile(file, JSON.stringify({ accountLinkingRequest: { ...doc.accountLinkingRequest, scopes: ['openid', 'offline_access', 'email'] } }, null, 2));
+    expect((await configure(['--yes'])).code).toBe(0);
+    const after = JSON.parse((await configure(['--dry-run', '--json'])).stdout) as { diff: Array<{ field: string }> };
+    expect(after.diff.map((f) => f.field)).not.toContain('skipOnEnablement');
+  });
+
   it('reads another stage with --stage live, and says so when nothing is configured', async () => {
     standin.setLinking(SKILL, 'live', { ...CONSOLE, clientId: 'live-client' });
     const r = await configure(['--pull', '--stage', 'live']);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AccountLinkingPayload } from '../../src/linking/config.js';
-import { compareWriteOnly, hashValue, isWriteOnly, makePushRecord, READABLE_FIELDS, WRITE_ONLY_FIELDS, writeOnlyValues, type PushRecord } from '../../src/linking/write-only.js';
+import { compareWriteOnly, hashValue, isWriteOnly, makePushRecord, READABLE_FIELDS, unknownAbsentWriteOnly, WRITE_ONLY_FIELDS, writeOnlyValues, type PushRecord } from '../../src/linking/write-only.js';
 import { SmapiSpec, SPEC_PATH, SPEC_PATH_1_24 } from '../support/smapi-spec.js';
 
 const BASE: AccountLinkingPayload = {
@@ -32,6 +32,19 @@ describe('which fields are write-only', () => {
     ['pkceConfiguration', undefined, true],
   ])('isWriteOnly(%s) with remote %j = %s', (field, remote, want) => {
     expect(isWriteOnly(field, remote)).toBe(want);
+  });
+});
+
+describe('unknownAbsentWriteOnly: left out of the file, remote value unknown', () => {
+  it('without a valid record (a pulled file): the write-only fields the file leaves out, not the secret', async () => {
+    expect(unknownAbsentWriteOnly(BASE, { remote: BASE, remoteEtag: 'e1', record: undefined })).toEqual(['reciprocalAccessTokenUrl', 'skipOnEnablement']);
+    expect(unknownAbsentWriteOnly({ ...BASE, skipOnEnablement: false }, { remote: BASE, remoteEtag: 'e1', record: undefined })).toEqual(['reciprocalAccessTokenUrl']);
+    expect(unknownAbsentWriteOnly(BASE, { remote: undefined, remoteEtag: undefined, record: undefined })).toEqual([]);
+    const record = await makePushRecord({ skillId: 's', stage: 'development', sent: BASE, remoteAfter: BASE, etag: 'e1', now: NOW });
+    // Pushed from here while absent: known.
+    expect(unknownAbsentWriteOnly(BASE, { remote: BASE, remoteEtag: 'e1', record })).toEqual([]);
+    // Changed remotely since (another ETag): unknown again.
+    expect(unknownAbsentWriteOnly(BASE, { remote: BASE, remoteEtag: 'e2', record })).toEqual(['reciprocalAccessTokenUrl', 'skipOnEnablement']);
   });
 });
 
