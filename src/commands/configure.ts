@@ -182,6 +182,28 @@ async function readLocal(linkingPath: string): Promise<AccountLinkingPayload> {
   }
 }
 
+/** The skill and stage a backup's name says it was taken from (writeBackup's <skillId>-<stage>-<time>.json), if it follows that form. Pure. */
+export function backupTarget(file: string): { skillId: string; stage: string } | undefined {
+  const m = /^(.+)-(development|live|certification)-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z\.json$/.exec(path.basename(file));
+  return m && isSkillId(m[1]!) ? { skillId: m[1]!, stage: m[2]! } : undefined;
+}
+
+/**
+ * A backup of another skill or stage is not pushed by mistake: its name says where it came from,
+ * and a mismatch is refused unless --force. A file that does not name one is taken as it is.
+ */
+export function checkRestoreTarget(label: string, skillId: string, stage: string, force: boolean): string | undefined {
+  const from = backupTarget(label);
+  if (!from) return `${label} does not name the skill it was taken from (backups are named <skillId>-<stage>-<time>.json); it is pushed to ${skillId} (${stage}) as it is.`;
+  if (from.skillId === skillId && from.stage === stage) return undefined;
+  const what = from.skillId !== skillId ? `skill ${from.skillId} (${from.stage})` : `the ${from.stage} stage`;
+  if (force) return `${label} is a backup of ${what}; pushed to ${skillId} (${stage}) because of --force.`;
+  throw new UsageError(`${label} is a backup of ${what}, but this push goes to ${skillId} (${stage}); nothing was sent.`, {
+    code: 'E_RESTORE_MISMATCH',
+    hint: `Restore a backup of this skill and stage (${BACKUPS_DIR}/${skillId}-${stage}-…json)${from.skillId !== skillId ? `, or pass --skill-id ${from.skillId} to restore it where it came from` : ''}; --force pushes it here anyway.`,
+  });
+}
+
 /** A backup written by an earlier configure (or any wrapped configuration file), as the payload to push. */
 async function readRestore(file: string, cwd: string): Promise<{ payload: AccountLinkingPayload; label: string }> {
   const abs = path.resolve(cwd, file);
@@ -377,6 +399,10 @@ export async function runConfigure(options: ConfigureOptions, deps: ConfigureDep
 
   // 2. Skill ID.
   const skillId = await requireSkillId(options, project, profile);
+  if (restored) {
+    const note = checkRestoreTarget(restored.label, skillId, options.stage, options.force);
+    if (note) out.warn(note);
+  }
 
   // 3. The client secret (never printed, never written).
   const secret = await resolveClientSecret(payload, options, deps);

@@ -177,6 +177,28 @@ describe('configure --restore <backup>', () => {
     const both = await configure(['--restore', 'old/b.json', '--pull']);
     expect(both.code).toBe(2);
   });
+
+  it('refuses a backup of another skill or stage (its name says which) without --force; nothing sent', async () => {
+    standin.setLinking(SKILL, 'development', { ...CONSOLE, scopes: ['openid'] });
+    const other = 'amzn1.ask.skill.99999999-aaaa-bbbb-cccc-000000000009';
+    const dir = path.join(project, '.alexa-link', 'backups');
+    await mkdir(dir, { recursive: true });
+    const stamp = '2030-01-01T00-00-00-000Z';
+    await writeFile(path.join(dir, `${other}-development-${stamp}.json`), JSON.stringify({ accountLinkingRequest: CONSOLE }));
+    const r = await configure(['--restore', `.alexa-link/backups/${other}-development-${stamp}.json`, '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`is a backup of skill ${other.replace(/\./g, '\\.')} \\(development\\), but this push goes to ${SKILL.replace(/\./g, '\\.')} \\(development\\); nothing was sent`));
+    expect(r.stderr).toMatch(/--skill-id amzn1\.ask\.skill\.99999999[\s\S]*--force pushes it here anyway/);
+    await writeFile(path.join(dir, `${SKILL}-live-${stamp}.json`), JSON.stringify({ accountLinkingRequest: CONSOLE }));
+    const live = await configure(['--restore', `.alexa-link/backups/${SKILL}-live-${stamp}.json`, '--yes']);
+    expect(live.code).toBe(2);
+    expect(live.stderr).toMatch(/is a backup of the live stage, but this push goes to .* \(development\)/);
+    expect(standin.requests('updateAccountLinkingInfoV1')).toHaveLength(0);
+    const forced = await configure(['--restore', `.alexa-link/backups/${other}-development-${stamp}.json`, '--yes', '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stderr).toMatch(/pushed to .* because of --force/);
+    expect(standin.requests('updateAccountLinkingInfoV1')).toHaveLength(1);
+  });
 });
 
 describe('an expired ASK CLI profile, refreshed through the ASK CLI on PATH', () => {
