@@ -220,6 +220,13 @@ describe('manifest-endpoint', () => {
       /names a Lambda function that is not deployed yet: ask deploy \(ASK CLI v1\) creates function ask-custom-x-default/,
       /Run ask deploy \(ASK CLI v1\)/,
     ],
+    [
+      'v1 clone without .ask/config: a function name that could not be checked',
+      { project: ok(project('/p', { layout: 'ask-cli-v1', deploy: 'lambda', namedFunctions: { tool: 'ASK CLI v1', deployCommand: 'ask deploy (ASK CLI v1)', from: '.ask/config deploy_settings.default.resources.lambda', deployed: [], stateMissing: '.ask/config is missing (not deployed from this checkout)' } })), manifest: manifestWith([ep('ask-custom-x-default')]) },
+      'warn',
+      /names a Lambda function whose ARN ASK CLI v1 records on deploy, but \.ask\/config is missing \(not deployed from this checkout\): it could not be checked/,
+      /Restore \.ask\/config from the checkout that deployed the skill/,
+    ],
     ['a function name in another layout stays a fail', { project: ok(project('/p', { deploy: 'lambda' })), manifest: manifestWith([ep('ask-custom-x-default')]) }, 'fail', /neither a Lambda ARN nor a URL/],
   ])('%s', async (_name, parts, status, detail, fix) => {
     const r = await manifestEndpoint.run(literalContext(parts), info);

@@ -64,6 +64,13 @@ export function judgeNamedFunction(ep: SkillEndpoint, named: NamedFunctions | un
   if (!named || !m) return undefined;
   const name = m[1]!;
   const fn = named.deployed.find((d) => d.name === name || LAMBDA_ARN.exec(d.arn)?.[3] === name);
+  if (!fn && named.stateMissing) {
+    return {
+      status: 'warn',
+      detail: `${ep.field}.uri "${uri}" names a Lambda function whose ARN ${named.tool} records on deploy, but ${named.stateMissing}: it could not be checked.`,
+      fix: `Restore ${named.from.split(' ')[0]} from the checkout that deployed the skill, or put the function's ARN at ${ep.field}.uri; ${named.deployCommand} creates the function only if it does not exist yet.`,
+    };
+  }
   if (!fn) {
     return {
       status: 'warn',

@@ -131,6 +131,11 @@ async function load(root: string, profile: string): Promise<SkillProject> {
       deployCommand: 'ask deploy (ASK CLI v1)',
       from: lambdaFrom,
       deployed: (cfg?.lambda ?? []).filter((l) => l.arn).map((l) => ({ arn: l.arn!, usage: l.usage, ...(l.functionName ? { name: l.functionName } : {}) })),
+      ...(!hasConfig
+        ? { stateMissing: `${V1_CONFIG.split(path.sep).join('/')} is missing (not deployed from this checkout)` }
+        : configProblem
+          ? { stateMissing: `${V1_CONFIG.split(path.sep).join('/')} cannot be read` }
+          : {}),
     },
     notes: [
       'ASK CLI v1 layout: `ask util upgrade-project` (ASK CLI v2) converts it; alexa-link reads it as it is.',

@@ -82,6 +82,8 @@ export interface NamedFunctions {
   /** Where the deployed ones were read (".ask/config deploy_settings.default.resources.lambda"). */
   from: string;
   deployed: Array<{ name?: string; arn: string; usage: string[] }>;
+  /** Why the deploy state could not be read (a clone without .ask/config): the function may exist, its ARN is just not known here. */
+  stateMissing?: string;
 }
 
 export interface ProjectLayout {
