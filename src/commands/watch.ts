@@ -76,7 +76,7 @@ export const command: CommandModule = {
       .option('--endpoint <url>', 'answer by POSTing to a skill server running on this machine (e.g. http://127.0.0.1:3000/)')
       .addOption(completes(cmd.createOption('--save <dir>', 'save every request envelope there (files 0600, folder 0700; tokens kept) for doctor --envelopes'), { path: 'dir' }))
       .option('--redact', 'with --save: leave the tokens out of the saved envelopes')
-      .option('--env-file <file>', "the skill's own settings for the handler (dotenv KEY=value lines); it sees nothing else of this shell's environment")
+      .option('--env-file <file>', "the skill's own settings for the handler (dotenv KEY=value lines); it sees nothing else of this shell's environment. AWS_* keys for its own AWS calls are fine; the developer's credentials (ASK_*, ALEXA_LINK_*) are refused; NODE_OPTIONS there applies to the handler's process only, never to alexa-link's")
       .option('--max-requests <n>', 'stop after n requests')
       .option('--duration <time>', `stop after this long: ${durationHelp()}`)
       .addHelpText(

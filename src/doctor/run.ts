@@ -105,7 +105,7 @@ export async function runDoctor(options: DoctorOptions, deps: RunDoctorDeps): Pr
       );
     }
   }
-  if (options.envFile) ctx.skillEnv = { ...(await readEnvFile(options.envFile, options.cwd)), ...ctx.skillEnv };
+  if (options.envFile) ctx.skillEnv = { ...(await readEnvFile(options.envFile, options.cwd, options.clientSecretEnv)), ...ctx.skillEnv };
   for (const [k, v] of Object.entries(ctx.skillEnv)) if (/SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|PRIVATE|CREDENTIAL/i.test(k)) out.addSecret(v);
   ctx.replayToken = await resolveReplayToken(ctx, out);
   const checks = selectChecks(doctorChecks(ctx.replayToken.change), options.only, 'project-files');
