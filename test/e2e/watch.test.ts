@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -226,6 +226,9 @@ describe('watch stops, saves without tokens, and explains refusals', () => {
   it('--duration stops it (exit 0) and --redact saves the envelopes without tokens', async () => {
     const s = await standin();
     const cwd = await tempDir('al-watch-');
+    // An existing folder others can read: used as it is (never chmod-ed), and said so.
+    await mkdir(path.join(cwd, 'out'));
+    await chmod(path.join(cwd, 'out'), 0o755);
     const started = Date.now();
     // any-token: reads the token where Alexa's SDK does (the good fixture also validates it, and USER's is not one it signed).
     const cli = runCli(['--json', 'watch', '--skill-id', SKILL_ID, '--handler', path.join(SKILLS, 'any-token', 'index.js'), '--duration', '3s', '--save', 'out', '--redact'], { cwd, env: env(s) });
@@ -237,8 +240,11 @@ describe('watch stops, saves without tokens, and explains refusals', () => {
     expect(parse(r)).toMatchObject({ stopped: 'duration', summary: { requests: 1, pass: 1 }, saved: { tokens: 'removed' } });
     expect(r.stderr).toMatch(/Stopped after 3 s \(--duration\): 1 request, 1 passed\./);
     expect(r.stderr).toMatch(/without tokens \(--redact\)/);
+    expect(r.stderr).toMatch(/out already existed and other users can look into it \(mode 0755\); alexa-link leaves its mode as it is/);
+    expect((await stat(path.join(cwd, 'out'))).mode & 0o777).toBe(0o755);
     const files = await readdir(path.join(cwd, 'out'));
     expect(files).toHaveLength(1);
+    expect((await stat(path.join(cwd, 'out', files[0]!))).mode & 0o777).toBe(0o600);
     const saved = await readFile(path.join(cwd, 'out', files[0]!), 'utf8');
     expect(saved).not.toContain(USER_TOKEN);
     expect(saved).not.toMatch(/accessToken|apiAccessToken/);

@@ -1,3 +1,6 @@
+import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseWatchFlags } from '../../src/commands/watch.js';
 import { InputError, UsageError } from '../../src/errors.js';
@@ -7,7 +10,7 @@ import { answerWords, formatLine, tokenWords, type LiveLine } from '../../src/wa
 import { describeSkillEvent, INITIAL_NARRATIVE, narrate, type MarkKind, type NarrativeInput, type NarrativeState } from '../../src/watch/narrative.js';
 import { connectHeaders, debugBaseUrl, debugEndpointUrl, explainRejection, failureMessage, parseServiceMessage, successMessage } from '../../src/watch/protocol.js';
 import { chooseRegion, regionFromEndpoints } from '../../src/watch/region.js';
-import { envelopeFileName, withoutTokens } from '../../src/watch/save.js';
+import { createEnvelopeSaver, envelopeFileName, withoutTokens } from '../../src/watch/save.js';
 
 /** The pure parts of `alexa-link watch`, table-driven. */
 const SKILL_ID = 'amzn1.ask.skill.11111111-2222-3333-4444-555555555555';
@@ -166,6 +169,32 @@ describe('saved envelopes', () => {
     [4, '../../etc/passwd', '20250102-030405-004-..-..-etc-passwd.json'],
   ])('file %i %s', (i, label, name) => {
     expect(envelopeFileName('20250102-030405', i, label)).toBe(name);
+  });
+});
+
+describe('the --save folder', () => {
+  it.each<[string, number | undefined, number, string | undefined]>([
+    ['a new folder is made private', undefined, 0o700, undefined],
+    ['an existing folder others can read keeps its mode, and says so', 0o755, 0o755, '0755'],
+    ['an existing private folder stays as it is', 0o700, 0o700, undefined],
+    ['an existing group-readable folder keeps its mode', 0o750, 0o750, '0750'],
+  ])('%s', async (_name, existing, mode, openToOthers) => {
+    const parent = await mkdtemp(path.join(os.tmpdir(), 'al-save-'));
+    try {
+      const dir = path.join(parent, 'captured');
+      if (existing !== undefined) {
+        await mkdir(dir);
+        await chmod(dir, existing);
+      }
+      const saver = await createEnvelopeSaver({ dir: 'captured', redact: false, cwd: parent });
+      expect(saver.created).toBe(existing === undefined);
+      expect(saver.openToOthers).toBe(openToOthers);
+      expect((await stat(dir)).mode & 0o777).toBe(mode);
+      const file = await saver.save({ request: { type: 'LaunchRequest' } }, 'LaunchRequest');
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
   });
 });
 
