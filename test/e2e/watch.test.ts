@@ -270,6 +270,8 @@ describe('watch stops, saves without tokens, and explains refusals', () => {
     ['--redact without --save', ['--redact'], {}, /--redact only applies to --save/],
     ['an unknown region', ['--region', 'XX'], {}, /--region: "XX" is not NA, EU or FE/],
     ['--handler and --endpoint', ['--handler', 'x.js', '--endpoint', 'http://127.0.0.1:1/'], {}, /--endpoint and --handler both choose/],
+    ['a remote --endpoint (live tokens would leave the machine)', ['--skill-id', SKILL_ID, '--endpoint', 'https://example.com/'], {}, /--endpoint: "https:\/\/example\.com\/" is not on this machine; watch sends the live requests, with the linked users' tokens, only to a skill server on a loopback address/],
+    ['an --endpoint on the local network', ['--skill-id', SKILL_ID, '--endpoint', 'http://10.0.0.5:3000/'], {}, /--endpoint: "http:\/\/10\.0\.0\.5:3000\/" is not on this machine/],
     ['a bad --max-requests', ['--max-requests', '0'], {}, /--max-requests: "0" is not a whole number/],
     ['a bad --duration', ['--duration', 'soon'], {}, /--duration: "soon" is not a duration/],
     ['no skill ID outside a project', [], {}, /watch needs the skill ID/],

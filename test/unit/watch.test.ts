@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseWatchFlags } from '../../src/commands/watch.js';
+import { parseEndpointFlag } from '../../src/replay/target-flags.js';
 import { InputError, UsageError } from '../../src/errors.js';
 import { makeStyle } from '../../src/ui/color.js';
 import { answerEvent, failureWords, recognise, serviceAnswer } from '../../src/watch/judge.js';
@@ -241,6 +242,9 @@ describe('watch flags', () => {
       durationMs: 600_000,
     });
     expect(parseWatchFlags({ duration: '90' }, g).durationMs).toBe(90_000);
+    for (const url of ['http://localhost:3000/', 'http://[::1]:3000/', 'https://127.0.0.2:8443/']) expect(parseWatchFlags({ endpoint: url }, g).target).toEqual({ kind: 'endpoint', url });
+    // doctor's --endpoint (the same parser, without loopbackOnly) may still name a remote HTTPS skill.
+    expect(parseEndpointFlag('https://skill.example.com/alexa', 'x')).toEqual({ kind: 'endpoint', url: 'https://skill.example.com/alexa' });
     // Skills created before 2017 keep their amzn1.echo-sdk-ams.app.… IDs.
     expect(parseWatchFlags({ skillId: 'amzn1.echo-sdk-ams.app.0a1b2c3d-0000-1111-2222-333344445555' }, g).skillId).toBe('amzn1.echo-sdk-ams.app.0a1b2c3d-0000-1111-2222-333344445555');
   });
@@ -249,6 +253,9 @@ describe('watch flags', () => {
     ['a bad region', { region: 'US' }],
     ['a bad skill ID', { skillId: 'my-skill' }],
     ['an ftp endpoint', { endpoint: 'ftp://x/' }],
+    ['a remote https endpoint', { endpoint: 'https://example.com/' }],
+    ['an endpoint on the local network', { endpoint: 'http://10.0.0.5:3000/' }],
+    ['an endpoint on every interface', { endpoint: 'http://0.0.0.0:3000/' }],
     ['zero requests', { maxRequests: '0' }],
     ['half a second', { duration: '500ms' }],
   ])('%s is a usage error', (_name, flags) => {
