@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -282,6 +282,19 @@ describe('watch stops, saves without tokens, and explains refusals', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
+  });
+
+  it("a handler whose package.json is a link to /dev/zero: exit 2 naming it, before connecting (Node would read it whole)", async () => {
+    const s = await standin();
+    const cwd = await tempDir('al-watch-');
+    await writeFile(path.join(cwd, 'index.js'), "exports.handler = async () => ({ version: '1.0', response: {} });\n");
+    await symlink('/dev/zero', path.join(cwd, 'package.json'));
+    const started = Date.now();
+    const r = await runCli(['watch', '--skill-id', SKILL_ID, '--handler', 'index.js'], { cwd, env: env(s), timeoutMs: 20_000 });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/package\.json is a character device \(through the link to \/dev\/zero\), not a regular file.*Node reads it whole when it loads the handler index\.js/);
+    expect(s.upgrades).toEqual([]);
   });
 
   it('--help documents the flags and ALEXA_LINK_DEBUG_ENDPOINT', async () => {
