@@ -17,7 +17,7 @@ const SMAPI_TOKEN = 'Atza|bench-access-token-0123456789';
 const GOAL = { ms: 1000, goal: '< 1 s' };
 
 const cli = (args: string[], cwd: string, env: Record<string, string> = {}) =>
-  run(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
+  run(process.execPath, ['--', BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
 
 async function scaffold(parent: string, name: string): Promise<string> {
   await cli(['init', name, '--yes', '--provider', 'auth0', '--domain', 'bench.us.auth0.com', '--client-id', 'bench-client', '--invocation', 'bench helper', '--no-install'], parent);

@@ -29,7 +29,7 @@ function runDoctor(dir: string): Promise<{ ms: number; peakBytes: number; replay
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const handler = path.join(ROOT, 'test/fixtures/skills/callback/index.js');
-    const child = spawn(process.execPath, [BIN, '--json', 'doctor', '--only', 'replays', '--handler', handler, '--envelopes', 'envelopes', '--probes', 'none'], {
+    const child = spawn(process.execPath, ['--', BIN, '--json', 'doctor', '--only', 'replays', '--handler', handler, '--envelopes', 'envelopes', '--probes', 'none'], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NO_COLOR: '1' },

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 // Shim: Node version guard, a fast --version, then the CLI.
 import { readFileSync } from 'node:fs';
 

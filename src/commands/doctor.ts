@@ -136,7 +136,7 @@ export const command: CommandModule = {
       .addOption(completes(cmd.createOption('--request <type...>', `built-in requests to replay: ${builtinRequestNames().join(' | ')} (default: launch intent)`), { values: () => builtinRequestNames() }))
       .option('--intent <name>', 'the built-in IntentRequest uses this intent')
       .option('--slot <name=value...>', 'a slot value for --intent (repeatable)')
-      .addOption(completes(cmd.createOption('--env-file <file>', "the skill's own settings for the handler (dotenv KEY=value lines)"), { path: 'file' }))
+      .addOption(completes(cmd.createOption('--env-file <file>', "the skill's own settings for the handler (dotenv KEY=value lines): AWS_* keys for its own AWS calls are fine; the developer's credentials (ASK_*, ALEXA_LINK_*, the --client-secret-env variable) are refused; NODE_OPTIONS there applies to the handler's process only, never to alexa-link's"), { path: 'file' }))
       .option('--region <region>', "AWS_REGION for the handler (default: the project's Lambda region, else us-east-1)")
       .option('--memory <MB>', "the handler's memory, its heap limit (default: the project's Lambda memory, else 512)")
       .option('--simulate <utterance>', 'run a SMAPI simulation and show whether Alexa sends the token')

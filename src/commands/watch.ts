@@ -33,7 +33,7 @@ export function parseWatchFlags(flags: RawWatchFlags, globals: { cwd: string }):
     throw new UsageError('--endpoint and --handler both choose where requests go; pass only one.', { hint: '--handler runs the Lambda handler here, --endpoint POSTs to a skill server running on this machine.' });
   }
   let target: WatchOptions['target'] = { kind: 'default' };
-  if (flags.endpoint !== undefined) target = parseEndpointFlag(flags.endpoint, 'the local skill server, e.g. http://127.0.0.1:3000/');
+  if (flags.endpoint !== undefined) target = parseEndpointFlag(flags.endpoint, 'the local skill server, e.g. http://127.0.0.1:3000/', { loopbackOnly: true });
   else if (flags.handler !== undefined) target = parseHandlerFlag(flags.handler, globals.cwd);
   let region: WatchOptions['region'];
   if (flags.region !== undefined) {
@@ -73,10 +73,10 @@ export const command: CommandModule = {
       .option('--profile <name>', 'ASK CLI / ask-resources.json profile')
       .addOption(completes(cmd.createOption('--region <NA|EU|FE>', "the debugging service's region: your developer account's (default: the skill's endpoint region, else NA)"), { values: () => ['NA', 'EU', 'FE'] }))
       .addOption(completes(cmd.createOption('--handler <file[#export]>', "answer with this Lambda handler, run in a child process (default: the project's code)"), { path: 'file' }))
-      .option('--endpoint <url>', 'answer by POSTing to a skill server running on this machine (e.g. http://127.0.0.1:3000/)')
-      .addOption(completes(cmd.createOption('--save <dir>', 'save every request envelope there (files 0600, folder 0700; tokens kept) for doctor --envelopes'), { path: 'dir' }))
+      .option('--endpoint <url>', 'answer by POSTing to a skill server running on this machine: a loopback address only (e.g. http://127.0.0.1:3000/), since the requests carry users\' tokens')
+      .addOption(completes(cmd.createOption('--save <dir>', 'save every request envelope there (files 0600; a folder it creates 0700, an existing one keeps its mode; tokens kept) for doctor --envelopes'), { path: 'dir' }))
       .option('--redact', 'with --save: leave the tokens out of the saved envelopes')
-      .option('--env-file <file>', "the skill's own settings for the handler (dotenv KEY=value lines); it sees nothing else of this shell's environment")
+      .option('--env-file <file>', "the skill's own settings for the handler (dotenv KEY=value lines); it sees nothing else of this shell's environment. AWS_* keys for its own AWS calls are fine; the developer's credentials (ASK_*, ALEXA_LINK_*) are refused; NODE_OPTIONS there applies to the handler's process only, never to alexa-link's")
       .option('--max-requests <n>', 'stop after n requests')
       .option('--duration <time>', `stop after this long: ${durationHelp()}`)
       .addHelpText(

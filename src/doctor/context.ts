@@ -157,10 +157,18 @@ function reasonOf(err: unknown): string {
   return describeError(err).replace(/\s+$/, '');
 }
 
+/**
+ * A project file that is not a regular file (a device, a FIFO, a link to a link) or is over the
+ * size limit is refused outright, as configure refuses it (exit 2 naming it): it is not a broken
+ * project for the checks to judge but input that must not be read.
+ */
+const UNREADABLE = new Set(['E_INPUT_NOT_FILE', 'E_INPUT_TOO_LARGE']);
+
 async function part<T>(load: () => Promise<T>, fix?: (err: unknown) => string | undefined): Promise<Part<T>> {
   try {
     return ok(await load());
   } catch (err) {
+    if (err instanceof InputError && err.code !== undefined && UNREADABLE.has(err.code)) throw err;
     if (err instanceof InputError) return missing(reasonOf(err), fix?.(err) ?? err.hint);
     throw err;
   }
@@ -175,7 +183,7 @@ function loopbackUrl(u: string | undefined): boolean {
   }
 }
 
-/** Loads everything the checks need from the project; never throws for a broken project (checks report it). */
+/** Loads everything the checks need from the project; never throws for a broken project (checks report it), only for a file that must not be read at all (exit 2). */
 export async function buildDoctorContext(options: DoctorOptions, deps: DoctorDeps): Promise<DoctorContext> {
   const env = deps.env;
   const now = deps.now ?? (() => new Date());

@@ -94,6 +94,13 @@ export async function runDoctor(options: DoctorOptions, deps: RunDoctorDeps): Pr
   });
   if (options.envelopes.length) {
     ctx.envelopePlan = await planEnvelopeFiles(options.envelopes, options.cwd);
+    // Entries of the folders that are not regular files are not read: said, never silently dropped.
+    const skipped = ctx.envelopePlan.skipped ?? [];
+    const SHOWN = 5;
+    if (skipped.length) {
+      out.warn(`--envelopes: ${skipped.length === 1 ? 'skipped 1 entry that is' : `skipped ${skipped.length} entries that are`} not a regular file (never read)${skipped.length > SHOWN && !options.verbose ? `; -v names all of them` : ''}:`);
+      for (const k of skipped.slice(0, options.verbose ? skipped.length : SHOWN)) out.info(`  ${k.label}: ${k.kind}`);
+    }
     // Bad files are failed replays; but when not one envelope loads, the input is wrong: exit 2.
     const loadable = await findLoadable(ctx.envelopePlan);
     if (!loadable.ok) {
@@ -106,7 +113,7 @@ export async function runDoctor(options: DoctorOptions, deps: RunDoctorDeps): Pr
       );
     }
   }
-  if (options.envFile) ctx.skillEnv = { ...(await readEnvFile(options.envFile, options.cwd)), ...ctx.skillEnv };
+  if (options.envFile) ctx.skillEnv = { ...(await readEnvFile(options.envFile, options.cwd, options.clientSecretEnv)), ...ctx.skillEnv };
   for (const [k, v] of Object.entries(ctx.skillEnv)) if (/SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|PRIVATE|CREDENTIAL/i.test(k)) out.addSecret(v);
   ctx.replayToken = await resolveReplayToken(ctx, out);
   const checks = selectChecks(doctorChecks(ctx.replayToken.change), options.only, 'project-files');

@@ -107,8 +107,11 @@ export async function reachesAnyHost(probe: ReachabilityProbe = {}): Promise<{ o
   return result;
 }
 
-/** A DNS or routing failure, re-read: when nothing is reachable, the host name is not to blame. */
-async function explainUnreachable(err: HttpError, req: HttpRequest): Promise<HttpError> {
+/**
+ * A DNS or routing failure, re-read: when nothing is reachable, the host name is not to blame.
+ * (The WebSocket client, src/net/websocket.ts, asks this too.)
+ */
+export async function explainUnreachable(err: HttpError, req: Pick<HttpRequest, 'reachability'>): Promise<HttpError> {
   if (err.kind !== 'dns' && err.kind !== 'unreachable') return err;
   const r = await reachesAnyHost(req.reachability).catch(() => ({ online: true }) as { online: boolean; why?: string });
   if (r.online) return err;
@@ -116,7 +119,7 @@ async function explainUnreachable(err: HttpError, req: HttpRequest): Promise<Htt
     'offline',
     err.url,
     `This machine reaches no host at all: ${r.why}; ${hostOf(err.url)} could not be tried.`,
-    'Check the network connection or the proxy settings (HTTPS_PROXY / HTTP_PROXY), or run with --offline to skip what needs the network.',
+    `Check the network connection or the proxy settings (HTTPS_PROXY / HTTP_PROXY).${OFFLINE_HINT}`,
     err.ms,
     err,
   );
@@ -148,6 +151,9 @@ export interface HttpResponse {
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_BODY = 5 * 1024 * 1024;
+
+/** Only doctor has --offline: the hint names it, not the command that failed (configure, login and watch have none). */
+const OFFLINE_HINT = ' Without a network, `alexa-link doctor --offline` still runs the checks that need none.';
 
 const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'];
 
@@ -198,6 +204,25 @@ const noticed = new Set<string>();
 export function onProxyUse(fn: ((line: string) => void) | undefined): void {
   proxyNotice = fn;
   noticed.clear();
+}
+
+/**
+ * The proxy route for a WebSocket URL (ws:// or wss://), read as its http(s) twin: the same
+ * variables, NO_PROXY and loopback rule as every other request. A WebSocket needs a tunnel
+ * (CONNECT) for ws:// too, so the agent is https-proxy-agent's either way; it emits
+ * 'proxyConnect' with the proxy's answer to CONNECT.
+ */
+export async function webSocketProxy(url: URL): Promise<{ proxy: string; agent: http.Agent } | undefined> {
+  const twin = new URL(url.href);
+  twin.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+  const proxy = await proxyFor(twin);
+  if (!proxy) return undefined;
+  if (proxyNotice && !noticed.has(`${url.host} ${proxy}`)) {
+    noticed.add(`${url.host} ${proxy}`);
+    proxyNotice(`Connections to ${url.host} go through the proxy ${showProxy(proxy)} (from ${url.protocol === 'wss:' ? 'HTTPS_PROXY' : 'HTTP_PROXY'} or ALL_PROXY; NO_PROXY lists the exceptions).`);
+  }
+  const libs = await loadProxyLibs();
+  return { proxy, agent: new libs.HttpsProxyAgent(proxy) };
 }
 
 async function proxyAgent(proxy: string, isHttps: boolean): Promise<http.Agent> {
@@ -287,7 +312,7 @@ function diagnoseProxied(err: unknown, url: string, ms: number, timeoutMs: numbe
   const code = e?.code ?? '';
   const shown = showProxy(proxy);
   const host = hostOf(url);
-  const fix = 'Check HTTPS_PROXY / HTTP_PROXY (and NO_PROXY for hosts that must not go through it), or run with --offline.';
+  const fix = `Check HTTPS_PROXY / HTTP_PROXY (and NO_PROXY for hosts that must not go through it).${OFFLINE_HINT}`;
   if (code === 'ECONNREFUSED') return new HttpError('refused', url, `The proxy ${shown} refused the connection (nothing listens there); ${host} was not reached.`, fix, ms, err);
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new HttpError('dns', url, `Cannot resolve the proxy's host in ${shown} (DNS ${code}).`, fix, ms, err);
   if (code === 'ECONNRESET' || /socket hang up/i.test(e?.message ?? '')) return new HttpError('reset', url, `The proxy ${shown} closed the connection to ${host} (it may refuse the host, or need credentials).`, fix, ms, err);
@@ -500,7 +525,7 @@ export async function inspectTls(url: string, opts: { timeoutMs?: number; ca?: s
   try {
     return await inspectTlsDirect(url, opts);
   } catch (err) {
-    throw err instanceof HttpError ? await explainUnreachable(err, { url }) : err;
+    throw err instanceof HttpError ? await explainUnreachable(err, {}) : err;
   }
 }
 

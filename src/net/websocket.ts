@@ -1,11 +1,12 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import { diagnose, HttpError } from './http.js';
+import { diagnose, explainUnreachable, HttpError, showProxy, webSocketProxy, type ReachabilityProbe } from './http.js';
 
 /**
  * WebSocket connections (alexa-link watch's link to Amazon's skill debugging service), beside
  * src/net/http.ts and with its diagnoses: a handshake deadline, a refused upgrade returned as its
  * HTTP status (not an exception), network and TLS failures as HttpError with a fix, a message size
- * limit. The `ws` library is imported on first use, so no other command loads it.
+ * limit; the same proxy route (HTTPS_PROXY / HTTP_PROXY / NO_PROXY) and the same "is this machine
+ * offline at all" re-reading of a name that does not resolve. The `ws` library is imported on first use, so no other command loads it.
  */
 export interface WebSocketHandlers {
   /** A text message, with the socket it came on (messages can arrive before connect resolves). */
@@ -37,6 +38,8 @@ export interface ConnectOptions {
   maxMessageBytes?: number;
   signal?: AbortSignal;
   handlers: WebSocketHandlers;
+  /** How a name that does not resolve is told from a machine that reaches nothing (tests inject it). */
+  reachability?: ReachabilityProbe;
 }
 
 const BODY_LIMIT = 4096;
@@ -46,10 +49,17 @@ export async function connectWebSocket(url: string, opts: ConnectOptions): Promi
   const { WebSocket } = await import('ws');
   const timeoutMs = opts.timeoutMs ?? 15_000;
   const started = Date.now();
-  return new Promise<ConnectOutcome>((resolve, reject) => {
+  const via = await webSocketProxy(new URL(url));
+  const connected = new Promise<ConnectOutcome>((resolve, reject) => {
     let settled = false;
     let closingByUs = false;
+    // The proxy's own answer to CONNECT when it would not open the tunnel: not the service's.
+    let refusedBy: string | undefined;
+    via?.agent.on('proxyConnect', (res: { statusCode?: number; statusText?: string }) => {
+      if (res.statusCode !== 200) refusedBy = `HTTP ${res.statusCode ?? '?'}${res.statusText ? ` ${res.statusText}` : ''}`;
+    });
     const ws = new WebSocket(url, {
+      ...(via ? { agent: via.agent } : {}),
       headers: opts.headers,
       handshakeTimeout: timeoutMs,
       maxPayload: opts.maxMessageBytes ?? 10 * 1024 * 1024,
@@ -101,6 +111,24 @@ export async function connectWebSocket(url: string, opts: ConnectOptions): Promi
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
     ws.on('unexpected-response', (req: ClientRequest, res: IncomingMessage) => {
+      if (via && refusedBy) {
+        req.destroy();
+        const host = new URL(url).host;
+        settle(() =>
+          reject(
+            new HttpError(
+              'other',
+              url,
+              `The proxy ${showProxy(via.proxy)} would not connect to ${host} (${refusedBy}).`,
+              res.statusCode === 407
+                ? 'The proxy wants credentials: put them in the proxy URL (HTTPS_PROXY=http://user:password@proxy:port).'
+                : 'The proxy refuses or cannot reach that host: ask whoever runs it, or list the host in NO_PROXY if it is reachable directly.',
+              Date.now() - started,
+            ),
+          ),
+        );
+        return;
+      }
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -120,7 +148,7 @@ export async function connectWebSocket(url: string, opts: ConnectOptions): Promi
         const msg = err.message ?? '';
         const e = /Opening handshake has timed out/i.test(msg)
           ? new HttpError('timeout', url, `${new URL(url).host} did not complete the WebSocket handshake within ${timeoutMs} ms.`, 'Check the network path; a proxy that does not pass WebSockets also looks like this.', Date.now() - started, err)
-          : diagnose(err, url, Date.now() - started, timeoutMs);
+          : diagnose(err, url, Date.now() - started, timeoutMs, via?.proxy);
         settle(() => reject(e));
       }
     });
@@ -140,4 +168,10 @@ export async function connectWebSocket(url: string, opts: ConnectOptions): Promi
       settle(() => resolve({ ok: true, socket }));
     });
   });
+  try {
+    return await connected;
+  } catch (err) {
+    // As for HTTP requests: a name that does not resolve on a machine that reaches nothing is not a typo.
+    throw err instanceof HttpError && !via ? await explainUnreachable(err, { ...(opts.reachability ? { reachability: opts.reachability } : {}) }) : err;
+  }
 }

@@ -4,7 +4,7 @@ import { describeError, InputError } from '../errors.js';
 import { parseAccountLinkingDocument, type AccountLinkingPayload } from '../linking/config.js';
 import { getPath, isObject, readJsonFile } from './json-file.js';
 import { RESOURCES_FILE, STATES_FILE } from './layouts/ask-cli-v2.js';
-import { findProject, layoutOf, PLAIN_LAYOUT, type WalkOwner } from './layouts/index.js';
+import { currentOwner, findProject, foreignPart, layoutOf, PLAIN_LAYOUT, type WalkOwner } from './layouts/index.js';
 import { LINKING_FILE, relPath, type SkillIdInfo, type SkillProject } from './layouts/types.js';
 import { STATE_DIR } from './user-files.js';
 
@@ -50,15 +50,31 @@ export interface LoadProjectOptions {
  * Not found → InputError E_NO_PROJECT saying what was looked for, and where the walk stopped.
  */
 export async function loadProject(cwd: string, profile = 'default', opts: LoadProjectOptions = {}): Promise<SkillProject> {
-  const found = await findProject(cwd, opts.owner);
-  if (found.root !== undefined) return found.layout.load(found.root, profile);
+  const owner = opts.owner ?? currentOwner();
+  const found = await findProject(cwd, owner);
   const start = path.resolve(cwd);
-  const stopped = found.stoppedAt
+  let stopped = found.stoppedAt
     ? ` Stopped looking at ${found.stoppedAt.dir}: it belongs to another user (uid ${found.stoppedAt.uid}), and a project found there could run its code as you (as git's safe.directory, alexa-link only walks up through your own folders).`
     : '';
+  let stoppedAt = found.stoppedAt?.dir;
+  if (found.root !== undefined) {
+    const project = await found.layout.load(found.root, profile);
+    const foreign = await foreignPart(project, owner);
+    if (!foreign) return project;
+    const whose = `${relPath(project.root, foreign.path)} belongs to another user (uid ${foreign.uid})`;
+    // The folder the user named is theirs to choose: used, and said whose it is.
+    if (found.root === start) {
+      project.notes.push(`${whose}: its code runs as you.`);
+      return project;
+    }
+    stopped = ` Did not use the ${project.layoutName} at ${project.root}: ${whose}, and its code would run as you (alexa-link only uses a project found above the current folder when its files are yours; pass --cwd ${project.root} to use it anyway).`;
+    stoppedAt = foreign.path;
+  }
   if (await PLAIN_LAYOUT.detect(start)) {
     const project = await PLAIN_LAYOUT.load(start, profile);
-    if (found.stoppedAt) project.walkStoppedAt = found.stoppedAt.dir;
+    if (stoppedAt) project.walkStoppedAt = stoppedAt;
+    const foreign = await foreignPart(project, owner);
+    if (foreign) project.notes.push(`${relPath(project.root, foreign.path)} belongs to another user (uid ${foreign.uid}): its code runs as you.`);
     return project;
   }
   throw new InputError(

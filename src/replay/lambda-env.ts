@@ -37,6 +37,15 @@ export const RESERVED = new Set([
   'LAMBDA_RUNTIME_DIR',
 ]);
 
+/**
+ * The developer's own credentials: SMAPI / Login with Amazon (ASK_*) and alexa-link's (the OAuth
+ * client secret, ALEXA_LINK_*). An --env-file is the skill's settings, so these are refused there
+ * too: a project's .env that also feeds alexa-link must not become a way to hand them to skill
+ * code (issue 15). AWS_* keys are allowed: they are what a Lambda function's own configuration
+ * holds (a DynamoDB table's credentials for local runs), written there by the developer on purpose.
+ */
+export const DEVELOPER_CREDENTIAL = /^(?:ASK_|ALEXA_LINK_)/;
+
 /** Passed through from doctor's environment (nothing else is). */
 const PASSED = /^(?:PATH|HOME|LANG|LANGUAGE|TZ|LC_[A-Z_]+)$/;
 
@@ -63,12 +72,8 @@ export function lambdaEnvironment(parent: NodeJS.ProcessEnv, s: LambdaSettings, 
 const MAX_ENV_FILE_BYTES = 1024 * 1024;
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-function bad(label: string, line: number, what: string): never {
-  throw new InputError(`--env-file ${label}:${line}: ${what}.`, {
-    source: `${label}:${line}`,
-    code: 'E_INPUT_ENV_FILE',
-    hint: 'One KEY=value per line; # starts a comment; values may be quoted ("…" with \\n escapes, or \'…\' taken literally).',
-  });
+function bad(label: string, line: number, what: string, hint = 'One KEY=value per line; # starts a comment; values may be quoted ("…" with \\n escapes, or \'…\' taken literally).'): never {
+  throw new InputError(`--env-file ${label}:${line}: ${what}.`, { source: `${label}:${line}`, code: 'E_INPUT_ENV_FILE', hint });
 }
 
 /**
@@ -76,7 +81,7 @@ function bad(label: string, line: number, what: string): never {
  * # comments; a value unquoted (trimmed, ` #` starts a comment), in double quotes (\n, \r, \t, \",
  * \\ escapes) or in single quotes (literal). Anything else is an error naming the line.
  */
-export function parseEnvFile(text: string, label: string): Record<string, string> {
+export function parseEnvFile(text: string, label: string, secretEnv?: string): Record<string, string> {
   const out: Record<string, string> = {};
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   lines.forEach((raw, i) => {
@@ -89,6 +94,8 @@ export function parseEnvFile(text: string, label: string): Record<string, string
     const key = body.slice(0, eq).trim();
     if (!KEY.test(key)) bad(label, n, `${JSON.stringify(key)} is not a variable name (letters, digits and _, not starting with a digit)`);
     if (RESERVED.has(key)) bad(label, n, `${key} is set by the Lambda runtime, not by the function's configuration${key.includes('REGION') ? ' (use --region)' : key.includes('MEMORY') ? ' (use --memory)' : ''}`);
+    if (DEVELOPER_CREDENTIAL.test(key) || key === secretEnv)
+      bad(label, n, `${key} is ${key === secretEnv ? 'the variable --client-secret-env names' : "one of the developer's credentials (SMAPI, Login with Amazon, alexa-link's client secret)"}; skill code never gets it`, 'Keep developer credentials in the shell (or a file alexa-link does not hand to the skill); --env-file holds only what the Lambda function itself is configured with.');
     let rest = body.slice(eq + 1).trim();
     let value: string;
     if (rest.startsWith('"')) {
@@ -126,7 +133,7 @@ export function parseEnvFile(text: string, label: string): Record<string, string
 }
 
 /** Reads and parses --env-file: a regular file of at most 1 MB (a FIFO or /dev/zero is refused, not read forever). */
-export async function readEnvFile(file: string, cwd: string): Promise<Record<string, string>> {
+export async function readEnvFile(file: string, cwd: string, secretEnv?: string): Promise<Record<string, string>> {
   const abs = path.resolve(cwd, file);
   // stat first: opening a FIFO would wait for a writer forever.
   const st = await stat(abs).catch(() => undefined);
@@ -139,7 +146,7 @@ export async function readEnvFile(file: string, cwd: string): Promise<Record<str
     if (bytesRead > MAX_ENV_FILE_BYTES) throw new InputError(`--env-file: ${file} is larger than 1 MB; that is not a settings file.`, { source: file, code: 'E_INPUT_ENV_FILE' });
     const text = buf.subarray(0, bytesRead).toString('utf8');
     if (text.includes('\u0000')) throw new InputError(`--env-file: ${file} is binary, not KEY=value text.`, { source: file, code: 'E_INPUT_ENV_FILE' });
-    return parseEnvFile(text, file);
+    return parseEnvFile(text, file, secretEnv);
   } finally {
     await handle.close();
   }

@@ -134,18 +134,39 @@ export function envelopesFromDocument(doc: unknown, label: string): LoadedFile {
 export interface EnvelopePlan {
   cwd: string;
   labels: string[];
+  /** .json entries of the folders that are not read: a FIFO, a device, a link to one, a dangling link (what they are). */
+  skipped?: Array<{ label: string; kind: string }>;
 }
 
-/** The .json files in a folder tree, sorted by name in each folder (names only: nothing is read). */
-async function jsonFilesIn(dir: string, out: string[], label: string): Promise<void> {
+function entryKind(e: { isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean; isDirectory(): boolean }): string {
+  if (e.isFIFO()) return 'a named pipe (FIFO)';
+  if (e.isCharacterDevice()) return 'a character device';
+  if (e.isBlockDevice()) return 'a block device';
+  if (e.isSocket()) return 'a socket';
+  if (e.isDirectory()) return 'a folder';
+  return 'not a regular file';
+}
+
+/**
+ * The .json files in a folder tree, sorted by name in each folder (names only: nothing is read).
+ * A link to a regular file counts (the reader follows that one link); any other .json entry that
+ * is not a regular file is skipped and named in `skipped`, never read.
+ */
+async function jsonFilesIn(dir: string, out: string[], label: string, skipped: Array<{ label: string; kind: string }>): Promise<void> {
   const names: Array<{ name: string; dir: boolean }> = [];
   for await (const e of await opendir(dir)) {
     if (e.isDirectory()) names.push({ name: e.name, dir: true });
-    else if (e.isFile() && e.name.toLowerCase().endsWith('.json')) names.push({ name: e.name, dir: false });
+    else if (!e.name.toLowerCase().endsWith('.json')) continue;
+    else if (e.isFile()) names.push({ name: e.name, dir: false });
+    else if (e.isSymbolicLink()) {
+      const target = await stat(path.join(dir, e.name)).catch(() => undefined);
+      if (target?.isFile()) names.push({ name: e.name, dir: false });
+      else skipped.push({ label: path.join(label, e.name), kind: target ? `a link to ${entryKind(target)}` : 'a link to nothing' });
+    } else skipped.push({ label: path.join(label, e.name), kind: entryKind(e) });
   }
   names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const n of names) {
-    if (n.dir) await jsonFilesIn(path.join(dir, n.name), out, path.join(label, n.name));
+    if (n.dir) await jsonFilesIn(path.join(dir, n.name), out, path.join(label, n.name), skipped);
     else out.push(path.join(label, n.name));
   }
 }
@@ -156,6 +177,7 @@ async function jsonFilesIn(dir: string, out: string[], label: string): Promise<v
  */
 export async function planEnvelopeFiles(paths: readonly string[], cwd: string): Promise<EnvelopePlan> {
   const labels: string[] = [];
+  const skipped: Array<{ label: string; kind: string }> = [];
   for (const p of paths) {
     const abs = path.resolve(cwd, p);
     let s;
@@ -166,11 +188,15 @@ export async function planEnvelopeFiles(paths: readonly string[], cwd: string): 
     }
     if (s.isDirectory()) {
       const before = labels.length;
-      await jsonFilesIn(abs, labels, p);
-      if (labels.length === before) throw new InputError(`--envelopes: the folder ${p} holds no .json files.`, { source: p, code: 'E_INPUT_MISSING' });
+      const skippedBefore = skipped.length;
+      await jsonFilesIn(abs, labels, p, skipped);
+      if (labels.length === before) {
+        const here = skipped.slice(skippedBefore);
+        throw new InputError(`--envelopes: the folder ${p} holds no .json files${here.length ? ` that can be read (skipped: ${here.slice(0, 5).map((k) => `${k.label}, ${k.kind}`).join('; ')}${here.length > 5 ? `; and ${here.length - 5} more` : ''})` : ''}.`, { source: p, code: 'E_INPUT_MISSING' });
+      }
     } else labels.push(p);
   }
-  return { cwd, labels };
+  return { cwd, labels, ...(skipped.length ? { skipped } : {}) };
 }
 
 /** Reads one file: its envelopes, or the reason it cannot be replayed. */

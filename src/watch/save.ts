@@ -47,14 +47,20 @@ export function runStamp(at: Date): string {
 export interface EnvelopeSaver {
   /** Absolute folder. */
   dir: string;
-  /** Whether the folder was created by this run (else: an existing one, tightened to 0700). */
+  /** Whether the folder was created by this run (then 0700; an existing one is left as it is). */
   created: boolean;
+  /** An existing folder others may read or enter: its mode ("0755"), else undefined. */
+  openToOthers: string | undefined;
   /** Writes one envelope; returns the file's path. */
   save(envelope: unknown, label: string): Promise<string>;
   count(): number;
 }
 
-/** Prepares the folder (created 0700, or an existing directory tightened to 0700). */
+/**
+ * Prepares the folder: created 0700, or an existing directory used as it is. Changing the mode of
+ * a folder alexa-link did not create (`--save .` is the project) would lock others out of it;
+ * the files are 0600 either way, and an existing folder others can read is reported.
+ */
 export async function createEnvelopeSaver(opts: SaveOptions & { cwd: string; now?: Date }): Promise<EnvelopeSaver> {
   const dir = path.resolve(opts.cwd, opts.dir);
   let created = false;
@@ -72,17 +78,21 @@ export async function createEnvelopeSaver(opts: SaveOptions & { cwd: string; now
     }
     created = true;
   }
-  // mkdir's mode is filtered by the umask, and an existing folder keeps its own: set it.
-  try {
-    await chmod(dir, 0o700);
-  } catch (err) {
-    throw new InputError(`--save: cannot make ${opts.dir} private (chmod 700): ${(err as Error).message}`, { source: '--save' });
+  // mkdir's mode is filtered by the umask: set it on the folder this run made (only).
+  if (created) {
+    try {
+      await chmod(dir, 0o700);
+    } catch (err) {
+      throw new InputError(`--save: cannot make ${opts.dir} private (chmod 700): ${(err as Error).message}`, { source: '--save' });
+    }
   }
+  const openToOthers = info && (info.mode & 0o077) !== 0 ? `0${(info.mode & 0o777).toString(8)}` : undefined;
   const stamp = runStamp(opts.now ?? new Date());
   let index = 0;
   return {
     dir,
     created,
+    openToOthers,
     count: () => index,
     async save(envelope, label) {
       index++;

@@ -301,8 +301,10 @@ class LiveWatch {
       out.info(
         this.options.save!.redact
           ? `Saving every request envelope to ${s.saver.dir} without tokens (--redact).`
-          : `Saving every request envelope to ${s.saver.dir}, tokens kept: the files (mode 0600, folder 0700) hold the linked account's token; --redact leaves tokens out.`,
+          : `Saving every request envelope to ${s.saver.dir}, tokens kept: the files (mode 0600${s.saver.created ? ', folder 0700' : ''}) hold the linked account's token; --redact leaves tokens out.`,
       );
+      if (s.saver.openToOthers)
+        out.warn(`${s.saver.dir} already existed and other users can look into it (mode ${s.saver.openToOthers}); alexa-link leaves its mode as it is. The files it saves there are 0600, but others can see their names; a new folder of its own is 0700.`);
     }
     const limits = [
       this.options.maxRequests !== undefined ? `after ${plural(this.options.maxRequests, 'request')}` : undefined,

@@ -1,5 +1,6 @@
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -310,6 +311,79 @@ describe("the handler child's environment (issue 15: never doctor's credentials)
     expect(r.stdout).toBe('');
   });
 
+  it.each<[string, string, RegExp]>([
+    ['an SMAPI token', 'OK=1\nASK_ACCESS_TOKEN=Atza|from-the-env-file-000000\n', /--env-file skill\.env:2: ASK_ACCESS_TOKEN is one of the developer's credentials.*skill code never gets it/],
+    ['the LWA refresh token', 'export ASK_REFRESH_TOKEN=Atzr|x\n', /--env-file skill\.env:1: ASK_REFRESH_TOKEN is one of the developer's credentials/],
+    ["alexa-link's client secret", 'ALEXA_LINK_CLIENT_SECRET=s3cret\n', /--env-file skill\.env:1: ALEXA_LINK_CLIENT_SECRET is one of the developer's credentials/],
+    ['the --client-secret-env variable', 'MY_OAUTH_SECRET=s3cret\n', /--env-file skill\.env:1: MY_OAUTH_SECRET is the variable --client-secret-env names/],
+  ])("--env-file cannot hand the skill the developer's credentials: %s", async (_name, content, message) => {
+    const dir = await emptyDir();
+    await writeFile(path.join(dir, 'skill.env'), content);
+    const r = await runCli(['doctor', '--only', 'replays', ...handler('good'), '--env-file', 'skill.env', '--client-secret-env', 'MY_OAUTH_SECRET'], { cwd: dir, env: ENV });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/from-the-env-file|s3cret/);
+  });
+
+  it("AWS_* keys in --env-file are the skill's own settings: they reach the handler", async () => {
+    const dir = await emptyDir();
+    await writeFile(path.join(dir, 'skill.env'), 'AWS_ACCESS_KEY_ID=AKIAFROMTHEENVFILE00\nAWS_SECRET_ACCESS_KEY=from-the-env-file-secret-0000\n');
+    const r = await runCli(['--json', 'doctor', '--only', 'replays', ...handler('env-echo'), '--token', 'none', '--request', 'launch', '--env-file', 'skill.env'], { cwd: dir, env: ENV });
+    const doc = JSON.parse(r.stdout) as DoctorJson;
+    expect(String(find(doc, 'builtin:launch').response.speech)).toMatch(/AWS_ACCESS_KEY_ID.*AWS_SECRET_ACCESS_KEY/);
+  });
+});
+
+/**
+ * Node reads --env-file in argv even after the script's name (`node bin/alexa-link.js --env-file
+ * x` loads x into alexa-link's own process, NODE_OPTIONS included); the shebang's `--` stops
+ * that. These run bin/alexa-link.js itself, through its shebang, as npx does.
+ */
+describe('--env-file is read by alexa-link, never by Node (bin/alexa-link.js executed directly)', () => {
+  async function direct(envFile: string, cwd?: string) {
+    const dir = cwd ?? (await emptyDir());
+    const started = Date.now();
+    const r = await runCli(['doctor', '--only', 'replays', ...handler('env-echo'), '--token', 'none', '--request', 'launch', '--probes', 'none', '--env-file', envFile], { cwd: dir, env: ENV, direct: true, timeoutMs: 20_000 });
+    return { ...r, ms: Date.now() - started };
+  }
+
+  it('a missing file exits 2 naming the flag and the file', async () => {
+    const r = await direct('/nonexistent/skill.env');
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/--env-file: \/nonexistent\/skill\.env not found/);
+    expect(r.stderr).not.toMatch(/^node:/m);
+  });
+
+  it.each([['/dev/zero'], ['a FIFO']])('%s exits 2 at once, not read forever', async (which) => {
+    const dir = await emptyDir();
+    let file = which;
+    if (which === 'a FIFO') {
+      file = path.join(dir, 'skill.env');
+      expect(spawnSync('mkfifo', [file]).status).toBe(0);
+    }
+    const r = await direct(file, dir);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/--env-file: .* is not a regular file/);
+    // Start-up of Node and the CLI included; the refusal itself takes no time.
+    expect(r.ms).toBeLessThan(3000);
+  });
+
+  it("NODE_OPTIONS=--require in the file never runs in alexa-link's process (only in the handler's, as Lambda would)", async () => {
+    const dir = await emptyDir();
+    const marker = path.join(dir, 'ran.txt');
+    await writeFile(path.join(dir, 'inject.cjs'), `require('node:fs').appendFileSync(${JSON.stringify(marker)}, process.argv[1] + '\\n');\n`);
+    await writeFile(path.join(dir, 'skill.env'), `NODE_OPTIONS="--require ${path.join(dir, 'inject.cjs')}"\n`);
+    const r = await direct('skill.env', dir);
+    expect(r.code, r.stderr).toBe(0);
+    const ran = existsSync(marker) ? readFileSync(marker, 'utf8').trim().split('\n') : [];
+    expect(ran.filter((p) => p.endsWith('alexa-link.js'))).toEqual([]);
+    // The handler's process is the skill's own: the Lambda function's NODE_OPTIONS applies there.
+    expect(ran.length).toBeGreaterThan(0);
+    expect(ran.every((p) => /handler-child\.js$/.test(p))).toBe(true);
+  });
+});
+
+describe('doctor usage errors', () => {
   it.each<[string[], RegExp]>([
     [['--probes', 'some'], /--probes: "some" is not none, placement or all/],
     [['--request', 'launchh'], /--request: "launchh" is not one of launch, intent, session-ended, playback-started, skill-linked/],

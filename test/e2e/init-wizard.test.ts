@@ -19,7 +19,7 @@ const CTRL_C = '\x03';
 const CTRL_U = '\x15';
 
 async function driveWizard(cwd: string, args: string[], steps: Step[]): Promise<{ code: number | null; screen: string }> {
-  const command = [process.execPath, BIN, 'init', ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const command = [process.execPath, '--', BIN, 'init', ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env.FORCE_COLOR;
   // A wide terminal, so a question and its default stay on one line.

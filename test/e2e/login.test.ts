@@ -48,7 +48,7 @@ interface Run {
  */
 function runLogin(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; whenUrl?: (url: string, child: ChildProcess) => Promise<void>; timeoutMs?: number }): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'login', ...args], {
+    const child = spawn(process.execPath, ['--', BIN, 'login', ...args], {
       cwd: opts.cwd,
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', COLUMNS: TEST_COLUMNS, DISPLAY: '', WAYLAND_DISPLAY: '', ALEXA_LINK_CLIENT_SECRET: '', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,11 +1,13 @@
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { startConnectProxy, type TestProxy } from '../support/connect-proxy.js';
+import { liveLaunch, startDebugStandin } from '../support/debug-standin.js';
 import { startSmapiStandin, type SmapiStandin } from '../support/smapi-standin.js';
+import { makeTestCerts } from '../support/tls.js';
 
 /**
  * A proxy-only network, through the built CLI: SMAPI at a host name that only the proxy can reach
@@ -69,5 +71,41 @@ describe('HTTP_PROXY / NO_PROXY (built CLI)', () => {
     expect(r.code).toBe(1);
     expect(proxy.records).toEqual([]);
     expect(r.stderr).toMatch(/resolve/i);
+  });
+});
+
+describe('HTTPS_PROXY for watch (built CLI)', () => {
+  it("watch's WebSocket to the debugging service goes through the CONNECT proxy, and --verbose says so", async () => {
+    // The TLS stand-in of the debugging service, as wrong.example.test (never resolves): only the proxy reaches it.
+    const certs = makeTestCerts();
+    const debug = await startDebugStandin({ skillId: SKILL, tokens: [TOKEN], tls: certs.wrongHost });
+    const debugPort = Number(new URL(debug.url).port);
+    const tunnel = await startConnectProxy((host, p) => (host === 'wrong.example.test' && p === debugPort ? { host: '127.0.0.1', port: debugPort } : undefined));
+    try {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'al-proxy-watch-'));
+      temps.push(dir);
+      const ca = path.join(dir, 'ca.pem');
+      await writeFile(ca, certs.ca.cert);
+      const handler = fileURLToPath(new URL('../fixtures/skills/any-token/index.js', import.meta.url));
+      const cli = runCli(['--verbose', 'watch', '--skill-id', SKILL, '--handler', handler, '--max-requests', '1'], {
+        cwd: dir,
+        env: env({ HTTPS_PROXY: tunnel.url, ALEXA_LINK_DEBUG_ENDPOINT: `wss://wrong.example.test:${debugPort}`, NODE_EXTRA_CA_CERTS: ca }),
+        timeoutMs: 30_000,
+      });
+      await debug.waitForConnection(1);
+      const answer = await debug.request(liveLaunch({ skillId: SKILL }));
+      const r = await cli;
+      expect(r.code, r.stderr).toBe(0);
+      expect(answer.message.type).toBe('SkillResponseSuccessMessage');
+      expect(debug.upgrades.map((u) => [u.status, u.authorization])).toEqual([[101, TOKEN]]);
+      expect(tunnel.records.map((x) => `${x.method} ${x.target}`)).toEqual([`CONNECT wrong.example.test:${debugPort}`]);
+      expect(JSON.stringify(tunnel.records)).not.toContain(TOKEN);
+      expect(r.stderr).toContain(`Connections to wrong.example.test:${debugPort} go through the proxy ${tunnel.url}`);
+      expect(r.stderr).not.toContain(TOKEN);
+      expect(debug.violations()).toEqual([]);
+    } finally {
+      await debug.close();
+      await tunnel.close();
+    }
   });
 });

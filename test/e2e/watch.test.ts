@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -226,6 +226,9 @@ describe('watch stops, saves without tokens, and explains refusals', () => {
   it('--duration stops it (exit 0) and --redact saves the envelopes without tokens', async () => {
     const s = await standin();
     const cwd = await tempDir('al-watch-');
+    // An existing folder others can read: used as it is (never chmod-ed), and said so.
+    await mkdir(path.join(cwd, 'out'));
+    await chmod(path.join(cwd, 'out'), 0o755);
     const started = Date.now();
     // any-token: reads the token where Alexa's SDK does (the good fixture also validates it, and USER's is not one it signed).
     const cli = runCli(['--json', 'watch', '--skill-id', SKILL_ID, '--handler', path.join(SKILLS, 'any-token', 'index.js'), '--duration', '3s', '--save', 'out', '--redact'], { cwd, env: env(s) });
@@ -237,8 +240,11 @@ describe('watch stops, saves without tokens, and explains refusals', () => {
     expect(parse(r)).toMatchObject({ stopped: 'duration', summary: { requests: 1, pass: 1 }, saved: { tokens: 'removed' } });
     expect(r.stderr).toMatch(/Stopped after 3 s \(--duration\): 1 request, 1 passed\./);
     expect(r.stderr).toMatch(/without tokens \(--redact\)/);
+    expect(r.stderr).toMatch(/out already existed and other users can look into it \(mode 0755\); alexa-link leaves its mode as it is/);
+    expect((await stat(path.join(cwd, 'out'))).mode & 0o777).toBe(0o755);
     const files = await readdir(path.join(cwd, 'out'));
     expect(files).toHaveLength(1);
+    expect((await stat(path.join(cwd, 'out', files[0]!))).mode & 0o777).toBe(0o600);
     const saved = await readFile(path.join(cwd, 'out', files[0]!), 'utf8');
     expect(saved).not.toContain(USER_TOKEN);
     expect(saved).not.toMatch(/accessToken|apiAccessToken/);
@@ -264,6 +270,8 @@ describe('watch stops, saves without tokens, and explains refusals', () => {
     ['--redact without --save', ['--redact'], {}, /--redact only applies to --save/],
     ['an unknown region', ['--region', 'XX'], {}, /--region: "XX" is not NA, EU or FE/],
     ['--handler and --endpoint', ['--handler', 'x.js', '--endpoint', 'http://127.0.0.1:1/'], {}, /--endpoint and --handler both choose/],
+    ['a remote --endpoint (live tokens would leave the machine)', ['--skill-id', SKILL_ID, '--endpoint', 'https://example.com/'], {}, /--endpoint: "https:\/\/example\.com\/" is not on this machine; watch sends the live requests, with the linked users' tokens, only to a skill server on a loopback address/],
+    ['an --endpoint on the local network', ['--skill-id', SKILL_ID, '--endpoint', 'http://10.0.0.5:3000/'], {}, /--endpoint: "http:\/\/10\.0\.0\.5:3000\/" is not on this machine/],
     ['a bad --max-requests', ['--max-requests', '0'], {}, /--max-requests: "0" is not a whole number/],
     ['a bad --duration', ['--duration', 'soon'], {}, /--duration: "soon" is not a duration/],
     ['no skill ID outside a project', [], {}, /watch needs the skill ID/],
@@ -274,6 +282,19 @@ describe('watch stops, saves without tokens, and explains refusals', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
+  });
+
+  it("a handler whose package.json is a link to /dev/zero: exit 2 naming it, before connecting (Node would read it whole)", async () => {
+    const s = await standin();
+    const cwd = await tempDir('al-watch-');
+    await writeFile(path.join(cwd, 'index.js'), "exports.handler = async () => ({ version: '1.0', response: {} });\n");
+    await symlink('/dev/zero', path.join(cwd, 'package.json'));
+    const started = Date.now();
+    const r = await runCli(['watch', '--skill-id', SKILL_ID, '--handler', 'index.js'], { cwd, env: env(s), timeoutMs: 20_000 });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/package\.json is a character device \(through the link to \/dev\/zero\), not a regular file.*Node reads it whole when it loads the handler index\.js/);
+    expect(s.upgrades).toEqual([]);
   });
 
   it('--help documents the flags and ALEXA_LINK_DEBUG_ENDPOINT', async () => {

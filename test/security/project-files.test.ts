@@ -48,9 +48,60 @@ describe('15.2 unbounded reads: exit 2 naming the file, at once', () => {
     const r = await runCli(['configure', '--dry-run', '--skill-id', 'amzn1.ask.skill.55555555-aaaa-bbbb-cccc-000000000005'], { cwd: dir, env: ENV, timeoutMs: 15_000 });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/accountLinking\.json is a character device \(through the link to \/dev\/zero\), not a regular file/);
+    // doctor too: exit 2 naming it (it is input that must not be read, not a broken project to judge).
+    const started = Date.now();
     const d = await runCli(['--json', 'doctor', '--offline', '--only', 'project-files'], { cwd: dir, env: ENV, timeoutMs: 15_000 });
-    expect(d.code).toBe(1);
-    expect(d.stdout).toMatch(/accountLinking\.json is a character device/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(d.code, d.stderr).toBe(2);
+    expect((JSON.parse(d.stdout) as { error: { message: string } }).error.message).toMatch(/accountLinking\.json is a character device \(through the link to \/dev\/zero\), not a regular file/);
+    const text = await runCli(['doctor', '--offline'], { cwd: dir, env: ENV, timeoutMs: 15_000 });
+    expect(text.code).toBe(2);
+    expect(text.stderr).toMatch(/accountLinking\.json is a character device/);
+  });
+
+  it.each<[string, (dir: string) => Promise<void>, RegExp]>([
+    ['a link to /dev/zero', async (dir) => symlink('/dev/zero', path.join(dir, 'package.json')), /package\.json is a character device \(through the link to \/dev\/zero\), not a regular file; alexa-link reads only regular files: Node reads it whole when it loads the handler index\.js, so it is not loaded/],
+    ['a FIFO', async (dir) => void execFileSync('mkfifo', [path.join(dir, 'package.json')]), /package\.json is a named pipe \(FIFO\), not a regular file/],
+  ])("a skill's package.json that is %s: doctor says so at once, the handler is never loaded (no LoadTimeout, no gigabytes)", async (_name, make, message) => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'al-sec-pkg-'));
+    temps.push(dir);
+    const mark = path.join(dir, 'loaded');
+    await writeFile(path.join(dir, 'index.js'), `require('fs').writeFileSync(${JSON.stringify(mark)}, 'x'); exports.handler = async () => ({ version: '1.0', response: {} });\n`);
+    await make(dir);
+    const started = Date.now();
+    const r = await runCli(['--json', 'doctor', '--only', 'replays', '--handler', path.join(dir, 'index.js'), '--request', 'launch', '--probes', 'none'], { cwd: dir, env: ENV, timeoutMs: 20_000 });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(r.code, r.stderr).toBe(1);
+    const check = (JSON.parse(r.stdout) as { checks: Array<{ id: string; status: string; detail: string; fix?: string }> }).checks.find((c) => c.id === 'replays')!;
+    expect(check.status).toBe('fail');
+    expect(check.detail).toMatch(message);
+    expect(check.detail).not.toMatch(/LoadTimeout|crashed/);
+    await expect(stat(mark)).rejects.toThrow();
+  });
+
+  it('--envelopes <folder> names each entry it skips (a FIFO, a link to /dev/zero, a dangling link) and replays the rest', async () => {
+    const dir = await copyFixture('plain');
+    const envelopes = path.join(dir, 'captured');
+    await mkdir(envelopes);
+    await cp(fileURLToPath(new URL('../fixtures/envelopes/launch-linked.json', import.meta.url)), path.join(envelopes, 'a-launch.json'));
+    execFileSync('mkfifo', [path.join(envelopes, 'b-pipe.json')]);
+    await symlink('/dev/zero', path.join(envelopes, 'c-zero.json'));
+    await symlink(path.join(envelopes, 'gone'), path.join(envelopes, 'd-dangling.json'));
+    const started = Date.now();
+    const r = await runCli(['doctor', '--offline', '--only', 'replays', '--handler', 'skill.js', '--envelopes', 'captured', '--probes', 'none'], { cwd: dir, env: ENV, timeoutMs: 20_000 });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(r.stderr).toMatch(/--envelopes: skipped 3 entries that are not a regular file \(never read\):/);
+    expect(r.stderr).toMatch(/captured\/b-pipe\.json: a named pipe \(FIFO\)/);
+    expect(r.stderr).toMatch(/captured\/c-zero\.json: a link to a character device/);
+    expect(r.stderr).toMatch(/captured\/d-dangling\.json: a link to nothing/);
+    expect(r.stdout + r.stderr).toMatch(/a-launch\.json/);
+    // Nothing but skipped entries: exit 2, naming them.
+    const only = path.join(dir, 'only-bad');
+    await mkdir(only);
+    execFileSync('mkfifo', [path.join(only, 'pipe.json')]);
+    const bad = await runCli(['doctor', '--offline', '--only', 'replays', '--handler', 'skill.js', '--envelopes', 'only-bad'], { cwd: dir, env: ENV, timeoutMs: 20_000 });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--envelopes: the folder only-bad holds no \.json files that can be read \(skipped: only-bad\/pipe\.json, a named pipe \(FIFO\)\)/);
   });
 
   it('a ~/.ask/cli_config that is a FIFO: exit 2 naming it, not a hang', async () => {

@@ -17,6 +17,12 @@ export interface RunCliOptions {
   timeoutMs?: number;
   /** Node binary to run the CLI with (other Node versions in CI). */
   node?: string;
+  /**
+   * Execute bin/alexa-link.js itself, through its shebang, as npx and an installed bin do
+   * (default: `node -- bin/alexa-link.js`; the `--` keeps Node from reading our flags, such as
+   * --env-file, as its own).
+   */
+  direct?: boolean;
   /** Called with the child once spawned (to send signals). */
   onSpawn?: (child: import('node:child_process').ChildProcess) => void;
   /** Run as this user and group (root only: tests of what an unprivileged user may do). */
@@ -39,7 +45,8 @@ export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliRes
     if (!opts.env || !('FORCE_COLOR' in opts.env)) delete env.FORCE_COLOR;
     // Node 22+ warns on stderr when both are set, even empty: leave an empty one out.
     for (const k of ['NO_COLOR', 'FORCE_COLOR']) if (env[k] === '') delete env[k];
-    const child = spawn(opts.node ?? process.execPath, [BIN, ...args], {
+    const [command, argv] = opts.direct ? [BIN, args] : [opts.node ?? process.execPath, ['--', BIN, ...args]];
+    const child = spawn(command, argv, {
       cwd: opts.cwd,
       env,
       stdio: ['pipe', 'pipe', 'pipe'],

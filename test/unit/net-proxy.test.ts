@@ -1,7 +1,9 @@
+import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HttpError, inspectTls, isLoopbackHostname, onProxyUse, proxyFor, request } from '../../src/net/http.js';
+import { connectWebSocket } from '../../src/net/websocket.js';
 import { startConnectProxy, type TestProxy } from '../support/connect-proxy.js';
 import { makeTestCerts } from '../support/tls.js';
 
@@ -15,6 +17,9 @@ const saved: Record<string, string | undefined> = {};
 let server: https.Server;
 let port: number;
 let proxy: TestProxy;
+/** A plain WebSocket server (ws://), reached as ws.example.test:80 through the proxy only. */
+let wsServer: http.Server;
+let wsPort: number;
 const certs = makeTestCerts();
 
 beforeAll(async () => {
@@ -24,7 +29,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   port = (server.address() as AddressInfo).port;
-  proxy = await startConnectProxy((host) => (host === 'wrong.example.test' ? { host: '127.0.0.1', port } : undefined));
+  wsServer = http.createServer();
+  const { WebSocketServer } = await import('ws');
+  const wss = new WebSocketServer({ server: wsServer });
+  wss.on('connection', (socket, req) => socket.send(JSON.stringify({ path: req.url, auth: req.headers.authorization ?? null })));
+  await new Promise<void>((r) => wsServer.listen(0, '127.0.0.1', r));
+  wsPort = (wsServer.address() as AddressInfo).port;
+  proxy = await startConnectProxy((host, p) => (host === 'wrong.example.test' ? { host: '127.0.0.1', port } : host === 'ws.example.test' && p === 80 ? { host: '127.0.0.1', port: wsPort } : undefined));
 });
 afterEach(() => {
   for (const v of VARS) {
@@ -37,6 +48,8 @@ afterEach(() => {
 afterAll(async () => {
   await proxy.close();
   await new Promise<void>((r) => server.close(() => r()));
+  wsServer.closeAllConnections();
+  await new Promise<void>((r) => wsServer.close(() => r()));
 });
 
 function clearProxyVars(): void {
@@ -94,5 +107,52 @@ describe('proxies', () => {
     expect((down as HttpError).message).toMatch(/^The proxy http:\/\/127\.0\.0\.1:1 refused the connection/);
     expect((down as HttpError).message).not.toContain('pw');
     expect((down as HttpError).hint).toMatch(/HTTPS_PROXY/);
+  });
+});
+
+describe('proxies for WebSockets (alexa-link watch)', () => {
+  const handlers = (got: string[]) => ({ onMessage: (t: string) => got.push(t), onClose: () => undefined });
+
+  it.each(['HTTP_PROXY', 'ALL_PROXY'])('%s: the WebSocket goes through a CONNECT tunnel, headers unseen by the proxy', async (name) => {
+    clearProxyVars();
+    process.env[name] = proxy.url;
+    const lines: string[] = [];
+    onProxyUse((l) => lines.push(l));
+    const got: string[] = [];
+    const outcome = await connectWebSocket('ws://ws.example.test/v1/debug', { headers: { authorization: 'never-seen-by-proxy' }, timeoutMs: 5000, handlers: handlers(got) });
+    expect(outcome.ok).toBe(true);
+    await vi.waitFor(() => expect(got).toHaveLength(1));
+    expect(JSON.parse(got[0]!)).toEqual({ path: '/v1/debug', auth: 'never-seen-by-proxy' });
+    if (outcome.ok) await outcome.socket.close();
+    expect(proxy.records).toEqual([expect.objectContaining({ method: 'CONNECT', target: 'ws.example.test:80' })]);
+    expect(JSON.stringify(proxy.records)).not.toContain('never-seen-by-proxy');
+    expect(lines).toEqual([`Connections to ws.example.test go through the proxy ${proxy.url} (from HTTP_PROXY or ALL_PROXY; NO_PROXY lists the exceptions).`]);
+  });
+
+  it('a proxy that will not open the tunnel is named as the cause, not taken for the service refusing', async () => {
+    clearProxyVars();
+    process.env.HTTPS_PROXY = proxy.url;
+    const err = await connectWebSocket('wss://unrouted.example.test/v1/debug', { headers: {}, timeoutMs: 5000, handlers: handlers([]) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpError);
+    expect((err as HttpError).message).toMatch(/The proxy http:\/\/127\.0\.0\.1:\d+ would not connect to unrouted\.example\.test \(HTTP 502/);
+    process.env.HTTPS_PROXY = 'http://127.0.0.1:1';
+    const down = await connectWebSocket('wss://unrouted.example.test/v1/debug', { headers: {}, timeoutMs: 5000, handlers: handlers([]) }).catch((e: unknown) => e);
+    expect((down as HttpError).message).toMatch(/^The proxy http:\/\/127\.0\.0\.1:1 refused the connection/);
+  });
+
+  it('offline: a host that does not resolve on a machine that reaches nothing is not called a typo, and the hint names only doctor --offline', async () => {
+    clearProxyVars();
+    const err = await connectWebSocket('wss://bob-dispatch-prod-na.amazon.invalid/v1/x', {
+      headers: {},
+      timeoutMs: 5000,
+      handlers: handlers([]),
+      reachability: { interfaces: () => ({ lo: [] }) },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpError);
+    expect((err as HttpError).kind).toBe('offline');
+    expect((err as HttpError).message).toMatch(/This machine reaches no host at all: it has no network interface besides loopback; bob-dispatch-prod-na\.amazon\.invalid could not be tried/);
+    expect((err as HttpError).hint).not.toMatch(/typo/);
+    expect((err as HttpError).hint).toMatch(/`alexa-link doctor --offline`/);
+    expect((err as HttpError).hint).not.toMatch(/run with --offline/);
   });
 });

@@ -1,4 +1,4 @@
-import { chown, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,6 +107,37 @@ describe('walking up to the project root', () => {
       expect(plain.layout).toBe('plain');
       expect(plain.walkStoppedAt).toBe(parent);
     }
+  });
+});
+
+describe('a project found above whose files belong to another user (issue 15)', () => {
+  // Needs root to give files away (CI runs the suite as root, as the walk-up test above does).
+  it.runIf(process.getuid?.() === 0)('is not used when found by walking up, even in a folder of ours; the folder named is used, saying whose it is', async () => {
+    // A root-owned folder everyone may write in (like /tmp/x), a project planted in it by uid 4242.
+    const shared = await mkdtemp(path.join(os.tmpdir(), 'al-plant-'));
+    temps.push(shared);
+    await cp(path.join(FIXTURES, 'v2-console'), shared, { recursive: true });
+    await chmod(shared, 0o1777);
+    const child = path.join(shared, 'mine');
+    await mkdir(child);
+    await chown(path.join(shared, 'ask-resources.json'), 4242, 4242);
+    await expect(loadProject(child)).rejects.toThrow(/Did not use the ASK CLI v2 project at .*al-plant-\w+: ask-resources\.json belongs to another user \(uid 4242\), and its code would run as you/s);
+    // The code folder alone is enough.
+    await chown(path.join(shared, 'ask-resources.json'), 0, 0);
+    await chown(path.join(shared, 'lambda'), 4242, 4242);
+    await expect(loadProject(child)).rejects.toThrow(/Did not use .*: lambda belongs to another user \(uid 4242\)/s);
+    // A plain folder of code where the user is, with where the walk stopped.
+    await writeFile(path.join(child, 'index.js'), 'exports.handler = async () => ({});');
+    const plain = await loadProject(child);
+    expect(plain.layout).toBe('plain');
+    expect(plain.walkStoppedAt).toBe(path.join(shared, 'lambda'));
+    // Named explicitly (--cwd): used, and the note says whose the code is.
+    const named = await loadProject(shared);
+    expect(named.root).toBe(shared);
+    expect(named.notes.join('\n')).toMatch(/lambda belongs to another user \(uid 4242\): its code runs as you/);
+    // Ours again: found from below.
+    await chown(path.join(shared, 'lambda'), 0, 0);
+    expect((await loadProject(child)).root).toBe(shared);
   });
 });
 

@@ -1,5 +1,9 @@
+import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseWatchFlags } from '../../src/commands/watch.js';
+import { parseEndpointFlag } from '../../src/replay/target-flags.js';
 import { InputError, UsageError } from '../../src/errors.js';
 import { makeStyle } from '../../src/ui/color.js';
 import { answerEvent, failureWords, recognise, serviceAnswer } from '../../src/watch/judge.js';
@@ -7,7 +11,7 @@ import { answerWords, formatLine, tokenWords, type LiveLine } from '../../src/wa
 import { describeSkillEvent, INITIAL_NARRATIVE, narrate, type MarkKind, type NarrativeInput, type NarrativeState } from '../../src/watch/narrative.js';
 import { connectHeaders, debugBaseUrl, debugEndpointUrl, explainRejection, failureMessage, parseServiceMessage, successMessage } from '../../src/watch/protocol.js';
 import { chooseRegion, regionFromEndpoints } from '../../src/watch/region.js';
-import { envelopeFileName, withoutTokens } from '../../src/watch/save.js';
+import { createEnvelopeSaver, envelopeFileName, withoutTokens } from '../../src/watch/save.js';
 
 /** The pure parts of `alexa-link watch`, table-driven. */
 const SKILL_ID = 'amzn1.ask.skill.11111111-2222-3333-4444-555555555555';
@@ -169,6 +173,32 @@ describe('saved envelopes', () => {
   });
 });
 
+describe('the --save folder', () => {
+  it.each<[string, number | undefined, number, string | undefined]>([
+    ['a new folder is made private', undefined, 0o700, undefined],
+    ['an existing folder others can read keeps its mode, and says so', 0o755, 0o755, '0755'],
+    ['an existing private folder stays as it is', 0o700, 0o700, undefined],
+    ['an existing group-readable folder keeps its mode', 0o750, 0o750, '0750'],
+  ])('%s', async (_name, existing, mode, openToOthers) => {
+    const parent = await mkdtemp(path.join(os.tmpdir(), 'al-save-'));
+    try {
+      const dir = path.join(parent, 'captured');
+      if (existing !== undefined) {
+        await mkdir(dir);
+        await chmod(dir, existing);
+      }
+      const saver = await createEnvelopeSaver({ dir: 'captured', redact: false, cwd: parent });
+      expect(saver.created).toBe(existing === undefined);
+      expect(saver.openToOthers).toBe(openToOthers);
+      expect((await stat(dir)).mode & 0o777).toBe(mode);
+      const file = await saver.save({ request: { type: 'LaunchRequest' } }, 'LaunchRequest');
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the adapter to the verdict engine', () => {
   it('recognises request envelopes and smart home directives', () => {
     const launch = { version: '1.0', context: { System: {} }, request: { type: 'LaunchRequest' } };
@@ -212,6 +242,9 @@ describe('watch flags', () => {
       durationMs: 600_000,
     });
     expect(parseWatchFlags({ duration: '90' }, g).durationMs).toBe(90_000);
+    for (const url of ['http://localhost:3000/', 'http://[::1]:3000/', 'https://127.0.0.2:8443/']) expect(parseWatchFlags({ endpoint: url }, g).target).toEqual({ kind: 'endpoint', url });
+    // doctor's --endpoint (the same parser, without loopbackOnly) may still name a remote HTTPS skill.
+    expect(parseEndpointFlag('https://skill.example.com/alexa', 'x')).toEqual({ kind: 'endpoint', url: 'https://skill.example.com/alexa' });
     // Skills created before 2017 keep their amzn1.echo-sdk-ams.app.… IDs.
     expect(parseWatchFlags({ skillId: 'amzn1.echo-sdk-ams.app.0a1b2c3d-0000-1111-2222-333344445555' }, g).skillId).toBe('amzn1.echo-sdk-ams.app.0a1b2c3d-0000-1111-2222-333344445555');
   });
@@ -220,6 +253,9 @@ describe('watch flags', () => {
     ['a bad region', { region: 'US' }],
     ['a bad skill ID', { skillId: 'my-skill' }],
     ['an ftp endpoint', { endpoint: 'ftp://x/' }],
+    ['a remote https endpoint', { endpoint: 'https://example.com/' }],
+    ['an endpoint on the local network', { endpoint: 'http://10.0.0.5:3000/' }],
+    ['an endpoint on every interface', { endpoint: 'http://0.0.0.0:3000/' }],
     ['zero requests', { maxRequests: '0' }],
     ['half a second', { duration: '500ms' }],
   ])('%s is a usage error', (_name, flags) => {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { InputError } from '../../errors.js';
 import { describeTokenMode, shortTokenMode, tokenOriginOf, type ReplayItem, type SourcedEnvelope, type TokenChange } from '../../replay/envelopes.js';
 import { kindForManifestApis } from '../../replay/kinds/index.js';
 import type { AnswerSummary, BuiltinRequest, ProbeMode } from '../../replay/kinds/types.js';
@@ -8,7 +9,7 @@ import { periodicCollector } from '../../replay/memory.js';
 import { replayEnvelopes, type ReplayResult } from '../../replay/runner.js';
 import { streamEnvelopes } from '../../replay/sources.js';
 import { EndpointTarget } from '../../replay/targets/endpoint.js';
-import { DEFAULT_MEMORY_MB, findHandlerInCodeDir, HandlerTarget, parseHandlerSpec, type HandlerSpec } from '../../replay/targets/handler.js';
+import { checkPackageScope, DEFAULT_MEMORY_MB, findHandlerInCodeDir, HandlerTarget, parseHandlerSpec, type HandlerSpec } from '../../replay/targets/handler.js';
 import { SmapiTarget } from '../../replay/targets/smapi.js';
 import type { ReplayTarget } from '../../replay/targets/types.js';
 import { isLoopbackUrl } from '../probe.js';
@@ -146,6 +147,7 @@ export async function createTarget(ctx: DoctorContext): Promise<{ target: Replay
     }
     case 'handler': {
       const spec = parseHandlerSpec(t.spec, ctx.options.cwd);
+      await checkPackageScope(spec.file);
       return { target: new HandlerTarget(spec, handlerOptions(ctx, spec)) };
     }
     case 'smapi': {
@@ -160,6 +162,7 @@ export async function createTarget(ctx: DoctorContext): Promise<{ target: Replay
       if (!p.codeDir) return { reason: p.codeMissing ?? `the ${p.layoutName} names no code folder`, fix: 'Pass --handler <file[#export]> or --endpoint <url>.' };
       const found = await findHandlerInCodeDir(p.codeDir, { handlerSetting: lambdaHandlerSetting(ctx), root: p.root, codeFrom: p.codeFrom, handlerFrom: p.lambda.from });
       if ('reason' in found) return (await pythonSkill(p.codeDir, p.root, p.lambda.handler, lambdaRuntime(ctx))) ?? found;
+      await checkPackageScope(found.spec.file);
       return { target: new HandlerTarget(found.spec, handlerOptions(ctx, found.spec)) };
     }
   }
@@ -223,7 +226,14 @@ export function replaysCheck(token: TokenChange): Check<DoctorContext> {
       if (ctx.options.target.kind === 'smapi' && projectKind.notThroughSmapi && !ctx.envelopePlan.labels.length) {
         return { status: 'skip', detail: `--smapi does not apply to a ${projectKind.title}: ${projectKind.notThroughSmapi}`, fix: 'Run doctor without --smapi: the built-in requests go to the Lambda handler.' };
       }
-      const chosen = await createTarget(ctx);
+      let chosen;
+      try {
+        chosen = await createTarget(ctx);
+      } catch (err) {
+        // A file of the skill's that cannot be read safely (its package.json a device or a FIFO): said as such, not as a crash.
+        if (err instanceof InputError) return { status: 'fail', detail: `No replays: ${err.message}`, ...(err.hint ? { fix: err.hint } : {}) };
+        throw err;
+      }
       if ('reason' in chosen) {
         // Replays through SMAPI were asked for by flag (as --simulate is): not getting them is a
         // failure, not a skip that would let doctor exit 0.

@@ -5,7 +5,7 @@ import { askCliV2 } from './ask-cli-v2.js';
 import { plainLayout } from './plain.js';
 import { samLayout } from './sam.js';
 import { serverlessLayout } from './serverless.js';
-import type { LayoutId, ProjectLayout } from './types.js';
+import type { LayoutId, ProjectLayout, SkillProject } from './types.js';
 
 /**
  * The layouts in the order they are tried in each folder, walking up from where the user is:
@@ -69,4 +69,20 @@ export async function findProject(start: string, owner: WalkOwner = currentOwner
     if (parent === dir) return { root: undefined };
     dir = parent;
   }
+}
+
+/**
+ * The first of the project's identifying file (the layout's config or manifest) and its code
+ * folder that belongs to another user than `owner`, or undefined. The folder holding them can be
+ * ours while what is in it is not (a project planted in a shared folder such as /tmp/x, made by
+ * root and written by everyone): its code would run as us.
+ */
+export async function foreignPart(project: SkillProject, owner: WalkOwner = currentOwner()): Promise<{ path: string; uid: number } | undefined> {
+  if (owner.uid === undefined) return undefined;
+  for (const p of [project.configPath ?? project.manifestPath, project.codeDir]) {
+    if (!p) continue;
+    const st = await stat(p).catch(() => undefined);
+    if (st && st.uid !== owner.uid) return { path: p, uid: st.uid };
+  }
+  return undefined;
 }

@@ -8,7 +8,8 @@ import { MAX_LOG_BYTES, MAX_LOG_LINES, type LogLine, type TargetOutcome } from '
 import type { ChildMessage, SerializedError } from '../handler-child.js';
 import type { CodeInfo } from '../kinds/types.js';
 import type { ReplayTarget, SendHints } from './types.js';
-import { isObject, readJsonFile, readTextFileBounded } from '../../project/json-file.js';
+import { InputError } from '../../errors.js';
+import { isObject, readFileBounded, readJsonFile, readTextFileBounded } from '../../project/json-file.js';
 
 /**
  * `--handler <file[#export]>`: the skill's Lambda handler, run in ONE child process reused for a
@@ -139,6 +140,36 @@ function killGroup(child: ChildProcess): void {
 
 /** package.json is read bounded, like every file of the user's (a FIFO or /dev/zero must not hang doctor). */
 const PACKAGE_JSON_MAX = 1024 * 1024;
+
+/**
+ * The package.json Node itself reads when it loads the handler: the nearest one above the file
+ * (its "type" makes a .js file CommonJS or ESM). Node reads it whole, unbounded: a link to
+ * /dev/zero grew the handler's process to gigabytes, and a FIFO hung it, both reported as a load
+ * timeout. Checked first with the bounded reader's rules (a regular file, at most 1 MB, at most the
+ * one link): otherwise an InputError naming it. A folder or a dangling link there Node skips too.
+ */
+export async function checkPackageScope(file: string): Promise<void> {
+  const { lstat } = await import('node:fs/promises');
+  for (let dir = path.dirname(path.resolve(file)); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'package.json');
+    const st = await lstat(candidate).catch(() => undefined);
+    if (st && !st.isDirectory()) {
+      try {
+        await readFileBounded(candidate, candidate, PACKAGE_JSON_MAX);
+        return;
+      } catch (err) {
+        if (!(err instanceof InputError) || err.code !== 'E_INPUT_MISSING') {
+          throw new InputError(`${err instanceof Error ? err.message.replace(/\.$/, '') : String(err)}: Node reads it whole when it loads the handler ${path.basename(file)}, so it is not loaded.`, {
+            source: candidate,
+            code: err instanceof InputError && err.code ? err.code : 'E_INPUT_NOT_FILE',
+            hint: 'Make it a regular package.json file (or remove it).',
+          });
+        }
+      }
+    }
+    if (path.dirname(dir) === dir || path.basename(dir) === 'node_modules') return;
+  }
+}
 
 const REQUIRE = /\brequire\(\s*['"]([^'"\n]+)['"]\s*\)|\bfrom\s+['"]([^'"\n]+)['"]|\bimport\(\s*['"]([^'"\n]+)['"]\s*\)|^\s*import\s+['"]([^'"\n]+)['"]/gm;
 
