@@ -130,7 +130,7 @@ export const command: CommandModule = {
       .addOption(completes(cmd.createOption('--envelopes <path...>', 'request envelopes to replay: files, folders, ask dialog --save-skill-io files, SMAPI simulation results'), { path: 'file' }))
       .addOption(completes(cmd.createOption('--token <mode>', 'token in replays: keep | none | session | env:VAR (default: session when alexa-link login saved an unexpired token, else keep)'), { values: () => ['keep', 'none', 'session', 'env:'] }))
       .addOption(completes(cmd.createOption('--probes <mode>', 'per token-bearing envelope, replay again with the token in context only (placement), and also without it and with a made-up one (all) (default: all; none with --smapi)'), { values: () => PROBE_MODES }))
-      .addOption(completes(cmd.createOption('--request <type...>', `built-in requests to replay: ${builtinRequestNames().join(' | ')} (default: launch intent)`), { values: () => builtinRequestNames() }))
+      .addOption(completes(cmd.createOption('--request <type...>', `built-in requests to replay: ${builtinRequestNames().join(' | ')} (default: those of each API in skill.json: launch intent for a custom skill, accept-grant discover report-state turn-on for smart home; a name picks its kind)`), { values: () => builtinRequestNames() }))
       .option('--intent <name>', 'the built-in IntentRequest uses this intent')
       .option('--slot <name=value...>', 'a slot value for --intent (repeatable)')
       .addOption(completes(cmd.createOption('--env-file <file>', "the skill's own settings for the handler (dotenv KEY=value lines)"), { path: 'file' }))

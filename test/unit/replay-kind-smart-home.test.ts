@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { ProbeEvidence, ReplayEvidence } from '../../src/replay/evidence.js';
-import { kindForManifestApis, kindOf } from '../../src/replay/kinds/index.js';
+import { kindForManifestApis, kindOf, kindsForManifestApis, planBuiltins, type BuiltinPlan } from '../../src/replay/kinds/index.js';
 import {
   buildDirective,
   smartHomeKind,
@@ -202,6 +202,8 @@ describe('smartHomeKind (behind the skill-kind interface)', () => {
     expect(kindOf(turnOn)).toBe(smartHomeKind);
     expect(kindForManifestApis(['smartHome']).id).toBe('smart-home');
     expect(kindForManifestApis(['custom', 'smartHome']).id).toBe('custom');
+    expect(kindsForManifestApis(['custom', 'smartHome']).map((k) => k.id)).toEqual(['custom', 'smart-home']);
+    expect(kindsForManifestApis(['video'])).toEqual([]);
   });
 
   it('token places: the directive\'s own always, another only when it holds a token', () => {
@@ -326,5 +328,39 @@ describe('smartHomeKind (behind the skill-kind interface)', () => {
       'answer: Discover.Response, Alexa.Response; a credential ErrorResponse without a good token',
     ]);
     expect(kind.flow![0]!.requestTypes).toEqual(['Alexa.Authorization.AcceptGrant']);
+  });
+});
+
+describe('planBuiltins: which kinds\' built-ins a run replays (manifest APIs, --request names)', () => {
+  const groups = (p: ReturnType<typeof planBuiltins>) => ('error' in p ? p : (p as BuiltinPlan).groups.map((g) => [g.kind.id, g.requests]));
+  it.each<[string, string[], string[], unknown]>([
+    ['a plain folder: the custom skill\'s defaults', [], [], [['custom', []]]],
+    ['a plain folder with smart home names: smart home', [], ['discover', 'turn-on'], [['smart-home', ['discover', 'turn-on']]]],
+    ['a plain folder, names of both kinds: each kind its own', [], ['discover', 'launch'], [['smart-home', ['discover']], ['custom', ['launch']]]],
+    ['custom and smart home APIs: the built-ins of each', ['custom', 'smartHome'], [], [['custom', []], ['smart-home', []]]],
+    ['smart home only', ['smartHome'], [], [['smart-home', []]]],
+    ['video only: no built-ins', ['video'], [], []],
+    ['an API without a kind (householdList): custom, as before', ['householdList'], [], [['custom', []]]],
+  ])('%s', (_label, apis, requests, expected) => {
+    expect(groups(planBuiltins(apis, requests))).toEqual(expected);
+  });
+
+  it('a video skill says why it has no built-ins', () => {
+    expect((planBuiltins(['video'], []) as BuiltinPlan).notes).toEqual(['video skills: alexa-link has no built-in directives; replay captured directives with --envelopes']);
+    expect((planBuiltins(['custom', 'video'], []) as BuiltinPlan).groups.map((g) => g.kind.id)).toEqual(['custom']);
+  });
+
+  it.each<[string, string[], string[], RegExp, RegExp]>([
+    ['launch on a smart home skill', ['smartHome'], ['launch'], /^--request: "launch" is a custom skill request, but skill\.json declares apis\.smartHome and no apis\.custom\.$/, /^Valid names for this skill: accept-grant, discover, report-state, turn-on\.$/],
+    ['discover turn-on launch on a smart home skill', ['smartHome'], ['discover', 'turn-on', 'launch'], /"launch" is a custom skill request/, /accept-grant, discover/],
+    ['discover on a custom skill', ['custom'], ['discover'], /^--request: "discover" is a smart home skill request, but skill\.json declares apis\.custom and no apis\.smartHome\.$/, /launch, intent, session-ended/],
+    ['a name no kind has', [], ['turn-off'], /^--request: "turn-off" is not a built-in request of any skill kind\.$/, /Valid names: launch, .*turn-on\.$/],
+    ['discover on a video skill', ['video'], ['discover'], /declares apis\.video and no apis\.smartHome/, /^Video skills: alexa-link has no built-in directives/],
+  ])('%s: a usage error naming the flag, the value and the valid names', (_label, apis, requests, error, hint) => {
+    const p = planBuiltins(apis, requests);
+    expect(p).toHaveProperty('error');
+    const e = p as { error: string; hint: string };
+    expect(e.error).toMatch(error);
+    expect(e.hint).toMatch(hint);
   });
 });
