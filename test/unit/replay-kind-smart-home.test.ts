@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { ProbeEvidence, ReplayEvidence } from '../../src/replay/evidence.js';
+import { customKind, type CustomAnswer } from '../../src/replay/kinds/custom.js';
 import { kindForManifestApis, kindOf, kindsForManifestApis, planBuiltins, type BuiltinPlan } from '../../src/replay/kinds/index.js';
 import {
   buildDirective,
@@ -165,7 +166,15 @@ const ROWS: Row[] = [
   ['TurnOn on the placeholder: NO_SUCH_ENDPOINT', { ...control, token: 'sent', placeholderEndpoint: true, answer: { event: 'Alexa ErrorResponse', errorType: 'NO_SUCH_ENDPOINT', ...ok } }, 'warn', /NO_SUCH_ENDPOINT for alexa-link's placeholder endpoint/],
   ['TurnOn on a discovered endpoint: NO_SUCH_ENDPOINT', { ...control, token: 'sent', answer: { event: 'Alexa ErrorResponse', errorType: 'NO_SUCH_ENDPOINT', ...ok } }, 'fail', /answered Alexa ErrorResponse NO_SUCH_ENDPOINT instead of Response\. Alexa tells the user the device is not responding/, /Find out why the skill answered NO_SUCH_ENDPOINT/],
   ['TurnOn with the token: ENDPOINT_UNREACHABLE', { ...control, token: 'sent', answer: { event: 'Alexa ErrorResponse', errorType: 'ENDPOINT_UNREACHABLE', ...ok } }, 'fail', /instead of Response/, /with a valid token it should answer TurnOn with an Alexa\.Response event/],
-  ['TurnOn without a token: credential error', { ...control, token: 'none', answer: invalid }, 'pass', /^TurnOn without a token \(nothing at directive\.endpoint\.scope\.token\): the skill answered INVALID_AUTHORIZATION_CREDENTIAL/],
+  ['TurnOn without a token: credential error', { ...control, token: 'none', answer: { ...invalid, correlationToken: 'corr-1', endpointId: 'lamp-1' } }, 'pass', /^TurnOn without a token \(nothing at directive\.endpoint\.scope\.token\): the skill answered INVALID_AUTHORIZATION_CREDENTIAL/],
+  // A credential error Alexa cannot match to its directive does not tell Alexa anything.
+  ['TurnOn without a token: credential error without the echo', { ...control, token: 'none', answer: invalid }, 'fail', /the skill answered INVALID_AUTHORIZATION_CREDENTIAL, but the answer has correlationToken missing \(sent "corr-1"\) and event\.endpoint\.endpointId missing \(sent "lamp-1"\)\. Alexa cannot match the answer/, /Copy directive\.header\.correlationToken into event\.header\.correlationToken, and directive\.endpoint\.endpointId into event\.endpoint\.endpointId, in ErrorResponses too/],
+  ['ReportState with a made-up token: EXPIRED_ with another correlationToken', { ...report, token: 'made-up', answer: { ...expired, correlationToken: 'other', endpointId: 'lamp-1' } }, 'fail', /answered EXPIRED_AUTHORIZATION_CREDENTIAL, but the answer has correlationToken "other" \(sent "corr-1"\)\./],
+  // DeferredResponse: allowed for control directives (the Alexa.Response goes to the event gateway), not for ReportState.
+  ['TurnOn with the token: DeferredResponse', { ...control, token: 'sent', answer: { event: 'Alexa DeferredResponse', correlationToken: 'corr-1', ...ok } }, 'pass', /^TurnOn with the token at directive\.endpoint\.scope\.token: the token arrived and the skill answered DeferredResponse for the same correlationToken.*the Alexa\.Response the skill sends to the event gateway; alexa-link does not see that one, so it is not checked\.$/],
+  ['TurnOn: DeferredResponse without the correlationToken', { ...control, token: 'sent', answer: { event: 'Alexa DeferredResponse', ...ok } }, 'fail', /answered DeferredResponse, but with correlationToken missing \(sent "corr-1"\)/, /correlationToken/],
+  ['ReportState with the token: DeferredResponse', { ...report, token: 'sent', answer: { event: 'Alexa DeferredResponse', correlationToken: 'corr-1', ...ok } }, 'fail', /ReportState with the token at directive\.endpoint\.scope\.token: the skill answered DeferredResponse\. .*Alexa expects ReportState to be answered with a StateReport/, /Alexa\.StateReport/],
+  ['TurnOn without a token: DeferredResponse', { ...control, token: 'none', answer: { event: 'Alexa DeferredResponse', correlationToken: 'corr-1', ...ok } }, 'fail', /as if the user were linked/],
   ['TurnOn with a made-up token: turned on anyway', { ...control, token: 'made-up', answer: turnedOn }, 'fail', /as if the user were linked\. It acts on the device without a valid token/, /directive\.endpoint\.scope\.token/],
   ['TurnOn without a token: INTERNAL_ERROR', { ...control, token: 'none', answer: internal }, 'fail', /INTERNAL_ERROR .* instead of a credential error/, /Check the token at directive\.endpoint\.scope\.token/],
   ['TurnOn too slow', { ...control, token: 'sent', answer: turnedOn, latencyMs: 9100 }, 'fail', /too late\. It took 9100 ms; Alexa gives up after 8 s/],
@@ -293,7 +302,7 @@ describe('smartHomeKind (behind the skill-kind interface)', () => {
   });
   const f = kind.facts(turnOn) as SmartHomeFacts & { correlationToken: string };
   const response: SmartHomeAnswerSummary = { event: 'Alexa Response', correlationToken: f.correlationToken, endpointId: 'lamp-1', payloadVersion: '3', messageId: true };
-  const credential: SmartHomeAnswerSummary = { event: 'Alexa ErrorResponse', errorType: 'INVALID_AUTHORIZATION_CREDENTIAL', payloadVersion: '3', messageId: true };
+  const credential: SmartHomeAnswerSummary = { event: 'Alexa ErrorResponse', errorType: 'INVALID_AUTHORIZATION_CREDENTIAL', correlationToken: f.correlationToken, endpointId: 'lamp-1', payloadVersion: '3', messageId: true };
   const probe = (id: 'no-token' | 'made-up-token', answer: SmartHomeAnswerSummary | undefined, extra: Partial<ProbeEvidence<SmartHomeAnswerSummary>> = {}): ProbeEvidence<SmartHomeAnswerSummary> => ({
     id,
     title: id === 'no-token' ? 'no token' : 'a made-up token of the same shape',
@@ -362,5 +371,39 @@ describe('planBuiltins: which kinds\' built-ins a run replays (manifest APIs, --
     const e = p as { error: string; hint: string };
     expect(e.error).toMatch(error);
     expect(e.hint).toMatch(hint);
+  });
+});
+
+describe('a smart home handler sent a custom skill request: the custom kind says so', () => {
+  const launch = customKind.builtins({ skillId: undefined, locale: 'en-US', interactionModel: undefined, requests: ['launch'] })[0]!.document;
+  const evidence = (over: Partial<ReplayEvidence<CustomAnswer>>): ReplayEvidence<CustomAnswer> => ({
+    kind: 'custom',
+    request: customKind.facts(launch),
+    tokenIn: { context: false, session: false },
+    tokenOrigin: 'envelope',
+    style: 'unknown',
+    targetName: 'the handler',
+    offline: false,
+    status: 200,
+    latencyMs: 20,
+    logs: [],
+    logsDropped: 0,
+    probes: [],
+    notes: [],
+    ...over,
+  });
+  it.each<[string, Partial<ReplayEvidence<CustomAnswer>>, RegExp]>([
+    ['it answered an Alexa event', { notAResponse: true, answerOfKind: 'smart-home' }, /it answered with an Alexa event \(\{"event": \{"header": …\}\}\), as a smart home skill does/],
+    ['it failed reading the header', { status: null, error: { kind: 'threw', message: "The handler failed: TypeError: Cannot read properties of undefined (reading 'header')." } }, /it failed reading a smart home directive \(.*reading 'header'/],
+  ])('%s', (_label, over, explanation) => {
+    const j = customKind.judge(evidence(over));
+    expect(j.verdict).toBe('fail');
+    expect(j.explanation).toMatch(/^This looks like a smart home skill's handler: /);
+    expect(j.explanation).toMatch(explanation);
+    expect(j.fix).toMatch(/^Replay smart home directives instead: alexa-link doctor --request discover/);
+  });
+  it('a custom skill failing for its own reasons gets no such hint', () => {
+    const j = customKind.judge(evidence({ notAResponse: true }));
+    expect(j.explanation).not.toMatch(/smart home/);
   });
 });
