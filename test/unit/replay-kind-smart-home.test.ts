@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { ProbeEvidence, ReplayEvidence } from '../../src/replay/evidence.js';
+import { InputError } from '../../src/errors.js';
+import { validateRequest } from '../../src/replay/envelopes.js';
+import { envelopesFromDocument } from '../../src/replay/sources.js';
 import { customKind, type CustomAnswer } from '../../src/replay/kinds/custom.js';
 import { kindForManifestApis, kindOf, kindsForManifestApis, planBuiltins, type BuiltinPlan } from '../../src/replay/kinds/index.js';
 import {
@@ -13,6 +16,7 @@ import {
   looksLikeDirective,
   pickControlEndpoint,
   refreshDirective,
+  smartHomeV2Message,
   summarizeSmartHomeAnswer,
   tokenFieldOf,
   withDirectiveToken,
@@ -405,5 +409,31 @@ describe('a smart home handler sent a custom skill request: the custom kind says
   it('a custom skill failing for its own reasons gets no such hint', () => {
     const j = customKind.judge(evidence({ notAResponse: true }));
     expect(j.explanation).not.toMatch(/smart home/);
+  });
+});
+
+describe('Smart Home API v2 messages are named as such (Alexa retired v2)', () => {
+  const v2 = { header: { messageId: 'm-1', name: 'DiscoverAppliancesRequest', namespace: 'Alexa.ConnectedHome.Discovery', payloadVersion: '2' }, payload: { accessToken: 'v2-secret-token' } };
+  const words = /^v2\.json is a Smart Home API v2 message \(header\.namespace "Alexa\.ConnectedHome\.Discovery", payloadVersion "2", name "DiscoverAppliancesRequest"\)\. Alexa retired Smart Home API v2 and sends only v3 directives/;
+  it.each<[string, () => unknown]>([
+    ['a file of one message', () => envelopesFromDocument(v2, 'v2.json')],
+    ['a document validated as a request', () => validateRequest(v2, 'v2.json')],
+  ])('%s: an input error naming v2 and how to migrate, never "not a request envelope"', (_label, load) => {
+    let err: unknown;
+    try {
+      load();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InputError);
+    const e = err as InputError;
+    expect(e.message).toMatch(words);
+    expect(e.message).not.toMatch(/not a request envelope/);
+    expect(e.message).not.toContain('v2-secret-token');
+    expect(e.hint).toMatch(/^Migrate the skill to Smart Home API v3/);
+  });
+  it('v3 directives and custom envelopes are not v2', () => {
+    expect(smartHomeV2Message(buildDirective('Discover'))).toBeUndefined();
+    expect(smartHomeV2Message({ version: '1.0', request: { type: 'LaunchRequest' } })).toBeUndefined();
   });
 });

@@ -69,6 +69,23 @@ export function directiveProblems(doc: unknown): string[] {
   return problems;
 }
 
+/**
+ * Whether a document is a Smart Home API v2 message ({"header": {"namespace":
+ * "Alexa.ConnectedHome.Discovery", "payloadVersion": "2", …}, "payload": {"accessToken": …}}), which
+ * Alexa retired: said as such instead of "not a request envelope". The words, or undefined.
+ */
+export function smartHomeV2Message(doc: unknown): string | undefined {
+  const header = objectAt(doc, ['header']) ?? objectAt(doc, ['directive', 'header']);
+  const namespace = text(header?.namespace);
+  if (!header || !namespace?.startsWith('Alexa.ConnectedHome.')) return undefined;
+  const version = header.payloadVersion === undefined ? '' : `, payloadVersion ${JSON.stringify(header.payloadVersion)}`;
+  return `a Smart Home API v2 message (header.namespace "${namespace}"${version}${text(header.name) ? `, name "${text(header.name)}"` : ''}). Alexa retired Smart Home API v2 and sends only v3 directives ({"directive": {"header": {"namespace": "Alexa.Discovery", "payloadVersion": "3", …}, …}})`;
+}
+
+/** What to do about a Smart Home API v2 message. */
+export const SMART_HOME_V2_HINT =
+  'Migrate the skill to Smart Home API v3 (Alexa.Discovery Discover, Alexa.PowerController…, the token at directive.payload.scope.token or directive.endpoint.scope.token), then replay v3 directives: alexa-link doctor --request discover, or captured v3 directives with --envelopes.';
+
 export function directiveName(d: Directive): string {
   return `${d.directive.header.namespace}.${d.directive.header.name}`;
 }
