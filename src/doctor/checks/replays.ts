@@ -1,6 +1,6 @@
 import { describeTokenMode, shortTokenMode, tokenOriginOf, type ReplayItem, type SourcedEnvelope, type TokenChange } from '../../replay/envelopes.js';
 import { UsageError } from '../../errors.js';
-import { kindForManifestApis, planBuiltins, type BuiltinPlan } from '../../replay/kinds/index.js';
+import { planBuiltins, type BuiltinPlan } from '../../replay/kinds/index.js';
 import type { AnswerSummary, BuiltinRequest, ProbeMode } from '../../replay/kinds/types.js';
 import { DEFAULT_REGION, lambdaEnvironment } from '../../replay/lambda-env.js';
 import { DETAIL_LIMIT } from '../../replay/evidence.js';
@@ -68,6 +68,8 @@ export function builtinItems(ctx: DoctorContext, token: TokenChange): BuiltinIte
   const supplies = token.kind === 'set' && token.token !== undefined;
   const items: BuiltinItem[] = [];
   for (const { kind, requests } of builtinPlan(ctx).groups) {
+    // A kind SMAPI skill invocation cannot carry (smart home) is left to the handler (the check says so).
+    if (ctx.options.target.kind === 'smapi' && kind.notThroughSmapi) continue;
     const built = kind.builtins({
       skillId: ctx.skillId.ok ? ctx.skillId.value : undefined,
       locale,
@@ -203,15 +205,17 @@ export function replaysCheck(token: TokenChange): Check<DoctorContext> {
     after: ['session-tokens'],
     timeoutMs: (ctx) => {
       const probes = probeMode(ctx) === 'none' ? 1 : 4;
-      const n = Math.max(6, ctx.envelopePlan.labels.length * 2) * probes;
+      // Built-ins: up to 12 (a custom and smart home skill's, each with and without a token).
+      const n = Math.max(12, ctx.envelopePlan.labels.length * 2) * probes;
       return replayTimeoutMs(ctx) * 2 * Math.ceil(n / Math.max(1, ctx.options.concurrency)) + 15_000;
     },
     async run(ctx, info): Promise<CheckOutcome> {
-      const projectKind = kindForManifestApis(manifestApis(ctx));
-      if (ctx.options.target.kind === 'smapi' && projectKind.notThroughSmapi && !ctx.envelopePlan.labels.length) {
-        return { status: 'skip', detail: `--smapi does not apply to a ${projectKind.title}: ${projectKind.notThroughSmapi}`, fix: 'Run doctor without --smapi: the built-in requests go to the Lambda handler.' };
-      }
       const plan = builtinPlan(ctx);
+      const notThroughSmapi = plan.groups.map((g) => g.kind).filter((k) => k.notThroughSmapi);
+      if (ctx.options.target.kind === 'smapi' && notThroughSmapi.length && notThroughSmapi.length === plan.groups.length && !ctx.envelopePlan.labels.length) {
+        const k = notThroughSmapi[0]!;
+        return { status: 'skip', detail: `--smapi does not apply to a ${k.title}: ${k.notThroughSmapi}`, fix: 'Run doctor without --smapi: the built-in requests go to the Lambda handler.' };
+      }
       const explicitBuiltins = Boolean(ctx.options.requests?.length || ctx.options.intent);
       if (!plan.groups.length && !ctx.envelopePlan.labels.length) {
         return { status: 'skip', detail: `No replays: ${plan.notes.join('; ') || 'this skill has no built-in requests'}.`, fix: 'Replay captured requests: alexa-link doctor --envelopes <files or folders>.' };
@@ -260,7 +264,9 @@ export function replaysCheck(token: TokenChange): Check<DoctorContext> {
         }
         const tokenWords = `${describeTokenMode(ctx.replayToken.mode)}; ${ctx.replayToken.why}`;
         const probeWords = probes === 'none' ? 'no probes' : `probes: ${probes}, ${plural(sent, 'request')} sent in all`;
-        const summary = `${plural(count, 'replay')} against ${target.description} (${tokenWords}; ${probeWords}): ${counts.pass} passed${counts.warn ? `, ${counts.warn} warned` : ''}${counts.fail ? `, ${counts.fail} failed` : ''}.`;
+        const builtinsRan = !ctx.envelopePlan.labels.length || explicitBuiltins;
+        const leftToHandler = ctx.options.target.kind === 'smapi' && builtinsRan ? notThroughSmapi.map((k) => ` The ${k.title}'s built-in requests were not sent: ${k.notThroughSmapi}`).join('') : '';
+        const summary = `${plural(count, 'replay')} against ${target.description} (${tokenWords}; ${probeWords}): ${counts.pass} passed${counts.warn ? `, ${counts.warn} warned` : ''}${counts.fail ? `, ${counts.fail} failed` : ''}.${leftToHandler}`;
         // One line per distinct fix (else explanation), naming the envelopes it is about.
         const bySame = new Map<string, string[]>();
         for (const r of results) {
