@@ -363,6 +363,10 @@ describe('planBuiltins: which kinds\' built-ins a run replays (manifest APIs, --
     expect((planBuiltins(['custom', 'video'], []) as BuiltinPlan).groups.map((g) => g.kind.id)).toEqual(['custom']);
   });
 
+  it('--intent alone on a smart home skill: the error names --intent', () => {
+    expect(planBuiltins(['smartHome'], ['intent'], 'WhoAmIIntent')).toMatchObject({ error: '--intent: WhoAmIIntent makes an IntentRequest, a custom skill request, but skill.json declares apis.smartHome and no apis.custom.' });
+  });
+
   it.each<[string, string[], string[], RegExp, RegExp]>([
     ['launch on a smart home skill', ['smartHome'], ['launch'], /^--request: "launch" is a custom skill request, but skill\.json declares apis\.smartHome and no apis\.custom\.$/, /^Valid names for this skill: accept-grant, discover, report-state, turn-on\.$/],
     ['discover turn-on launch on a smart home skill', ['smartHome'], ['discover', 'turn-on', 'launch'], /"launch" is a custom skill request/, /accept-grant, discover/],

@@ -49,8 +49,9 @@ export function probeMode(ctx: DoctorContext): ProbeMode {
  */
 export function builtinPlan(ctx: DoctorContext): BuiltinPlan {
   const requests = [...(ctx.options.requests ?? [])];
-  if (ctx.options.intent && !requests.includes('intent')) requests.push('intent');
-  const plan = planBuiltins(manifestApis(ctx), requests);
+  const intentOnly = ctx.options.intent && !requests.includes('intent') ? ctx.options.intent.name : undefined;
+  if (intentOnly) requests.push('intent');
+  const plan = planBuiltins(manifestApis(ctx), requests, intentOnly);
   if ('error' in plan) throw new UsageError(plan.error, { hint: plan.hint });
   return plan;
 }

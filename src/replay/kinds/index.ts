@@ -57,7 +57,7 @@ export interface BuiltinPlan {
  * plain folder: the custom skill's). An error is a usage error naming the flag, the value and the
  * names that would do.
  */
-export function planBuiltins(apis: readonly string[], requests: readonly string[]): BuiltinPlan | { error: string; hint: string } {
+export function planBuiltins(apis: readonly string[], requests: readonly string[], intentFlag?: string): BuiltinPlan | { error: string; hint: string } {
   const declared = kindsForManifestApis(apis);
   const notes = apis.filter((a) => APIS_WITHOUT_BUILTINS[a] !== undefined).map((a) => APIS_WITHOUT_BUILTINS[a]!);
   if (!requests.length) {
@@ -73,8 +73,10 @@ export function planBuiltins(apis: readonly string[], requests: readonly string[
     }
     if (apis.length && !declared.includes(kind)) {
       const apiWords = apis.map((a) => `apis.${a}`).join(', ');
+      // "intent" that only --intent asked for: the flag named is --intent.
+      const given = name === 'intent' && intentFlag !== undefined ? `--intent: ${intentFlag} makes an IntentRequest, a ${kind.title} request,` : `--request: "${name}" is a ${kind.title} request,`;
       return {
-        error: `--request: "${name}" is a ${kind.title} request, but skill.json declares ${apiWords} and no apis.${kind.manifestApi}.`,
+        error: `${given} but skill.json declares ${apiWords} and no apis.${kind.manifestApi}.`,
         hint: valid.length
           ? `Valid names for this skill: ${valid.join(', ')}.`
           : `${notes.length ? `${capitalFirst(notes.join('; '))}.` : 'This skill has no built-in requests; replay captured ones with --envelopes.'}`,
