@@ -78,6 +78,19 @@ function bundledSkillModules(): string | undefined {
   }
 }
 
+/**
+ * The node_modules directory holding @types/node, when alexa-link was installed with it: the
+ * TypeScript smart home skill needs no SDK, but tsc needs Node's types (its tsconfig names "node").
+ */
+function bundledNodeTypes(): string | undefined {
+  try {
+    const types = createRequire(import.meta.url).resolve('@types/node/package.json');
+    return path.dirname(path.dirname(path.dirname(types)));
+  } catch {
+    return undefined;
+  }
+}
+
 /** What to run when oidc-provider is missing; with npx, the one command that brings it along. */
 export const DEMO_WITH_NPX = 'npx -p alexa-link -p oidc-provider@8 alexa-link demo';
 
@@ -137,8 +150,11 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<Dem
     say(2, `Scaffolding a ${options.language === 'typescript' ? 'TypeScript' : 'JavaScript'} ${smartHome ? 'smart home ' : ''}skill with alexa-link init${smartHome ? ' --type smart-home' : ''}…`);
     tmp = await mkdtemp(path.join(os.tmpdir(), 'alexa-link-demo-'));
     const { runInit } = await import('../scaffold/run-init.js');
-    // The smart home skill is a plain Lambda handler: no SDK to bring along.
-    const modules = smartHome ? undefined : bundledSkillModules();
+    // The smart home skill is a plain Lambda handler: no SDK to bring along, only Node's types for tsc.
+    const modules = smartHome ? (options.language === 'typescript' ? bundledNodeTypes() : undefined) : bundledSkillModules();
+    if (smartHome && options.language === 'typescript' && !modules) {
+      throw new AlexaLinkError('The TypeScript smart home demo needs the @types/node package next to alexa-link; run it from a clone or use --language javascript.');
+    }
     const projectDir = path.join(tmp, 'demo-skill');
     const init = await runInit(
       {
@@ -160,7 +176,7 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<Dem
     );
     result.project = init.dir;
     if (modules) {
-      // The skill's own dependencies (ask-sdk-core…) come with alexa-link's: link them, no download.
+      // The skill's own dependencies (ask-sdk-core…, or @types/node) come with alexa-link's: link them, no download.
       await symlink(modules, path.join(init.dir, 'lambda', 'node_modules'), 'dir');
     } else if (!smartHome && init.install !== 'installed') {
       step({ id: 'init', title: 'Skill scaffolded', ok: false, detail: `npm install in lambda/ failed: ${init.installError ?? 'unknown error'}` });

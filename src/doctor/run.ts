@@ -7,6 +7,7 @@ import { findLoadable, planEnvelopeFiles } from '../replay/sources.js';
 import type { Output } from '../ui/output.js';
 import type { Prompter } from '../ui/prompt.js';
 import { doctorChecks } from './checks/index.js';
+import { builtinPlan } from './checks/replays.js';
 import { kindForManifestApis } from '../replay/kinds/index.js';
 import { buildDoctorContext, contextPart, manifestApis, type DoctorContext, type DoctorDeps, type DoctorOptions } from './context.js';
 import { applyDoctorFixes, type FixReport } from './fix.js';
@@ -118,6 +119,8 @@ export async function runDoctor(options: DoctorOptions, deps: RunDoctorDeps): Pr
   ctx.replayToken = await resolveReplayToken(ctx, out);
   const checks = selectChecks(doctorChecks(ctx.replayToken.change), options.only, 'project-files');
   assertSomethingToCheck(checks, ctx);
+  // A --request name no kind of this skill has is exit 2 before anything runs.
+  builtinPlan(ctx);
 
   out.info(out.errStyle.dim(`Running ${checks.length} check${checks.length === 1 ? '' : 's'}${options.offline ? ' (offline)' : ''}…`));
   const results = await runChecks(checks, ctx, {

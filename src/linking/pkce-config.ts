@@ -61,3 +61,13 @@ export function pkceFromConfig(p: AccountLinkingPayload): PkceConfig | undefined
   }
   return out;
 }
+
+/**
+ * When the PKCE block names a code challenge method other than S256 ("plain"): what alexa-link does
+ * about it. Alexa supports S256 (Amazon's account-linking pages name no other method), and
+ * alexa-link, playing Alexa, sends S256 whatever the block says. Undefined when there is nothing to say.
+ */
+export function pkceMethodWarning(config: PkceConfig | undefined): string | undefined {
+  if (!config?.method || config.method.trim().toUpperCase() === 'S256') return undefined;
+  return `${config.field} names codeChallengeMethod "${config.method}", but Alexa supports S256: alexa-link sends code_challenge_method=S256 (as Alexa would), not "${config.method}". Set codeChallengeMethod to "S256", and make sure the provider accepts S256.`;
+}

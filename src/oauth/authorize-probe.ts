@@ -51,7 +51,7 @@ export function judgeAuthorizeAnswer(res: Pick<HttpResponse, 'status' | 'headers
       if (error) {
         const desc = params.get('error_description');
         const what = `error=${error}${desc ? ` (${desc})` : ''}`;
-        if (isPkceRequiredError(error, desc ?? undefined)) return { verdict: 'pkce-required', detail: `requires PKCE: it sent the user back with ${what}` };
+        if (isPkceRequiredError(error, desc ?? undefined)) return { verdict: 'pkce-required', detail: `requires PKCE: sent the user back with ${what}` };
         return { verdict: 'error-redirect', detail: `sent the user back to Alexa with ${what}` };
       }
       return { verdict: 'accepted', detail: 'redirected straight back to Alexa (a session was already signed in)' };
@@ -59,7 +59,7 @@ export function judgeAuthorizeAnswer(res: Pick<HttpResponse, 'status' | 'headers
     return { verdict: 'accepted', detail: `redirected to its sign-in page (${safePath(location)})` };
   }
   const text = textOf(res.body);
-  if (res.status >= 400 && isPkceRequiredError('', text)) return { verdict: 'pkce-required', detail: `requires PKCE: it showed an error page (HTTP ${res.status}: "${excerpt(res.body)}")` };
+  if (res.status >= 400 && isPkceRequiredError('', text)) return { verdict: 'pkce-required', detail: `requires PKCE: showed an error page (HTTP ${res.status}: "${excerpt(res.body)}")` };
   if (REDIRECT_MISMATCH.test(text) || REDIRECT_MISMATCH.test(res.body)) return { verdict: 'redirect-rejected', detail: `refused the redirect_uri (HTTP ${res.status}: "${excerpt(res.body)}")` };
   if (CLIENT_UNKNOWN.test(text)) return { verdict: 'client-rejected', detail: `refused the client ID (HTTP ${res.status}: "${excerpt(res.body)}")` };
   if (res.status >= 200 && res.status < 300) return { verdict: 'accepted', detail: `showed a page (HTTP ${res.status}${titleOf(res.body) ? `: "${titleOf(res.body)}"` : ''})` };

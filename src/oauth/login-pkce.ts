@@ -1,5 +1,5 @@
 import type { AccountLinkingPayload } from '../linking/config.js';
-import { pkceFromConfig } from '../linking/pkce-config.js';
+import { pkceFromConfig, pkceMethodWarning } from '../linking/pkce-config.js';
 import { isLoopbackHost } from '../linking/rules.js';
 import { HttpError, request, type HttpRequest, type HttpResponse } from '../net/http.js';
 import { buildAuthorizationUrl, newState } from './authorize-url.js';
@@ -27,10 +27,15 @@ export function resolveLoginPkce(flag: boolean, payload: AccountLinkingPayload):
   if (flag) {
     const pkce = newPkce();
     const note = config && config.enabled === false ? ` (${config.field} says it is off: the skill's Alexa would send no PKCE parameters until it is enabled)` : '';
-    return { pkce, step: { id: 'pkce', title: TITLE, status: config?.enabled === false ? 'warn' : 'pass', detail: `PKCE on (--pkce): code_challenge with code_challenge_method=S256 in the authorization request, code_verifier with the code${note}.`, fix: config?.enabled === false ? `Enable PKCE in ${config.field} and push it with alexa-link configure.` : '' } };
+    const method = pkceMethodWarning(config);
+    const warn = config?.enabled === false || method !== undefined;
+    const fixes = [config?.enabled === false ? `Enable PKCE in ${config.field} and push it with alexa-link configure.` : '', method ? `Set ${config!.field}.codeChallengeMethod to "S256".` : ''].filter(Boolean).join(' ');
+    return { pkce, step: { id: 'pkce', title: TITLE, status: warn ? 'warn' : 'pass', detail: `PKCE on (--pkce): code_challenge with code_challenge_method=S256 in the authorization request, code_verifier with the code${note}.${method ? ` ${method}` : ''}`, fix: fixes } };
   }
   if (!config) return {};
   if (config.enabled === true) {
+    const method = pkceMethodWarning(config);
+    if (method) return { pkce: newPkce(), step: { id: 'pkce', title: TITLE, status: 'warn', detail: `PKCE on (${config.field} enables it). ${method}`, fix: `Set ${config.field}.codeChallengeMethod to "S256" and push it with alexa-link configure.` } };
     return { pkce: newPkce(), step: { id: 'pkce', title: TITLE, status: 'pass', detail: `PKCE on (${config.field} enables it): code_challenge with code_challenge_method=S256 in the authorization request, code_verifier with the code, as Alexa sends them.`, fix: '' } };
   }
   if (config.enabled === undefined) {

@@ -1,6 +1,7 @@
 import { InputError } from '../errors.js';
 import type { TokenOrigin } from './evidence.js';
 import { kindOf, kindsWords } from './kinds/index.js';
+import { SMART_HOME_V2_HINT, smartHomeV2Message } from './kinds/smart-home.js';
 import type { RequestDocument, SkillKind, TokenPresence } from './kinds/types.js';
 
 /**
@@ -51,6 +52,8 @@ export function isFailedSource(item: ReplayItem): item is FailedSource {
 /** Validates one document: its kind, normalised (a null token is no token). InputError names the source and every problem. */
 export function validateRequest(doc: unknown, source: string): { kind: SkillKind; envelope: Envelope; notes: string[] } {
   const kind = kindOf(doc);
+  const v2 = kind ? undefined : smartHomeV2Message(doc);
+  if (v2) throw new InputError(`${source} is ${v2}.`, { source, code: 'E_INPUT_ENVELOPE', hint: SMART_HOME_V2_HINT });
   if (!kind) {
     throw new InputError(`${source} is not a request envelope (expected a ${kindsWords()} request).`, {
       source,

@@ -60,6 +60,8 @@ export interface Attempt<A extends AnswerSummary = AnswerSummary> {
   answer?: A;
   /** The target's answer was not a response of this kind (a bare object, no "response"…). */
   notAResponse?: boolean;
+  /** When it was not: the kind whose answer it is (a smart home event answering a LaunchRequest). */
+  answerOfKind?: string;
   error?: TargetOutcome['error'];
   bodyExcerpt?: string;
   note?: string;

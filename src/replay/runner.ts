@@ -2,7 +2,7 @@ import { describeLoadError, isFailedSource, type Envelope, type FailedSource, ty
 import type { Attempt, LogLine, ProbeEvidence, ReplayEvidence, TargetOutcome, TokenOrigin } from './evidence.js';
 import { DETAIL_LIMIT } from './evidence.js';
 import { jsonClone } from './kinds/common.js';
-import { kindOf } from './kinds/index.js';
+import { KINDS, kindOf } from './kinds/index.js';
 import type { AnswerSummary, CodeInfo, Judgement, ProbeMode, RequestDocument, RequestFacts, SkillKind, TokenPresence, Verdict } from './kinds/types.js';
 import type { ReplayTarget } from './targets/types.js';
 
@@ -113,7 +113,11 @@ function toAttempt(kind: SkillKind, facts: RequestFacts, tokenIn: TokenPresence,
   if (o.thrown) a.thrown = o.thrown;
   if (!o.error && o.response !== undefined) {
     if (kind.isResponse(o.response, facts)) a.answer = kind.summarize(o.response);
-    else a.notAResponse = true;
+    else {
+      a.notAResponse = true;
+      const other = KINDS.find((k) => k !== kind && k.isResponse(o.response, facts));
+      if (other) a.answerOfKind = other.id;
+    }
   }
   return a;
 }

@@ -4,6 +4,7 @@ import { AlexaLinkError, InputError } from '../errors.js';
 import { isObject, readJsonFile, readJsonFileSync } from '../project/json-file.js';
 import { validateRequest, type FailedSource, type ReplayItem, type SourcedEnvelope } from './envelopes.js';
 import { kindOf } from './kinds/index.js';
+import { SMART_HOME_V2_HINT, smartHomeV2Message } from './kinds/smart-home.js';
 
 /**
  * Where envelopes come from (--envelopes <path…>): envelope files (a custom skill's request
@@ -109,6 +110,8 @@ export function envelopesFromDocument(doc: unknown, label: string): LoadedFile {
       break;
     }
     default: {
+      const v2 = smartHomeV2Message(doc);
+      if (v2) throw new InputError(`${label} is ${v2}.`, { source: label, code: 'E_INPUT_ENVELOPE', hint: SMART_HOME_V2_HINT });
       const dialogReplay = isObject(doc) && Array.isArray(doc.userInput);
       throw new InputError(
         dialogReplay

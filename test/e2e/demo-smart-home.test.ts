@@ -71,6 +71,21 @@ describe('alexa-link demo --type smart-home', () => {
     expect(r.stdout + r.stderr).not.toContain(session.tokens.accessToken);
   }, 150_000);
 
+  it('--language typescript: the generated TypeScript smart home skill compiles (Node\'s types linked, no download) and passes the same replays', async () => {
+    const tmp = await tmpdir();
+    const r = await runCli(['--json', 'demo', '--type', 'smart-home', '--language', 'typescript'], { env: { TMPDIR: tmp }, timeoutMs: 120_000 });
+    expect(r.stderr).not.toMatch(/TS2688|Cannot find type definition file/);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as DemoJson;
+    expect(doc.steps.every((s) => s.ok)).toBe(true);
+    expect(doc.replays.map((x) => [x.source, x.verdict])).toEqual([
+      ['builtin:discover-unlinked', 'pass'],
+      ['builtin:discover', 'pass'],
+      ['builtin:turn-on-unlinked', 'pass'],
+      ['builtin:turn-on', 'pass'],
+    ]);
+  }, 150_000);
+
   it('--type video is a usage error (exit 2)', async () => {
     const r = await runCli(['demo', '--type', 'video'], { timeoutMs: 30_000 });
     expect(r.code).toBe(2);

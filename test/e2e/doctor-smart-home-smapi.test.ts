@@ -127,3 +127,19 @@ describe('--simulate on a smart home skill', () => {
     expect(standin.requests('setSkillEnablementV1')).toHaveLength(0);
   });
 });
+
+describe('--smapi on a skill with custom and smart home APIs', () => {
+  it('replays the custom built-ins through SMAPI and says the smart home ones were not sent (they go to the handler)', async () => {
+    const dir = await deployedProject('smart-home');
+    const file = path.join(dir, 'skill-package', 'skill.json');
+    const doc = JSON.parse(await readFile(file, 'utf8')) as { manifest: { apis: Record<string, unknown> } };
+    doc.manifest.apis = { custom: { endpoint: { uri: 'arn:aws:lambda:us-east-1:123456789012:function:porch' } }, ...doc.manifest.apis };
+    await writeFile(file, JSON.stringify(doc, null, 2));
+    standin = await startSmapiStandin({ accessTokens: [SMAPI_TOKEN], vendors: [{ id: DEMO_VENDOR_ID }], skills: [{ skillId: SKILL, enabled: ['development'] }] });
+    const r = await runCli(['--json', 'doctor', '--only', 'replays', '--smapi', '--token', 'none'], { cwd: dir, env: env() });
+    const out = JSON.parse(r.stdout) as DoctorJson;
+    expect(out.replays.map((x) => x.source)).toEqual(['builtin:launch']);
+    expect(standin.requests('invokeSkillEndPointV2')).toHaveLength(1);
+    expect(out.checks.find((c) => c.id === 'replays')!.detail).toMatch(/The smart home skill's built-in requests were not sent: alexa-link replays smart home directives against the skill's Lambda handler/);
+  });
+});

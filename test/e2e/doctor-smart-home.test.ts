@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -230,5 +230,82 @@ describe('doctor on the smart home fixture skills (--handler, --envelopes, --env
     expect(r.stdout).toMatch(/✖ .*turn-on\.json +TurnOn · token: endpoint · 200 · fail · ErrorResponse INVALID_AUTHORIZATION_CREDENTIAL/);
     expect(r.stdout).toMatch(/→ Read the token at directive\.endpoint\.scope\.token/);
     expect(r.stdout).not.toContain(token);
+  }, 150_000);
+});
+
+describe('doctor: the built-ins of each kind the skill has, and --request names that pick their kind', () => {
+  let envFile: string;
+  let plain: string;
+  beforeAll(async () => {
+    plain = await tempDir('al-doctor-sh-plain-');
+    envFile = path.join(plain, 'skill.env');
+    await writeFile(envFile, `USERINFO_URL=${provider.userinfoUrl}\n`);
+  });
+  const shGood = path.join(SKILLS, 'sh-good', 'index.js');
+
+  /** The generated smart home project with manifest.apis replaced. */
+  async function withApis(apis: Record<string, unknown>): Promise<string> {
+    const dir = await smartHomeProject();
+    const file = path.join(dir, 'skill-package', 'skill.json');
+    const skill = JSON.parse(await readFile(file, 'utf8')) as { manifest: { apis: Record<string, unknown> } };
+    skill.manifest.apis = apis;
+    await writeFile(file, JSON.stringify(skill, null, 2));
+    return dir;
+  }
+
+  it('a plain folder with --request discover turn-on replays smart home directives (not 0/0 custom replays)', async () => {
+    const r = await runCli(['--json', 'doctor', '--only', 'replays', '--handler', shGood, '--env-file', envFile, '--request', 'discover', 'turn-on'], { cwd: plain, env, timeoutMs: 120_000 });
+    const doc = JSON.parse(r.stdout) as DoctorJson;
+    expect(doc.replays.map((x) => [x.source, x.request, x.verdict])).toEqual([
+      ['builtin:discover', 'Alexa.Discovery.Discover', 'pass'],
+      ['builtin:turn-on', 'Alexa.PowerController.TurnOn', 'pass'],
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+  }, 150_000);
+
+  it('a smart home handler sent a LaunchRequest (no manifest): it looks like a smart home handler, try --request discover', async () => {
+    const r = await runCli(['--json', 'doctor', '--only', 'replays', '--handler', shGood], { cwd: plain, env, timeoutMs: 120_000 });
+    const launch = bySource(JSON.parse(r.stdout) as DoctorJson)['builtin:launch']!;
+    expect(launch.verdict).toBe('fail');
+    expect(launch.explanation).toMatch(/^This looks like a smart home skill's handler: it failed reading a smart home directive \(.*reading 'header'.*\)\. alexa-link sent it a custom skill's LaunchRequest/);
+    expect(launch.fix).toMatch(/^Replay smart home directives instead: alexa-link doctor --request discover/);
+    expect(launch.fix).not.toMatch(/LinkAccount|responseBuilder/);
+    expect(r.code).toBe(1);
+  }, 150_000);
+
+  it('a --request name the manifest\'s kinds do not have, or no kind has, is exit 2 naming the flag, the value and the valid names', async () => {
+    const dir = await smartHomeProject();
+    const mixed = await runCli(['--json', 'doctor', '--only', 'replays', '--request', 'discover', 'turn-on', 'launch'], { cwd: dir, env, timeoutMs: 60_000 });
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toMatch(/--request: "launch" is a custom skill request, but skill\.json declares apis\.smartHome and no apis\.custom\./);
+    expect(mixed.stderr).toMatch(/Valid names for this skill: accept-grant, discover, report-state, turn-on\./);
+    const unknown = await runCli(['doctor', '--request', 'turn-off', '--handler', shGood], { cwd: plain, env, timeoutMs: 60_000 });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--request: "turn-off" is not one of launch, intent, .*turn-on/);
+  }, 150_000);
+
+  it('a skill with custom and smart home APIs gets the built-ins of each', async () => {
+    const dir = await withApis({ custom: { endpoint: { uri: 'arn:aws:lambda:us-east-1:123456789012:function:porch' } }, smartHome: { endpoint: { uri: 'arn:aws:lambda:us-east-1:123456789012:function:porch' }, protocolVersion: '3' } });
+    const r = await runCli(['--json', 'doctor', '--only', 'replays', '--token', 'none'], { cwd: dir, env, timeoutMs: 120_000 });
+    const sources = (JSON.parse(r.stdout) as DoctorJson).replays.map((x) => x.source);
+    expect(sources).toEqual(['builtin:launch', 'builtin:accept-grant', 'builtin:discover', 'builtin:report-state', 'builtin:turn-on']);
+  }, 150_000);
+
+  it('a video-only skill: no custom built-ins and no crash, the replays are skipped saying how to replay captured directives', async () => {
+    const dir = await withApis({ video: { endpoint: { uri: 'arn:aws:lambda:us-east-1:123456789012:function:porch' } } });
+    const r = await runCli(['--json', 'doctor', '--only', 'replays'], { cwd: dir, env, timeoutMs: 120_000 });
+    const doc = JSON.parse(r.stdout) as DoctorJson;
+    expect(doc.replays).toEqual([]);
+    expect(doc.checks.find((c) => c.id === 'replays')).toMatchObject({ status: 'skip', detail: 'No replays: video skills: alexa-link has no built-in directives; replay captured directives with --envelopes.' });
+    expect(r.stdout + r.stderr).not.toMatch(/TypeError|LaunchRequest/);
+  }, 150_000);
+
+  it('--request intent with no intent to send: 0 replays is a failure, not a pass', async () => {
+    const r = await runCli(['--json', 'doctor', '--only', 'replays', '--handler', path.join(SKILLS, 'good', 'index.js'), '--request', 'intent'], { cwd: plain, env, timeoutMs: 60_000 });
+    const doc = JSON.parse(r.stdout) as DoctorJson;
+    expect(doc.replays).toEqual([]);
+    expect(doc.checks.find((c) => c.id === 'replays')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^No replays: intent made no request to send/) });
+    expect(doc.ok).toBe(false);
+    expect(r.code).toBe(1);
   }, 150_000);
 });

@@ -141,7 +141,7 @@ describe('PKCE: a provider that requires it', () => {
     expect(url).not.toContain('code_challenge');
     const cb = step(doc, 'callback')!;
     expect(cb.status).toBe('fail');
-    expect(cb.detail).toMatch(/^The provider requires PKCE: asked without PKCE, its authorization endpoint .*Authorization Server policy requires PKCE to be used for this request/);
+    expect(cb.detail).toMatch(/^The provider requires PKCE: asked without PKCE, its authorization endpoint sent the user back with error=invalid_request \(Authorization Server policy requires PKCE to be used for this request/);
     expect(cb.fix).toContain('Enable PKCE for the skill');
     expect(cb.fix).toContain('alexa-link login --pkce');
   });
@@ -175,7 +175,8 @@ describe('PKCE: a provider that requires it', () => {
     const without = await doctor(await project(localLinking(p)), ['authorization-endpoint']);
     const a = without.check('authorization-endpoint');
     expect(a.status).toBe('fail');
-    expect(a.detail).toMatch(/The provider requires PKCE: asked as Alexa asks without PKCE/);
+    expect(a.detail).toMatch(/The provider requires PKCE: asked as Alexa asks without PKCE, it sent the user back with error=invalid_request/);
+    expect(a.detail).not.toMatch(/\bit it\b/);
     expect(a.fix).toContain('Enable PKCE for the skill');
     const withPkce = await doctor(await project(localLinking(p, { pkceConfiguration: { status: 'ENABLED' } })), ['authorization-endpoint']);
     const b = withPkce.check('authorization-endpoint');

@@ -310,8 +310,8 @@ describe('authorization endpoint answers', () => {
     ['an unknown client', { status: 400, headers: {}, body: '<span>invalid_client</span> client is invalid' }, 'client-rejected', /refused the client ID/],
     ['an error sent back to Alexa', { status: 302, headers: { location: `${redirect}?error=invalid_scope&error_description=scope%20x%20unknown&state=s` }, body: '' }, 'error-redirect', /error=invalid_scope \(scope x unknown\)/],
     ['a 500', { status: 500, headers: {}, body: 'Internal Server Error' }, 'server-error', /HTTP 500/],
-    ['oidc-provider requiring PKCE (error sent back)', { status: 303, headers: { location: `${redirect}?error=invalid_request&error_description=Authorization%20Server%20policy%20requires%20PKCE%20to%20be%20used%20for%20this%20request&state=s` }, body: '' }, 'pkce-required', /requires PKCE: it sent the user back with error=invalid_request \(Authorization Server policy requires PKCE/],
-    ['an error page asking for a code_challenge', { status: 400, headers: {}, body: '<h1>Error</h1><p>invalid_request: code_challenge is required</p>' }, 'pkce-required', /requires PKCE: it showed an error page \(HTTP 400/],
+    ['oidc-provider requiring PKCE (error sent back)', { status: 303, headers: { location: `${redirect}?error=invalid_request&error_description=Authorization%20Server%20policy%20requires%20PKCE%20to%20be%20used%20for%20this%20request&state=s` }, body: '' }, 'pkce-required', /^requires PKCE: sent the user back with error=invalid_request \(Authorization Server policy requires PKCE/],
+    ['an error page asking for a code_challenge', { status: 400, headers: {}, body: '<h1>Error</h1><p>invalid_request: code_challenge is required</p>' }, 'pkce-required', /^requires PKCE: showed an error page \(HTTP 400/],
   ])('%s', (_name, res, verdict, detail) => {
     const j = judgeAuthorizeAnswer(res, redirect);
     expect(j.verdict).toBe(verdict);

@@ -68,11 +68,22 @@ describe('PKCE', () => {
     [false, { pkceConfiguration: { status: 'DISABLED' } }, false, 'pass'],
     [false, { pkceConfiguration: { x: 1 } }, false, 'warn'],
     [true, { pkceConfiguration: { status: 'DISABLED' } }, true, 'warn'],
+    // "plain": Alexa supports S256, and login sends S256; said, not done silently.
+    [false, { pkceConfiguration: { status: 'ENABLED', codeChallengeMethod: 'plain' } }, true, 'warn'],
+    [true, { pkceConfiguration: { status: 'ENABLED', codeChallengeMethod: 'plain' } }, true, 'warn'],
+    [false, { pkceConfiguration: { status: 'ENABLED', codeChallengeMethod: 'S256' } }, true, 'pass'],
   ])('login with --pkce=%s and %j: PKCE on = %s, step %s', (flag, extra, on, step) => {
     const r = resolveLoginPkce(flag, { type: 'AUTH_CODE', ...extra });
     expect(Boolean(r.pkce)).toBe(on);
     expect(r.step?.status).toBe(step);
     if (r.step) expect(r.step.id).toBe('pkce');
+  });
+
+  it('login says what it sends when the PKCE block names "plain"', () => {
+    const r = resolveLoginPkce(false, { type: 'AUTH_CODE', ...{ pkceConfiguration: { status: 'ENABLED', codeChallengeMethod: 'plain' } } });
+    expect(r.pkce?.method).toBe('S256');
+    expect(r.step?.detail).toMatch(/accountLinkingRequest\.pkceConfiguration names codeChallengeMethod "plain", but Alexa supports S256: alexa-link sends code_challenge_method=S256 \(as Alexa would\), not "plain"/);
+    expect(r.step?.fix).toMatch(/codeChallengeMethod to "S256"/);
   });
 
   it.each([

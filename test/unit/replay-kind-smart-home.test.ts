@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { ProbeEvidence, ReplayEvidence } from '../../src/replay/evidence.js';
-import { kindForManifestApis, kindOf } from '../../src/replay/kinds/index.js';
+import { InputError } from '../../src/errors.js';
+import { validateRequest } from '../../src/replay/envelopes.js';
+import { envelopesFromDocument } from '../../src/replay/sources.js';
+import { customKind, type CustomAnswer } from '../../src/replay/kinds/custom.js';
+import { kindForManifestApis, kindOf, kindsForManifestApis, planBuiltins, type BuiltinPlan } from '../../src/replay/kinds/index.js';
 import {
   buildDirective,
   smartHomeKind,
@@ -12,6 +16,7 @@ import {
   looksLikeDirective,
   pickControlEndpoint,
   refreshDirective,
+  smartHomeV2Message,
   summarizeSmartHomeAnswer,
   tokenFieldOf,
   withDirectiveToken,
@@ -165,7 +170,15 @@ const ROWS: Row[] = [
   ['TurnOn on the placeholder: NO_SUCH_ENDPOINT', { ...control, token: 'sent', placeholderEndpoint: true, answer: { event: 'Alexa ErrorResponse', errorType: 'NO_SUCH_ENDPOINT', ...ok } }, 'warn', /NO_SUCH_ENDPOINT for alexa-link's placeholder endpoint/],
   ['TurnOn on a discovered endpoint: NO_SUCH_ENDPOINT', { ...control, token: 'sent', answer: { event: 'Alexa ErrorResponse', errorType: 'NO_SUCH_ENDPOINT', ...ok } }, 'fail', /answered Alexa ErrorResponse NO_SUCH_ENDPOINT instead of Response\. Alexa tells the user the device is not responding/, /Find out why the skill answered NO_SUCH_ENDPOINT/],
   ['TurnOn with the token: ENDPOINT_UNREACHABLE', { ...control, token: 'sent', answer: { event: 'Alexa ErrorResponse', errorType: 'ENDPOINT_UNREACHABLE', ...ok } }, 'fail', /instead of Response/, /with a valid token it should answer TurnOn with an Alexa\.Response event/],
-  ['TurnOn without a token: credential error', { ...control, token: 'none', answer: invalid }, 'pass', /^TurnOn without a token \(nothing at directive\.endpoint\.scope\.token\): the skill answered INVALID_AUTHORIZATION_CREDENTIAL/],
+  ['TurnOn without a token: credential error', { ...control, token: 'none', answer: { ...invalid, correlationToken: 'corr-1', endpointId: 'lamp-1' } }, 'pass', /^TurnOn without a token \(nothing at directive\.endpoint\.scope\.token\): the skill answered INVALID_AUTHORIZATION_CREDENTIAL/],
+  // A credential error Alexa cannot match to its directive does not tell Alexa anything.
+  ['TurnOn without a token: credential error without the echo', { ...control, token: 'none', answer: invalid }, 'fail', /the skill answered INVALID_AUTHORIZATION_CREDENTIAL, but the answer has correlationToken missing \(sent "corr-1"\) and event\.endpoint\.endpointId missing \(sent "lamp-1"\)\. Alexa cannot match the answer/, /Copy directive\.header\.correlationToken into event\.header\.correlationToken, and directive\.endpoint\.endpointId into event\.endpoint\.endpointId, in ErrorResponses too/],
+  ['ReportState with a made-up token: EXPIRED_ with another correlationToken', { ...report, token: 'made-up', answer: { ...expired, correlationToken: 'other', endpointId: 'lamp-1' } }, 'fail', /answered EXPIRED_AUTHORIZATION_CREDENTIAL, but the answer has correlationToken "other" \(sent "corr-1"\)\./],
+  // DeferredResponse: allowed for control directives (the Alexa.Response goes to the event gateway), not for ReportState.
+  ['TurnOn with the token: DeferredResponse', { ...control, token: 'sent', answer: { event: 'Alexa DeferredResponse', correlationToken: 'corr-1', ...ok } }, 'pass', /^TurnOn with the token at directive\.endpoint\.scope\.token: the token arrived and the skill answered DeferredResponse for the same correlationToken.*the Alexa\.Response the skill sends to the event gateway; alexa-link does not see that one, so it is not checked\.$/],
+  ['TurnOn: DeferredResponse without the correlationToken', { ...control, token: 'sent', answer: { event: 'Alexa DeferredResponse', ...ok } }, 'fail', /answered DeferredResponse, but with correlationToken missing \(sent "corr-1"\)/, /correlationToken/],
+  ['ReportState with the token: DeferredResponse', { ...report, token: 'sent', answer: { event: 'Alexa DeferredResponse', correlationToken: 'corr-1', ...ok } }, 'fail', /ReportState with the token at directive\.endpoint\.scope\.token: the skill answered DeferredResponse\. .*Alexa expects ReportState to be answered with a StateReport/, /Alexa\.StateReport/],
+  ['TurnOn without a token: DeferredResponse', { ...control, token: 'none', answer: { event: 'Alexa DeferredResponse', correlationToken: 'corr-1', ...ok } }, 'fail', /as if the user were linked/],
   ['TurnOn with a made-up token: turned on anyway', { ...control, token: 'made-up', answer: turnedOn }, 'fail', /as if the user were linked\. It acts on the device without a valid token/, /directive\.endpoint\.scope\.token/],
   ['TurnOn without a token: INTERNAL_ERROR', { ...control, token: 'none', answer: internal }, 'fail', /INTERNAL_ERROR .* instead of a credential error/, /Check the token at directive\.endpoint\.scope\.token/],
   ['TurnOn too slow', { ...control, token: 'sent', answer: turnedOn, latencyMs: 9100 }, 'fail', /too late\. It took 9100 ms; Alexa gives up after 8 s/],
@@ -202,6 +215,8 @@ describe('smartHomeKind (behind the skill-kind interface)', () => {
     expect(kindOf(turnOn)).toBe(smartHomeKind);
     expect(kindForManifestApis(['smartHome']).id).toBe('smart-home');
     expect(kindForManifestApis(['custom', 'smartHome']).id).toBe('custom');
+    expect(kindsForManifestApis(['custom', 'smartHome']).map((k) => k.id)).toEqual(['custom', 'smart-home']);
+    expect(kindsForManifestApis(['video'])).toEqual([]);
   });
 
   it('token places: the directive\'s own always, another only when it holds a token', () => {
@@ -291,7 +306,7 @@ describe('smartHomeKind (behind the skill-kind interface)', () => {
   });
   const f = kind.facts(turnOn) as SmartHomeFacts & { correlationToken: string };
   const response: SmartHomeAnswerSummary = { event: 'Alexa Response', correlationToken: f.correlationToken, endpointId: 'lamp-1', payloadVersion: '3', messageId: true };
-  const credential: SmartHomeAnswerSummary = { event: 'Alexa ErrorResponse', errorType: 'INVALID_AUTHORIZATION_CREDENTIAL', payloadVersion: '3', messageId: true };
+  const credential: SmartHomeAnswerSummary = { event: 'Alexa ErrorResponse', errorType: 'INVALID_AUTHORIZATION_CREDENTIAL', correlationToken: f.correlationToken, endpointId: 'lamp-1', payloadVersion: '3', messageId: true };
   const probe = (id: 'no-token' | 'made-up-token', answer: SmartHomeAnswerSummary | undefined, extra: Partial<ProbeEvidence<SmartHomeAnswerSummary>> = {}): ProbeEvidence<SmartHomeAnswerSummary> => ({
     id,
     title: id === 'no-token' ? 'no token' : 'a made-up token of the same shape',
@@ -326,5 +341,103 @@ describe('smartHomeKind (behind the skill-kind interface)', () => {
       'answer: Discover.Response, Alexa.Response; a credential ErrorResponse without a good token',
     ]);
     expect(kind.flow![0]!.requestTypes).toEqual(['Alexa.Authorization.AcceptGrant']);
+  });
+});
+
+describe('planBuiltins: which kinds\' built-ins a run replays (manifest APIs, --request names)', () => {
+  const groups = (p: ReturnType<typeof planBuiltins>) => ('error' in p ? p : (p as BuiltinPlan).groups.map((g) => [g.kind.id, g.requests]));
+  it.each<[string, string[], string[], unknown]>([
+    ['a plain folder: the custom skill\'s defaults', [], [], [['custom', []]]],
+    ['a plain folder with smart home names: smart home', [], ['discover', 'turn-on'], [['smart-home', ['discover', 'turn-on']]]],
+    ['a plain folder, names of both kinds: each kind its own', [], ['discover', 'launch'], [['smart-home', ['discover']], ['custom', ['launch']]]],
+    ['custom and smart home APIs: the built-ins of each', ['custom', 'smartHome'], [], [['custom', []], ['smart-home', []]]],
+    ['smart home only', ['smartHome'], [], [['smart-home', []]]],
+    ['video only: no built-ins', ['video'], [], []],
+    ['an API without a kind (householdList): custom, as before', ['householdList'], [], [['custom', []]]],
+  ])('%s', (_label, apis, requests, expected) => {
+    expect(groups(planBuiltins(apis, requests))).toEqual(expected);
+  });
+
+  it('a video skill says why it has no built-ins', () => {
+    expect((planBuiltins(['video'], []) as BuiltinPlan).notes).toEqual(['video skills: alexa-link has no built-in directives; replay captured directives with --envelopes']);
+    expect((planBuiltins(['custom', 'video'], []) as BuiltinPlan).groups.map((g) => g.kind.id)).toEqual(['custom']);
+  });
+
+  it('--intent alone on a smart home skill: the error names --intent', () => {
+    expect(planBuiltins(['smartHome'], ['intent'], 'WhoAmIIntent')).toMatchObject({ error: '--intent: WhoAmIIntent makes an IntentRequest, a custom skill request, but skill.json declares apis.smartHome and no apis.custom.' });
+  });
+
+  it.each<[string, string[], string[], RegExp, RegExp]>([
+    ['launch on a smart home skill', ['smartHome'], ['launch'], /^--request: "launch" is a custom skill request, but skill\.json declares apis\.smartHome and no apis\.custom\.$/, /^Valid names for this skill: accept-grant, discover, report-state, turn-on\.$/],
+    ['discover turn-on launch on a smart home skill', ['smartHome'], ['discover', 'turn-on', 'launch'], /"launch" is a custom skill request/, /accept-grant, discover/],
+    ['discover on a custom skill', ['custom'], ['discover'], /^--request: "discover" is a smart home skill request, but skill\.json declares apis\.custom and no apis\.smartHome\.$/, /launch, intent, session-ended/],
+    ['a name no kind has', [], ['turn-off'], /^--request: "turn-off" is not a built-in request of any skill kind\.$/, /Valid names: launch, .*turn-on\.$/],
+    ['discover on a video skill', ['video'], ['discover'], /declares apis\.video and no apis\.smartHome/, /^Video skills: alexa-link has no built-in directives/],
+  ])('%s: a usage error naming the flag, the value and the valid names', (_label, apis, requests, error, hint) => {
+    const p = planBuiltins(apis, requests);
+    expect(p).toHaveProperty('error');
+    const e = p as { error: string; hint: string };
+    expect(e.error).toMatch(error);
+    expect(e.hint).toMatch(hint);
+  });
+});
+
+describe('a smart home handler sent a custom skill request: the custom kind says so', () => {
+  const launch = customKind.builtins({ skillId: undefined, locale: 'en-US', interactionModel: undefined, requests: ['launch'] })[0]!.document;
+  const evidence = (over: Partial<ReplayEvidence<CustomAnswer>>): ReplayEvidence<CustomAnswer> => ({
+    kind: 'custom',
+    request: customKind.facts(launch),
+    tokenIn: { context: false, session: false },
+    tokenOrigin: 'envelope',
+    style: 'unknown',
+    targetName: 'the handler',
+    offline: false,
+    status: 200,
+    latencyMs: 20,
+    logs: [],
+    logsDropped: 0,
+    probes: [],
+    notes: [],
+    ...over,
+  });
+  it.each<[string, Partial<ReplayEvidence<CustomAnswer>>, RegExp]>([
+    ['it answered an Alexa event', { notAResponse: true, answerOfKind: 'smart-home' }, /it answered with an Alexa event \(\{"event": \{"header": …\}\}\), as a smart home skill does/],
+    ['it failed reading the header', { status: null, error: { kind: 'threw', message: "The handler failed: TypeError: Cannot read properties of undefined (reading 'header')." } }, /it failed reading a smart home directive \(.*reading 'header'/],
+  ])('%s', (_label, over, explanation) => {
+    const j = customKind.judge(evidence(over));
+    expect(j.verdict).toBe('fail');
+    expect(j.explanation).toMatch(/^This looks like a smart home skill's handler: /);
+    expect(j.explanation).toMatch(explanation);
+    expect(j.fix).toMatch(/^Replay smart home directives instead: alexa-link doctor --request discover/);
+  });
+  it('a custom skill failing for its own reasons gets no such hint', () => {
+    const j = customKind.judge(evidence({ notAResponse: true }));
+    expect(j.explanation).not.toMatch(/smart home/);
+  });
+});
+
+describe('Smart Home API v2 messages are named as such (Alexa retired v2)', () => {
+  const v2 = { header: { messageId: 'm-1', name: 'DiscoverAppliancesRequest', namespace: 'Alexa.ConnectedHome.Discovery', payloadVersion: '2' }, payload: { accessToken: 'v2-secret-token' } };
+  const words = /^v2\.json is a Smart Home API v2 message \(header\.namespace "Alexa\.ConnectedHome\.Discovery", payloadVersion "2", name "DiscoverAppliancesRequest"\)\. Alexa retired Smart Home API v2 and sends only v3 directives/;
+  it.each<[string, () => unknown]>([
+    ['a file of one message', () => envelopesFromDocument(v2, 'v2.json')],
+    ['a document validated as a request', () => validateRequest(v2, 'v2.json')],
+  ])('%s: an input error naming v2 and how to migrate, never "not a request envelope"', (_label, load) => {
+    let err: unknown;
+    try {
+      load();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InputError);
+    const e = err as InputError;
+    expect(e.message).toMatch(words);
+    expect(e.message).not.toMatch(/not a request envelope/);
+    expect(e.message).not.toContain('v2-secret-token');
+    expect(e.hint).toMatch(/^Migrate the skill to Smart Home API v3/);
+  });
+  it('v3 directives and custom envelopes are not v2', () => {
+    expect(smartHomeV2Message(buildDirective('Discover'))).toBeUndefined();
+    expect(smartHomeV2Message({ version: '1.0', request: { type: 'LaunchRequest' } })).toBeUndefined();
   });
 });

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { InputError } from '../../errors.js';
 import { describeTokenMode, shortTokenMode, tokenOriginOf, type ReplayItem, type SourcedEnvelope, type TokenChange } from '../../replay/envelopes.js';
-import { kindForManifestApis } from '../../replay/kinds/index.js';
+import { UsageError } from '../../errors.js';
+import { planBuiltins, type BuiltinPlan } from '../../replay/kinds/index.js';
 import type { AnswerSummary, BuiltinRequest, ProbeMode } from '../../replay/kinds/types.js';
 import { DEFAULT_REGION, lambdaEnvironment } from '../../replay/lambda-env.js';
 import { DETAIL_LIMIT } from '../../replay/evidence.js';
@@ -44,30 +45,46 @@ export function probeMode(ctx: DoctorContext): ProbeMode {
 }
 
 /**
- * The built-in requests of the project's skill kind: LaunchRequest and an IntentRequest with its
- * slots filled from the interaction model by default, or those --request and --intent name. When
+ * Which kinds' built-ins the run replays (planBuiltins): a --request name picks its kind, which the
+ * manifest must declare; without names, those of each kind the manifest declares. A name that fits
+ * no kind of this skill is a usage error (exit 2), thrown before anything runs.
+ */
+export function builtinPlan(ctx: DoctorContext): BuiltinPlan {
+  const requests = [...(ctx.options.requests ?? [])];
+  const intentOnly = ctx.options.intent && !requests.includes('intent') ? ctx.options.intent.name : undefined;
+  if (intentOnly) requests.push('intent');
+  const plan = planBuiltins(manifestApis(ctx), requests, intentOnly);
+  if ('error' in plan) throw new UsageError(plan.error, { hint: plan.hint });
+  return plan;
+}
+
+/**
+ * The built-in requests of the project's skill kinds: for a custom skill LaunchRequest and an
+ * IntentRequest with its slots filled from the interaction model by default, for a smart home
+ * skill AcceptGrant, Discover, ReportState and TurnOn; or those --request and --intent name. When
  * the run supplies a token, each is also replayed without one, to show the skill asking to link.
  */
 export function builtinItems(ctx: DoctorContext, token: TokenChange): BuiltinItem[] {
-  const kind = kindForManifestApis(manifestApis(ctx));
   const locale = builtinLocale(ctx);
   const models = ctx.interactionModels.ok ? ctx.interactionModels.value : [];
   const model = (models.find((m) => m.locale === locale) ?? models.find((m) => m.model !== undefined))?.model;
-  const requests = [...(ctx.options.requests ?? [])];
-  if (ctx.options.intent && !requests.includes('intent')) requests.push('intent');
-  const built = kind.builtins({
-    skillId: ctx.skillId.ok ? ctx.skillId.value : undefined,
-    locale,
-    interactionModel: model,
-    requests,
-    ...(ctx.options.intent ? { intent: ctx.options.intent } : {}),
-  });
   const supplies = token.kind === 'set' && token.token !== undefined;
   const items: BuiltinItem[] = [];
-  for (const b of built) {
-    const after = b.after ? { after: b.after } : {};
-    if (supplies) items.push({ source: `${b.source}-unlinked`, envelope: b.document, kind, token: { kind: 'set', token: undefined }, ...after });
-    items.push({ source: b.source, envelope: b.document, kind, ...after });
+  for (const { kind, requests } of builtinPlan(ctx).groups) {
+    // A kind SMAPI skill invocation cannot carry (smart home) is left to the handler (the check says so).
+    if (ctx.options.target.kind === 'smapi' && kind.notThroughSmapi) continue;
+    const built = kind.builtins({
+      skillId: ctx.skillId.ok ? ctx.skillId.value : undefined,
+      locale,
+      interactionModel: model,
+      requests,
+      ...(ctx.options.intent && requests.includes('intent') ? { intent: ctx.options.intent } : {}),
+    });
+    for (const b of built) {
+      const after = b.after ? { after: b.after } : {};
+      if (supplies) items.push({ source: `${b.source}-unlinked`, envelope: b.document, kind, token: { kind: 'set', token: undefined }, ...after });
+      items.push({ source: b.source, envelope: b.document, kind, ...after });
+    }
   }
   return items;
 }
@@ -218,13 +235,20 @@ export function replaysCheck(token: TokenChange): Check<DoctorContext> {
     after: ['session-tokens'],
     timeoutMs: (ctx) => {
       const probes = probeMode(ctx) === 'none' ? 1 : 4;
-      const n = Math.max(6, ctx.envelopePlan.labels.length * 2) * probes;
+      // Built-ins: up to 12 (a custom and smart home skill's, each with and without a token).
+      const n = Math.max(12, ctx.envelopePlan.labels.length * 2) * probes;
       return replayTimeoutMs(ctx) * 2 * Math.ceil(n / Math.max(1, ctx.options.concurrency)) + 15_000;
     },
     async run(ctx, info): Promise<CheckOutcome> {
-      const projectKind = kindForManifestApis(manifestApis(ctx));
-      if (ctx.options.target.kind === 'smapi' && projectKind.notThroughSmapi && !ctx.envelopePlan.labels.length) {
-        return { status: 'skip', detail: `--smapi does not apply to a ${projectKind.title}: ${projectKind.notThroughSmapi}`, fix: 'Run doctor without --smapi: the built-in requests go to the Lambda handler.' };
+      const plan = builtinPlan(ctx);
+      const notThroughSmapi = plan.groups.map((g) => g.kind).filter((k) => k.notThroughSmapi);
+      if (ctx.options.target.kind === 'smapi' && notThroughSmapi.length && notThroughSmapi.length === plan.groups.length && !ctx.envelopePlan.labels.length) {
+        const k = notThroughSmapi[0]!;
+        return { status: 'skip', detail: `--smapi does not apply to a ${k.title}: ${k.notThroughSmapi}`, fix: 'Run doctor without --smapi: the built-in requests go to the Lambda handler.' };
+      }
+      const explicitBuiltins = Boolean(ctx.options.requests?.length || ctx.options.intent);
+      if (!plan.groups.length && !ctx.envelopePlan.labels.length) {
+        return { status: 'skip', detail: `No replays: ${plan.notes.join('; ') || 'this skill has no built-in requests'}.`, fix: 'Replay captured requests: alexa-link doctor --envelopes <files or folders>.' };
       }
       let chosen;
       try {
@@ -269,9 +293,17 @@ export function replaysCheck(token: TokenChange): Check<DoctorContext> {
           },
         });
         ctx.replays = results;
+        if (count === 0) {
+          // Nothing was replayed: never a pass. Asked for by flag, it is a failure (doctor must not exit 0).
+          const asked = [...(ctx.options.requests ?? []), ...(ctx.options.intent ? [`--intent ${ctx.options.intent.name}`] : [])];
+          const detail = `No replays: ${explicitBuiltins ? `${asked.join(', ')} made no request to send (an IntentRequest needs an intent in the interaction model, or --intent NAME)` : 'there was nothing to replay'}.`;
+          return { status: explicitBuiltins ? 'fail' : 'skip', detail, fix: 'Name the intent with --intent NAME, or replay captured requests with --envelopes.' };
+        }
         const tokenWords = `${describeTokenMode(ctx.replayToken.mode)}; ${ctx.replayToken.why}`;
         const probeWords = probes === 'none' ? 'no probes' : `probes: ${probes}, ${plural(sent, 'request')} sent in all`;
-        const summary = `${plural(count, 'replay')} against ${target.description} (${tokenWords}; ${probeWords}): ${counts.pass} passed${counts.warn ? `, ${counts.warn} warned` : ''}${counts.fail ? `, ${counts.fail} failed` : ''}.`;
+        const builtinsRan = !ctx.envelopePlan.labels.length || explicitBuiltins;
+        const leftToHandler = ctx.options.target.kind === 'smapi' && builtinsRan ? notThroughSmapi.map((k) => ` The ${k.title}'s built-in requests were not sent: ${k.notThroughSmapi}`).join('') : '';
+        const summary = `${plural(count, 'replay')} against ${target.description} (${tokenWords}; ${probeWords}): ${counts.pass} passed${counts.warn ? `, ${counts.warn} warned` : ''}${counts.fail ? `, ${counts.fail} failed` : ''}.${leftToHandler}`;
         // One line per distinct fix (else explanation), naming the envelopes it is about.
         const bySame = new Map<string, string[]>();
         for (const r of results) {

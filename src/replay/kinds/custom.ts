@@ -669,6 +669,24 @@ function judgeProbes(e: ReplayEvidence<CustomAnswer>, s: CustomStyle, main: Judg
   return out;
 }
 
+/** A handler reading a smart home directive (event.directive.header…) out of a custom skill's envelope fails like this. */
+const READS_DIRECTIVE = /\breading '(?:directive|header|endpoint)'|\bdirective is (?:not defined|undefined)|\b(?:event|request)\.directive\b/;
+
+/**
+ * Whether the evidence shows a smart home handler sent a custom skill's request: it answered with
+ * a smart home event, or it failed reading the directive's header. Then the custom skill's fixes
+ * are beside the point: the request was of the wrong kind.
+ */
+export function smartHomeHandlerEvidence(e: ReplayEvidence<CustomAnswer>): string | undefined {
+  for (const a of [e, ...e.probes]) {
+    if (a.answerOfKind === 'smart-home') return 'it answered with an Alexa event ({"event": {"header": …}}), as a smart home skill does';
+    const said = [a.error?.message, a.thrown ? `${a.thrown.name}: ${a.thrown.message}` : undefined].filter((t): t is string => Boolean(t));
+    const hit = said.find((t) => READS_DIRECTIVE.test(t));
+    if (hit) return `it failed reading a smart home directive (${quote(hit.length > 120 ? `${hit.slice(0, 120)}…` : hit)})`;
+  }
+  return undefined;
+}
+
 function judge(e: ReplayEvidence<CustomAnswer>): Judgement {
   const s = (e.style as CustomStyle) in READ_TOKEN ? (e.style as CustomStyle) : 'unknown';
   const main = judgeMain(e, s);
@@ -679,6 +697,17 @@ function judge(e: ReplayEvidence<CustomAnswer>): Judgement {
     verdict = worse(verdict, finding.verdict);
     explanation += ` ${finding.explanation}`;
     fix = joinFix(fix, finding.fix);
+  }
+  const smartHome = verdict === 'pass' ? undefined : smartHomeHandlerEvidence(e);
+  if (smartHome) {
+    return withCommonHints(
+      {
+        verdict: 'fail',
+        explanation: `This looks like a smart home skill's handler: ${smartHome}. alexa-link sent it a custom skill's ${e.request.label}, which a smart home handler cannot read.`,
+        fix: 'Replay smart home directives instead: alexa-link doctor --request discover (also accept-grant, report-state, turn-on); a project with skill.json declares the skill as apis.smartHome.',
+      },
+      e,
+    );
   }
   if (verdict === 'pass') fix = undefined;
   return withCommonHints(fix ? { verdict, explanation, fix } : { verdict, explanation }, e, e.answer?.speech ?? undefined);

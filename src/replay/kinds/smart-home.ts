@@ -12,9 +12,11 @@ import type { AnswerSummary, BuiltinInput, BuiltinRequest, CodeInfo, FlowHop, Ju
  *
  *   AcceptGrant  directive.payload.grantee.token   → AcceptGrant.Response | Alexa.Authorization ErrorResponse ACCEPT_GRANT_FAILED
  *   Discover     directive.payload.scope.token     → Discover.Response with endpoints
- *   control      directive.endpoint.scope.token    → Alexa.Response (same correlationToken and endpoint)
+ *   control      directive.endpoint.scope.token    → Alexa.Response (same correlationToken and endpoint), or
+ *                                                    Alexa.DeferredResponse (same correlationToken; the Response goes to the event gateway)
  *   ReportState  directive.endpoint.scope.token    → StateReport (same correlationToken and endpoint)
  *   no token / a token the skill's cloud refuses   → Alexa.ErrorResponse INVALID_ or EXPIRED_AUTHORIZATION_CREDENTIAL
+ *                                                    (echoing correlationToken and endpoint, as every synchronous answer)
  *   Alexa waits 8 s.
  *
  * Video skills share the message format and the token places; they are not a kind of their own yet.
@@ -66,6 +68,23 @@ export function directiveProblems(doc: unknown): string[] {
   else if (isObject(holder) && holder.token !== undefined && holder.token !== null && typeof holder.token !== 'string') problems.push(`${tokenFieldOf(doc as Directive)} must be a string, not ${typeWord(holder.token)}`);
   return problems;
 }
+
+/**
+ * Whether a document is a Smart Home API v2 message ({"header": {"namespace":
+ * "Alexa.ConnectedHome.Discovery", "payloadVersion": "2", …}, "payload": {"accessToken": …}}), which
+ * Alexa retired: said as such instead of "not a request envelope". The words, or undefined.
+ */
+export function smartHomeV2Message(doc: unknown): string | undefined {
+  const header = objectAt(doc, ['header']) ?? objectAt(doc, ['directive', 'header']);
+  const namespace = text(header?.namespace);
+  if (!header || !namespace?.startsWith('Alexa.ConnectedHome.')) return undefined;
+  const version = header.payloadVersion === undefined ? '' : `, payloadVersion ${JSON.stringify(header.payloadVersion)}`;
+  return `a Smart Home API v2 message (header.namespace "${namespace}"${version}${text(header.name) ? `, name "${text(header.name)}"` : ''}). Alexa retired Smart Home API v2 and sends only v3 directives ({"directive": {"header": {"namespace": "Alexa.Discovery", "payloadVersion": "3", …}, …}})`;
+}
+
+/** What to do about a Smart Home API v2 message. */
+export const SMART_HOME_V2_HINT =
+  'Migrate the skill to Smart Home API v3 (Alexa.Discovery Discover, Alexa.PowerController…, the token at directive.payload.scope.token or directive.endpoint.scope.token), then replay v3 directives: alexa-link doctor --request discover, or captured v3 directives with --envelopes.';
 
 export function directiveName(d: Directive): string {
   return `${d.directive.header.namespace}.${d.directive.header.name}`;
@@ -365,10 +384,20 @@ export function judgeSmartHome(e: SmartHomeEvidence): SmartHomeJudgement {
   }
 
   const credentialError = a.event === 'Alexa ErrorResponse' && a.errorType !== undefined && CREDENTIAL.has(a.errorType);
+  // What the answer fails to echo: a synchronous answer carries the directive's correlationToken
+  // and, when the directive named an endpoint, its endpointId (alexa-errorresponse.html, alexa-response.html).
+  const mismatches = echoMismatches(e, a);
 
   if (e.token !== 'sent') {
     if (credentialError) {
       if (slow) return { verdict: 'fail', explanation: `${what}: the skill answered ${a.errorType}, but too late.${late}`, fix: `Answer within ${SMART_HOME_DEADLINE_MS / 1000} s.` };
+      if (mismatches.length) {
+        return {
+          verdict: 'fail',
+          explanation: `${what}: the skill answered ${a.errorType}, but the answer has ${mismatches.join(' and ')}. Alexa cannot match the answer to the directive, so it does not learn that the link is broken.`,
+          fix: 'Copy directive.header.correlationToken into event.header.correlationToken, and directive.endpoint.endpointId into event.endpoint.endpointId, in ErrorResponses too.',
+        };
+      }
       return withFormat({ verdict: 'pass', explanation: `${what}: the skill answered ${a.errorType}, so Alexa knows the link is broken and asks the user to link again.` }, format);
     }
     if (a.event === 'Alexa ErrorResponse' || a.event?.endsWith(' ErrorResponse')) {
@@ -424,6 +453,34 @@ export function judgeSmartHome(e: SmartHomeEvidence): SmartHomeJudgement {
   }
 
   const expected = isReportState ? 'Alexa StateReport' : 'Alexa Response';
+  if (a.event === 'Alexa DeferredResponse') {
+    // Devices that take longer than 8 s may answer a control directive with a DeferredResponse and send
+    // the Alexa.Response to the event gateway later (alexa-response.html, "Types of responses").
+    // ReportState asks for the state, it changes nothing: its answer is a StateReport.
+    if (isReportState) {
+      return {
+        verdict: 'fail',
+        explanation: `${what}: the skill answered DeferredResponse.${late} A DeferredResponse is for directives that make a physical change taking longer than 8 s; Alexa expects ReportState to be answered with a StateReport (or an ErrorResponse).`,
+        fix: 'Answer ReportState with an Alexa.StateReport event that echoes the directive\'s correlationToken and endpoint, with the endpoint\'s properties in context.properties.',
+      };
+    }
+    const deferredMismatch = mismatches.filter((m) => m.startsWith('correlationToken'));
+    if (deferredMismatch.length) {
+      return {
+        verdict: 'fail',
+        explanation: `${what}: the token arrived and the skill answered DeferredResponse, but with ${deferredMismatch.join(' and ')}.${late} Alexa cannot match it to the directive.`,
+        fix: 'Copy directive.header.correlationToken into the DeferredResponse\'s event.header.correlationToken (and into the Alexa.Response sent to the event gateway).',
+      };
+    }
+    if (slow) return { verdict: 'fail', explanation: `${what}: the DeferredResponse came too late.${late}`, fix: `Send the DeferredResponse within ${SMART_HOME_DEADLINE_MS / 1000} s.` };
+    return withFormat(
+      {
+        verdict: 'pass',
+        explanation: `${what}: the token arrived and the skill answered DeferredResponse for the same correlationToken, as a device that takes longer than 8 s may. Alexa then waits for the Alexa.Response the skill sends to the event gateway; alexa-link does not see that one, so it is not checked.`,
+      },
+      format,
+    );
+  }
   if (a.event !== expected) {
     if (a.errorType === 'NO_SUCH_ENDPOINT' && e.placeholderEndpoint) {
       return {
@@ -445,9 +502,6 @@ export function judgeSmartHome(e: SmartHomeEvidence): SmartHomeJudgement {
       fix: `Answer ${e.name} with an ${expected.replace(' ', '.')} event that echoes the directive's correlationToken and endpoint.`,
     };
   }
-  const mismatches: string[] = [];
-  if (e.correlationToken !== undefined && a.correlationToken !== e.correlationToken) mismatches.push(`correlationToken ${a.correlationToken === undefined ? 'missing' : `"${clip(a.correlationToken)}"`} (sent "${clip(e.correlationToken)}")`);
-  if (e.endpointId !== undefined && a.endpointId !== e.endpointId) mismatches.push(`event.endpoint.endpointId ${a.endpointId === undefined ? 'missing' : `"${a.endpointId}"`} (sent "${e.endpointId}")`);
   if (mismatches.length) {
     return {
       verdict: 'fail',
@@ -458,6 +512,14 @@ export function judgeSmartHome(e: SmartHomeEvidence): SmartHomeJudgement {
   if (slow) return { verdict: 'fail', explanation: `${what}: the answer came too late.${late}`, fix: `Answer within ${SMART_HOME_DEADLINE_MS / 1000} s.` };
   const state = a.properties?.length ? ` (${a.properties.join(', ')})` : '';
   return withFormat({ verdict: 'pass', explanation: `${what}: the token arrived and the skill answered ${expected.replace('Alexa ', '')}${state} for the same correlationToken and endpoint.` }, format);
+}
+
+/** What an answer fails to echo of the directive: its correlationToken, its endpointId. */
+function echoMismatches(e: SmartHomeEvidence, a: SmartHomeAnswerSummary): string[] {
+  const mismatches: string[] = [];
+  if (e.correlationToken !== undefined && a.correlationToken !== e.correlationToken) mismatches.push(`correlationToken ${a.correlationToken === undefined ? 'missing' : `"${clip(a.correlationToken)}"`} (sent "${clip(e.correlationToken)}")`);
+  if (e.endpointId !== undefined && a.endpointId !== e.endpointId) mismatches.push(`event.endpoint.endpointId ${a.endpointId === undefined ? 'missing' : `"${a.endpointId}"`} (sent "${e.endpointId}")`);
+  return mismatches;
 }
 
 function formatWarnings(a: SmartHomeAnswerSummary): string[] {
