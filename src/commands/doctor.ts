@@ -9,6 +9,7 @@ import { builtinRequestNames } from '../replay/kinds/index.js';
 import type { ProbeMode } from '../replay/kinds/types.js';
 import { isSkillId } from '../project/skill-id.js';
 import { createPrompter, isInteractive } from '../ui/prompt.js';
+import { CHECK_LIST, checkListHelp } from '../doctor/check-list.js';
 import { completes } from './completion-hints.js';
 import { parseEndpointFlag, parseHandlerFlag } from '../replay/target-flags.js';
 
@@ -138,7 +139,7 @@ export const command: CommandModule = {
       .option('--memory <MB>', "the handler's memory, its heap limit (default: the project's Lambda memory, else 512)")
       .option('--simulate <utterance>', 'run a SMAPI simulation and show whether Alexa sends the token')
       .option('--offline', 'skip every check that needs the network')
-      .addOption(completes(cmd.createOption('--only <id...>', 'report only these checks (the parts they need load silently)'), { values: async () => (await import('../doctor/checks/index.js')).CHECK_IDS }))
+      .addOption(completes(cmd.createOption('--only <id...>', 'report only these checks (the parts they need load silently)'), { values: () => CHECK_LIST.map((c) => c.id) }))
       .option('--timeout <duration>', `time limit per check, and per replayed request (at most 8s): ${durationHelp(DEFAULT_TIMEOUT_MS)}`)
       .option('--concurrency <n>', `checks and replays run at once (default: ${DEFAULT_CONCURRENCY})`)
       .option('--skill-id <id>', 'skill ID (default: .ask/ask-states.json)')
@@ -149,7 +150,7 @@ export const command: CommandModule = {
       .option('-y, --yes', 'with --fix: write without asking')
       .addHelpText(
         'after',
-        '\nChecks (for --only): project-files, manifest-endpoint, linking-config, linking-remote-drift, authorization-endpoint, token-endpoint, token-endpoint-scheme, session-tokens, replays, simulation.\n' +
+        `\nChecks (for --only):\n${checkListHelp()}\n` +
           '\nThe report has one line per check; warnings and failures say why and what to do, and the last line names the command to run next. -v shows everything.\n' +
           '\nExamples:\n' +
           '  # every check; replays against lambda/ with the token alexa-link login saved, if any\n' +

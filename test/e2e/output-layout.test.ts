@@ -54,6 +54,16 @@ describe('help fits the terminal and ends with the global options', () => {
   });
 });
 
+describe('doctor --help lists every check', () => {
+  it('from the check list the registry agrees with: each id with its title', async () => {
+    const { CHECK_LIST } = await import('../../src/doctor/check-list.js');
+    const r = await runCli(['doctor', '--help'], { env: { COLUMNS: '120' } });
+    const list = r.stdout.slice(r.stdout.indexOf('Checks (for --only):'));
+    for (const c of CHECK_LIST) expect(list).toMatch(new RegExp(`\\n {2}${c.id} +${c.title.replace(/[()]/g, '\\$&')}\\n`));
+    expect(list).toContain('  alexa-client-credentials  Alexa client credentials: set for AcceptGrant');
+  });
+});
+
 describe('ASCII on a terminal that cannot show Unicode', () => {
   const INIT = ['init', 'p', '--yes', '--client-id', 'c', '--invocation', 'linked helper', '--provider', 'lwa'];
   it.each([
