@@ -99,7 +99,7 @@ describe('verdicts on fixture skills, --json and text', () => {
     if (verdict === 'pass') expect(launch.fix).toBeUndefined();
     expect(r.full).toMatch(text);
     // The compact report: one line for the replay with its verdict word; a warning or failure's explanation below, once.
-    expect(r.text).toMatch(new RegExp(`[✔⚠✖] builtin:launch +LaunchRequest · token: context\\+session · (\\d+|—) · ${verdict} · `));
+    expect(r.text).toMatch(new RegExp(`[✔⚠✖] builtin:launch +LaunchRequest · token sent · (\\d+|—) · ${verdict} · `));
     if (verdict !== 'pass') expect(r.text).toContain(launch.explanation.split('\n')[0]!);
     expect(r.code).toBe(verdict === 'fail' ? 1 : 0);
     // The unlinked twin of the built-in request asks to link in every one of these skills that loads.
