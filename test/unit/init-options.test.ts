@@ -8,7 +8,7 @@ import { CLIENT_ID_PLACEHOLDER } from '../../src/linking/rules.js';
 import { DEFAULT_SKILL_NAME, nameFromDir, resolveInitOptions, skillNameProblem, slugify, splitScopes, type InitAnswers } from '../../src/scaffold/init-options.js';
 import { checkInvocationName, invocationFromName } from '../../src/scaffold/invocation-name.js';
 import { planInit } from '../../src/scaffold/run-init.js';
-import { askInitQuestions, runInitWizard } from '../../src/scaffold/wizard.js';
+import { askInitQuestions, defaultInvocation, defaultSkillName, runInitWizard } from '../../src/scaffold/wizard.js';
 import type { Choice, Prompter } from '../../src/ui/prompt.js';
 
 const CWD = path.resolve('/work/projects');
@@ -488,5 +488,27 @@ describe('runInitWizard: the answers together, a summary, one confirmation', () 
     expect(plan?.options.clientId).toBe(CLIENT_ID_PLACEHOLDER);
     expect(warnings.join('\n')).toMatch(/No client ID yet[\s\S]*Create a client at Okta: in the Okta Admin Console/);
     expect(lines.join('\n')).toMatch(/Client ID\s+REPLACE_WITH_YOUR_CLIENT_ID/);
+  });
+});
+
+describe("the wizard's default names pass the invocation rules with no warning", () => {
+  it.each<[string | undefined, string]>([
+    ['Cool Skill', 'My Linked Greeter'],
+    ['Recipe Finder Skill', 'Recipe Finder'],
+    ['Recipe Finder App', 'Recipe Finder'],
+    ['Recipe Finder', 'Recipe Finder'],
+    ['Skill', 'My Linked Greeter'],
+    [undefined, 'My Linked Greeter'],
+  ])('defaultSkillName(%j) = %j', (fromDir, name) => {
+    expect(defaultSkillName(fromDir)).toBe(name);
+    expect(checkInvocationName(invocationFromName(name)).problems).toEqual([]);
+  });
+  it.each<[string, string | undefined]>([
+    ['Recipe Finder', 'recipe finder'],
+    ['Trivia Skill Deluxe', 'trivia deluxe'],
+    ['Cool Skill', undefined],
+    ['Open Sesame', undefined],
+  ])('defaultInvocation(%j) = %j', (name, invocation) => {
+    expect(defaultInvocation(name, ['en-US'])).toBe(invocation);
   });
 });
