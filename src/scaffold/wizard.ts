@@ -362,13 +362,14 @@ export function describePlan(plan: InitPlan, cwd: string): string[] {
   const where = path.relative(cwd, o.dir) || '.';
   const files = plan.files.map((f) => f.path).sort();
   const replacing = plan.replacing.length
-    ? [`Replaces ${plan.replacing.length} existing file${plan.replacing.length === 1 ? '' : 's'} (--force; each is copied to .alexa-link/replaced/<time>/ first):`, `  ${plan.replacing.join('  ')}`]
+    ? [`Replaces ${plan.replacing.length} existing file${plan.replacing.length === 1 ? '' : 's'} (--force; each is copied to .alexa-link/replaced/<time>/ first):`, `  ${plan.replacing.join(' ')}`]
     : [];
   return [
     'Summary:',
     ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
     `Files to write in ${where} (${files.length}):`,
-    `  ${files.join('  ')}`,
+    // One space between paths: two would read as a second column, and the list would wrap under it.
+    `  ${files.join(' ')}`,
     ...replacing,
   ];
 }

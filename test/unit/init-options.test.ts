@@ -10,6 +10,7 @@ import { checkInvocationName, invocationFromName } from '../../src/scaffold/invo
 import { planInit } from '../../src/scaffold/run-init.js';
 import { askInitQuestions, defaultInvocation, defaultSkillName, runInitWizard } from '../../src/scaffold/wizard.js';
 import type { Choice, Prompter } from '../../src/ui/prompt.js';
+import { wrapText } from '../../src/ui/wrap.js';
 
 const CWD = path.resolve('/work/projects');
 
@@ -457,7 +458,12 @@ describe('runInitWizard: the answers together, a summary, one confirmation', () 
     ]) {
       expect(text).toMatch(row);
     }
-    expect(text).toMatch(/Files to write in recipe-finder \(\d+\):\n {2}\.gitignore {2}.*accountLinking\.json.*skill-package\/skill\.json/);
+    expect(text).toMatch(/Files to write in recipe-finder \(\d+\):\n {2}\.gitignore .*accountLinking\.json.*skill-package\/skill\.json/);
+    // Wrapped to a terminal, the list is one column: every line of it starts under the first path.
+    const files = lines[lines.findIndex((l) => l.startsWith('Files to write')) + 1]!;
+    const wrapped = wrapText(files, 60).split('\n');
+    expect(wrapped.length).toBeGreaterThan(2);
+    for (const l of wrapped) expect(l).toMatch(/^ {2}\S/);
   });
 
   it('says no: nothing to write', async () => {
