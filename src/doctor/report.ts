@@ -764,7 +764,9 @@ function renderCompact(report: DoctorReport, style: Paint, opts: TextOptions): s
       }
       out.push(` ${icon(p.status)} ${style.bold(text(p.head))}`);
       for (const l of p.body) out.push(`   ${text(l)}`);
-      if (p.fix) out.push(...indentLines(text(p.fix), arrow, '     '));
+      // The fix once: not again when the explanation already ends with it.
+      const said = p.body.join(' ').replace(/\s+/g, ' ');
+      if (p.fix && !said.includes(p.fix.replace(/\s+/g, ' ').trim())) out.push(...indentLines(text(p.fix), arrow, '     '));
     }
   }
 

@@ -281,6 +281,19 @@ describe('an empty folder', () => {
   });
 });
 
+describe('a --handler whose export is missing', () => {
+  it('says the export is not there and how to name one, once, not "fix that error"', async () => {
+    const dir = await tempDir('al-doctor-export-');
+    await writeFile(path.join(dir, 'h.js'), 'exports.other = () => 1;\nexports.helper = function () {};\n');
+    const r = await runCli(['doctor', '--only', 'replays', '--handler', 'h.js', '--probes', 'none'], { cwd: dir, env: env() });
+    expect(r.code).toBe(1);
+    const problems = r.stdout.slice(r.stdout.indexOf('Problems'), r.stdout.indexOf('Linking flow')).replace(/\s+/g, ' ');
+    expect(problems).toMatch(/The handler h\.js#handler is not there: .*h\.js exports no function "handler" \(it exports: helper, other\)\. Name the exported function after # \(--handler h\.js#<function>\)/);
+    expect(problems).not.toContain('Fix that error');
+    expect(problems.split('Name the exported function').length - 1).toBe(1);
+  });
+});
+
 describe('the full report (-v)', () => {
   it.each<Scenario>(['good', 'broken', 'verifying'])('%s: every check with its whole detail and timing, every replay in full, the flow', async (scenario) => {
     const r = await doctor(scenario, ['-v'], { COLUMNS: '120' });

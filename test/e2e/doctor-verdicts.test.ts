@@ -316,7 +316,11 @@ describe("the handler child's environment (issue 15: never doctor's credentials)
     [['--slot', 'a=b'], /--slot needs --intent NAME/],
     [['--intent', 'X', '--slot', 'novalue'], /--slot: "novalue" is not name=value/],
     [['--region', 'mars'], /--region: "mars" is not an AWS region/],
-    [['--memory', '64'], /--memory: "64" is below Lambda's smallest setting, 128 MB/],
+    // One range, Lambda's, for every wrong --memory.
+    [['--memory', '64'], /--memory: "64" is not a Lambda memory setting: a whole number of MB from 128 to 10240\./],
+    [['--memory', '0'], /--memory: "0" is not a Lambda memory setting: a whole number of MB from 128 to 10240\./],
+    [['--memory', '20000'], /--memory: "20000" is not a Lambda memory setting: a whole number of MB from 128 to 10240\./],
+    [['--memory', '1.5'], /--memory: "1\.5" is not a Lambda memory setting: a whole number of MB from 128 to 10240\./],
     [['--skill-id', 'amzn1.echo-sdk-ams.app.'], /--skill-id: "amzn1\.echo-sdk-ams\.app\." is not a skill ID/],
   ])('%j is a usage error', async (args, message) => {
     const r = await runCli(['doctor', '--only', 'replays', ...handler('good'), ...args], { cwd: await emptyDir(), env: ENV });

@@ -64,6 +64,15 @@ describe('doctor --help lists every check', () => {
   });
 });
 
+describe('text from the command line is neutralised in messages', () => {
+  it('U+2028 and U+2029 in a flag value are shown escaped, not as line breaks', async () => {
+    const r = await runCli(['doctor', '--skill-id', 'amzn1\u2028two\u2029three'], { cwd: await tempDir('al-ls-') });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('amzn1\\u2028two\\u2029three');
+    expect(r.stderr).not.toMatch(/[\u2028\u2029]/);
+  });
+});
+
 describe('ASCII on a terminal that cannot show Unicode', () => {
   const INIT = ['init', 'p', '--yes', '--client-id', 'c', '--invocation', 'linked helper', '--provider', 'lwa'];
   it.each([

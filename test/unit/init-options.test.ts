@@ -518,3 +518,17 @@ describe("the wizard's default names pass the invocation rules with no warning",
     expect(defaultInvocation(name, ['en-US'])).toBe(invocation);
   });
 });
+
+describe('skill names with invisible characters', () => {
+  it.each([
+    ['Cool\u200bHelper', /invisible character \(U\+200B ZERO WIDTH SPACE\) at character 5/],
+    ['\ufeffCool Helper', /invisible character \(U\+FEFF ZERO WIDTH NO-BREAK SPACE\) at character 1/],
+    ['Cool\u200dHelper', /invisible character \(U\+200D ZERO WIDTH JOINER\)/],
+    ['Cool\u2062Helper', /invisible character \(U\+2062\)/],
+  ])('%j is refused, naming the character', (name, message) => {
+    expect(skillNameProblem(name)).toMatch(message);
+  });
+  it('a name with accents and non-Latin letters is fine', () => {
+    expect(skillNameProblem('Café Über 東京')).toBeUndefined();
+  });
+});
