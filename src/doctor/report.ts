@@ -404,8 +404,8 @@ function indent(text: string, by: string): string {
 function tokenWords(t: TokenPresence, short = false): string {
   const places = Object.entries(t).filter(([, v]) => v).map(([k]) => k);
   if (places.length === 0) return 'no token';
-  // The compact report's one line: "token sent" (everywhere Alexa puts it); -v names the places.
-  if (places.length === Object.keys(t).length) return short ? 'token sent' : `token: ${places.join('+')}`;
+  // The compact report's one line: "token sent" for every one of several places (context+session); -v names them.
+  if (places.length === Object.keys(t).length) return short && places.length > 1 ? 'token sent' : `token: ${places.join('+')}`;
   return `token: ${places.join('+')} only`;
 }
 
@@ -646,7 +646,7 @@ const DETAIL_LINES = 8;
 /**
  * The compact report (the default): one line per check (icon, subject, one-line result), skipped
  * checks with the same reason on one line; one line per replay; then only warnings and failures:
- * a failure's detail and fix, a warning's one line and fix, identical explanations once ("3
+ * a failure's detail and fix, a warning's fix in full, identical explanations once ("3
  * replays: …"); the flow when at least one hop was checked.
  */
 function renderCompact(report: DoctorReport, style: Paint, opts: TextOptions): string[] {
@@ -727,7 +727,7 @@ function renderCompact(report: DoctorReport, style: Paint, opts: TextOptions): s
     if (summarised) out.push(style.dim(`   … and ${summarised.toLocaleString('en-US')} more replays passed (--json lists each)`));
   }
 
-  // Only warnings and failures, failures first: a failure's detail, a warning's one line; each with its fix.
+  // Only warnings and failures, failures first: a failure's detail, a warning's fix (its one line is in the list above).
   const arrow = `   ${style.cyan(ascii('→'))} `;
   type Problem = { status: 'fail' | 'warn'; head: string; body: string[]; fix?: string; replay?: boolean };
   const problems: Problem[] = [];
