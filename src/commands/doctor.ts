@@ -10,6 +10,7 @@ import type { ProbeMode } from '../replay/kinds/types.js';
 import { isSkillId } from '../project/skill-id.js';
 import { assertVendorId } from '../linking/redirect-urls.js';
 import { createPrompter, isInteractive } from '../ui/prompt.js';
+import { CHECK_LIST, checkListHelp } from '../doctor/check-list.js';
 import { completes } from './completion-hints.js';
 import { parseEndpointFlag, parseHandlerFlag } from '../replay/target-flags.js';
 
@@ -58,6 +59,17 @@ function positiveInt(value: string | undefined, flag: string, fallback: number, 
   return Number(value);
 }
 
+/** Lambda's memory settings, in MB: one range for every wrong --memory. */
+export const LAMBDA_MEMORY_MB = { min: 128, max: 10240 } as const;
+
+function lambdaMemory(value: string): number {
+  const n = Number(value.trim());
+  if (!/^\d+$/.test(value.trim()) || n < LAMBDA_MEMORY_MB.min || n > LAMBDA_MEMORY_MB.max) {
+    throw new UsageError(`--memory: "${value}" is not a Lambda memory setting: a whole number of MB from ${LAMBDA_MEMORY_MB.min} to ${LAMBDA_MEMORY_MB.max}.`, { code: 'E_USAGE' });
+  }
+  return n;
+}
+
 /** Turns raw flags into options; every problem is a usage error naming the flag (exit 2). */
 export function parseDoctorFlags(flags: RawDoctorFlags, globals: { cwd: string; verbose: boolean }): DoctorOptions {
   const chosen = [flags.endpoint !== undefined && '--endpoint', flags.handler !== undefined && '--handler', flags.smapi && '--smapi'].filter(Boolean) as string[];
@@ -90,8 +102,7 @@ export function parseDoctorFlags(flags: RawDoctorFlags, globals: { cwd: string; 
     slots[m[1]!] = m[2]!;
   }
   if (flags.region !== undefined && !/^[a-z]{2}(?:-[a-z]+)+-\d$/.test(flags.region)) throw new UsageError(`--region: "${flags.region}" is not an AWS region such as us-east-1 or eu-west-1.`);
-  const memoryMb = flags.memory === undefined ? undefined : positiveInt(flags.memory, '--memory', 0, 10240);
-  if (memoryMb !== undefined && memoryMb < 128) throw new UsageError(`--memory: "${flags.memory}" is below Lambda's smallest setting, 128 MB.`);
+  const memoryMb = flags.memory === undefined ? undefined : lambdaMemory(flags.memory);
   if (flags.envFile !== undefined && flags.envFile.trim() === '') throw new UsageError('--env-file needs a file name.');
   const secretEnv = flags.clientSecretEnv ?? DEFAULT_SECRET_ENV;
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(secretEnv)) throw new UsageError(`--client-secret-env: "${secretEnv}" is not an environment variable name.`);
@@ -138,10 +149,10 @@ export const command: CommandModule = {
       .option('--slot <name=value...>', 'a slot value for --intent (repeatable)')
       .addOption(completes(cmd.createOption('--env-file <file>', "the skill's own settings for the handler (dotenv KEY=value lines): AWS_* keys for its own AWS calls are fine; the developer's credentials (ASK_*, ALEXA_LINK_*, the --client-secret-env variable) are refused; NODE_OPTIONS there applies to the handler's process only, never to alexa-link's"), { path: 'file' }))
       .option('--region <region>', "AWS_REGION for the handler (default: the project's Lambda region, else us-east-1)")
-      .option('--memory <MB>', "the handler's memory, its heap limit (default: the project's Lambda memory, else 512)")
+      .option('--memory <MB>', `the handler's memory, its heap limit: ${LAMBDA_MEMORY_MB.min} to ${LAMBDA_MEMORY_MB.max} MB, as Lambda allows (default: the project's Lambda memory, else 512)`)
       .option('--simulate <utterance>', 'run a SMAPI simulation and show whether Alexa sends the token')
       .option('--offline', 'skip every check that needs the network')
-      .addOption(completes(cmd.createOption('--only <id...>', 'report only these checks (the parts they need load silently)'), { values: async () => (await import('../doctor/checks/index.js')).CHECK_IDS }))
+      .addOption(completes(cmd.createOption('--only <id...>', 'report only these checks (the parts they need load silently)'), { values: () => CHECK_LIST.map((c) => c.id) }))
       .option('--timeout <duration>', `time limit per check, and per replayed request (at most 8s): ${durationHelp(DEFAULT_TIMEOUT_MS)}`)
       .option('--concurrency <n>', `checks and replays run at once (default: ${DEFAULT_CONCURRENCY})`)
       .option('--skill-id <id>', 'skill ID (default: .ask/ask-states.json)')
@@ -153,7 +164,7 @@ export const command: CommandModule = {
       .option('-y, --yes', 'with --fix: write without asking')
       .addHelpText(
         'after',
-        '\nChecks (for --only): project-files, manifest-endpoint, linking-config, linking-remote-drift, authorization-endpoint, token-endpoint, token-endpoint-scheme, session-tokens, replays, simulation.\n' +
+        `\nChecks (for --only):\n${checkListHelp()}\n` +
           '\nThe report has one line per check; warnings and failures say why and what to do, and the last line names the command to run next. -v shows everything.\n' +
           '\nExamples:\n' +
           '  # every check; replays against lambda/ with the token alexa-link login saved, if any\n' +

@@ -159,6 +159,23 @@ export function linkingForLogin(p: AccountLinkingPayload, label = LINKING_FILE):
       hint: 'Fill them in (alexa-link init writes them for the provider presets), then run login again.',
     });
   }
+  // A browser opens the one and alexa-link posts to the other: http(s) only (a file: or data: URL
+  // would be opened as it is, and has no host to log in at).
+  for (const field of ['authorizationUrl', 'accessTokenUrl'] as const) {
+    const value = p[field]!;
+    let protocol: string | undefined;
+    try {
+      protocol = new URL(value).protocol;
+    } catch {
+      protocol = undefined;
+    }
+    if (protocol !== 'https:' && protocol !== 'http:') {
+      throw new InputError(`${label}: accountLinkingRequest.${field} "${value}" is not an http(s) URL; alexa-link login ${field === 'authorizationUrl' ? 'opens it in a browser' : 'posts the code to it'}, as Alexa does.`, {
+        source: label,
+        hint: `Set accountLinkingRequest.${field} to the provider's https:// address.`,
+      });
+    }
+  }
   const out: LinkingForLogin = {
     authorizationUrl: p.authorizationUrl!,
     tokenUrl: p.accessTokenUrl!,

@@ -1,8 +1,8 @@
-import type { Style } from '../ui/color.js';
+import { styleMarkerPattern, type Style } from '../ui/color.js';
 import { withSchemaVersion } from '../ui/json-document.js';
 import { toAscii } from '../ui/terminal.js';
 import { neutralizeControl } from '../ui/text.js';
-import { displayWidth } from '../ui/wrap.js';
+import { displayWidth, wrapLine } from '../ui/wrap.js';
 import type { LogLine } from '../replay/evidence.js';
 import { firstErrorLog } from '../replay/failure-text.js';
 import { kindById } from '../replay/kinds/index.js';
@@ -401,10 +401,11 @@ function indent(text: string, by: string): string {
     .join('\n');
 }
 
-function tokenWords(t: TokenPresence): string {
+function tokenWords(t: TokenPresence, short = false): string {
   const places = Object.entries(t).filter(([, v]) => v).map(([k]) => k);
   if (places.length === 0) return 'no token';
-  if (places.length === Object.keys(t).length) return `token: ${places.join('+')}`;
+  // The compact report's one line: "token sent" for every one of several places (context+session); -v names them.
+  if (places.length === Object.keys(t).length) return short && places.length > 1 ? 'token sent' : `token: ${places.join('+')}`;
   return `token: ${places.join('+')} only`;
 }
 
@@ -598,6 +599,29 @@ function names(list: readonly string[], max = 3): string {
   return list.length > max ? `${list.slice(0, max).join(', ')} and ${list.length - max} more` : list.join(', ');
 }
 
+/** The least of a replay's evidence its one line keeps room for ("LinkAccount…"), and the narrowest its source is cut to. */
+const EVIDENCE_MIN = 12;
+const SOURCE_MIN = 14;
+
+/**
+ * A replay's source cut to `width` columns: a path keeps its file name whole and as much of its
+ * start as fits (/work/skill/…/launch-linked.json); anything else loses its middle.
+ */
+export function clipSource(source: string, width: number, ellipsis = '…'): string {
+  if (displayWidth(source) <= width) return source;
+  const slash = Math.max(source.lastIndexOf('/'), source.lastIndexOf('\\'));
+  if (slash < 0) return clipMiddle(source, width, ellipsis);
+  const tail = source.slice(slash);
+  const room = width - displayWidth(ellipsis) - displayWidth(tail);
+  if (room < 0) return clipMiddle(source.slice(slash + 1), width, ellipsis);
+  let head = '';
+  for (const ch of source.slice(0, slash)) {
+    if (displayWidth(head + ch) > room) break;
+    head += ch;
+  }
+  return `${head}${ellipsis}${tail}`;
+}
+
 /** The first thing the evidence shows, in a few words: the failure, the skill's first error log line, or its answer. */
 function firstEvidence(r: ReplayResult): string {
   const e = r.evidence;
@@ -622,7 +646,7 @@ const DETAIL_LINES = 8;
 /**
  * The compact report (the default): one line per check (icon, subject, one-line result), skipped
  * checks with the same reason on one line; one line per replay; then only warnings and failures:
- * a failure's detail and fix, a warning's one line and fix, identical explanations once ("3
+ * a failure's detail and fix, a warning's fix in full, identical explanations once ("3
  * replays: …"); the flow when at least one hop was checked.
  */
 function renderCompact(report: DoctorReport, style: Paint, opts: TextOptions): string[] {
@@ -667,21 +691,43 @@ function renderCompact(report: DoctorReport, style: Paint, opts: TextOptions): s
   if (report.replays.length) {
     out.push('');
     out.push(style.bold(text(`Replays${report.replayTarget ? ` → ${report.replayTarget}` : ''}`)));
-    const srcWidth = Math.min(Math.floor(width * 0.4), Math.max(...full.map((r) => displayWidth(safe(r.source))), 8));
-    for (const r of full) {
+    // The rest of each line: request, token placement, status, verdict, then the first evidence.
+    const rows = full.map((r) => {
       const status = r.status === null ? '—' : String(r.status);
-      const source = clipMiddle(text(r.source), srcWidth, ellipsis);
-      const pad = ' '.repeat(Math.max(0, srcWidth - displayWidth(source)));
       // A directive by its name (Alexa.PowerController.TurnOn → TurnOn): the room goes to the result.
       const request = r.request.startsWith('Alexa') ? r.request.slice(r.request.lastIndexOf('.') + 1) : r.request;
-      const rest = r.evidence.error?.kind === 'input' ? `not loaded · ${firstSentence(r.explanation)}` : `${request} · ${tokenWords(r.tokenInEnvelope)} · ${status} · ${r.verdict} · ${firstEvidence(r)}`;
-      out.push(` ${icon(r.verdict)} ${source}${pad}  ${fit(rest, width - 5 - srcWidth)}`);
+      const [head, evidence] = r.evidence.error?.kind === 'input' ? ['not loaded', firstSentence(r.explanation)] : [`${request} · ${tokenWords(r.tokenInEnvelope, true)} · ${status} · ${r.verdict}`, firstEvidence(r)];
+      return { r, head: text(head), evidence: text(evidence).replace(/\n/g, ' ') };
+    });
+    // The sources' column gives way (a long --envelopes path keeps its file name) so that status,
+    // verdict and the start of the evidence fit; on a terminal too narrow for both, the rest goes under it.
+    const natural = Math.min(Math.floor(width * 0.4), Math.max(...full.map((r) => displayWidth(text(r.source))), 8));
+    const needed = Math.max(0, ...rows.map((x) => displayWidth(x.head) + 3 + Math.min(displayWidth(x.evidence), EVIDENCE_MIN)));
+    const srcWidth = Math.min(natural, Math.max(SOURCE_MIN, width - 5 - needed));
+    const underneath = width - 5 - srcWidth < needed;
+    // When a source must be cut, the built-in requests go by their names (builtin:launch → launch).
+    const cut = full.some((r) => displayWidth(text(r.source)) > (underneath ? width - 3 : srcWidth));
+    const sourceText = (r: ReplayResult) => text(cut ? r.source.replace(/^builtin:/, '') : r.source);
+    for (const { r, head, evidence } of rows) {
+      const rest = `${head} · ${evidence}`;
+      if (underneath) {
+        out.push(` ${icon(r.verdict)} ${clipSource(sourceText(r), width - 3, ellipsis)}`);
+        // Still too narrow: the evidence on a line of its own.
+        if (displayWidth(head) + 3 + Math.min(displayWidth(evidence), EVIDENCE_MIN) <= width - 5) out.push(`     ${fit(rest, width - 5)}`);
+        else out.push(`     ${fit(head, width - 5)}`, `     ${fit(evidence, width - 5)}`);
+        continue;
+      }
+      const source = clipSource(sourceText(r), srcWidth, ellipsis);
+      const pad = ' '.repeat(Math.max(0, srcWidth - displayWidth(source)));
+      // The evidence cut on its own, so that a cut inside it does not take the whole of it away.
+      const room = width - 5 - srcWidth;
+      out.push(` ${icon(r.verdict)} ${source}${pad}  ${fit(`${head} · ${clipToWidth(evidence, room - displayWidth(head) - 3, ellipsis)}`, room)}`);
     }
     const summarised = report.replays.length - full.length;
     if (summarised) out.push(style.dim(`   … and ${summarised.toLocaleString('en-US')} more replays passed (--json lists each)`));
   }
 
-  // Only warnings and failures, failures first: a failure's detail, a warning's one line; each with its fix.
+  // Only warnings and failures, failures first: a failure's detail, a warning's fix (its one line is in the list above).
   const arrow = `   ${style.cyan(ascii('→'))} `;
   type Problem = { status: 'fail' | 'warn'; head: string; body: string[]; fix?: string; replay?: boolean };
   const problems: Problem[] = [];
@@ -709,13 +755,18 @@ function renderCompact(report: DoctorReport, style: Paint, opts: TextOptions): s
     for (const p of problems) {
       if (p.status === 'warn' && !p.replay) {
         // A warning's one line is in the list above: here, on one line, what to do about it (-v has all of it).
+        // All of it, wrapped under the text (not under the icon).
         const head = `${text(p.head)}: `;
-        out.push(` ${icon(p.status)} ${style.bold(head)}${fit(p.fix ?? p.body.join(' '), width - 3 - displayWidth(head))}`);
+        const [first = '', ...more] = text(p.fix ?? p.body.join(' ')).split('\n');
+        out.push(...wrapLine(` ${icon(p.status)} ${style.bold(head)}${first}`, width, { hang: 3, zeroWidth: styleMarkerPattern() }));
+        for (const l of more) out.push(...wrapLine(`   ${l}`, width, { hang: 3 }));
         continue;
       }
       out.push(` ${icon(p.status)} ${style.bold(text(p.head))}`);
       for (const l of p.body) out.push(`   ${text(l)}`);
-      if (p.fix) out.push(...indentLines(text(p.fix), arrow, '     '));
+      // The fix once: not again when the explanation already ends with it.
+      const said = p.body.join(' ').replace(/\s+/g, ' ');
+      if (p.fix && !said.includes(p.fix.replace(/\s+/g, ' ').trim())) out.push(...indentLines(text(p.fix), arrow, '     '));
     }
   }
 
@@ -770,6 +821,50 @@ export function renderFooter(report: DoctorReport, style: Paint, opts: TextOptio
   }
   const out = [report.ok ? style.green(ascii(`${SYMBOLS.pass} ${line}`)) : style.red(ascii(`${SYMBOLS.fail} ${line}`))];
   const next = nextCommand(report, opts);
-  if (next) out.push(`Next${next.startsWith('alexa-link doctor --only') ? ', after the fix above' : ''}: ${style.bold(next)}`);
+  if (next) {
+    const label = `Next${next.startsWith('alexa-link doctor --only') ? ', after the fix above' : ''}: `;
+    out.push(...commandLines(label, next, opts.width ?? 80).map((l, i) => (i === 0 ? label + style.bold(l.slice(label.length)) : style.bold(l))));
+  }
   return out;
+}
+
+/**
+ * A command to copy, after `label`, within `width` columns: broken only between arguments (a flag
+ * stays with its value when they fit together; a URL or path is never cut), each broken line
+ * ending in " \\" so that it still pastes as one command, continuation lines indented under the
+ * command (or by 4 when an argument would not fit there). One argument wider than the line stands
+ * alone on its line.
+ */
+export function commandLines(label: string, command: string, width: number): string[] {
+  if (displayWidth(label + command) <= width) return [label + command];
+  // Arguments, a flag with the value that follows it as one group.
+  const groups: string[] = [];
+  for (const arg of command.split(' ').filter(Boolean)) {
+    const last = groups.at(-1);
+    if (last !== undefined && /^-/.test(last) && !/ /.test(last) && !/^-/.test(arg)) groups[groups.length - 1] = `${last} ${arg}`;
+    else groups.push(arg);
+  }
+  // Under the command when every group fits there, else 4 columns in.
+  const widest = Math.max(...groups.map((g) => displayWidth(g)));
+  const indent = ' '.repeat(displayWidth(label) + widest + 2 <= width ? displayWidth(label) : 4);
+  const lines: string[] = [];
+  let cur = label;
+  let empty = true;
+  const add = (part: string, last: boolean) => {
+    // Room for " \\" at the end of a line that continues.
+    if (!empty && displayWidth(`${cur} ${part}${last ? '' : ' \\'}`) > width) {
+      lines.push(`${cur} \\`);
+      cur = indent;
+      empty = true;
+    }
+    cur += empty ? part : ` ${part}`;
+    empty = false;
+  };
+  groups.forEach((g, i) => {
+    const last = i === groups.length - 1;
+    if (displayWidth(indent + g + (last ? '' : ' \\')) > width && g.includes(' ')) g.split(' ').forEach((a, j, all) => add(a, last && j === all.length - 1));
+    else add(g, last);
+  });
+  lines.push(cur);
+  return lines;
 }

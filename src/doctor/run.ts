@@ -145,8 +145,8 @@ export async function runDoctor(options: DoctorOptions, deps: RunDoctorDeps): Pr
   if (fix && !fix.written && fix.reason && fix.reason !== 'declined') out.info(`doctor --fix: ${fix.reason}.`);
   if (!out.json) {
     out.print('');
-    // The command to run next stays on one line, to copy (a terminal soft-wraps it if it must).
-    for (const line of renderFooter(report, out.style, { ...text, ...(fix ? { fix } : {}) })) out.print(line, { preformatted: line.startsWith('Next') });
+    // The command to run next is laid out already (broken between arguments, with " \\" to paste as one).
+    renderFooter(report, out.style, { ...text, ...(fix ? { fix } : {}) }).forEach((line, i) => out.print(line, { preformatted: i > 0 }));
   }
   await out.resultParts(toJsonParts(report, { ...(fix ? { fix } : {}) }));
   return { exitCode: report.ok ? 0 : 1, report, ...(fix ? { fix } : {}) };

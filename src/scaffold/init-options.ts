@@ -184,14 +184,33 @@ function hex(code: number): string {
   return `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
-/** The first refused character in `value`: its name and its 1-based position. */
-export function findControlCharacter(value: string): { name: string; position: number } | undefined {
-  const m = REFUSED.exec(value);
+/** Invisible format characters (Unicode Cf: zero-width space and joiners, soft hyphen, word joiner, BOM…): refused in names. */
+const FORMAT = /\p{Cf}/u;
+const REFUSED_IN_NAMES = new RegExp(`${REFUSED.source}|${FORMAT.source}`, 'u');
+
+const FORMAT_NAMES: Record<number, string> = {
+  0x00ad: 'U+00AD SOFT HYPHEN',
+  0x200b: 'U+200B ZERO WIDTH SPACE',
+  0x200c: 'U+200C ZERO WIDTH NON-JOINER',
+  0x200d: 'U+200D ZERO WIDTH JOINER',
+  0x200e: 'U+200E LEFT-TO-RIGHT MARK',
+  0x200f: 'U+200F RIGHT-TO-LEFT MARK',
+  0x2060: 'U+2060 WORD JOINER',
+  0xfeff: 'U+FEFF ZERO WIDTH NO-BREAK SPACE',
+};
+
+/**
+ * The first refused character in `value`: its name and its 1-based position. With `names`, also
+ * the invisible format characters a name must not hide (a skill name "Cool\u200bHelper" reads as
+ * "CoolHelper" and is not what users see or say).
+ */
+export function findControlCharacter(value: string, opts: { names?: boolean } = {}): { name: string; position: number; invisible?: true } | undefined {
+  const m = (opts.names ? REFUSED_IN_NAMES : REFUSED).exec(value);
   if (!m) return undefined;
   const code = m[0].codePointAt(0)!;
-  const known = CONTROL_NAMES[code];
+  const known = CONTROL_NAMES[code] ?? FORMAT_NAMES[code];
   const name = known ? (known.startsWith('U+') ? known : `${known}, ${hex(code)}`) : code >= 0x80 && code <= 0x9f ? `${hex(code)}, a C1 control` : hex(code);
-  return { name, position: [...value.slice(0, m.index)].length + 1 };
+  return { name, position: [...value.slice(0, m.index)].length + 1, ...(REFUSED.test(m[0]) ? {} : { invisible: true as const }) };
 }
 
 /** Throws an InputError naming the flag when `value` holds a control or bidi character. */
@@ -225,7 +244,8 @@ export function fitSkillName(name: string): string {
 
 /** Why `name` cannot be a skill name, or undefined. `label` says where it came from. */
 export function skillNameProblem(name: string, label = '--name'): string | undefined {
-  const found = findControlCharacter(name);
+  const found = findControlCharacter(name, { names: true });
+  if (found?.invisible) return `${label} "${oneLine(name)}" contains an invisible character (${found.name}) at character ${found.position}; the name would not read as it looks.`;
   if (found) return `${label} "${oneLine(name)}" contains a control character (${found.name}) at character ${found.position}; init writes it into the project's files, where it does not belong.`;
   const length = [...name].length;
   if (length < SKILL_NAME_MIN || length > SKILL_NAME_MAX) {
@@ -330,7 +350,7 @@ export function resolveInitOptions(a: InitAnswers, cwd: string, warnings: string
       throw new InputError(problem, {
         source: '--name',
         code: 'E_SKILL_NAME',
-        hint: findControlCharacter(a.name.trim()) ? 'Type the name again without it (a paste can bring invisible characters along).' : `Pass a --name of ${SKILL_NAME_MIN} to ${SKILL_NAME_MAX} characters.`,
+        hint: findControlCharacter(a.name.trim(), { names: true }) ? 'Type the name again without it (a paste can bring invisible characters along).' : `Pass a --name of ${SKILL_NAME_MIN} to ${SKILL_NAME_MAX} characters.`,
       });
     }
   }

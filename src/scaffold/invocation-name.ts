@@ -75,7 +75,8 @@ export function checkInvocationName(raw: string, locales: string[] = ['en-US']):
     error(
       'invocation-characters',
       `may contain only letters, spaces between words, possessive apostrophes and periods in abbreviations; remove ${others
-        .map((c) => JSON.stringify(c))
+        // An invisible character by its code point (remove "" would show nothing).
+        .map((c) => (/[\p{Cf}\p{Cc}\p{Z}]/u.test(c) ? `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}` : JSON.stringify(c)))
         .join(' ')}.`,
     );
   }

@@ -4,7 +4,7 @@ import { checkUrlField, MAX_SCOPES } from '../linking/rules.js';
 import { PROVIDER_IDS, PROVIDERS, normalizeDomain, type ProviderId } from '../linking/providers.js';
 import type { Prompter } from '../ui/prompt.js';
 import { inspectTarget } from './atomic-write.js';
-import { checkInvocationName, describeInvocationErrors, invocationFromName } from './invocation-name.js';
+import { checkInvocationName, describeInvocationErrors, DISCOURAGED_WORDS, invocationFromName } from './invocation-name.js';
 import {
   assertPlainText,
   checkTargetDir,
@@ -85,6 +85,35 @@ function projectFolder(cwd: string, force: boolean): (v: string) => Promise<Verd
   };
 }
 
+/** Words Alexa's rules warn about at the end of a name derived from a folder ("cool-skill", "recipe-app"). */
+const TRAILING_DISCOURAGED = /\s+(?:skill|app)$/i;
+
+/**
+ * The skill name the wizard offers: the folder's name without a trailing "Skill" or "App" when
+ * the invocation name derived from it passes Alexa's rules with no warning; else the default name.
+ */
+export function defaultSkillName(fromDir: string | undefined, locales: string[] = [DEFAULT_LOCALE]): string {
+  if (fromDir !== undefined) {
+    for (const name of [fromDir.replace(TRAILING_DISCOURAGED, ''), fromDir]) {
+      if (!skillNameProblem(name) && checkInvocationName(invocationFromName(name), locales).problems.length === 0) return name;
+    }
+  }
+  return DEFAULT_SKILL_NAME;
+}
+
+/**
+ * The invocation name the wizard offers for `name`: derived from it (without the words Alexa's
+ * rules warn about, when that still passes), only when it passes with no warning; else none.
+ */
+export function defaultInvocation(name: string, locales: string[]): string | undefined {
+  const derived = invocationFromName(name);
+  const without = derived.split(' ').filter((w) => !DISCOURAGED_WORDS.includes(w.toLocaleLowerCase())).join(' ');
+  for (const candidate of [derived, without]) {
+    if (candidate && checkInvocationName(candidate, locales).problems.length === 0) return candidate;
+  }
+  return undefined;
+}
+
 export async function askInitQuestions(given: InitAnswers, prompter: Prompter, cwd: string): Promise<InitAnswers> {
   const a: InitAnswers = { ...given };
 
@@ -101,11 +130,10 @@ export async function askInitQuestions(given: InitAnswers, prompter: Prompter, c
   }
   const smartHome = a.skillType === 'smart-home';
   if (a.name === undefined) {
-    const fromDir = a.dir ? nameFromDir(path.resolve(cwd, a.dir)) : undefined;
     a.name = await prompter.input({
       message: 'Skill name (shown in the Alexa app):',
       flag: '--name',
-      default: fromDir && !skillNameProblem(fromDir) && checkInvocationName(invocationFromName(fromDir)).ok ? fromDir : DEFAULT_SKILL_NAME,
+      default: defaultSkillName(a.dir ? nameFromDir(path.resolve(cwd, a.dir)) : undefined),
       validate: (v) => (v.trim() ? (skillNameProblem(v.trim(), 'The name') ?? true) : 'A skill needs a name.'),
     });
   }
@@ -132,12 +160,11 @@ export async function askInitQuestions(given: InitAnswers, prompter: Prompter, c
     a.locales = splitLocales([answer]);
   }
   if (a.invocation === undefined && !smartHome) {
-    const derived = invocationFromName(a.name);
-    const derivedCheck = checkInvocationName(derived, a.locales);
+    const derived = defaultInvocation(a.name, a.locales);
     a.invocation = await prompter.input({
       message: 'Invocation name (what users say after "Alexa, open"):',
       flag: '--invocation',
-      ...(derivedCheck.ok ? { default: derived } : {}),
+      ...(derived !== undefined ? { default: derived } : {}),
       validate: (v) => {
         const check = checkInvocationName(v, a.locales);
         return check.ok ? true : describeInvocationErrors(check);
@@ -335,13 +362,14 @@ export function describePlan(plan: InitPlan, cwd: string): string[] {
   const where = path.relative(cwd, o.dir) || '.';
   const files = plan.files.map((f) => f.path).sort();
   const replacing = plan.replacing.length
-    ? [`Replaces ${plan.replacing.length} existing file${plan.replacing.length === 1 ? '' : 's'} (--force; each is copied to .alexa-link/replaced/<time>/ first):`, `  ${plan.replacing.join('  ')}`]
+    ? [`Replaces ${plan.replacing.length} existing file${plan.replacing.length === 1 ? '' : 's'} (--force; each is copied to .alexa-link/replaced/<time>/ first):`, `  ${plan.replacing.join(' ')}`]
     : [];
   return [
     'Summary:',
     ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
     `Files to write in ${where} (${files.length}):`,
-    `  ${files.join('  ')}`,
+    // One space between paths: two would read as a second column, and the list would wrap under it.
+    `  ${files.join(' ')}`,
     ...replacing,
   ];
 }

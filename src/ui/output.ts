@@ -21,6 +21,8 @@ export interface LineOptions {
    * the width, or that must not be broken to stay usable.
    */
   preformatted?: boolean;
+  /** Continuation lines start at this column (when the line's own shape does not say where its text starts). */
+  hang?: number;
 }
 
 export interface OutputOptions {
@@ -119,7 +121,7 @@ export class Output {
   private line(text: string, level: 0 | 1 | 2 | 3, width: number, opts: LineOptions = {}): string {
     let t = neutralizeControl(this.scrub(text));
     if (!this.unicode) t = toAscii(t);
-    if (!opts.preformatted) t = wrapText(t, width, { zeroWidth: styleMarkerPattern() });
+    if (!opts.preformatted) t = wrapText(t, width, { zeroWidth: styleMarkerPattern(), ...(opts.hang !== undefined ? { hang: opts.hang } : {}) });
     return renderStyles(t, level) + '\n';
   }
 

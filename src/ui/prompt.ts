@@ -72,12 +72,16 @@ const same = (text: string) => text;
 
 /**
  * inquirer colours by its own test of the terminal, which knows nothing of --no-color, and
- * draws ✔ and ❯: without colour its styles are plain text, without Unicode its symbols are ASCII.
+ * draws ✔ and ❯: without colour every part it would colour is plain text (its styles, the ? and ✔
+ * in front of a question, the spinner, the keys' help line), without Unicode its symbols are ASCII.
  */
-function themeFor(look: PromptLook) {
+export function themeFor(look: PromptLook) {
+  const tick = look.unicode ? '✔' : '+';
   const plain = look.color
     ? {}
     : {
+        prefix: { idle: '?', done: tick },
+        spinner: { interval: 80, frames: look.unicode ? ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'] : ['-', '\\', '|', '/'] },
         style: {
           answer: same,
           message: same,
@@ -87,7 +91,9 @@ function themeFor(look: PromptLook) {
           highlight: same,
           key: (text: string) => `<${text}>`,
           description: same,
-          disabled: same,
+          disabled: (text: string) => `- ${text}`,
+          disabledChoice: (text: string) => `- ${text}`,
+          keysHelpTip: (keys: [string, string][]) => keys.map(([key, action]) => `${key} ${action}`).join(look.unicode ? ' • ' : ' - '),
         },
       };
   const prefix = look.unicode ? {} : { prefix: { idle: '?', done: '+' } };
@@ -124,7 +130,8 @@ export function createPrompter(interactive: boolean, output: NodeJS.WritableStre
     async checkbox(q) {
       if (!interactive) return missing(q.flag, q.message);
       const { default: checkbox } = await import('@inquirer/checkbox');
-      const icons = look.unicode ? {} : { icon: { checked: '[x]', unchecked: '[ ]', cursor: '>' } };
+      // The checked mark is green in inquirer's own theme: plain without colour.
+      const icons = look.unicode ? (look.color ? {} : { icon: { checked: '◉', unchecked: '◯', cursor: '❯' } }) : { icon: { checked: '[x]', unchecked: '[ ]', cursor: '>' } };
       return guard(() => checkbox({ message: safe(q.message), choices: safeChoices(q.choices), required: q.required, theme: { ...theme, ...icons } }, ctx));
     },
   };

@@ -10,6 +10,8 @@
  *  - C0 controls U+0000–U+001F except TAB and LF, DEL U+007F, and C1 controls U+0080–U+009F
  *    (U+009B is a one-byte CSI for terminals that honour 8-bit controls) → `\x1b`, `\x07`, `\x9b`…;
  *  - a CR is kept only as part of CRLF, which becomes LF; a lone CR → `\x0d`;
+ *  - the line and paragraph separators U+2028 and U+2029 (some terminals and most editors break
+ *    the line there, so a message would read as two) → `\u2028`, `\u2029`;
  *  - the bidi embeddings, overrides and isolates U+202A–U+202E and U+2066–U+2069 → `\u202e`…
  *    The implicit marks (LRM U+200E, RLM U+200F, ALM U+061C) are kept: they occur in ordinary
  *    right-to-left text and cannot reorder text beyond their neighbours.
@@ -19,8 +21,8 @@
  * Pure, so every part that prints (src/ui/output.ts, prompts, replay logs) uses the same rules.
  */
 // One alternation: CRLF first (kept as LF), then every character that is neutralised.
-const CONTROL = /\r\n|[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
-const ANY_CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
+const CONTROL = /\r\n|[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const ANY_CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 export interface NeutralizeOptions {
   /** 'keep' (default): LF and CRLF stay line breaks; 'escape': they become \x0a (one-line fields). */
@@ -44,7 +46,7 @@ export function neutralizeControl(text: string, opts: NeutralizeOptions = {}): s
 
 /** Whether `text` holds anything `neutralizeControl` would change (LF and TAB aside). */
 export function hasControl(text: string): boolean {
-  return /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/.test(text);
+  return /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(text);
 }
 
 /**

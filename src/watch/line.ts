@@ -82,6 +82,9 @@ function markText(style: Paint, m: Mark): string {
   }
 }
 
+/** Where a request line's text continues when it wraps: under the request, after "HH:MM:SS ✔ ". */
+export const LINE_HANG = 'HH:MM:SS ✔ '.length;
+
 export function formatLine(line: LiveLine, style: Paint): string[] {
   const time = clock(line.at);
   const head = `${style.dim(time)} ${paint(style, line.verdict, SYMBOL[line.verdict])} ${style.bold(line.label)} · ${tokenWords(line.token)} · ${answerWords(line.answer)} · ${line.latencyMs} ms`;

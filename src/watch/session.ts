@@ -14,7 +14,7 @@ import { excerpt } from '../ui/redact.js';
 import type { Output } from '../ui/output.js';
 import { createAccessTokenSource, type AccessTokenSource } from './access-token.js';
 import { answerEvent, failureWords, forwardUnjudged, judgeLive, recognise, replayJson, serviceAnswer, unjudgedResult, type Recognised } from './judge.js';
-import { formatLine, type LiveLine } from './line.js';
+import { formatLine, LINE_HANG, type LiveLine } from './line.js';
 import { INITIAL_NARRATIVE, isSkillEvent, narrate, type Mark, type NarrativeState } from './narrative.js';
 import {
   connectHeaders,
@@ -568,7 +568,8 @@ class LiveWatch {
       marks: told.marks,
       explanation: result.explanation,
     };
-    for (const l of formatLine(line, this.out.errStyle)) this.out.info(l);
+    // The request's line wraps under the request, not under the clock.
+    formatLine(line, this.out.errStyle).forEach((l, i) => this.out.info(l, i === 0 ? { hang: LINE_HANG } : {}));
     let saved: string | undefined;
     if (this.setup.saver && p.recognised.judgeable) {
       try {

@@ -1,4 +1,4 @@
-import { readFile, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_VENDOR_ID, startLocalProvider, type LocalProvider } from '../../src/demo/local-provider.js';
@@ -91,16 +91,24 @@ const GOOD = [
   ' - Alexa simulation          Not asked: pass --simulate "<utterance>" (e.g.',
   '',
   'Replays → handler lambda/index.js#handler',
-  ' ✔ builtin:launch-unlinked           LaunchRequest · no token · 200 · pass…',
-  ' ✔ builtin:launch                    LaunchRequest · token: context+session…',
-  ' ✔ builtin:intent:W…Intent-unlinked  IntentRequest · no token · 200 · pass…',
-  ' ✔ builtin:intent:WhoAmIIntent       IntentRequest · token: context+session…',
+  // The sources give way (built-in requests by their names) so that status, verdict and evidence fit.
+  ' ✔ launch-unlinked        LaunchRequest · no token · 200 · pass · LinkAccount…',
+  ' ✔ launch                 LaunchRequest · token sent · 200 · pass · speech…',
+  ' ✔ intent:Who…t-unlinked  IntentRequest · no token · 200 · pass · LinkAccount…',
+  ' ✔ intent:WhoAmIIntent    IntentRequest · token sent · 200 · pass · speech…',
   '',
   'Problems',
-  ' ⚠ Skill endpoint: Run ask deploy (it creates the function and sets the…',
-  ' ⚠ Linking configuration: Serve authorizationUrl over HTTPS on port 443 (this…',
-  ' ⚠ Authorization endpoint: authorizationUrl is plain HTTP on a loopback…',
-  ' ⚠ Token endpoint: accessTokenUrl is plain HTTP on a loopback address: a local…',
+  // A warning's fix in full, under its text.
+  ' ⚠ Skill endpoint: Run ask deploy (it creates the function and sets the',
+  '   endpoint).',
+  ' ⚠ Linking configuration: Serve authorizationUrl over HTTPS on port 443 (this',
+  '   loopback address only works for a local rehearsal).',
+  '   Serve accessTokenUrl over HTTPS on port 443 (this loopback address only works',
+  '   for a local rehearsal).',
+  ' ⚠ Authorization endpoint: authorizationUrl is plain HTTP on a loopback address:',
+  '   a local rehearsal only; Alexa needs HTTPS on port 443.',
+  ' ⚠ Token endpoint: accessTokenUrl is plain HTTP on a loopback address: a local',
+  '   rehearsal only; Alexa needs HTTPS on port 443.',
   '',
   'Linking flow',
   ' ⚠ 1 Alexa app → provider: opens the… (linking-config, authorization-endpoint)',
@@ -129,10 +137,11 @@ const BROKEN = [
   ' - Alexa simulation          Not asked: pass --simulate "<utterance>" (e.g.',
   '',
   'Replays → handler always-link/index.js#handler',
-  ' ✔ builtin:launch-unlinked           LaunchRequest · no token · 200 · pass…',
-  ' ✖ builtin:launch                    LaunchRequest · token: context+session…',
-  ' ✔ builtin:intent:W…Intent-unlinked  IntentRequest · no token · 200 · pass…',
-  ' ✖ builtin:intent:WhoAmIIntent       IntentRequest · token: context+session…',
+  // The sources give way (built-in requests by their names) so that status, verdict and evidence fit.
+  ' ✔ launch-unlinked        LaunchRequest · no token · 200 · pass · LinkAccount…',
+  ' ✖ launch                 LaunchRequest · token sent · 200 · fail · LinkAccount…',
+  ' ✔ intent:Who…t-unlinked  IntentRequest · no token · 200 · pass · LinkAccount…',
+  ' ✖ intent:WhoAmIIntent    IntentRequest · token sent · 200 · fail · LinkAccount…',
   '',
   'Problems',
   ' ✖ Client authentication: as accessTokenScheme says',
@@ -155,11 +164,19 @@ const BROKEN = [
   '     handlerInput.requestEnvelope.context.System.user.accessToken); when the',
   '     provider answers 401 the token is expired or revoked (alexa-link login',
   '     again for a fresh one).',
-  ' ⚠ Project files: Pass --skill-id amzn1.ask.skill.… (the developer console…',
-  ' ⚠ Skill endpoint: Run ask deploy (it creates the function and sets the…',
-  ' ⚠ Linking configuration: Serve authorizationUrl over HTTPS on port 443 (this…',
-  ' ⚠ Authorization endpoint: authorizationUrl is plain HTTP on a loopback…',
-  ' ⚠ Token endpoint: accessTokenUrl is plain HTTP on a loopback address: a local…',
+  // A warning's fix in full, under its text.
+  ' ⚠ Project files: Pass --skill-id amzn1.ask.skill.… (the developer console shows',
+  '   it), or run ask deploy from this checkout.',
+  ' ⚠ Skill endpoint: Run ask deploy (it creates the function and sets the',
+  '   endpoint).',
+  ' ⚠ Linking configuration: Serve authorizationUrl over HTTPS on port 443 (this',
+  '   loopback address only works for a local rehearsal).',
+  '   Serve accessTokenUrl over HTTPS on port 443 (this loopback address only works',
+  '   for a local rehearsal).',
+  ' ⚠ Authorization endpoint: authorizationUrl is plain HTTP on a loopback address:',
+  '   a local rehearsal only; Alexa needs HTTPS on port 443.',
+  ' ⚠ Token endpoint: accessTokenUrl is plain HTTP on a loopback address: a local',
+  '   rehearsal only; Alexa needs HTTPS on port 443.',
   '',
   'Linking flow',
   ' ⚠ 1 Alexa app → provider: opens the… (linking-config, authorization-endpoint)',
@@ -180,9 +197,10 @@ const VERIFYING = [
   ' ✖ Replays   0/3 replays passed, 3 failed (no token)',
   '',
   'Replays → endpoint http://127.0.0.1:<port>/',
-  ' ✖ builtin:launch               LaunchRequest · no token · 400 · fail…',
-  ' ✖ builtin:intent:WhoAmIIntent  IntentRequest · no token · 400 · fail…',
-  ' ✖ builtin:session-ended        SessionEndedRequest · no token · 400 · fail…',
+  // The sources give way (built-in requests by their names) so that status, verdict and evidence fit.
+  ' ✖ launch             LaunchRequest · no token · 400 · fail · verification…',
+  ' ✖ intent:W…mIIntent  IntentRequest · no token · 400 · fail · verification…',
+  ' ✖ session-ended      SessionEndedRequest · no token · 400 · fail · verificatio…',
   '',
   'Problems',
   ' ✖ 3 replays (builtin:launch, builtin:intent:WhoAmIIntent,',
@@ -207,12 +225,14 @@ const VERIFYING = [
   '   · = not checked in this run',
   '',
   '✖ 0/1 checks passed, 1 failed · 0/3 replays passed',
-  'Next, after the fix above: alexa-link doctor --only replays --endpoint http://127.0.0.1:<port>/ --token none',
+  // The command to copy, broken between arguments (a flag with its value), pasting as one.
+  'Next, after the fix above: alexa-link doctor --only replays \\',
+  '                           --endpoint http://127.0.0.1:<port>/ --token none',
 ];
 
-const WIDE_OK = (line: string) => line.startsWith('Next') || !/\S\s+\S/.test(line.trim());
+const WIDE_OK = (line: string) => !/\S\s+\S/.test(line.trim());
 
-/** Lines wider than `width`, except one unbreakable word (a URL, a path) and the command to copy. */
+/** Lines wider than `width`, except one unbreakable word (a URL, a path). */
 function tooWide(text: string, width: number): string[] {
   return text.split('\n').filter((l) => displayWidth(l) > width && !WIDE_OK(l));
 }
@@ -229,7 +249,7 @@ describe('the compact report (the default), written out', () => {
     expect(r.code, r.stderr).toBe(code);
     expect(normalise(r.stdout, DIRS()).split('\n')).toEqual([...expected, '']);
     // One screen, ending with the command to run next when something failed.
-    expect(r.stdout.trimEnd().split('\n').length).toBeLessThanOrEqual(60);
+    expect(r.stdout.trimEnd().split('\n').length).toBeLessThanOrEqual(64);
   });
 });
 
@@ -258,6 +278,19 @@ describe('an empty folder', () => {
     const ascii = await runCli(['doctor'], { cwd: dir, env: env({ LANG: 'C' }) });
     expect(ascii.stderr.split('\n')[0]).toBe('x No skill project: no ask-resources.json, skill.json or handler code here.');
     expect(ascii.stderr).toContain('New skill: alexa-link init my-skill . existing one: alexa-link init --add');
+  });
+});
+
+describe('a --handler whose export is missing', () => {
+  it('says the export is not there and how to name one, once, not "fix that error"', async () => {
+    const dir = await tempDir('al-doctor-export-');
+    await writeFile(path.join(dir, 'h.js'), 'exports.other = () => 1;\nexports.helper = function () {};\n');
+    const r = await runCli(['doctor', '--only', 'replays', '--handler', 'h.js', '--probes', 'none'], { cwd: dir, env: env() });
+    expect(r.code).toBe(1);
+    const problems = r.stdout.slice(r.stdout.indexOf('Problems'), r.stdout.indexOf('Linking flow')).replace(/\s+/g, ' ');
+    expect(problems).toMatch(/The handler h\.js#handler is not there: .*h\.js exports no function "handler" \(it exports: helper, other\)\. Name the exported function after # \(--handler h\.js#<function>\)/);
+    expect(problems).not.toContain('Fix that error');
+    expect(problems.split('Name the exported function').length - 1).toBe(1);
   });
 });
 
@@ -317,10 +350,37 @@ describe('width and character set', () => {
     });
   }
 
-  it('at 60 columns the one-line results are cut to fit, and the sources keep their ends', async () => {
+  it('at 60 columns the one-line results are cut to fit; a replay too long for one line goes under its source', async () => {
     const r = await doctor('good', [], { COLUMNS: '60' });
-    expect(r.stdout).toContain(' ✔ builtin:inte…nt-unlinked  IntentRequest · no token…\n');
+    expect(r.stdout).toContain(' ✔ builtin:intent:WhoAmIIntent-unlinked\n     IntentRequest · no token · 200 · pass · LinkAccount…\n');
     expect(r.stdout).toMatch(/ ✔ Project files {13}ASK CLI v2 project \(profile…\n/);
+  });
+
+  it.each([60, 80, 120])('a replay of an --envelopes file deep in folders at %i columns: its file name, status, verdict and evidence show', async (width) => {
+    const dir = path.join(broken, 'a-rather-long-folder-name', 'with-captured-requests-from-ask-dialog');
+    await mkdir(dir, { recursive: true });
+    const file = path.join(dir, 'launch-linked.json');
+    await copyFile(path.resolve('test/fixtures/envelopes/launch-linked.json'), file);
+    const r = await doctor('broken', ['--only', 'replays', '--probes', 'none', '--envelopes', file], { COLUMNS: String(width) });
+    const lines = r.stdout.split('\n');
+    const at = lines.findIndex((l) => l.startsWith(' ✖ ') && l.includes('launch-linked.json'));
+    expect(at, r.stdout).toBeGreaterThan(-1);
+    // The source loses its middle, never its file name; the rest is beside it, or under it when too narrow.
+    expect(lines[at]).toMatch(/…\/launch-linked\.json/);
+    const rest = width >= 80 ? lines[at]! : lines[at + 1]!;
+    expect(rest).toMatch(/LaunchRequest · token sent · 200 · fail · LinkAccount/);
+    expect(tooWide(r.stdout, width)).toEqual([]);
+  });
+
+  it.each([60, 80, 120])('the command to run next at %i columns: broken between arguments, each broken line ending in " \\"', async (width) => {
+    const r = await doctor('verifying', [], { COLUMNS: String(width) });
+    const out = normalise(r.stdout, DIRS());
+    const next = out.slice(out.indexOf('Next')).trimEnd().split('\n');
+    for (const l of next) expect(displayWidth(l)).toBeLessThanOrEqual(width);
+    for (const l of next.slice(0, -1)) expect(l).toMatch(/ \\$/);
+    // Pasted, it is the one command: no argument, URL or path cut.
+    expect(next.map((l) => l.replace(/ \\$/, '').trim()).join(' ')).toBe('Next, after the fix above: alexa-link doctor --only replays --endpoint http://127.0.0.1:<port>/ --token none');
+    expect(next).toHaveLength(width >= 120 ? 1 : width >= 80 ? 2 : 3);
   });
 
   it.each([

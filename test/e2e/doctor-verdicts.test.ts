@@ -100,7 +100,7 @@ describe('verdicts on fixture skills, --json and text', () => {
     if (verdict === 'pass') expect(launch.fix).toBeUndefined();
     expect(r.full).toMatch(text);
     // The compact report: one line for the replay with its verdict word; a warning or failure's explanation below, once.
-    expect(r.text).toMatch(new RegExp(`[✔⚠✖] builtin:launch +LaunchRequest · token: context\\+session · (\\d+|—) · ${verdict} · `));
+    expect(r.text).toMatch(new RegExp(`[✔⚠✖] builtin:launch +LaunchRequest · token sent · (\\d+|—) · ${verdict} · `));
     if (verdict !== 'pass') expect(r.text).toContain(launch.explanation.split('\n')[0]!);
     expect(r.code).toBe(verdict === 'fail' ? 1 : 0);
     // The unlinked twin of the built-in request asks to link in every one of these skills that loads.
@@ -390,7 +390,11 @@ describe('doctor usage errors', () => {
     [['--slot', 'a=b'], /--slot needs --intent NAME/],
     [['--intent', 'X', '--slot', 'novalue'], /--slot: "novalue" is not name=value/],
     [['--region', 'mars'], /--region: "mars" is not an AWS region/],
-    [['--memory', '64'], /--memory: "64" is below Lambda's smallest setting, 128 MB/],
+    // One range, Lambda's, for every wrong --memory.
+    [['--memory', '64'], /--memory: "64" is not a Lambda memory setting: a whole number of MB from 128 to 10240\./],
+    [['--memory', '0'], /--memory: "0" is not a Lambda memory setting: a whole number of MB from 128 to 10240\./],
+    [['--memory', '20000'], /--memory: "20000" is not a Lambda memory setting: a whole number of MB from 128 to 10240\./],
+    [['--memory', '1.5'], /--memory: "1\.5" is not a Lambda memory setting: a whole number of MB from 128 to 10240\./],
     [['--skill-id', 'amzn1.echo-sdk-ams.app.'], /--skill-id: "amzn1\.echo-sdk-ams\.app\." is not a skill ID/],
   ])('%j is a usage error', async (args, message) => {
     const r = await runCli(['doctor', '--only', 'replays', ...handler('good'), ...args], { cwd: await emptyDir(), env: ENV });

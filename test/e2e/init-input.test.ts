@@ -49,6 +49,11 @@ describe('init refuses text it would write into files when it holds control char
     ['U+2066 in --userinfo-url', args({ '--userinfo-url': 'https://id.example.com/me\u2066' }), /--userinfo-url .*control character \(U\+2066/],
     ['ESC in --invocation', args({ '--invocation': 'input\x1b[2J test' }), /--invocation .*control character \(ESC/],
     ['ESC in the folder name', args({}, 'dir\x1b[2Jname'), /\[dir\] .*control character \(ESC/],
+    // Invisible format characters: a name that does not read as it looks.
+    ['U+200B in --name', args({ '--name': 'Cool\u200bHelper' }), /--name .*invisible character \(U\+200B ZERO WIDTH SPACE\) at character 5/],
+    ['U+2060 in --name', args({ '--name': 'Cool Helper\u2060' }), /--name .*invisible character \(U\+2060 WORD JOINER\) at character 12/],
+    ['U+00AD in --name', args({ '--name': 'Cool Hel\u00adper' }), /--name .*invisible character \(U\+00AD SOFT HYPHEN\)/],
+    ['U+200B in --invocation', args({ '--invocation': 'input\u200b test' }), /--invocation "input.? test" may contain only letters.*remove U\+200B/],
   ])('%s: exit 2 naming it, nothing written', async (_label, argv, message) => {
     const r = await init(argv);
     expectRefused(r, message);

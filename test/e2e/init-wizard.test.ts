@@ -18,9 +18,11 @@ const CTRL_C = '\x03';
 /** Clears the line typed so far (readline's kill-line), to type an answer again. */
 const CTRL_U = '\x15';
 
-async function driveWizard(cwd: string, args: string[], steps: Step[]): Promise<{ code: number | null; screen: string }> {
+async function driveWizard(cwd: string, args: string[], steps: Step[], colour = false): Promise<{ code: number | null; screen: string; raw: string }> {
   const command = [process.execPath, '--', BIN, 'init', ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  // NO_COLOR=1 unless a test looks at colour (then a terminal that shows it).
+  const env: NodeJS.ProcessEnv = colour ? { ...process.env, TERM: 'xterm-256color' } : { ...process.env, NO_COLOR: '1' };
+  if (colour) delete env.NO_COLOR;
   delete env.FORCE_COLOR;
   // A wide terminal, so a question and its default stay on one line.
   const child = spawn('script', ['-qefc', `stty cols 200 rows 50; exec ${command}`, '/dev/null'], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -51,7 +53,7 @@ async function driveWizard(cwd: string, args: string[], steps: Step[]): Promise<
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   const code = await closed;
   clearTimeout(timer);
-  return { code, screen: text() };
+  return { code, screen: text(), raw };
 }
 
 afterAll(removeTempDirs);
@@ -161,6 +163,24 @@ describe('alexa-link init wizard (in a pseudo-terminal)', () => {
     expect(screen).toMatch(/launch phrases such as "open"/);
     expect(code).toBe(130);
     expect(await readdir(cwd)).toEqual([]);
+  }, 60_000);
+
+  it('in a folder named recipe-finder-skill it offers "Recipe Finder" and "recipe finder" (no "skill" for the rules to warn about); --no-color draws no colour', async () => {
+    const steps: Step[] = [
+      [/Skill type/, ENTER],
+      [/Skill name \(shown in the Alexa app\): \(Recipe Finder\)/, ENTER],
+      [/Locales/, ENTER],
+      [/Invocation name.*\(recipe finder\)/, ENTER],
+      [/OAuth provider/, CTRL_C],
+    ];
+    const cwd = await tempDir('al-wizard-defaults-');
+    const plain = await driveWizard(cwd, ['--no-color', 'recipe-finder-skill'], steps, true);
+    expect(plain.code, plain.screen).toBe(130);
+    expect(plain.screen).not.toMatch(/[Ss]kill" \(|discouraged|certification may ask/);
+    expect(plain.raw.match(/\x1b\[[0-9;]*m/g) ?? []).toEqual([]);
+    // The same terminal without --no-color is coloured: the test can see colour.
+    const coloured = await driveWizard(cwd, ['recipe-finder-skill'], steps, true);
+    expect(coloured.raw).toMatch(/\x1b\[[0-9;]*m/);
   }, 60_000);
 
   it('Ctrl-C cancels cleanly: exit 130, "Cancelled", nothing written', async () => {

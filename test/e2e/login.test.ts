@@ -390,6 +390,18 @@ describe('alexa-link login (built CLI) against the local OAuth provider', () => 
       delete doc.accountLinkingRequest.accessTokenUrl;
       await writeFile(file, JSON.stringify(doc));
     }, { ALEXA_LINK_CLIENT_SECRET: 'x' }, /accountLinking\.json: accountLinkingRequest\.accessTokenUrl is required for alexa-link login/],
+    ['a file: authorization URL', [], async (p) => {
+      const file = path.join(p.dir, 'accountLinking.json');
+      const doc = JSON.parse(await readFile(file, 'utf8')) as { accountLinkingRequest: Record<string, unknown> };
+      doc.accountLinkingRequest.authorizationUrl = 'file:///etc/passwd';
+      await writeFile(file, JSON.stringify(doc));
+    }, { ALEXA_LINK_CLIENT_SECRET: 'x' }, /accountLinking\.json: accountLinkingRequest\.authorizationUrl "file:\/\/\/etc\/passwd" is not an http\(s\) URL; alexa-link login opens it in a browser/],
+    ['a javascript: token URL', [], async (p) => {
+      const file = path.join(p.dir, 'accountLinking.json');
+      const doc = JSON.parse(await readFile(file, 'utf8')) as { accountLinkingRequest: Record<string, unknown> };
+      doc.accountLinkingRequest.accessTokenUrl = 'javascript:alert(1)';
+      await writeFile(file, JSON.stringify(doc));
+    }, { ALEXA_LINK_CLIENT_SECRET: 'x' }, /accountLinkingRequest\.accessTokenUrl "javascript:alert\(1\)" is not an http\(s\) URL/],
     ['a malformed accountLinking.json', [], async (p) => writeFile(path.join(p.dir, 'accountLinking.json'), '{"accountLinkingRequest": {'), { ALEXA_LINK_CLIENT_SECRET: 'x' }, /accountLinking\.json is not valid JSON/],
     ['no project', [], async (p) => rm(path.join(p.dir, 'ask-resources.json')), { ALEXA_LINK_CLIENT_SECRET: 'x' }, /No skill project in .* no ask-resources\.json \(ASK CLI v2\)/],
   ])('exit 2 for %s, naming what is wrong, with nothing on stdout', async (_name, args, prepare, env, message) => {

@@ -54,6 +54,25 @@ describe('help fits the terminal and ends with the global options', () => {
   });
 });
 
+describe('doctor --help lists every check', () => {
+  it('from the check list the registry agrees with: each id with its title', async () => {
+    const { CHECK_LIST } = await import('../../src/doctor/check-list.js');
+    const r = await runCli(['doctor', '--help'], { env: { COLUMNS: '120' } });
+    const list = r.stdout.slice(r.stdout.indexOf('Checks (for --only):'));
+    for (const c of CHECK_LIST) expect(list).toMatch(new RegExp(`\\n {2}${c.id} +${c.title.replace(/[()]/g, '\\$&')}\\n`));
+    expect(list).toContain('  alexa-client-credentials  Alexa client credentials: set for AcceptGrant');
+  });
+});
+
+describe('text from the command line is neutralised in messages', () => {
+  it('U+2028 and U+2029 in a flag value are shown escaped, not as line breaks', async () => {
+    const r = await runCli(['doctor', '--skill-id', 'amzn1\u2028two\u2029three'], { cwd: await tempDir('al-ls-') });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('amzn1\\u2028two\\u2029three');
+    expect(r.stderr).not.toMatch(/[\u2028\u2029]/);
+  });
+});
+
 describe('ASCII on a terminal that cannot show Unicode', () => {
   const INIT = ['init', 'p', '--yes', '--client-id', 'c', '--invocation', 'linked helper', '--provider', 'lwa'];
   it.each([

@@ -157,6 +157,23 @@ describe('watch on skills with the classic bugs', () => {
     expect(s.violations()).toEqual([]);
   });
 
+  it('at 80 columns a request line wraps under the request, not under the clock', async () => {
+    const s = await standin();
+    const cwd = await tempDir('al-watch-');
+    const cli = runCli(['watch', '--skill-id', SKILL_ID, '--handler', path.join(SKILLS, 'always-link', 'index.js'), '--max-requests', '1'], { cwd, env: env(s, { COLUMNS: '80' }) });
+    await s.waitForConnection(1);
+    await s.request(liveLaunch({ skillId: SKILL_ID, accessToken: USER_TOKEN }));
+    const r = await cli;
+    const lines = r.stderr.split('\n');
+    const at = lines.findIndex((l) => /^\d\d:\d\d:\d\d ✖ LaunchRequest · /.test(l));
+    expect(at, r.stderr).toBeGreaterThan(-1);
+    // The line is longer than 80: its rest hangs under "LaunchRequest" (column 11), then the marks.
+    expect(lines[at + 1]).toMatch(/^ {11}\S/);
+    expect(lines[at + 1]).not.toMatch(/↳/);
+    for (const l of lines) expect(l.length, l).toBeLessThanOrEqual(80);
+    expect(s.violations()).toEqual([]);
+  });
+
   it('a skill that reads session.user.accessToken only: the sessionless request fails, the service gets a failure message, and the watch goes on', async () => {
     const s = await standin();
     const cwd = await tempDir('al-watch-');

@@ -417,3 +417,11 @@ describe('replays target', () => {
     expect(outcome.status).toBe('skip');
   });
 });
+
+describe('the light check list (doctor --help, completion) and the registry', () => {
+  it('name the same checks, with the same titles, in the same order', async () => {
+    const { CHECK_LIST } = await import('../../src/doctor/check-list.js');
+    const { doctorChecks } = await import('../../src/doctor/checks/index.js');
+    expect(CHECK_LIST.map((c) => ({ id: c.id, title: c.title }))).toEqual(doctorChecks().map((c) => ({ id: c.id, title: c.title })));
+  });
+});

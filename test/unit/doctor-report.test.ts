@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport, clipMiddle, clipToWidth, firstSentence, flowEntries, groupBySame, hopsFor, hopStates, nextCommand, renderFlowDiagram, renderFlowList, renderText, toJson, toJsonParts } from '../../src/doctor/report.js';
+import { buildReport, clipMiddle, clipSource, clipToWidth, commandLines, firstSentence, flowEntries, groupBySame, hopsFor, hopStates, nextCommand, renderFlowDiagram, renderFlowList, renderText, toJson, toJsonParts } from '../../src/doctor/report.js';
 import { displayWidth } from '../../src/ui/wrap.js';
 import type { CheckResult } from '../../src/doctor/types.js';
 import type { ReplayEvidence } from '../../src/replay/evidence.js';
@@ -93,7 +93,7 @@ describe('--json', () => {
     expect(text).toContain('… and 1 more replays passed');
     // The compact report: the first evidence on the replay's line, the explanation and fix below.
     const short = renderText(buildReport([], [full, compact]), plain, { verbose: false, width: 110 });
-    expect(short).toContain(' ✖ builtin:launch  LaunchRequest · token: context+session · 200 · fail · threw: The handler failed: x.');
+    expect(short).toContain(' ✖ builtin:launch  LaunchRequest · token sent · 200 · fail · threw: The handler failed: x.');
     expect(short).toContain(' ✖ Replay builtin:launch\n   The token arrived and the skill failed.\n   → Read the token at context.');
     expect(short).toContain('   … and 1 more replays passed (--json lists each)');
   });
@@ -245,9 +245,10 @@ describe('compact report (the default)', () => {
         ' ✖ Replays                 3 replays against handler lambda/index.js#handler…',
         '',
         'Replays → handler lambda/index.js#handler',
-        ' ✖ builtin:launch               LaunchRequest · token: context+session · 200…',
-        ' ✖ builtin:intent:WhoAmIIntent  LaunchRequest · token: context+session · 200…',
-        ' ✖ captured/one.json            LaunchRequest · token: context+session · 200…',
+        // The sources give way (built-in requests by their names): status, verdict and evidence fit.
+        ' ✖ launch                 LaunchRequest · token sent · 200 · fail · LinkAccount…',
+        ' ✖ intent:WhoAmIIntent    LaunchRequest · token sent · 200 · fail · LinkAccount…',
+        ' ✖ captured/one.json      LaunchRequest · token sent · 200 · fail · LinkAccount…',
         '',
         'Problems',
         ' ✖ Client authentication: as accessTokenScheme says',
@@ -277,8 +278,8 @@ describe('compact report (the default)', () => {
     const text = renderText(broken, plain, { verbose: false, width: 60, rerun: ['--offline'] });
     const [head] = text.split('\nProblems\n');
     for (const line of head!.split('\n')) expect(displayWidth(line), line).toBeLessThanOrEqual(60);
-    // A long source is cut in the middle, keeping what tells sources apart.
-    expect(head).toContain(' ✖ builtin:inte…hoAmIIntent  LaunchRequest · token…');
+    // No room for a source beside status, verdict and evidence: the rest goes under it.
+    expect(head).toContain(' ✖ builtin:intent:WhoAmIIntent\n     LaunchRequest · token sent · 200 · fail · LinkAccount…\n');
     expect(head).toContain(' - 2 checks skipped (--offline): authorization-endpoint…');
     expect(text).toContain(' ✖ 3 Alexa → token URL: the code and client credentials\n     ← fails here (token-endpoint-scheme)');
     expect(text.split('\n').pop()).toBe('Next: alexa-link doctor --fix --offline');
@@ -297,7 +298,7 @@ describe('compact report (the default)', () => {
     const text = renderText(broken, plain, { verbose: false, width: 80, unicode: false });
     expect(text).not.toMatch(/[^\x00-\x7f]/);
     expect(text).toContain(' x Client authentication   The token endpoint refuses...');
-    expect(text).toContain(' x builtin:launch               LaunchRequest . token: context+session . 200...');
+    expect(text).toContain(' x launch                 LaunchRequest . token sent . 200 . fail . LinkAccou...');
     expect(text).toContain('   -> Set "accessTokenScheme": "HTTP_BASIC" in accountLinking.json.');
     expect(text).toContain(' ! Linking configuration: Add "offline_access" to scopes.');
     expect(text).toContain(' x 3 Alexa -> token URL: the code and... <- fails here (token-endpoint-scheme)');
@@ -333,6 +334,25 @@ describe('compact layout helpers', () => {
   it('clipMiddle keeps the start and the end', () => {
     expect(clipMiddle('builtin:intent:WhoAmIIntent-unlinked', 20)).toBe('builtin:in…-unlinked');
     expect(clipMiddle('short', 20)).toBe('short');
+  });
+  it.each([
+    ['/work/main/test/fixtures/envelopes/launch-linked.json', 40, '/work/main/test/fixt…/launch-linked.json'],
+    ['/work/main/test/fixtures/envelopes/launch-linked.json', 20, '…/launch-linked.json'],
+    ['/work/main/test/fixtures/envelopes/launch-linked.json', 14, 'launch-…d.json'],
+    ['captured/one.json', 20, 'captured/one.json'],
+    ['builtin:intent:WhoAmIIntent-unlinked', 20, 'builtin:in…-unlinked'],
+  ])('clipSource(%j, %i) = %j: a path keeps its file name', (source, width, clipped) => {
+    expect(clipSource(source, width)).toBe(clipped);
+    expect(displayWidth(clipped)).toBeLessThanOrEqual(width);
+  });
+  it.each<[string, number, string[]]>([
+    ['alexa-link doctor --fix', 80, ['Next: alexa-link doctor --fix']],
+    // A flag stays with its value; each broken line ends in " \\" and the rest hang under the command.
+    ['alexa-link doctor --only replays --endpoint https://skill.example.com/alexa --token none', 58, ['Next: alexa-link doctor --only replays \\', '      --endpoint https://skill.example.com/alexa \\', '      --token none']],
+    // A path too long to sit under the command: 4 columns in, alone on its line, never cut.
+    ['alexa-link doctor --handler /a/very/long/path/to/the/skill/lambda/custom/index.js --offline', 40, ['Next: alexa-link doctor --handler \\', '    /a/very/long/path/to/the/skill/lambda/custom/index.js \\', '    --offline']],
+  ])('commandLines(%j) at %i columns', (command, width, lines) => {
+    expect(commandLines('Next: ', command, width)).toEqual(lines);
   });
   it('groupBySame keeps the order of first appearance', () => {
     expect(groupBySame(['a', 'b', 'a', 'c'], (x) => x)).toEqual([

@@ -8,8 +8,9 @@ import { CLIENT_ID_PLACEHOLDER } from '../../src/linking/rules.js';
 import { DEFAULT_SKILL_NAME, nameFromDir, resolveInitOptions, skillNameProblem, slugify, splitScopes, type InitAnswers } from '../../src/scaffold/init-options.js';
 import { checkInvocationName, invocationFromName } from '../../src/scaffold/invocation-name.js';
 import { planInit } from '../../src/scaffold/run-init.js';
-import { askInitQuestions, runInitWizard } from '../../src/scaffold/wizard.js';
+import { askInitQuestions, defaultInvocation, defaultSkillName, runInitWizard } from '../../src/scaffold/wizard.js';
 import type { Choice, Prompter } from '../../src/ui/prompt.js';
+import { wrapText } from '../../src/ui/wrap.js';
 
 const CWD = path.resolve('/work/projects');
 
@@ -457,7 +458,12 @@ describe('runInitWizard: the answers together, a summary, one confirmation', () 
     ]) {
       expect(text).toMatch(row);
     }
-    expect(text).toMatch(/Files to write in recipe-finder \(\d+\):\n {2}\.gitignore {2}.*accountLinking\.json.*skill-package\/skill\.json/);
+    expect(text).toMatch(/Files to write in recipe-finder \(\d+\):\n {2}\.gitignore .*accountLinking\.json.*skill-package\/skill\.json/);
+    // Wrapped to a terminal, the list is one column: every line of it starts under the first path.
+    const files = lines[lines.findIndex((l) => l.startsWith('Files to write')) + 1]!;
+    const wrapped = wrapText(files, 60).split('\n');
+    expect(wrapped.length).toBeGreaterThan(2);
+    for (const l of wrapped) expect(l).toMatch(/^ {2}\S/);
   });
 
   it('says no: nothing to write', async () => {
@@ -488,5 +494,41 @@ describe('runInitWizard: the answers together, a summary, one confirmation', () 
     expect(plan?.options.clientId).toBe(CLIENT_ID_PLACEHOLDER);
     expect(warnings.join('\n')).toMatch(/No client ID yet[\s\S]*Create a client at Okta: in the Okta Admin Console/);
     expect(lines.join('\n')).toMatch(/Client ID\s+REPLACE_WITH_YOUR_CLIENT_ID/);
+  });
+});
+
+describe("the wizard's default names pass the invocation rules with no warning", () => {
+  it.each<[string | undefined, string]>([
+    ['Cool Skill', 'My Linked Greeter'],
+    ['Recipe Finder Skill', 'Recipe Finder'],
+    ['Recipe Finder App', 'Recipe Finder'],
+    ['Recipe Finder', 'Recipe Finder'],
+    ['Skill', 'My Linked Greeter'],
+    [undefined, 'My Linked Greeter'],
+  ])('defaultSkillName(%j) = %j', (fromDir, name) => {
+    expect(defaultSkillName(fromDir)).toBe(name);
+    expect(checkInvocationName(invocationFromName(name)).problems).toEqual([]);
+  });
+  it.each<[string, string | undefined]>([
+    ['Recipe Finder', 'recipe finder'],
+    ['Trivia Skill Deluxe', 'trivia deluxe'],
+    ['Cool Skill', undefined],
+    ['Open Sesame', undefined],
+  ])('defaultInvocation(%j) = %j', (name, invocation) => {
+    expect(defaultInvocation(name, ['en-US'])).toBe(invocation);
+  });
+});
+
+describe('skill names with invisible characters', () => {
+  it.each([
+    ['Cool\u200bHelper', /invisible character \(U\+200B ZERO WIDTH SPACE\) at character 5/],
+    ['\ufeffCool Helper', /invisible character \(U\+FEFF ZERO WIDTH NO-BREAK SPACE\) at character 1/],
+    ['Cool\u200dHelper', /invisible character \(U\+200D ZERO WIDTH JOINER\)/],
+    ['Cool\u2062Helper', /invisible character \(U\+2062\)/],
+  ])('%j is refused, naming the character', (name, message) => {
+    expect(skillNameProblem(name)).toMatch(message);
+  });
+  it('a name with accents and non-Latin letters is fine', () => {
+    expect(skillNameProblem('Café Über 東京')).toBeUndefined();
   });
 });

@@ -18,6 +18,7 @@ describe('neutralizeControl', () => {
     ['DEL', 'x\x7fy', 'x\\x7fy'],
     ['C1 CSI and NEL', '\x9b31m\x85', '\\x9b31m\\x85'],
     ['bidi override and isolates', '\u202eabc\u202c \u2066d\u2069 \u202a\u202b\u202d\u2067\u2068', '\\u202eabc\\u202c \\u2066d\\u2069 \\u202a\\u202b\\u202d\\u2067\\u2068'],
+    ['line and paragraph separators', 'one\u2028two\u2029three', 'one\\u2028two\\u2029three'],
     ['implicit bidi marks stay', 'a\u200eb\u200fc\u061cd', 'a\u200eb\u200fc\u061cd'],
     ['non-BMP text stays', 'emoji 🙂 and 𝔘', 'emoji 🙂 and 𝔘'],
   ])('%s', (_name, input, expected) => {

@@ -121,6 +121,14 @@ function describeLoadError(e: SerializedError, spec: HandlerSpec): { message: st
       hint: 'Build it first (npm run build in the code folder) and pass the compiled file to --handler, such as lambda/dist/src/index.js.',
     };
   }
+  if (e.name === 'ExportNotFound') {
+    // The module loaded; the export named after # is not a function in it.
+    const file = spec.label.includes('#') ? spec.label.slice(0, spec.label.lastIndexOf('#')) : spec.label;
+    return {
+      message: `The handler ${spec.label} is not there: ${e.message.split('\n')[0]}`,
+      hint: `Name the exported function after # (--handler ${file}#<function>), as Lambda's handler setting does (file.function), or export "${spec.exportName}" from ${file}.`,
+    };
+  }
   return { message: `Could not load the handler ${spec.label}: ${e.name}: ${e.message.split('\n')[0]}`, hint: 'Fix that error: it happens when the module is loaded, before any request.' };
 }
 
