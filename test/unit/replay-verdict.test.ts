@@ -76,6 +76,16 @@ describe('the custom kind judges the evidence', () => {
     ['token sent, an ordinary log line is not an error', ev({ logs: [{ level: 'log', text: 'handling LaunchRequest for user 42' }, { level: 'warn', text: 'deprecated option' }] }), 'pass', /answered/],
     ['a skill event answered with an error text: nobody hears it, a warning', ev({ tokenIn: ctxOnly, answer: { linkAccountCard: false, speech: 'Sorry, something went wrong.' }, request: { ...launch, type: 'AlexaSkillEvent.SkillAccountLinked', label: 'AlexaSkillEvent.SkillAccountLinked', answerOptional: true, needsNoAccount: true } }), 'warn', /Alexa does not speak answers to AlexaSkillEvent\.SkillAccountLinked/, /Handle AlexaSkillEvent\.SkillAccountLinked/],
     ['no token, the skill fails instead of asking to link', ev({ tokenIn: none, tokenOrigin: 'none', answer: { linkAccountCard: false, speech: 'Sorry, an error occurred.' } }), 'fail', /No token \(a user who has not linked\) and the skill failed instead of asking to link/],
+    // ── an apology is not a failure in itself ──
+    ["no token, an apology with a LinkAccount card asks to link", ev({ tokenIn: none, tokenOrigin: 'none', answer: { linkAccountCard: true, speech: "Sorry, I can't access your calendar until you link your account. Open the Alexa app to link it." } }), 'pass', /answers with a LinkAccount card/],
+    ["token sent, an apology with a LinkAccount card still asks to link", ev({ answer: { linkAccountCard: true, speech: "Sorry, I can't access your calendar until you link your account." } }), 'fail', /still asks to link/],
+    ...([
+      "Sorry, I couldn't find any events on your calendar today.",
+      'Sorry, we are unable to deliver to your address.',
+      "Sorry, I can't find an order with that number.",
+      "Sorry, there's no song called Yesterday in your library.",
+      'Sorry, your account has no devices yet.',
+    ].map((speech) => [`token sent, a normal answer that apologises: ${speech}`, ev({ answer: { linkAccountCard: false, speech } }), 'pass', /the skill answered without asking to link/]) as Row[]),
     // ── the target failed ──
     ['5xx', ev({ status: 500, answer: undefined, bodyExcerpt: 'oops', error: { kind: 'http', message: 'The endpoint answered HTTP 500: oops.' } }), 'fail', /HTTP 500: oops/, /endpoint's logs/],
     ['timeout', ev({ status: null, answer: undefined, error: { kind: 'timeout', message: 'The handler did not answer within 1000 ms.' } }), 'fail', /did not answer within 1000 ms/, /deadline/],

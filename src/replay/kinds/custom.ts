@@ -497,7 +497,9 @@ function outcomeOf(a: Attempt<CustomAnswer>, f: RequestFacts, targetName: string
   const answer = a.answer!;
   const logged = loggedError(a);
   const intent = f.label.startsWith('IntentRequest ') ? f.label.slice('IntentRequest '.length) : undefined;
-  const said = speechFailure(answer.speech, intent);
+  // An answer with a LinkAccount card asks to link, whatever its words ("Sorry, I can't reach your
+  // calendar until you link your account"): the verdict judges the card, not the apology.
+  const said = answer.linkAccountCard ? undefined : speechFailure(answer.speech, intent);
   if (said) return { ok: false, why: said.why, quoteText: `it said ${quote(answer.speech!)} (${said.why})${logged ? ` and logged ${quote(logged)}` : ''}`, failed: undefined };
   if (!f.answerOptional && isEmpty(answer)) {
     return { ok: false, why: 'empty', quoteText: `it answered with nothing: no speech, no card and no directive${logged ? `, and logged ${quote(logged)}` : ''}`, failed: undefined };
