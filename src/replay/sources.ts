@@ -1,4 +1,4 @@
-import { opendir, stat } from 'node:fs/promises';
+import { lstat, opendir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AlexaLinkError, InputError } from '../errors.js';
 import { isObject, readJsonFile, readJsonFileSync } from '../project/json-file.js';
@@ -25,6 +25,8 @@ export interface LoadedFile {
   file: string;
   format: SourceFormat;
   envelopes: SourcedEnvelope[];
+  /** Items of an array file that are not envelopes (with `lenient`), each naming its index: the good ones still replay. */
+  failed?: Array<{ index: number; item: FailedSource }>;
 }
 
 /** Request bodies in a SMAPI simulation response (v2 SimulationsApiResponse). */
@@ -55,10 +57,14 @@ function sourced(doc: unknown, source: string, label: string): SourcedEnvelope {
   return notes.length ? { source, envelope, kind, notes } : { source, envelope, kind };
 }
 
-/** Splits one parsed file into validated envelopes. */
-export function envelopesFromDocument(doc: unknown, label: string): LoadedFile {
+/**
+ * Splits one parsed file into validated envelopes. `lenient`: a bad item of an array file becomes
+ * a failed item naming its index (doctor replays the others) instead of failing the whole file.
+ */
+export function envelopesFromDocument(doc: unknown, label: string, lenient = false): LoadedFile {
   const format = detectFormat(doc);
   const out: SourcedEnvelope[] = [];
+  const failed: NonNullable<LoadedFile['failed']> = [];
   switch (format) {
     case 'envelope':
       out.push(sourced(doc, label, label));
@@ -66,7 +72,15 @@ export function envelopesFromDocument(doc: unknown, label: string): LoadedFile {
     case 'envelope-array': {
       const arr = doc as unknown[];
       if (arr.length === 0) throw new InputError(`${label} is an empty array; expected request envelopes.`, { source: label, code: 'E_INPUT_ENVELOPE' });
-      arr.forEach((item, i) => out.push(sourced(item, `${label}#${i + 1}`, `${label} item ${i + 1}`)));
+      arr.forEach((item, i) => {
+        try {
+          out.push(sourced(item, `${label}#${i + 1}`, `${label} item ${i + 1}`));
+        } catch (err) {
+          if (!lenient || !(err instanceof AlexaLinkError)) throw err;
+          failed.push({ index: out.length + failed.length, item: { source: `${label}#${i + 1}`, loadError: { message: err.message, ...(err.hint ? { hint: err.hint } : {}) } } });
+        }
+      });
+      if (out.length === 0 && failed.length) throw new InputError(failed.length === 1 ? failed[0]!.item.loadError.message : `${label}: none of its ${arr.length} items is a request envelope (item 1: ${failed[0]!.item.loadError.message})`, { source: label, code: 'E_INPUT_ENVELOPE', ...(failed[0]!.item.loadError.hint ? { hint: failed[0]!.item.loadError.hint } : {}) });
       break;
     }
     case 'save-skill-io': {
@@ -124,7 +138,7 @@ export function envelopesFromDocument(doc: unknown, label: string): LoadedFile {
       );
     }
   }
-  return { file: label, format: format!, envelopes: out };
+  return { file: label, format: format!, envelopes: out, ...(failed.length ? { failed } : {}) };
 }
 
 /**
@@ -134,6 +148,8 @@ export function envelopesFromDocument(doc: unknown, label: string): LoadedFile {
 export interface EnvelopePlan {
   cwd: string;
   labels: string[];
+  /** Paths that cannot be replayed, known while planning (missing, a folder without .json files): one failed replay each. */
+  failed?: Map<string, FailedSource>;
 }
 
 /** The .json files in a folder tree, sorted by name in each folder (names only: nothing is read). */
@@ -141,7 +157,8 @@ async function jsonFilesIn(dir: string, out: string[], label: string): Promise<v
   const names: Array<{ name: string; dir: boolean }> = [];
   for await (const e of await opendir(dir)) {
     if (e.isDirectory()) names.push({ name: e.name, dir: true });
-    else if (e.isFile() && e.name.toLowerCase().endsWith('.json')) names.push({ name: e.name, dir: false });
+    // A link named .json is listed too: a dangling one becomes a failed replay naming it.
+    else if ((e.isFile() || e.isSymbolicLink()) && e.name.toLowerCase().endsWith('.json')) names.push({ name: e.name, dir: false });
   }
   names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const n of names) {
@@ -152,34 +169,47 @@ async function jsonFilesIn(dir: string, out: string[], label: string): Promise<v
 
 /**
  * The files the paths name (files, and the .json files in folders), without reading them. A path
- * that does not exist, or a folder without a .json file, is a usage error (exit 2).
+ * that does not exist (or a dangling link), or a folder without a .json file, is one failed replay
+ * naming it (`strict`: a usage error, exit 2); doctor stops only when nothing at all loads.
  */
-export async function planEnvelopeFiles(paths: readonly string[], cwd: string): Promise<EnvelopePlan> {
+export async function planEnvelopeFiles(paths: readonly string[], cwd: string, strict = false): Promise<EnvelopePlan> {
   const labels: string[] = [];
+  const failed = new Map<string, FailedSource>();
   for (const p of paths) {
     const abs = path.resolve(cwd, p);
     let s;
     try {
       s = await stat(abs);
     } catch {
-      throw new InputError(`--envelopes: ${p} not found.`, { source: p, code: 'E_INPUT_MISSING' });
+      const message = `--envelopes: ${p} not found.`;
+      if (strict) throw new InputError(message, { source: p, code: 'E_INPUT_MISSING' });
+      labels.push(p);
+      // A dangling link is read like any file, whose failure names the link's missing target.
+      if (!(await lstat(abs).then((l) => l.isSymbolicLink(), () => false))) failed.set(p, { source: p, loadError: { message } });
+      continue;
     }
     if (s.isDirectory()) {
       const before = labels.length;
       await jsonFilesIn(abs, labels, p);
-      if (labels.length === before) throw new InputError(`--envelopes: the folder ${p} holds no .json files.`, { source: p, code: 'E_INPUT_MISSING' });
+      if (labels.length === before) {
+        const message = `--envelopes: the folder ${p} holds no .json files.`;
+        if (strict) throw new InputError(message, { source: p, code: 'E_INPUT_MISSING' });
+        labels.push(p);
+        failed.set(p, { source: p, loadError: { message, hint: `Pass the folder that holds the envelope files (*.json), or leave ${p} out of --envelopes.` } });
+      }
     } else labels.push(p);
   }
-  return { cwd, labels };
+  return failed.size ? { cwd, labels, failed } : { cwd, labels };
 }
 
 /** Reads one file: its envelopes, or the reason it cannot be replayed. */
-export async function loadFile(label: string, cwd: string): Promise<LoadedFile | FailedSource> {
+export async function loadFile(label: string, cwd: string, planned?: FailedSource): Promise<LoadedFile | FailedSource> {
+  if (planned) return planned;
   try {
     // Synchronous on purpose: an envelope file is a few KB, and the promise API's round trips
     // through the thread pool, one file after another, bounded the throughput of large runs.
     const doc = readJsonFileSync(path.resolve(cwd, label), label);
-    return envelopesFromDocument(doc, label);
+    return envelopesFromDocument(doc, label, true);
   } catch (err) {
     if (err instanceof AlexaLinkError) return { source: label, loadError: { message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
     throw err;
@@ -189,9 +219,20 @@ export async function loadFile(label: string, cwd: string): Promise<LoadedFile |
 /** The envelopes of every file, in order, each file read when the replays pull it; a bad file is one failed item. */
 export async function* streamEnvelopes(plan: EnvelopePlan): AsyncGenerator<ReplayItem> {
   for (const label of plan.labels) {
-    const loaded = await loadFile(label, plan.cwd);
+    const loaded = await loadFile(label, plan.cwd, plan.failed?.get(label));
     if ('loadError' in loaded) yield loaded;
-    else yield* loaded.envelopes;
+    else if (!loaded.failed) yield* loaded.envelopes;
+    else yield* inOrder(loaded);
+  }
+}
+
+/** An array file's good envelopes and failed items, in the file's order. */
+function* inOrder(loaded: LoadedFile): Generator<ReplayItem> {
+  const failed = loaded.failed ?? [];
+  let f = 0;
+  for (let i = 0, e = 0; e < loaded.envelopes.length || f < failed.length; i++) {
+    if (f < failed.length && failed[f]!.index === i) yield failed[f++]!.item;
+    else yield loaded.envelopes[e++]!;
   }
 }
 
@@ -202,7 +243,7 @@ export async function* streamEnvelopes(plan: EnvelopePlan): AsyncGenerator<Repla
 export async function findLoadable(plan: EnvelopePlan): Promise<{ ok: true } | { ok: false; failures: FailedSource[] }> {
   const failures: FailedSource[] = [];
   for (const label of plan.labels) {
-    const loaded = await loadFile(label, plan.cwd);
+    const loaded = await loadFile(label, plan.cwd, plan.failed?.get(label));
     if (!('loadError' in loaded)) return { ok: true };
     if (failures.length < 20) failures.push(loaded);
   }
@@ -212,6 +253,6 @@ export async function findLoadable(plan: EnvelopePlan): Promise<{ ok: true } | {
 /** Reads every path and validates all of it (programmatic callers that want everything up front). */
 export async function loadEnvelopeFiles(paths: readonly string[], cwd: string): Promise<LoadedFile[]> {
   const loaded: LoadedFile[] = [];
-  for (const label of (await planEnvelopeFiles(paths, cwd)).labels) loaded.push(envelopesFromDocument(await readJsonFile(path.resolve(cwd, label), label), label));
+  for (const label of (await planEnvelopeFiles(paths, cwd, true)).labels) loaded.push(envelopesFromDocument(await readJsonFile(path.resolve(cwd, label), label), label));
   return loaded;
 }

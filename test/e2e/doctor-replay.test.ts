@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,6 +95,9 @@ describe('replays against skills with typical bugs (--handler)', () => {
     expect(bySource.get('binary.json')).toMatchObject({ verdict: 'fail', request: '(not loaded)', explanation: expect.stringMatching(/malformed\/binary\.json is binary, not JSON text/) });
     expect(bySource.get('truncated.json')!.explanation).toMatch(/truncated\.json is not valid JSON at line \d+/);
     expect(bySource.get('not-an-envelope.json')!.explanation).toMatch(/ask dialog replay file/);
+    // Every failed row of a bad file says what to do.
+    for (const x of r.doc!.replays.filter((x) => x.request === '(not loaded)')) expect(x.fix, x.source).toMatch(/\w/);
+    expect(bySource.get('binary.json')!.fix).toMatch(/JSON text of a request envelope \(saved as UTF-8\)/);
     const text = await runCli(['doctor', '--only', 'replays', '--handler', `${SKILLS}/any-token/index.js`, '--envelopes', ENVELOPES], { cwd: await emptyDir(), env });
     expect(text.code).toBe(1);
     // One line per replay; the explanation once, below.
@@ -102,6 +105,25 @@ describe('replays against skills with typical bugs (--handler)', () => {
     expect(text.stdout).toMatch(/✖ Replay \S*malformed\/wrong-types\.json\n +\S*wrong-types\.json is not a usable request envelope:\n +- version must be a string/);
     const full = await runCli(['doctor', '-v', '--only', 'replays', '--handler', `${SKILLS}/any-token/index.js`, '--envelopes', ENVELOPES], { cwd: await emptyDir(), env });
     expect(full.stdout).toMatch(/✖ \S*malformed\/wrong-types\.json +not loaded\n +\S*wrong-types\.json is not a usable request envelope/);
+  });
+
+  it('a missing path, a dangling link and an array with one bad item in --envelopes are failed rows; a UTF-16 file replays', async () => {
+    const dir = await emptyDir();
+    const good = JSON.parse(await readFile(path.join(ENVELOPES, 'launch-linked.json'), 'utf8')) as unknown;
+    await writeFile(path.join(dir, 'mixed.json'), JSON.stringify([good, { hello: 1 }]));
+    await writeFile(path.join(dir, 'utf16.json'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(JSON.stringify(good, null, 2), 'utf16le')]));
+    await symlink(path.join(dir, 'gone.json'), path.join(dir, 'dangling.json'));
+    const args = ['doctor', '--only', 'replays', '--handler', `${SKILLS}/any-token/index.js`, '--envelopes', 'mixed.json', 'missing.json', 'dangling.json', 'utf16.json'];
+    const r = await runCli(['--json', ...args], { cwd: dir, env });
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as DoctorJson;
+    expect(doc.replays.map((x) => `${x.source} ${x.verdict}`)).toEqual(['mixed.json#1 pass', 'mixed.json#2 fail', 'missing.json fail', 'dangling.json fail', 'utf16.json pass']);
+    expect(doc.replays[1]).toMatchObject({ request: '(not loaded)', explanation: expect.stringMatching(/mixed\.json item 2 is not a request envelope/), fix: expect.stringMatching(/\w/) });
+    expect(doc.replays[2]).toMatchObject({ explanation: '--envelopes: missing.json not found.', fix: expect.stringMatching(/Check the path/) });
+    expect(doc.replays[3]!.explanation).toMatch(/dangling\.json is a symbolic link to \S*gone\.json, which does not exist/);
+    const text = await runCli(args, { cwd: dir, env });
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/✖ missing\.json +not loaded · --envelopes: missing\.json not found/);
   });
 
   it('a handler with no token and no LinkAccount card is a warning, not a failure', async () => {
