@@ -170,6 +170,8 @@ function facts(doc: RequestDocument): RequestFacts {
     needsNoAccount: answerOptional || (intent !== undefined && NO_ACCOUNT_INTENTS.has(intent)),
     ...(applicationId ? { applicationId } : {}),
     placeholderSkillId: applicationId === PLACEHOLDER_SKILL_ID,
+    hasSession: isObject(doc.session),
+    hasContext: contextSystem(doc) !== undefined,
   };
 }
 
@@ -514,6 +516,13 @@ function judgeMain(e: ReplayEvidence<CustomAnswer>, s: CustomStyle): Judgement {
   if (!o.ok && o.failed) {
     const j = o.failed;
     if (e.error && (e.error.kind === 'threw' || e.error.kind === 'crash')) {
+      if (f.hasSession === false && readsMissingSession(e)) {
+        return {
+          verdict: 'fail',
+          explanation: `${j.explanation} ${f.label} comes without a session (Alexa does not send one with ${f.type}), and the skill reads event.session: the user and the token are in context.System.user (context.System.user.accessToken; Alexa.getAccountLinkingAccessToken in ask-sdk-core), which Alexa sends with every request.`,
+          fix: `Read the user and the token from ${READ_TOKEN[s]}, not from ${SESSION_READ[s]}, and do not expect event.session on requests such as AudioPlayer and PlaybackController events and skill events.`,
+        };
+      }
       if (sent && !e.tokenIn.session && e.tokenIn.context && /\b(session|user|accessToken)\b/.test(e.error.message)) {
         return {
           verdict: 'fail',
@@ -671,8 +680,33 @@ function judgeProbes(e: ReplayEvidence<CustomAnswer>, s: CustomStyle, main: Judg
   return out;
 }
 
+/** A TypeError from reading a property of the missing session (event.session.user, .attributes, .new…). */
+function readsMissingSession(e: ReplayEvidence<CustomAnswer>): boolean {
+  const said = [e.error?.message, e.thrown ? `${e.thrown.name}: ${e.thrown.message}` : undefined];
+  return said.some((t) => t !== undefined && /Cannot read propert(?:y|ies) of undefined \(reading '(?:user|attributes|new|sessionId|application)'\)|Cannot read propert(?:y|ies) of undefined[^\n]*\bsession\b|\bsession is (?:undefined|not defined)\b|reading 'session'/.test(t));
+}
+
+/** The skill failed reading context.System (Alexa.getAccountLinkingAccessToken and the like) of an envelope that has none. */
+function failsOnMissingContext(e: ReplayEvidence<CustomAnswer>): boolean {
+  const said = [e.error?.message, e.thrown ? `${e.thrown.name}: ${e.thrown.message}\n${e.thrown.stack ?? ''}` : undefined, e.answer?.speech ?? undefined, ...e.logs.map((l) => l.text)];
+  return said.some((t) => t !== undefined && /Cannot read propert(?:y|ies) of undefined \(reading 'System'\)|\bgetAccountLinkingAccessToken\b[^\n]*(?:TypeError|undefined)|(?:TypeError|undefined)[\s\S]{0,400}\bgetAccountLinkingAccessToken\b/.test(t));
+}
+
 function judge(e: ReplayEvidence<CustomAnswer>): Judgement {
   const s = (e.style as CustomStyle) in READ_TOKEN ? (e.style as CustomStyle) : 'unknown';
+  if (e.request.hasContext === false && failsOnMissingContext(e)) {
+    // Not the skill's bug: Alexa has sent context.System with every request for years; the
+    // envelope predates it, and the SDK's helpers read it unconditionally.
+    return withCommonHints(
+      {
+        verdict: 'warn',
+        explanation: `The skill failed reading context.System, which this envelope does not have: it predates \`context\`, which Alexa always sends today (Alexa.getAccountLinkingAccessToken and the SDK's other helpers read it). That is the old capture's doing, not a bug of the skill.`,
+        fix: 'Replay a current capture (ask dialog --save-skill-io <file>) or the built-in requests (doctor without --envelopes); nothing to change in the skill for this.',
+      },
+      e,
+      e.answer?.speech ?? undefined,
+    );
+  }
   const main = judgeMain(e, s);
   let verdict = main.verdict;
   let explanation = main.explanation;
