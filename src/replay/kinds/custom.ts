@@ -516,18 +516,18 @@ function judgeMain(e: ReplayEvidence<CustomAnswer>, s: CustomStyle): Judgement {
   if (!o.ok && o.failed) {
     const j = o.failed;
     if (e.error && (e.error.kind === 'threw' || e.error.kind === 'crash')) {
-      if (f.hasSession === false && readsMissingSession(e)) {
-        return {
-          verdict: 'fail',
-          explanation: `${j.explanation} ${f.label} comes without a session (Alexa does not send one with ${f.type}), and the skill reads event.session: the user and the token are in context.System.user (context.System.user.accessToken; Alexa.getAccountLinkingAccessToken in ask-sdk-core), which Alexa sends with every request.`,
-          fix: `Read the user and the token from ${READ_TOKEN[s]}, not from ${SESSION_READ[s]}, and do not expect event.session on requests such as AudioPlayer and PlaybackController events and skill events.`,
-        };
-      }
       if (sent && !e.tokenIn.session && e.tokenIn.context && /\b(session|user|accessToken)\b/.test(e.error.message)) {
         return {
           verdict: 'fail',
           explanation: `${j.explanation} This envelope has no session (Alexa omits it for requests such as AudioPlayer events and skill events), so a skill that reads session.user.accessToken breaks here: read the token at context.System.user.accessToken (Alexa.getAccountLinkingAccessToken in ask-sdk-core).`,
           fix: readTokenFix(s),
+        };
+      }
+      if (f.hasSession === false && readsMissingSession(e)) {
+        return {
+          verdict: 'fail',
+          explanation: `${j.explanation} ${f.label} comes without a session (Alexa does not send one with ${f.type}), and the skill reads event.session: the user and the token are in context.System.user (context.System.user.accessToken; Alexa.getAccountLinkingAccessToken in ask-sdk-core), which Alexa sends with every request.`,
+          fix: `Read the user and the token from ${READ_TOKEN[s]}, not from ${SESSION_READ[s]}, and do not expect event.session on requests such as AudioPlayer and PlaybackController events and skill events.`,
         };
       }
       if (!sent && /accessToken|\buser\b/.test(e.error.message)) {
