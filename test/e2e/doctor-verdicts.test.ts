@@ -151,6 +151,35 @@ describe('verdicts on fixture skills, --json and text', () => {
     }
   });
 
+  it('a skill that logs part of the token, or its base64: redacted in -v text and in --json logs', async () => {
+    const dir = await emptyDir();
+    await writeFile(
+      path.join(dir, 'parts.js'),
+      [
+        'exports.handler = async (event) => {',
+        '  const t = event.context.System.user.accessToken;',
+        "  console.log('head', t.slice(0, 30));",
+        "  console.log('b64', Buffer.from(t).toString('base64'));",
+        "  console.log('b64url', Buffer.from(t).toString('base64url'));",
+        "  console.error('tail', t.slice(-14));",
+        "  return { version: '1.0', response: { outputSpeech: { type: 'PlainText', text: 'Hello.' } } };",
+        '};',
+        '',
+      ].join('\n'),
+    );
+    const args = ['--handler', 'parts.js', '--token', 'env:E2E_TOKEN', '--request', 'launch', '--probes', 'none'];
+    const r = await doctor(args, { cwd: dir });
+    const launch = find(r.doc, 'builtin:launch');
+    expect(launch.logs.map((l) => l.text)).toEqual([`head ${'Atza… (48 chars)'}`, 'b64 Atza… (48 chars)', 'b64url Atza… (48 chars)', 'tail Atza… (48 chars)']);
+    const verbose = await runCli(['-v', 'doctor', '--only', 'replays', ...args], { cwd: dir, env: ENV });
+    expect(verbose.stdout).toMatch(/head Atza… \(48 chars\)/);
+    const b64 = Buffer.from(TOKEN).toString('base64');
+    for (const out of [r.all, verbose.stdout, verbose.stderr]) {
+      for (let i = 0; i + 12 <= TOKEN.length; i++) expect(out).not.toContain(TOKEN.slice(i, i + 12));
+      for (let i = 0; i + 12 <= b64.length; i++) expect(out).not.toContain(b64.slice(i, i + 12));
+    }
+  });
+
   it('Help, Stop, Cancel, Fallback, NavigateHome and SessionEndedRequest need no LinkAccount card', async () => {
     for (const intent of ['AMAZON.HelpIntent', 'AMAZON.StopIntent', 'AMAZON.CancelIntent', 'AMAZON.FallbackIntent', 'AMAZON.NavigateHomeIntent']) {
       const r = await doctor([...handler('good'), '--token', 'none', '--intent', intent]);
