@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,6 +125,27 @@ describe('replays against skills with typical bugs (--handler)', () => {
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/✖ missing\.json +not loaded · --envelopes: missing\.json not found/);
   });
+
+  it('past the first 1,000 replays, failures that repeat a problem are kept as a summary naming the first (bounded memory when everything fails)', async () => {
+    const dir = await emptyDir();
+    const good = JSON.parse(await readFile(path.join(ENVELOPES, 'launch-linked.json'), 'utf8')) as unknown;
+    await mkdir(path.join(dir, 'envelopes'));
+    for (let i = 0; i < 1030; i++) await writeFile(path.join(dir, 'envelopes', `${String(i).padStart(4, '0')}.json`), JSON.stringify(good));
+    const args = ['doctor', '--only', 'replays', '--handler', `${SKILLS}/always-link/index.js`, '--envelopes', 'envelopes', '--probes', 'none'];
+    const r = await runCli(['--json', ...args], { cwd: dir, env, timeoutMs: 120_000 });
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as { checks: Array<{ detail: string; fix?: string }>; replays: Array<{ source: string; verdict: string; compact?: true; sameAs?: string }> };
+    expect(doc.replays).toHaveLength(1030);
+    expect(doc.replays.every((x) => x.verdict === 'fail')).toBe(true);
+    const compact = doc.replays.filter((x) => x.compact);
+    expect(compact).toHaveLength(30);
+    expect(compact[0]).toMatchObject({ source: path.join('envelopes', '1000.json'), sameAs: doc.replays[0]!.source });
+    expect(doc.checks[0]!.detail).toMatch(/30 failures and warnings past the first 1,000 replays repeat a problem already shown 10 times: they are kept as a summary/);
+    expect(doc.checks[0]!.fix).toMatch(/^envelopes\/0000\.json, envelopes\/0001\.json, envelopes\/0002\.json and 1,027 more: /);
+    const text = await runCli(args, { cwd: dir, env, timeoutMs: 120_000 });
+    expect(text.stdout).toContain('… and 30 more failures and warnings that repeat a problem below (--json lists each)');
+    expect(text.stdout).toMatch(/✖ 1,030 replays \(envelopes\/0000\.json, envelopes\/0001\.json, envelopes\/0002\.json and 1,027 more\)/);
+  }, 240_000);
 
   it('a handler with no token and no LinkAccount card is a warning, not a failure', async () => {
     const dir = await emptyDir();
