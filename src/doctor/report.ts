@@ -7,7 +7,7 @@ import type { LogLine } from '../replay/evidence.js';
 import { firstErrorLog } from '../replay/failure-text.js';
 import { kindById } from '../replay/kinds/index.js';
 import type { AnswerSummary, FlowHop, TokenPresence, Verdict } from '../replay/kinds/types.js';
-import { isCompact, type ReplayResult, type StoredReplay } from '../replay/runner.js';
+import { DETAIL_PER_PROBLEM, isCompact, type ReplayResult, type StoredReplay } from '../replay/runner.js';
 import type { CheckResult, CheckStatus, HopId } from './types.js';
 import { STATUS_ORDER } from './types.js';
 
@@ -37,10 +37,11 @@ export interface DoctorJsonDocument {
   replays: ReplayJson[];
 }
 
-/** One replay in the --json document. Passes past the first 1,000 of a large run are compact (verdict, source, status). */
+/** One replay in the --json document. Past the first 1,000 of a large run, passes and repeated failures are compact (verdict, source, status). */
 export type ReplayJson = FullReplayJson | CompactReplayJson;
 
-export type CompactReplayJson = { compact: true; source: string; request: string; label: string; tokenInEnvelope: TokenPresence; status: number | null; latencyMs: number; verdict: Verdict };
+/** `sameAs`: a failure or warning past the first 1,000 that repeats a problem shown in full 10 times names the first replay with it. */
+export type CompactReplayJson = { compact: true; source: string; request: string; label: string; tokenInEnvelope: TokenPresence; status: number | null; latencyMs: number; verdict: Verdict; sameAs?: string };
 
 /**
  * The --json document as a reader of a run of up to 1,000 replays sees it (every replay full);
@@ -522,8 +523,9 @@ function renderFull(report: DoctorReport, style: Paint, opts: TextOptions): stri
     const shown = report.replays.filter((r): r is ReplayResult => !isCompact(r));
     const srcWidth = Math.min(40, Math.max(...shown.map((r) => r.source.length), 8));
     for (const r of shown) out.push(...renderReplay(r, style, srcWidth, opts.verbose));
-    const summarised = report.replays.length - shown.length;
-    if (summarised) out.push(style.dim(`   … and ${summarised.toLocaleString('en-US')} more replays passed (past the first 1,000 only failures and warnings are shown in full; --json lists every replay's verdict, source and status)`));
+    const { passed, repeated } = summarisedCounts(report.replays);
+    if (passed) out.push(style.dim(`   … and ${passed.toLocaleString('en-US')} more replays passed (past the first 1,000 only failures and warnings are shown in full; --json lists every replay's verdict, source and status)`));
+    if (repeated) out.push(style.dim(`   … and ${repeated.toLocaleString('en-US')} more failures and warnings that repeat a problem shown above ${DETAIL_PER_PROBLEM} times (--json lists each, with sameAs naming the first)`));
   }
 
   out.push('');
@@ -590,13 +592,28 @@ export function groupBySame<T>(items: readonly T[], key: (t: T) => string): Arra
   const groups = new Map<string, T[]>();
   for (const it of items) {
     const k = key(it);
-    groups.set(k, [...(groups.get(k) ?? []), it]);
+    const g = groups.get(k);
+    if (g) g.push(it);
+    else groups.set(k, [it]);
   }
   return [...groups].map(([k, v]) => ({ key: k, items: v }));
 }
 
-function names(list: readonly string[], max = 3): string {
-  return list.length > max ? `${list.slice(0, max).join(', ')} and ${list.length - max} more` : list.join(', ');
+function names(list: readonly string[], max = 3, total = list.length): string {
+  const shown = list.slice(0, max);
+  return total > shown.length ? `${shown.join(', ')} and ${(total - shown.length).toLocaleString('en-US')} more` : shown.join(', ');
+}
+
+/** The replays kept compact: passes, and failures or warnings that repeat a problem shown in full. */
+function summarisedCounts(replays: readonly StoredReplay[]): { passed: number; repeated: number } {
+  let passed = 0;
+  let repeated = 0;
+  for (const r of replays) {
+    if (!isCompact(r)) continue;
+    if (r.verdict === 'pass') passed++;
+    else repeated++;
+  }
+  return { passed, repeated };
 }
 
 /** The least of a replay's evidence its one line keeps room for ("LinkAccount…"), and the narrowest its source is cut to. */
@@ -723,8 +740,9 @@ function renderCompact(report: DoctorReport, style: Paint, opts: TextOptions): s
       const room = width - 5 - srcWidth;
       out.push(` ${icon(r.verdict)} ${source}${pad}  ${fit(`${head} · ${clipToWidth(evidence, room - displayWidth(head) - 3, ellipsis)}`, room)}`);
     }
-    const summarised = report.replays.length - full.length;
-    if (summarised) out.push(style.dim(`   … and ${summarised.toLocaleString('en-US')} more replays passed (--json lists each)`));
+    const { passed, repeated } = summarisedCounts(report.replays);
+    if (passed) out.push(style.dim(`   … and ${passed.toLocaleString('en-US')} more replays passed (--json lists each)`));
+    if (repeated) out.push(style.dim(`   … and ${repeated.toLocaleString('en-US')} more failures and warnings that repeat a problem below (--json lists each)`));
   }
 
   // Only warnings and failures, failures first: a failure's detail, a warning's fix (its one line is in the list above).
@@ -732,6 +750,9 @@ function renderCompact(report: DoctorReport, style: Paint, opts: TextOptions): s
   type Problem = { status: 'fail' | 'warn'; head: string; body: string[]; fix?: string; replay?: boolean };
   const problems: Problem[] = [];
   const replayFailed = full.some((r) => r.verdict !== 'pass');
+  // Compact failures and warnings (a large run) count with the replay they name.
+  const repeats = new Map<string, number>();
+  for (const r of report.replays) if (isCompact(r) && r.sameAs !== undefined) repeats.set(r.sameAs, (repeats.get(r.sameAs) ?? 0) + 1);
   const checkProblems = report.checks.filter((c) => (c.status === 'fail' || c.status === 'warn') && !(c.id === 'replays' && replayFailed));
   for (const g of groupBySame(checkProblems, (c) => `${c.status}\u0000${c.detail}\u0000${c.fix ?? ''}`)) {
     const first = g.items[0]!;
@@ -745,7 +766,8 @@ function renderCompact(report: DoctorReport, style: Paint, opts: TextOptions): s
     (r) => `${r.verdict}\u0000${r.explanation}\u0000${r.fix ?? ''}`,
   )) {
     const first = g.items[0]!;
-    const who = g.items.length === 1 ? `Replay ${first.source}` : `${g.items.length} replays (${names(g.items.map((r) => r.source))})`;
+    const n = g.items.length + g.items.reduce((sum, r) => sum + (repeats.get(r.source) ?? 0), 0);
+    const who = n === 1 ? `Replay ${first.source}` : `${n.toLocaleString('en-US')} replays (${names(g.items.map((r) => r.source), 3, n)})`;
     problems.push({ status: first.verdict === 'fail' ? 'fail' : 'warn', head: who, body: first.explanation.split('\n'), replay: true, ...(first.fix ? { fix: first.fix } : {}) });
   }
   problems.sort((a, b) => (a.status === b.status ? 0 : a.status === 'fail' ? -1 : 1));

@@ -163,8 +163,11 @@ function kindOf(st: Stats): string {
   return 'not a regular file';
 }
 
-function readFailure(err: unknown, label: string): InputError {
+function readFailure(err: unknown, label: string, linkTarget?: string): InputError {
   const code = (err as NodeJS.ErrnoException).code;
+  if ((code === 'ENOENT' || code === 'ENOTDIR') && linkTarget !== undefined) {
+    return new InputError(`${label} is a symbolic link to ${linkTarget}, which does not exist (a dangling link).`, { source: label, code: 'E_INPUT_MISSING', hint: 'Point the link at an existing file, or remove it.' });
+  }
   if (code === 'ENOENT' || code === 'ENOTDIR') return new InputError(`${label} not found.`, { source: label, code: 'E_INPUT_MISSING' });
   if (code === 'EISDIR') return new InputError(`${label} is a directory, not a file.`, { source: label, code: 'E_INPUT_NOT_FILE' });
   if (code === 'EACCES' || code === 'EPERM') return new InputError(`${label} cannot be read (permission denied).`, { source: label });
@@ -213,7 +216,7 @@ export async function readFileBounded(file: string, label: string, maxBytes: num
     }
   } catch (err) {
     if (err instanceof InputError) throw err;
-    throw readFailure(err, label);
+    throw readFailure(err, label, target !== file ? target : undefined);
   }
   const notFile = (s: Stats) => notRegularFile(label, s, file, target);
   if (!st.isFile()) throw notFile(st);
@@ -273,7 +276,7 @@ export function readFileBoundedSync(file: string, label: string, maxBytes: numbe
     }
   } catch (err) {
     if (err instanceof InputError) throw err;
-    throw readFailure(err, label);
+    throw readFailure(err, label, target !== file ? target : undefined);
   }
   const notFile = (s: Stats) => notRegularFile(label, s, file, target);
   if (!st.isFile()) throw notFile(st);
@@ -313,9 +316,25 @@ export function readFileBoundedSync(file: string, label: string, maxBytes: numbe
 
 /** readJsonFile, synchronously (see readFileBoundedSync). */
 export function readJsonFileSync(file: string, label = file, maxBytes = MAX_JSON_BYTES): unknown {
-  const buf = readFileBoundedSync(file, label, maxBytes, 'JSON');
+  return parseJsonText(jsonTextOf(readFileBoundedSync(file, label, maxBytes, 'JSON'), label), label);
+}
+
+/**
+ * The text of a JSON file's bytes: UTF-8, or UTF-16 with its byte order mark (what Windows
+ * PowerShell's `>` and Notepad's "Unicode" write), decoded; other bytes with NULs are binary.
+ */
+export function jsonTextOf(buf: Buffer, label: string): string {
+  const le = buf[0] === 0xff && buf[1] === 0xfe;
+  const be = buf[0] === 0xfe && buf[1] === 0xff;
+  if ((le || be) && buf.length % 2 === 0) {
+    try {
+      return new TextDecoder(le ? 'utf-16le' : 'utf-16be', { fatal: true }).decode(buf);
+    } catch {
+      throw new InputError(`${label} starts with a UTF-16 byte order mark but is not valid UTF-16 text.`, { source: label, code: 'E_INPUT_BINARY', hint: 'Save it as UTF-8 (in PowerShell: Out-File -Encoding utf8, or Set-Content).' });
+    }
+  }
   if (buf.includes(0)) throw new InputError(`${label} is binary, not JSON text.`, { source: label, code: 'E_INPUT_BINARY' });
-  return parseJsonText(buf.toString('utf8'), label);
+  return buf.toString('utf8');
 }
 
 function formatBytes(n: number, round = false): string {
@@ -334,9 +353,7 @@ export async function readTextFileBounded(file: string, label = file, maxBytes =
 
 /** Reads and parses a JSON file, bounded like readFileBounded. Missing → InputError (E_INPUT_MISSING) naming it. */
 export async function readJsonFile(file: string, label = file, maxBytes = MAX_JSON_BYTES): Promise<unknown> {
-  const buf = await readFileBounded(file, label, maxBytes, 'JSON');
-  if (buf.includes(0)) throw new InputError(`${label} is binary, not JSON text.`, { source: label, code: 'E_INPUT_BINARY' });
-  return parseJsonText(buf.toString('utf8'), label);
+  return parseJsonText(jsonTextOf(await readFileBounded(file, label, maxBytes, 'JSON'), label), label);
 }
 
 /** Type guard for plain JSON objects. */

@@ -42,7 +42,9 @@ const FAILURE_WORDS: Rule[] = [
   { test: /problem with the (?:requested )?skill'?s? response/i, why: "is Alexa's own message for a failed skill" },
   { test: /(?:something|it) went wrong|\bwent wrong\b/i, why: 'says something went wrong' },
   {
-    test: /\bsorry\b[^.!?]{0,80}?\b(?:problem|trouble|error|failed|fail|unable|couldn'?t|could not|can'?t|cannot|not able|isn'?t working|not working)\b/i,
+    // An apology for a failure, not any apology: "Sorry, I couldn't find any events today" and
+    // "Sorry, we are unable to deliver to your address" are answers that used the token.
+    test: /\bsorry\b[^.!?]{0,80}?(?:\b(?:a|an|some)(?: (?:small|unexpected|internal|technical|temporary))? (?:problem|issue|error|glitch|hiccup)s?\b|\b(?:having|had|have|has|ran into|run into|running into|hit|encountered) (?:some |a )?(?:trouble|difficulty|difficulties|problems?|issues?)\b|\btechnical difficult(?:y|ies)\b|\btrouble (?:doing|processing|connecting|reaching|getting|accessing|with)\b|\b(?:failed|fails)\b|\b(?:isn'?t|is not|not) working\b|\btry again later\b|\b(?:couldn'?t|could not|can'?t|cannot|unable to|wasn'?t able to|was not able to|not able to) (?:process|complete|handle|fulfil+|understand) (?:your|that|the|this) (?:request|command)\b|\b(?:couldn'?t|could not|can'?t|cannot|unable to|not able to) (?:reach|connect to|contact) (?:the |our |my )?(?:server|service|backend|api|database)s?\b|\bcan'?t help (?:you )?with that\b)/i,
     why: "apologises for a failure (an error handler's answer)",
     notFor: /^AMAZON\.(?:FallbackIntent|HelpIntent)$/,
   },

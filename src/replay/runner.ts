@@ -45,7 +45,11 @@ export interface ReplayResult {
   evidence: ReplayEvidence;
 }
 
-/** A passing replay past the first DETAIL_LIMIT of a large run: verdict, source and status only. */
+/**
+ * A replay past the first DETAIL_LIMIT of a large run kept as verdict, source and status only: a
+ * pass, or a failure or warning beyond the first DETAIL_PER_PROBLEM with the same problem, which
+ * names the first of those (`sameAs`) for the explanation and fix.
+ */
 export interface CompactReplayResult {
   compact: true;
   source: string;
@@ -55,6 +59,41 @@ export interface CompactReplayResult {
   status: number | null;
   latencyMs: number;
   verdict: Verdict;
+  /** A failure or warning: the source of the first replay with the same problem, kept in full. */
+  sameAs?: string;
+}
+
+/**
+ * Past the first DETAIL_LIMIT replays, failures and warnings keep their full detail for this many
+ * replays of each problem (the same fix, else the same explanation); the others are compact and
+ * name the first (100,000 files against a skill that always asks to link stay in bounded memory).
+ */
+export const DETAIL_PER_PROBLEM = 10;
+
+/** Distinct problems followed; a run with more keeps the failures of further problems compact. */
+const MAX_PROBLEMS = 1000;
+
+/** The problem a failure or warning is grouped by in the report: its fix, else its explanation. */
+export function problemKey(r: Pick<ReplayResult, 'fix' | 'explanation'>): string {
+  return r.fix ?? r.explanation;
+}
+
+/** Per problem: how many replays had it, and the first one's source. Bounded to MAX_PROBLEMS problems. */
+export class ProblemTracker {
+  private readonly seen = new Map<string, { count: number; first: string }>();
+
+  /** Records a failure or warning; whether to keep its full detail, and the first with this problem. */
+  record(r: ReplayResult): { full: boolean; first?: string } {
+    const key = problemKey(r);
+    let p = this.seen.get(key);
+    if (!p) {
+      if (this.seen.size >= MAX_PROBLEMS) return { full: false };
+      p = { count: 0, first: r.source };
+      this.seen.set(key, p);
+    }
+    p.count++;
+    return { full: p.count <= DETAIL_PER_PROBLEM, first: p.first };
+  }
 }
 
 export type StoredReplay = ReplayResult | CompactReplayResult;
@@ -130,8 +169,21 @@ async function send(target: ReplayTarget, kind: SkillKind, doc: RequestDocument,
   return target.send(doc, opts.signal, { secrets });
 }
 
+/** What to do about a file that did not load: its own hint, else a step for the kind of problem. */
+export function loadFix(item: FailedSource): string {
+  if (item.loadError.hint) return item.loadError.hint;
+  const m = item.loadError.message;
+  const leaveOut = `or leave ${item.source} out of --envelopes`;
+  if (/ not found\.?$|does not exist/.test(m)) return `Check the path (a typo, or a file that was moved), ${leaveOut}.`;
+  if (/\bis binary\b/.test(m)) return `Pass the JSON text of a request envelope (saved as UTF-8), ${leaveOut}.`;
+  if (/permission denied/.test(m)) return `Make it readable by you (chmod u+r), ${leaveOut}.`;
+  if (/not a regular file|is a directory|symbolic link/.test(m)) return `Pass the envelope file itself, ${leaveOut}.`;
+  if (/files over|more than/.test(m)) return `Split it into smaller files (one envelope, or an array of them, each), ${leaveOut}.`;
+  return `Fix it so it holds the request envelope Alexa sends to the skill (as the explanation says), ${leaveOut}.`;
+}
+
 function failedResult(item: FailedSource): ReplayResult {
-  const explanation = `${describeLoadError(item)}${item.loadError.hint ? ` ${item.loadError.hint}` : ''}`;
+  const explanation = describeLoadError(item);
   const evidence: ReplayEvidence = {
     kind: 'unknown',
     request: { type: '(not loaded)', label: '(not loaded)', answerOptional: false, needsNoAccount: false, placeholderSkillId: false },
@@ -159,6 +211,7 @@ function failedResult(item: FailedSource): ReplayResult {
     response: {},
     verdict: 'fail',
     explanation,
+    fix: loadFix(item),
     evidence,
   };
 }
@@ -234,15 +287,21 @@ function internPresence(t: TokenPresence): TokenPresence {
   return shared;
 }
 
-/** What to keep of a result: everything, or (a pass past the first `detailLimit`) a compact record. */
-export function storeResult(r: ReplayResult, index: number, detailLimit: number): StoredReplay {
-  if (index < detailLimit || r.verdict !== 'pass') return r;
-  return { compact: true, source: r.source, request: r.request, label: r.label, tokenInEnvelope: internPresence(r.tokenInEnvelope), status: r.status, latencyMs: r.latencyMs, verdict: r.verdict };
+/**
+ * What to keep of a result: everything (the first `detailLimit`, and the first DETAIL_PER_PROBLEM
+ * failures or warnings of each problem), or a compact record.
+ */
+export function storeResult(r: ReplayResult, index: number, detailLimit: number, problems: ProblemTracker = new ProblemTracker()): StoredReplay {
+  const problem = r.verdict === 'pass' ? undefined : problems.record(r);
+  if (index < detailLimit || problem?.full) return r;
+  const sameAs = problem?.first !== undefined && problem.first !== r.source ? { sameAs: problem.first } : {};
+  return { compact: true, source: r.source, request: r.request, label: r.label, tokenInEnvelope: internPresence(r.tokenInEnvelope), status: r.status, latencyMs: r.latencyMs, verdict: r.verdict, ...sameAs };
 }
 
 /**
  * Replays every item; calls onResult as each finishes. Returns the results in input order (full
- * for the first `detailLimit` and for every failure or warning, compact for the other passes),
+ * for the first `detailLimit` and for the first DETAIL_PER_PROBLEM failures or warnings of each
+ * problem, compact for the others),
  * or none when `collect` is false (benchmarks: only counts are kept).
  */
 export async function replayEnvelopes(
@@ -252,6 +311,7 @@ export async function replayEnvelopes(
   const collect = opts.collect !== false;
   const detailLimit = opts.detailLimit ?? DETAIL_LIMIT;
   const results: StoredReplay[] = [];
+  const problems = new ProblemTracker();
   const counts: Record<Verdict, number> = { pass: 0, warn: 0, fail: 0 };
   const it = (async function* () {
     yield* source as AsyncIterable<ReplayItem>;
@@ -276,7 +336,7 @@ export async function replayEnvelopes(
       const i = index++;
       const r = await replayOne(n.value, { ...opts, onSent });
       counts[r.verdict]++;
-      if (collect) results[i] = storeResult(r, i, detailLimit);
+      if (collect) results[i] = storeResult(r, i, detailLimit, problems);
       opts.onResult?.(r, i);
     }
   };

@@ -1,4 +1,4 @@
-import { opendir, stat } from 'node:fs/promises';
+import { lstat, opendir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AlexaLinkError, InputError } from '../errors.js';
 import { isObject, readJsonFile, readJsonFileSync } from '../project/json-file.js';
@@ -26,6 +26,8 @@ export interface LoadedFile {
   file: string;
   format: SourceFormat;
   envelopes: SourcedEnvelope[];
+  /** Items of an array file that are not envelopes (with `lenient`), each naming its index: the good ones still replay. */
+  failed?: Array<{ index: number; item: FailedSource }>;
 }
 
 /** Request bodies in a SMAPI simulation response (v2 SimulationsApiResponse). */
@@ -56,10 +58,14 @@ function sourced(doc: unknown, source: string, label: string): SourcedEnvelope {
   return notes.length ? { source, envelope, kind, notes } : { source, envelope, kind };
 }
 
-/** Splits one parsed file into validated envelopes. */
-export function envelopesFromDocument(doc: unknown, label: string): LoadedFile {
+/**
+ * Splits one parsed file into validated envelopes. `lenient`: a bad item of an array file becomes
+ * a failed item naming its index (doctor replays the others) instead of failing the whole file.
+ */
+export function envelopesFromDocument(doc: unknown, label: string, lenient = false): LoadedFile {
   const format = detectFormat(doc);
   const out: SourcedEnvelope[] = [];
+  const failed: NonNullable<LoadedFile['failed']> = [];
   switch (format) {
     case 'envelope':
       out.push(sourced(doc, label, label));
@@ -67,7 +73,15 @@ export function envelopesFromDocument(doc: unknown, label: string): LoadedFile {
     case 'envelope-array': {
       const arr = doc as unknown[];
       if (arr.length === 0) throw new InputError(`${label} is an empty array; expected request envelopes.`, { source: label, code: 'E_INPUT_ENVELOPE' });
-      arr.forEach((item, i) => out.push(sourced(item, `${label}#${i + 1}`, `${label} item ${i + 1}`)));
+      arr.forEach((item, i) => {
+        try {
+          out.push(sourced(item, `${label}#${i + 1}`, `${label} item ${i + 1}`));
+        } catch (err) {
+          if (!lenient || !(err instanceof AlexaLinkError)) throw err;
+          failed.push({ index: out.length + failed.length, item: { source: `${label}#${i + 1}`, loadError: { message: err.message, ...(err.hint ? { hint: err.hint } : {}) } } });
+        }
+      });
+      if (out.length === 0 && failed.length) throw new InputError(failed.length === 1 ? failed[0]!.item.loadError.message : `${label}: none of its ${arr.length} items is a request envelope (item 1: ${failed[0]!.item.loadError.message})`, { source: label, code: 'E_INPUT_ENVELOPE', ...(failed[0]!.item.loadError.hint ? { hint: failed[0]!.item.loadError.hint } : {}) });
       break;
     }
     case 'save-skill-io': {
@@ -127,7 +141,7 @@ export function envelopesFromDocument(doc: unknown, label: string): LoadedFile {
       );
     }
   }
-  return { file: label, format: format!, envelopes: out };
+  return { file: label, format: format!, envelopes: out, ...(failed.length ? { failed } : {}) };
 }
 
 /**
@@ -139,6 +153,8 @@ export interface EnvelopePlan {
   labels: string[];
   /** .json entries of the folders that are not read: a FIFO, a device, a link to one, a dangling link (what they are). */
   skipped?: Array<{ label: string; kind: string }>;
+  /** Paths that cannot be replayed, known while planning (missing, a folder without .json files): one failed replay each. */
+  failed?: Map<string, FailedSource>;
 }
 
 function entryKind(e: { isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean; isDirectory(): boolean }): string {
@@ -163,7 +179,8 @@ async function jsonFilesIn(dir: string, out: string[], label: string, skipped: A
     else if (e.isFile()) names.push({ name: e.name, dir: false });
     else if (e.isSymbolicLink()) {
       const target = await stat(path.join(dir, e.name)).catch(() => undefined);
-      if (target?.isFile()) names.push({ name: e.name, dir: false });
+      // A dangling link becomes a failed replay naming it; a link to a FIFO or device is skipped.
+      if (target?.isFile() || !target) names.push({ name: e.name, dir: false });
       else skipped.push({ label: path.join(label, e.name), kind: target ? `a link to ${entryKind(target)}` : 'a link to nothing' });
     } else skipped.push({ label: path.join(label, e.name), kind: entryKind(e) });
   }
@@ -176,18 +193,25 @@ async function jsonFilesIn(dir: string, out: string[], label: string, skipped: A
 
 /**
  * The files the paths name (files, and the .json files in folders), without reading them. A path
- * that does not exist, or a folder without a .json file, is a usage error (exit 2).
+ * that does not exist (or a dangling link), or a folder without a .json file, is one failed replay
+ * naming it (`strict`: a usage error, exit 2); doctor stops only when nothing at all loads.
  */
-export async function planEnvelopeFiles(paths: readonly string[], cwd: string): Promise<EnvelopePlan> {
+export async function planEnvelopeFiles(paths: readonly string[], cwd: string, strict = false): Promise<EnvelopePlan> {
   const labels: string[] = [];
   const skipped: Array<{ label: string; kind: string }> = [];
+  const failed = new Map<string, FailedSource>();
   for (const p of paths) {
     const abs = path.resolve(cwd, p);
     let s;
     try {
       s = await stat(abs);
     } catch {
-      throw new InputError(`--envelopes: ${p} not found.`, { source: p, code: 'E_INPUT_MISSING' });
+      const message = `--envelopes: ${p} not found.`;
+      if (strict) throw new InputError(message, { source: p, code: 'E_INPUT_MISSING' });
+      labels.push(p);
+      // A dangling link is read like any file, whose failure names the link's missing target.
+      if (!(await lstat(abs).then((l) => l.isSymbolicLink(), () => false))) failed.set(p, { source: p, loadError: { message } });
+      continue;
     }
     if (s.isDirectory()) {
       const before = labels.length;
@@ -195,20 +219,24 @@ export async function planEnvelopeFiles(paths: readonly string[], cwd: string): 
       await jsonFilesIn(abs, labels, p, skipped);
       if (labels.length === before) {
         const here = skipped.slice(skippedBefore);
-        throw new InputError(`--envelopes: the folder ${p} holds no .json files${here.length ? ` that can be read (skipped: ${here.slice(0, 5).map((k) => `${k.label}, ${k.kind}`).join('; ')}${here.length > 5 ? `; and ${here.length - 5} more` : ''})` : ''}.`, { source: p, code: 'E_INPUT_MISSING' });
+        const message = `--envelopes: the folder ${p} holds no .json files${here.length ? ` that can be read (skipped: ${here.slice(0, 5).map((k) => `${k.label}, ${k.kind}`).join('; ')}${here.length > 5 ? `; and ${here.length - 5} more` : ''})` : ''}.`;
+        if (strict) throw new InputError(message, { source: p, code: 'E_INPUT_MISSING' });
+        labels.push(p);
+        failed.set(p, { source: p, loadError: { message, hint: `Pass the folder that holds the envelope files (*.json), or leave ${p} out of --envelopes.` } });
       }
     } else labels.push(p);
   }
-  return { cwd, labels, ...(skipped.length ? { skipped } : {}) };
+  return { cwd, labels, ...(skipped.length ? { skipped } : {}), ...(failed.size ? { failed } : {}) };
 }
 
 /** Reads one file: its envelopes, or the reason it cannot be replayed. */
-export async function loadFile(label: string, cwd: string): Promise<LoadedFile | FailedSource> {
+export async function loadFile(label: string, cwd: string, planned?: FailedSource): Promise<LoadedFile | FailedSource> {
+  if (planned) return planned;
   try {
     // Synchronous on purpose: an envelope file is a few KB, and the promise API's round trips
     // through the thread pool, one file after another, bounded the throughput of large runs.
     const doc = readJsonFileSync(path.resolve(cwd, label), label);
-    return envelopesFromDocument(doc, label);
+    return envelopesFromDocument(doc, label, true);
   } catch (err) {
     if (err instanceof AlexaLinkError) return { source: label, loadError: { message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
     throw err;
@@ -218,9 +246,20 @@ export async function loadFile(label: string, cwd: string): Promise<LoadedFile |
 /** The envelopes of every file, in order, each file read when the replays pull it; a bad file is one failed item. */
 export async function* streamEnvelopes(plan: EnvelopePlan): AsyncGenerator<ReplayItem> {
   for (const label of plan.labels) {
-    const loaded = await loadFile(label, plan.cwd);
+    const loaded = await loadFile(label, plan.cwd, plan.failed?.get(label));
     if ('loadError' in loaded) yield loaded;
-    else yield* loaded.envelopes;
+    else if (!loaded.failed) yield* loaded.envelopes;
+    else yield* inOrder(loaded);
+  }
+}
+
+/** An array file's good envelopes and failed items, in the file's order. */
+function* inOrder(loaded: LoadedFile): Generator<ReplayItem> {
+  const failed = loaded.failed ?? [];
+  let f = 0;
+  for (let i = 0, e = 0; e < loaded.envelopes.length || f < failed.length; i++) {
+    if (f < failed.length && failed[f]!.index === i) yield failed[f++]!.item;
+    else yield loaded.envelopes[e++]!;
   }
 }
 
@@ -231,7 +270,7 @@ export async function* streamEnvelopes(plan: EnvelopePlan): AsyncGenerator<Repla
 export async function findLoadable(plan: EnvelopePlan): Promise<{ ok: true } | { ok: false; failures: FailedSource[] }> {
   const failures: FailedSource[] = [];
   for (const label of plan.labels) {
-    const loaded = await loadFile(label, plan.cwd);
+    const loaded = await loadFile(label, plan.cwd, plan.failed?.get(label));
     if (!('loadError' in loaded)) return { ok: true };
     if (failures.length < 20) failures.push(loaded);
   }
@@ -241,6 +280,6 @@ export async function findLoadable(plan: EnvelopePlan): Promise<{ ok: true } | {
 /** Reads every path and validates all of it (programmatic callers that want everything up front). */
 export async function loadEnvelopeFiles(paths: readonly string[], cwd: string): Promise<LoadedFile[]> {
   const loaded: LoadedFile[] = [];
-  for (const label of (await planEnvelopeFiles(paths, cwd)).labels) loaded.push(envelopesFromDocument(await readJsonFile(path.resolve(cwd, label), label), label));
+  for (const label of (await planEnvelopeFiles(paths, cwd, true)).labels) loaded.push(envelopesFromDocument(await readJsonFile(path.resolve(cwd, label), label), label));
   return loaded;
 }

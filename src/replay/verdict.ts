@@ -109,7 +109,14 @@ export function withCommonHints(j: Judgement, e: ReplayEvidence, speech?: string
   if (j.verdict !== 'pass') {
     if (e.request.placeholderSkillId && said.some(skillIdRejection)) {
       explanation += ` The skill refused the request's skill ID: alexa-link used a placeholder (${e.request.applicationId}) because it knows no skill ID for this project.`;
-      fix = joinFix(fix, 'Pass --skill-id amzn1.ask.skill.… (the ID the skill checks), or deploy the skill (ask deploy) so .ask/ask-states.json has it.');
+      // A skill created before 2016 has a legacy amzn1.echo-sdk-ams.app.… ID: as valid as amzn1.ask.skill.…
+      const legacy = said.map((t) => /\bamzn1\.echo-sdk-ams\.app\.[\w.-]*\w/.exec(t)?.[0]).find((id) => id !== undefined);
+      fix = joinFix(
+        fix,
+        legacy
+          ? `Pass --skill-id ${legacy} (the ID the skill's own check expects: legacy skills have amzn1.echo-sdk-ams.app.… IDs and newer ones amzn1.ask.skill.…, and both forms are valid), or deploy the skill (ask deploy) so .ask/ask-states.json has it.`
+          : "Pass --skill-id with the ID the skill's own check expects (amzn1.ask.skill.…, or amzn1.echo-sdk-ams.app.… for a legacy skill: both forms are valid), or deploy the skill (ask deploy) so .ask/ask-states.json has it.",
+      );
     }
     const net = said.map(networkFailure).find((n) => n !== undefined);
     if (net) {

@@ -1,4 +1,4 @@
-import { jsonEscape, processSecrets, SecretSet, type SecretEncoding } from './secrets.js';
+import { jsonEscape, PART_RUN, PART_STEP, processSecrets, SecretSet, type SecretEncoding } from './secrets.js';
 
 /**
  * Secrets (client secrets, access and refresh tokens) are never shown whole: first characters
@@ -63,11 +63,12 @@ function replacementFor(e: SecretEncoding): string {
  */
 export function redactText(text: string, secrets: SecretSource = processSecrets): string {
   let out = text;
-  const set = secrets instanceof SecretSet ? secrets : SecretSet.from(secrets);
+  const set = secrets instanceof SecretSet ? secrets : setOf(secrets);
   // Longest first, so a secret (or an encoding) that contains another is replaced whole.
   for (const e of set.encodings()) {
     if (out.includes(e.text)) out = replaceAll(out, e.text, replacementFor(e));
   }
+  if (set.hasParts && out.length >= PART_RUN) out = redactParts(out, set);
   out = out.replace(JSON_PAIR, (_m, pre: string, value: string, post: string) => pre + maybeRedact(value) + post);
   out = out.replace(ESCAPED_JSON_PAIR, (_m, pre: string, value: string, post: string) => pre + maybeRedact(value) + post);
   // A value the exact pass already turned into "Atza… (38 chars)" is left alone: the patterns
@@ -94,6 +95,61 @@ export function excerpt(text: string, max: number, opts: { secrets?: SecretSourc
   // Never half a surrogate pair.
   if (/[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
   return `${cut}…${opts.total ? ` (cut at ${max} of ${text.length} characters)` : ''}`;
+}
+
+/** The sets made from plain lists of values, by their values (a handler's log lines reuse one list). */
+const fromValues = new Map<string, SecretSet>();
+
+function setOf(values: Iterable<string | undefined | null>): SecretSet {
+  const list = [...values].filter((v): v is string => typeof v === 'string');
+  const key = list.join('\u0000');
+  let set = fromValues.get(key);
+  if (!set) {
+    set = SecretSet.from(list);
+    if (fromValues.size >= 16) fromValues.delete(fromValues.keys().next().value!);
+    fromValues.set(key, set);
+  }
+  return set;
+}
+
+/**
+ * Runs of PART_RUN or more characters of a long secret (or of its base64), wherever they appear:
+ * a skill logging token.slice(0, 30). Every PART_STEP-th position's window is looked up (any run
+ * of PART_RUN holds one of them); a hit is extended both ways as far as the text goes on matching
+ * the secret, and a run long enough is replaced.
+ */
+function redactParts(text: string, set: SecretSet): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i + PART_STEP <= text.length; ) {
+    const window = text.slice(i, i + PART_STEP);
+    const parts = set.partsWith(window);
+    let start = 0;
+    let end = 0;
+    let secret = '';
+    for (const p of parts ?? []) {
+      for (let at = p.text.indexOf(window); at !== -1; at = p.text.indexOf(window, at + 1)) {
+        let b = 0;
+        while (i - b - 1 >= from && at - b - 1 >= 0 && text[i - b - 1] === p.text[at - b - 1]) b++;
+        let f = PART_STEP;
+        while (i + f < text.length && at + f < p.text.length && text[i + f] === p.text[at + f]) f++;
+        if (b + f >= PART_RUN && b + f > end - start) {
+          start = i - b;
+          end = i + f;
+          secret = p.secret;
+        }
+      }
+    }
+    if (end === 0) {
+      i += PART_STEP;
+      continue;
+    }
+    // Shown as the secret is (its first characters and length): the same words as a whole one.
+    out += `${text.slice(from, start)}${redact(secret)}`;
+    from = end;
+    i = end;
+  }
+  return from === 0 ? text : out + text.slice(from);
 }
 
 function followedByRedaction(text: string, at: number): boolean {

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,6 +95,9 @@ describe('replays against skills with typical bugs (--handler)', () => {
     expect(bySource.get('binary.json')).toMatchObject({ verdict: 'fail', request: '(not loaded)', explanation: expect.stringMatching(/malformed\/binary\.json is binary, not JSON text/) });
     expect(bySource.get('truncated.json')!.explanation).toMatch(/truncated\.json is not valid JSON at line \d+/);
     expect(bySource.get('not-an-envelope.json')!.explanation).toMatch(/ask dialog replay file/);
+    // Every failed row of a bad file says what to do.
+    for (const x of r.doc!.replays.filter((x) => x.request === '(not loaded)')) expect(x.fix, x.source).toMatch(/\w/);
+    expect(bySource.get('binary.json')!.fix).toMatch(/JSON text of a request envelope \(saved as UTF-8\)/);
     const text = await runCli(['doctor', '--only', 'replays', '--handler', `${SKILLS}/any-token/index.js`, '--envelopes', ENVELOPES], { cwd: await emptyDir(), env });
     expect(text.code).toBe(1);
     // One line per replay; the explanation once, below.
@@ -103,6 +106,46 @@ describe('replays against skills with typical bugs (--handler)', () => {
     const full = await runCli(['doctor', '-v', '--only', 'replays', '--handler', `${SKILLS}/any-token/index.js`, '--envelopes', ENVELOPES], { cwd: await emptyDir(), env });
     expect(full.stdout).toMatch(/✖ \S*malformed\/wrong-types\.json +not loaded\n +\S*wrong-types\.json is not a usable request envelope/);
   });
+
+  it('a missing path, a dangling link and an array with one bad item in --envelopes are failed rows; a UTF-16 file replays', async () => {
+    const dir = await emptyDir();
+    const good = JSON.parse(await readFile(path.join(ENVELOPES, 'launch-linked.json'), 'utf8')) as unknown;
+    await writeFile(path.join(dir, 'mixed.json'), JSON.stringify([good, { hello: 1 }]));
+    await writeFile(path.join(dir, 'utf16.json'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(JSON.stringify(good, null, 2), 'utf16le')]));
+    await symlink(path.join(dir, 'gone.json'), path.join(dir, 'dangling.json'));
+    const args = ['doctor', '--only', 'replays', '--handler', `${SKILLS}/any-token/index.js`, '--envelopes', 'mixed.json', 'missing.json', 'dangling.json', 'utf16.json'];
+    const r = await runCli(['--json', ...args], { cwd: dir, env });
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as DoctorJson;
+    expect(doc.replays.map((x) => `${x.source} ${x.verdict}`)).toEqual(['mixed.json#1 pass', 'mixed.json#2 fail', 'missing.json fail', 'dangling.json fail', 'utf16.json pass']);
+    expect(doc.replays[1]).toMatchObject({ request: '(not loaded)', explanation: expect.stringMatching(/mixed\.json item 2 is not a request envelope/), fix: expect.stringMatching(/\w/) });
+    expect(doc.replays[2]).toMatchObject({ explanation: '--envelopes: missing.json not found.', fix: expect.stringMatching(/Check the path/) });
+    expect(doc.replays[3]!.explanation).toMatch(/dangling\.json is a symbolic link to \S*gone\.json, which does not exist/);
+    const text = await runCli(args, { cwd: dir, env });
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/✖ missing\.json +not loaded · --envelopes: missing\.json not found/);
+  });
+
+  it('past the first 1,000 replays, failures that repeat a problem are kept as a summary naming the first (bounded memory when everything fails)', async () => {
+    const dir = await emptyDir();
+    const good = JSON.parse(await readFile(path.join(ENVELOPES, 'launch-linked.json'), 'utf8')) as unknown;
+    await mkdir(path.join(dir, 'envelopes'));
+    for (let i = 0; i < 1030; i++) await writeFile(path.join(dir, 'envelopes', `${String(i).padStart(4, '0')}.json`), JSON.stringify(good));
+    const args = ['doctor', '--only', 'replays', '--handler', `${SKILLS}/always-link/index.js`, '--envelopes', 'envelopes', '--probes', 'none'];
+    const r = await runCli(['--json', ...args], { cwd: dir, env, timeoutMs: 120_000 });
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as { checks: Array<{ detail: string; fix?: string }>; replays: Array<{ source: string; verdict: string; compact?: true; sameAs?: string }> };
+    expect(doc.replays).toHaveLength(1030);
+    expect(doc.replays.every((x) => x.verdict === 'fail')).toBe(true);
+    const compact = doc.replays.filter((x) => x.compact);
+    expect(compact).toHaveLength(30);
+    expect(compact[0]).toMatchObject({ source: path.join('envelopes', '1000.json'), sameAs: doc.replays[0]!.source });
+    expect(doc.checks[0]!.detail).toMatch(/30 failures and warnings past the first 1,000 replays repeat a problem already shown 10 times: they are kept as a summary/);
+    expect(doc.checks[0]!.fix).toMatch(/^envelopes\/0000\.json, envelopes\/0001\.json, envelopes\/0002\.json and 1,027 more: /);
+    const text = await runCli(args, { cwd: dir, env, timeoutMs: 120_000 });
+    expect(text.stdout).toContain('… and 30 more failures and warnings that repeat a problem below (--json lists each)');
+    expect(text.stdout).toMatch(/✖ 1,030 replays \(envelopes\/0000\.json, envelopes\/0001\.json, envelopes\/0002\.json and 1,027 more\)/);
+  }, 240_000);
 
   it('a handler with no token and no LinkAccount card is a warning, not a failure', async () => {
     const dir = await emptyDir();

@@ -114,7 +114,7 @@ describe('verdicts on fixture skills, --json and text', () => {
     const launch = find(refused.doc, 'builtin:launch');
     expect(launch).toMatchObject({ verdict: 'fail', style: 'raw' });
     expect(launch.explanation).toMatch(/The handler failed: Invalid Application ID\.[\s\S]*refused the request's skill ID: alexa-link used a placeholder/);
-    expect(launch.fix).toMatch(/Pass --skill-id amzn1\.ask\.skill\.…/);
+    expect(launch.fix).toMatch(/Pass --skill-id with the ID the skill's own check expects \(amzn1\.ask\.skill\.…, or amzn1\.echo-sdk-ams\.app\.… for a legacy skill: both forms are valid\)/);
     expect(refused.full).toMatch(/fix: [\s\S]*--skill-id/);
     expect(refused.text).toMatch(/→ [\s\S]*--skill-id/);
 
@@ -149,6 +149,35 @@ describe('verdicts on fixture skills, --json and text', () => {
       expect(out).not.toContain(TOKEN);
       expect(out).not.toContain('\x1b');
       expect(out).not.toContain('\u202e');
+    }
+  });
+
+  it('a skill that logs part of the token, or its base64: redacted in -v text and in --json logs', async () => {
+    const dir = await emptyDir();
+    await writeFile(
+      path.join(dir, 'parts.js'),
+      [
+        'exports.handler = async (event) => {',
+        '  const t = event.context.System.user.accessToken;',
+        "  console.log('head', t.slice(0, 30));",
+        "  console.log('b64', Buffer.from(t).toString('base64'));",
+        "  console.log('b64url', Buffer.from(t).toString('base64url'));",
+        "  console.error('tail', t.slice(-14));",
+        "  return { version: '1.0', response: { outputSpeech: { type: 'PlainText', text: 'Hello.' } } };",
+        '};',
+        '',
+      ].join('\n'),
+    );
+    const args = ['--handler', 'parts.js', '--token', 'env:E2E_TOKEN', '--request', 'launch', '--probes', 'none'];
+    const r = await doctor(args, { cwd: dir });
+    const launch = find(r.doc, 'builtin:launch');
+    expect(launch.logs.map((l) => l.text)).toEqual([`head ${'Atza… (48 chars)'}`, 'b64 Atza… (48 chars)', 'b64url Atza… (48 chars)', 'tail Atza… (48 chars)']);
+    const verbose = await runCli(['-v', 'doctor', '--only', 'replays', ...args], { cwd: dir, env: ENV });
+    expect(verbose.stdout).toMatch(/head Atza… \(48 chars\)/);
+    const b64 = Buffer.from(TOKEN).toString('base64');
+    for (const out of [r.all, verbose.stdout, verbose.stderr]) {
+      for (let i = 0; i + 12 <= TOKEN.length; i++) expect(out).not.toContain(TOKEN.slice(i, i + 12));
+      for (let i = 0; i + 12 <= b64.length; i++) expect(out).not.toContain(b64.slice(i, i + 12));
     }
   });
 
@@ -224,6 +253,35 @@ describe('real captures load', () => {
     expect(old.explanation).toMatch(/no context \(an old format\): Alexa sends context\.System with every request today/);
     const keep = await doctor([...handler('callback'), '--envelopes', 'old.json'], { cwd: dir });
     expect(find(keep.doc, 'old.json').tokenInEnvelope).toEqual({ context: false, session: false });
+  });
+
+  it('an old envelope without context against an ask-sdk skill: getAccountLinkingAccessToken fails on it, a warning about the envelope, not a failure of the skill', async () => {
+    const dir = await emptyDir();
+    const e = JSON.parse(await readFile(path.join(ENVELOPES, 'launch-linked.json'), 'utf8')) as Record<string, unknown>;
+    delete e.context;
+    await writeFile(path.join(dir, 'old.json'), JSON.stringify(e));
+    const r = await doctor([...handler('provider-error'), '--envelopes', 'old.json', '--probes', 'none'], { cwd: dir });
+    const old = find(r.doc, 'old.json');
+    expect(old.verdict).toBe('warn');
+    expect(old.explanation).toMatch(/predates `context`, which Alexa always sends today[\s\S]*not a bug of the skill/);
+    expect(old.explanation).not.toMatch(/the skill failed while using it/);
+    expect(old.fix).toMatch(/Replay a current capture/);
+    expect(r.code).toBe(0);
+  });
+
+  it('a raw handler reading event.session.user on a request without a session: says so, not "no token"', async () => {
+    const dir = await emptyDir();
+    await writeFile(
+      path.join(dir, 'raw.js'),
+      "exports.handler = (event, context, callback) => {\n  const token = event.session.user.accessToken;\n  callback(null, { version: '1.0', response: token ? { outputSpeech: { type: 'PlainText', text: 'Hello.' } } : { outputSpeech: { type: 'PlainText', text: 'Please link.' }, card: { type: 'LinkAccount' } } });\n};\n",
+    );
+    const r = await doctor(['--handler', 'raw.js', '--request', 'playback-started', '--token', 'none'], { cwd: dir });
+    const played = find(r.doc, 'builtin:playback-started');
+    expect(played.verdict).toBe('fail');
+    expect(played.explanation).toMatch(/AudioPlayer\.PlaybackStarted comes without a session[\s\S]*the skill reads event\.session[\s\S]*context\.System\.user[\s\S]*Alexa\.getAccountLinkingAccessToken/);
+    expect(played.explanation).not.toMatch(/The envelope carried no token/);
+    expect(played.fix).toMatch(/event\.context\.System\.user\.accessToken, not from event\.session\.user\.accessToken/);
+    expect(r.text).toContain('comes without a session');
   });
 
   it('nothing loads: exit 2 naming every file and its problem', async () => {

@@ -98,6 +98,19 @@ describe('--json', () => {
     expect(short).toContain('   … and 1 more replays passed (--json lists each)');
   });
 
+  it('counts failures kept compact (a large run that fails) with the replay they name', () => {
+    const full = replay('fail', { source: 'a.json', explanation: 'A token was sent and the skill still asks to link.', fix: 'Read the token at context.' });
+    const repeated = Array.from({ length: 1234 }, (_, i) => ({ compact: true as const, source: `r${i}.json`, request: 'LaunchRequest', label: 'LaunchRequest', tokenInEnvelope: { context: true, session: true }, status: 200, latencyMs: 1, verdict: 'fail' as const, sameAs: 'a.json' }));
+    const report = buildReport([], [full, ...repeated]);
+    expect(toJson(report).replays[1]).toMatchObject({ compact: true, verdict: 'fail', sameAs: 'a.json' });
+    const short = renderText(report, plain, { verbose: false, width: 140 });
+    expect(short).toContain('   … and 1,234 more failures and warnings that repeat a problem below (--json lists each)');
+    expect(short).toContain(' ✖ 1,235 replays (a.json and 1,234 more)');
+    expect(short).not.toContain('more replays passed');
+    const long = renderText(report, plain, { verbose: true });
+    expect(long).toContain('… and 1,234 more failures and warnings that repeat a problem shown above 10 times');
+  });
+
   it('ok is false when a replay fails even if every check passed', () => {
     expect(buildReport([result('replays', 'pass')], [replay('fail')]).ok).toBe(false);
     expect(buildReport([result('replays', 'warn')], [replay('warn')]).ok).toBe(true);

@@ -23,6 +23,15 @@ describe('speech that reads as a failure', () => {
     ['Oops, something went wrong.', /went wrong/],
     ['An error occurred while fetching your data.', /error happened/],
     ['We hit an exception.', /exception/],
+    ['Sorry, I had trouble processing your request. Please try again.', /apologises/],
+    ["Sorry, I can't understand the command. Please say again.", /apologises/],
+    ["Sorry, I'm having trouble reaching your account right now.", /apologises/],
+    ['Sorry, there was a problem getting your events.', /apologises/],
+    ["Sorry, I couldn't process your request. Please try again later.", /apologises/],
+    ['Sorry, our service is not working at the moment.', /apologises/],
+    ['Sorry, I was unable to connect to the server.', /apologises/],
+    ['Sorry, there was an issue with your request.', /apologises/],
+    ['Sorry, we are experiencing technical difficulties.', /apologises/],
   ])('%s', (speech, why) => {
     expect(speechFailure(speech)?.why).toMatch(why);
   });
@@ -37,6 +46,14 @@ describe('speech that reads as a failure', () => {
     ["Sorry, I can't help with that. You can ask who am I.", 'AMAZON.FallbackIntent'],
     ['Goodbye!', 'AMAZON.StopIntent'],
     ['Please link your account in the Alexa app.', undefined],
+    ["Sorry, I couldn't find any events on your calendar today.", undefined],
+    ['Sorry, we are unable to deliver to your address.', undefined],
+    ["Sorry, I can't find an order with that number.", undefined],
+    ["Sorry, I couldn't find a restaurant near you that is open now.", undefined],
+    ['Sorry, that store is unable to take orders on Sundays.', undefined],
+    ["Sorry, you can't order more than ten items at once.", undefined],
+    ["Sorry, I can't access your calendar until you link your account.", undefined],
+    ['Sorry, the new issue of your magazine is not out yet.', undefined],
   ])('not a failure: %s', (speech, intent) => {
     expect(speechFailure(speech, intent)).toBeUndefined();
   });

@@ -7,7 +7,8 @@ import { createRequire } from 'node:module';
 import { validateEnvelope, type Envelope } from '../../src/replay/envelopes.js';
 import { builtinLaunch } from '../../src/replay/kinds/custom.js';
 import { lambdaEnvironment } from '../../src/replay/lambda-env.js';
-import { isCompact, replayEnvelopes, replayOne, type ReplayResult, type TokenChange } from '../../src/replay/runner.js';
+import { DETAIL_PER_PROBLEM, isCompact, replayEnvelopes, replayOne, type ReplayResult, type TokenChange } from '../../src/replay/runner.js';
+import { groupProblems } from '../../src/doctor/checks/replays.js';
 import { findHandlerInCodeDir, HandlerTarget, parseHandlerSpec, readCodeInfo } from '../../src/replay/targets/handler.js';
 import { execFileSync } from 'node:child_process';
 
@@ -231,6 +232,20 @@ describe('HandlerTarget with skills that have typical bugs', () => {
     const { results } = await replayEnvelopes(items, { target: t, token: withSessionToken, concurrency: 4, detailLimit: 10 });
     expect(results.filter(isCompact).map((r) => r.source)).toEqual(items.slice(10).map((i) => i.source));
     expect(results[20]).toEqual({ compact: true, source: 'n20', request: 'LaunchRequest', label: 'LaunchRequest', tokenInEnvelope: { context: true, session: true }, status: 200, latencyMs: expect.any(Number), verdict: 'pass' });
+  });
+
+  it('keeps failures of the same problem past the first 1,000 compact, naming the first (bounded memory when every replay fails)', async () => {
+    const t = target('always-link/index.js');
+    const items = Array.from({ length: 40 }, (_, i) => ({ source: `f${i}`, envelope: launch }));
+    const { results, counts } = await replayEnvelopes(items, { target: t, token: withSessionToken, concurrency: 1, detailLimit: 5 });
+    expect(counts.fail).toBe(40);
+    // The first 5 (detailLimit), and the first DETAIL_PER_PROBLEM of the problem, in full; the rest compact.
+    expect(results.filter((r) => !isCompact(r)).map((r) => r.source)).toEqual(items.slice(0, DETAIL_PER_PROBLEM).map((i) => i.source));
+    expect(results[30]).toEqual({ compact: true, source: 'f30', request: 'LaunchRequest', label: 'LaunchRequest', tokenInEnvelope: { context: true, session: true }, status: 200, latencyMs: expect.any(Number), verdict: 'fail', sameAs: 'f0' });
+    const { groups, compacted } = groupProblems(results);
+    expect(compacted).toBe(40 - DETAIL_PER_PROBLEM);
+    expect(groups).toHaveLength(1);
+    expect(groups[0]).toMatchObject({ count: 40, sources: ['f0', 'f1', 'f2'] });
   });
 
   it('parseHandlerSpec splits file and export', () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, readFile, writeFile, rm } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, symlink, writeFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -130,5 +130,47 @@ describe('streaming a folder with bad files', () => {
     ]);
     expect(await findLoadable(plan)).toEqual({ ok: true });
     expect(await findLoadable({ cwd: dir, labels: plan.labels.slice(1, 3) })).toMatchObject({ ok: false, failures: [{ source: 'b-truncated.json' }, { source: 'c-not-envelope.json' }] });
+  });
+
+  it('a missing path, a dangling link, an empty folder and an array with one bad item: failed items naming each, the good envelopes still replay', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'al-stream-bad-'));
+    temps.push(dir);
+    const good = JSON.parse(await readFile(path.join(FIXTURES, 'launch-linked.json'), 'utf8')) as Envelope;
+    await writeFile(path.join(dir, 'good.json'), JSON.stringify(good));
+    await writeFile(path.join(dir, 'mixed.json'), JSON.stringify([good, { hello: 1 }, good]));
+    await symlink(path.join(dir, 'gone.json'), path.join(dir, 'dangling.json'));
+    await mkdir(path.join(dir, 'empty'));
+    const plan = await planEnvelopeFiles(['good.json', 'missing.json', 'dangling.json', 'empty', 'mixed.json'], dir);
+    const items: ReplayItem[] = [];
+    for await (const item of streamEnvelopes(plan)) items.push(item);
+    expect(items.map((i) => ('loadError' in i ? `bad ${i.source}: ${i.loadError.message}` : `ok ${i.source}`))).toEqual([
+      'ok good.json',
+      'bad missing.json: --envelopes: missing.json not found.',
+      expect.stringMatching(/^bad dangling\.json: dangling\.json is a symbolic link to .*gone\.json, which does not exist \(a dangling link\)\.$/),
+      'bad empty: --envelopes: the folder empty holds no .json files.',
+      'ok mixed.json#1',
+      expect.stringMatching(/^bad mixed\.json#2: mixed\.json item 2 is not a request envelope/),
+      'ok mixed.json#3',
+    ]);
+    // Only when nothing loads at all is it a usage error.
+    expect(await findLoadable(plan)).toEqual({ ok: true });
+    expect(await findLoadable(await planEnvelopeFiles(['missing.json', 'dangling.json'], dir))).toMatchObject({ ok: false, failures: [{ source: 'missing.json' }, { source: 'dangling.json' }] });
+    // A dangling link inside a folder is listed too.
+    expect((await planEnvelopeFiles(['.'], dir)).labels).toContain('dangling.json');
+  });
+
+  it('decodes UTF-16 files (PowerShell `>` writes UTF-16LE with a byte order mark)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'al-utf16-'));
+    temps.push(dir);
+    const text = await readFile(path.join(FIXTURES, 'launch-linked.json'), 'utf8');
+    await writeFile(path.join(dir, 'le.json'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${text}\r\n`, 'utf16le')]));
+    const be = Buffer.from(text, 'utf16le').swap16();
+    await writeFile(path.join(dir, 'be.json'), Buffer.concat([Buffer.from([0xfe, 0xff]), be]));
+    const loaded = await loadEnvelopeFiles(['le.json', 'be.json'], dir);
+    expect(loaded.map((l) => envelopeToken(l.envelopes[0]!.envelope))).toEqual([envelopeToken(JSON.parse(text) as Envelope), envelopeToken(JSON.parse(text) as Envelope)]);
+    const items: ReplayItem[] = [];
+    for await (const item of streamEnvelopes(await planEnvelopeFiles(['le.json'], dir))) items.push(item);
+    expect(items.map((i) => i.source)).toEqual(['le.json']);
+    expect('loadError' in items[0]!).toBe(false);
   });
 });

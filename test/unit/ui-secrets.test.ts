@@ -17,14 +17,42 @@ describe('SecretSet: every encoding alexa-link produces of a secret', () => {
     ['JSON-escaped', jsonEscape(SECRET)],
     ['Basic base64(id:secret)', Buffer.from(`${CLIENT}:${SECRET}`).toString('base64')],
     ['Basic base64(urlencode(id):urlencode(secret)), what alexa-link sends', basicAuthorization(CLIENT, SECRET).slice('Basic '.length)],
+    ["base64 (a skill logging Buffer.from(token).toString('base64'))", Buffer.from(SECRET).toString('base64')],
+    ['base64 without padding', Buffer.from(SECRET).toString('base64').replace(/=+$/, '')],
+    ['base64url', Buffer.from(SECRET).toString('base64url')],
   ])('%s is redacted', (_kind, shape) => {
     const out = redactText(`before ${shape} after`, set);
     expect(out).not.toContain(shape);
     expect(out).toBe(`before ${_kind === 'JSON-escaped' ? jsonEscape(redact(SECRET)) : redact(SECRET)} after`);
   });
 
-  it('the encodings differ from each other for this secret (the table above tests six shapes)', () => {
-    expect(new Set(secretEncodings(SECRET, { basicUser: CLIENT }).map((e) => e.text)).size).toBe(6);
+  it('the encodings differ from each other for this secret (the table above tests them all; base64url is unpadded base64 here, no + or /)', () => {
+    expect(new Set(secretEncodings(SECRET, { basicUser: CLIENT }).map((e) => e.text)).size).toBe(8);
+  });
+
+  describe('a long secret in part: any run of 12 characters or more', () => {
+    const TOKEN = 'Atza|IwEBIPartial-redaction-token-0123456789abcdefghijKLMNOP';
+    const parts = SecretSet.from([TOKEN]);
+    it.each([
+      ['token.slice(0, 30)', TOKEN.slice(0, 30)],
+      ['token.slice(-12)', TOKEN.slice(-12)],
+      ['the middle', TOKEN.slice(10, 40)],
+      ["the base64 of the token, cut (Buffer.from(token).toString('base64').slice(0, 40))", Buffer.from(TOKEN).toString('base64').slice(0, 40)],
+    ])('%s', (_what, shape) => {
+      const out = redactText(`token: ${shape}!`, parts);
+      expect(out).toBe(`token: ${redact(TOKEN)}!`);
+    });
+    it('two runs in one line, and text around them, stay apart', () => {
+      expect(redactText(`a=${TOKEN.slice(0, 20)} b=${TOKEN.slice(25, 45)} c=hello`, parts)).toBe(`a=${redact(TOKEN)} b=${redact(TOKEN)} c=hello`);
+    });
+    it('11 characters are left alone, and so are short secrets in part', () => {
+      expect(redactText(`x ${TOKEN.slice(5, 16)} y`, parts)).toBe(`x ${TOKEN.slice(5, 16)} y`);
+      const short = 'short-secret-12345678'; // 21 characters
+      expect(redactText(`x ${short.slice(0, 15)} y`, SecretSet.from([short]))).toBe(`x ${short.slice(0, 15)} y`);
+    });
+    it('a plain list of values is redacted in part too (the handler child passes one)', () => {
+      expect(redactText(`log ${TOKEN.slice(3, 33)}`, [TOKEN])).toBe(`log ${redact(TOKEN)}`);
+    });
   });
 
   it('what the token request really carries is covered: its Authorization header and its form body', () => {

@@ -7,7 +7,7 @@ import type { AnswerSummary, BuiltinRequest, ProbeMode } from '../../replay/kind
 import { DEFAULT_REGION, lambdaEnvironment } from '../../replay/lambda-env.js';
 import { DETAIL_LIMIT } from '../../replay/evidence.js';
 import { periodicCollector } from '../../replay/memory.js';
-import { replayEnvelopes, type ReplayResult } from '../../replay/runner.js';
+import { DETAIL_PER_PROBLEM, isCompact, problemKey, replayEnvelopes, type ReplayResult, type StoredReplay } from '../../replay/runner.js';
 import { streamEnvelopes } from '../../replay/sources.js';
 import { EndpointTarget } from '../../replay/targets/endpoint.js';
 import { checkPackageScope, DEFAULT_MEMORY_MB, findHandlerInCodeDir, HandlerTarget, parseHandlerSpec, type HandlerSpec } from '../../replay/targets/handler.js';
@@ -219,8 +219,38 @@ export function effectiveToken(ctx: DoctorContext, token: TokenChange): TokenCha
 /** Distinct secrets registered with the redactor from the envelopes (a bound: 100,000 captures may hold as many tokens). */
 const MAX_REGISTERED_SECRETS = 200;
 
-function plural(n: number, word: string): string {
-  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? word : many}`;
+}
+
+/** The failures and warnings grouped by problem, in input order, with at most three sources named each. */
+export function groupProblems(results: readonly StoredReplay[]): { groups: Array<{ key: string; count: number; sources: string[] }>; compacted: number } {
+  const groups = new Map<string, { key: string; count: number; sources: string[] }>();
+  const keyOf = new Map<string, string>();
+  const add = (key: string, source: string) => {
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { key, count: 0, sources: [] }));
+    g.count++;
+    if (g.sources.length < 3) g.sources.push(source);
+  };
+  let compacted = 0;
+  for (const r of results) {
+    if (r.verdict === 'pass' || isCompact(r)) continue;
+    keyOf.set(r.source, problemKey(r));
+    add(problemKey(r), r.source);
+  }
+  // Failures kept as a summary count with the problem of the replay they name.
+  for (const r of results) {
+    if (r.verdict === 'pass' || !isCompact(r)) continue;
+    compacted++;
+    const key = r.sameAs !== undefined ? keyOf.get(r.sameAs) : undefined;
+    add(key ?? 'more distinct problems than one report follows (1,000): --json has each replay', r.source);
+  }
+  return { groups: [...groups.values()], compacted };
+}
+
+function compactedWords(n: number): string {
+  return `${plural(n, 'failure or warning', 'failures and warnings')} past the first ${DETAIL_LIMIT.toLocaleString('en-US')} replays ${n === 1 ? 'repeats' : 'repeat'} a problem already shown ${DETAIL_PER_PROBLEM} times: ${n === 1 ? 'it is' : 'they are'} kept as a summary (verdict, source, status, and sameAs naming the first replay with that problem; --json lists each).`;
 }
 
 export function replaysCheck(token: TokenChange): Check<DoctorContext> {
@@ -303,16 +333,11 @@ export function replaysCheck(token: TokenChange): Check<DoctorContext> {
         const probeWords = probes === 'none' ? 'no probes' : `probes: ${probes}, ${plural(sent, 'request')} sent in all`;
         const builtinsRan = !ctx.envelopePlan.labels.length || explicitBuiltins;
         const leftToHandler = ctx.options.target.kind === 'smapi' && builtinsRan ? notThroughSmapi.map((k) => ` The ${k.title}'s built-in requests were not sent: ${k.notThroughSmapi}`).join('') : '';
-        const summary = `${plural(count, 'replay')} against ${target.description} (${tokenWords}; ${probeWords}): ${counts.pass} passed${counts.warn ? `, ${counts.warn} warned` : ''}${counts.fail ? `, ${counts.fail} failed` : ''}.${leftToHandler}`;
+        const counted = `${plural(count, 'replay')} against ${target.description} (${tokenWords}; ${probeWords}): ${counts.pass} passed${counts.warn ? `, ${counts.warn} warned` : ''}${counts.fail ? `, ${counts.fail} failed` : ''}.${leftToHandler}`;
         // One line per distinct fix (else explanation), naming the envelopes it is about.
-        const bySame = new Map<string, string[]>();
-        for (const r of results) {
-          if (r.verdict === 'pass' || 'compact' in r) continue;
-          const full = r as ReplayResult;
-          const key = full.fix ?? full.explanation;
-          bySame.set(key, [...(bySame.get(key) ?? []), full.source]);
-        }
-        const fixes = [...bySame].slice(0, 6).map(([what, sources]) => `${sources.length > 3 ? `${sources.slice(0, 3).join(', ')} and ${sources.length - 3} more` : sources.join(', ')}: ${what}`);
+        const { groups, compacted } = groupProblems(results);
+        const fixes = groups.slice(0, 6).map((g) => `${g.sources.length < g.count ? `${g.sources.join(', ')} and ${(g.count - g.sources.length).toLocaleString('en-US')} more` : g.sources.join(', ')}: ${g.key}`);
+        const summary = compacted ? `${counted} ${compactedWords(compacted)}` : counted;
         // The report's one line leads with the counts (the target and token mode are in the detail).
         const oneLine = `${counts.pass}/${plural(count, 'replay')} passed${counts.warn ? `, ${counts.warn} warned` : ''}${counts.fail ? `, ${counts.fail} failed` : ''} (${shortTokenMode(ctx.replayToken.mode)}${ctx.options.token === undefined ? ', by default' : ''})`;
         if (counts.fail) return { status: 'fail', detail: summary, summary: oneLine, fix: fixes.join('\n') };

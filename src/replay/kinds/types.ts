@@ -36,6 +36,10 @@ export interface RequestFacts {
   applicationId?: string;
   /** The request names alexa-link's placeholder skill ID (no skill ID was known). */
   placeholderSkillId: boolean;
+  /** Whether the document has a session (custom skills: Alexa sends none with AudioPlayer or skill events). */
+  hasSession?: boolean;
+  /** Whether the document has context.System (custom skills: envelopes of the old format have none). */
+  hasContext?: boolean;
 }
 
 /** What the built-in requests are made from: the project, as the doctor context knows it. */
