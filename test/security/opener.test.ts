@@ -65,9 +65,20 @@ const ENV = () => ({
 
 describe.runIf(process.platform === 'linux')('login opens only https: and loopback http: addresses in a browser', () => {
   it.each([
-    ['a file: address', 'file:///etc/hostname', /file: address/],
-    ['a custom scheme', 'myapp://authorize', /myapp: address/],
-    ['a javascript: address', 'javascript:alert(1)//', /javascript: address/],
+    ['a file: address', 'file:///etc/hostname'],
+    ['a custom scheme', 'myapp://authorize'],
+    ['a javascript: address', 'javascript:alert(1)//'],
+  ])('%s is refused before anything starts (exit 2 naming the field), never opened', async (_label, authorizationUrl) => {
+    const dir = await project(`refused-${_label.replace(/\W+/g, '-')}`, authorizationUrl);
+    await rm(record, { force: true });
+    const r = await runCli(['login', '--port', '0', '--timeout', '1'], { cwd: dir, env: ENV(), timeoutMs: 30_000 });
+    expect(r.code, r.stderr).toBe(2);
+    expect(await opened()).toEqual([]);
+    expect(r.stderr).toMatch(/accountLinkingRequest\.authorizationUrl "[^"]+" is not an http\(s\) URL/);
+    expect(r.stderr).not.toMatch(/Opened it in your browser/);
+  });
+
+  it.each([
     ['plain http to another host', 'http://auth.example.com/authorize', /http: to auth\.example\.com/],
   ])('%s is printed, not opened, and login says why', async (_label, authorizationUrl, why) => {
     const dir = await project(`refused-${_label.replace(/\W+/g, '-')}`, authorizationUrl);
