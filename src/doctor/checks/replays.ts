@@ -122,7 +122,16 @@ function handlerOptions(ctx: DoctorContext, spec: HandlerSpec) {
   const runtime = lambdaRuntime(ctx);
   const env = lambdaEnvironment(ctx.env, { region, functionName, memoryMb, taskRoot: spec.cwd, ...(runtime ? { runtime } : {}) }, ctx.skillEnv);
   const debug = ctx.deps.debug;
-  return { timeoutMs: replayTimeoutMs(ctx), env, memoryMb, region, functionName, ...(debug ? { onLog: (l: string) => debug(`skill: ${l}`) } : {}) };
+  return {
+    timeoutMs: replayTimeoutMs(ctx),
+    env,
+    memoryMb,
+    region,
+    functionName,
+    // One invocation per child at a time, as Lambda: --concurrency replays at once means as many children.
+    concurrency: ctx.options.concurrency,
+    ...(debug ? { onLog: (l: string) => debug(`skill: ${l}`) } : {}),
+  };
 }
 
 /** The target chosen by the flags (or the project's Lambda code), or why there is none. */
@@ -217,8 +226,7 @@ export function replaysCheck(token: TokenChange): Check<DoctorContext> {
           token: effectiveToken(ctx, token),
           tokenOrigin: tokenOriginOf(ctx.replayToken.mode),
           probes,
-          offline: ctx.options.offline,
-          concurrency: ctx.options.concurrency,
+                concurrency: ctx.options.concurrency,
           signal: info.signal,
           onSecret: (v) => {
             if (registered.size < MAX_REGISTERED_SECRETS && !registered.has(v)) {
