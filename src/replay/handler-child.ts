@@ -15,7 +15,9 @@
  * database pool's socket, a keep-alive timer), not at all: Lambda times out, and so does this
  * replay, naming what stayed open. Pending work is what process.getActiveResourcesInfo() lists
  * beyond the child's own baseline (the IPC channel, stdio), counted before the skill loads.
-
+ *
+ * With `offline` (doctor --offline), the skill's connections and DNS look-ups to hosts other than
+ * this machine fail (offline-net.ts), as they would with no network.
  *
  * What the skill logs (console.*, process.stdout/stderr writes) while handling an invocation is
  * captured per invocation (AsyncLocalStorage, so a timer left from an earlier one doesn't mix in), redacted,
@@ -29,6 +31,7 @@ import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import { neutralizeControl } from '../ui/text.js';
 import { redactText } from '../ui/redact.js';
+import { cutNetwork } from './offline-net.js';
 
 type LambdaHandler = (event: unknown, context: Record<string, unknown>, callback: (err: unknown, result?: unknown) => void) => unknown;
 
@@ -42,6 +45,8 @@ export interface LoadMessage {
   maxResponseBytes: number;
   maxLogLines: number;
   maxLogBytes: number;
+  /** doctor --offline: connections and DNS look-ups to hosts other than this machine fail. */
+  offline?: boolean;
 }
 export interface InvokeMessage {
   type: 'invoke';
@@ -185,6 +190,7 @@ let handler: LambdaHandler | undefined;
 async function load(msg: LoadMessage): Promise<void> {
   settings = msg;
   loose = new LogBuffer([], msg.maxLogLines, msg.maxLogBytes);
+  if (msg.offline) cutNetwork();
   baseline = countResources();
   const takeLoose = () => {
     const logs = loose.lines;

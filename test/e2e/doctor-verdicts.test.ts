@@ -133,6 +133,17 @@ describe('verdicts on fixture skills, --json and text', () => {
     expect(r.text).toMatch(/because doctor ran with --offline/);
   });
 
+  it('--offline cuts the skill’s calls to internet hosts even on a machine with network: a real host fails as cut by --offline', async () => {
+    const dir = await emptyDir();
+    await writeFile(path.join(dir, 'skill.env'), 'USERINFO_URL=https://api.amazon.com/user/profile\n');
+    const r = await doctor([...handler('provider-error'), '--token', 'env:E2E_TOKEN', '--request', 'launch', '--offline', '--env-file', 'skill.env'], { cwd: dir });
+    const launch = find(r.doc, 'builtin:launch');
+    expect(launch.verdict).toBe('fail');
+    expect(launch.explanation).toMatch(/Its own network call to api\.amazon\.com failed \(ENOTFOUND\) because doctor ran with --offline, which cuts the skill's calls to hosts other than this machine/);
+    expect(launch.explanation).toMatch(/cut by alexa-link doctor --offline/);
+    expect(r.text).toMatch(/because doctor ran with --offline, which cuts/);
+  });
+
   it('callback handlers in Lambda’s event loop: no callback ends with null (SessionEndedRequest passes), a callback with a pool left open times out with what stayed open and the fix', async () => {
     const ended = await doctor([...handler('alexa-sdk-v1'), '--token', 'env:E2E_TOKEN', '--request', 'session-ended', '--timeout', '3s']);
     const quiet = find(ended.doc, 'builtin:session-ended');

@@ -10,6 +10,9 @@ import { lambdaEnvironment } from '../../src/replay/lambda-env.js';
 import { isCompact, replayEnvelopes, replayOne, type ReplayResult, type TokenChange } from '../../src/replay/runner.js';
 import { findHandlerInCodeDir, HandlerTarget, parseHandlerSpec, readCodeInfo } from '../../src/replay/targets/handler.js';
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isLoopbackHost } from '../../src/replay/offline-net.js';
 
 /** Needs the built child entry (dist/replay/handler-child.js): `npx tsc -p tsconfig.build.json`. */
 const SKILLS = fileURLToPath(new URL('../fixtures/skills', import.meta.url));
@@ -311,6 +314,74 @@ describe('HandlerTarget with skills that have typical bugs', () => {
       expect(flushes.verdict).toBe('pass');
       expect(flushes.latencyMs).toBeGreaterThanOrEqual(45);
       expect(flushes.evidence.logs).toContainEqual({ level: 'log', text: 'flushed' });
+    });
+  });
+
+  describe('--offline: the skill cannot reach hosts other than this machine', () => {
+    it.each<[string, boolean]>([
+      ['localhost', true],
+      ['LOCALHOST.', true],
+      ['api.localhost', true],
+      ['127.0.0.1', true],
+      ['127.8.9.10', true],
+      ['::1', true],
+      ['[::1]', true],
+      ['::ffff:127.0.0.1', true],
+      ['api.amazon.com', false],
+      ['10.0.0.1', false],
+      ['::ffff:10.0.0.1', false],
+      ['localhost.example.com', false],
+    ])('%s is loopback: %s', (host, loopback) => {
+      expect(isLoopbackHost(host)).toBe(loopback);
+    });
+
+    function providerTarget(url: string, offline: boolean): HandlerTarget {
+      const env = lambdaEnvironment({ PATH: process.env.PATH }, { region: 'us-east-1', functionName: 'fn', memoryMb: 256, taskRoot: path.join(SKILLS, 'provider-error') }, { USERINFO_URL: url });
+      const t = new HandlerTarget(parseHandlerSpec(path.join(SKILLS, 'provider-error/index.js'), SKILLS), { timeoutMs: 5000, env, offline });
+      targets.push(t);
+      return t;
+    }
+
+    it('a call to an internet host fails at once with ENOTFOUND naming --offline, and the verdict says --offline cut it', async () => {
+      const r = await replayOne({ source: 'x', envelope: launch }, { target: providerTarget('https://api.amazon.com/user/profile', true), token: withSessionToken, offline: true });
+      expect(r.verdict).toBe('fail');
+      expect(r.response.speech).toMatch(/getaddrinfo ENOTFOUND api\.amazon\.com:443 \(cut by alexa-link doctor --offline/);
+      expect(r.explanation).toMatch(/network call to api\.amazon\.com failed \(ENOTFOUND\) because doctor ran with --offline, which cuts the skill's calls to hosts other than this machine/);
+      expect(r.latencyMs).toBeLessThan(1000);
+    });
+
+    it('fetch() and an address are cut too; loopback still answers', async () => {
+      const server = http.createServer((_req, res) => res.end(JSON.stringify({ name: 'Ada' })));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (server.address() as AddressInfo).port;
+        const local = await replayOne({ source: 'x', envelope: launch }, { target: providerTarget(`http://127.0.0.1:${port}/userinfo`, true), token: withSessionToken, offline: true });
+        expect(local.response.speech).toBe('Hello, Ada.');
+        const byName = await replayOne({ source: 'x', envelope: launch }, { target: providerTarget(`http://localhost:${port}/userinfo`, true), token: withSessionToken, offline: true });
+        expect(byName.response.speech).toBe('Hello, Ada.');
+        const address = await replayOne({ source: 'x', envelope: launch }, { target: providerTarget('http://192.0.2.10/userinfo', true), token: withSessionToken, offline: true });
+        expect(address.response.speech).toMatch(/connect ENETUNREACH 192\.0\.2\.10:80 \(cut by alexa-link doctor --offline/);
+      } finally {
+        server.close();
+      }
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'al-fetch-'));
+      temps.push(dir);
+      await writeFile(path.join(dir, 'package.json'), '{"type":"commonjs"}');
+      await writeFile(
+        path.join(dir, 'index.js'),
+        `const dns = require('node:dns');
+        exports.handler = async () => {
+          const said = [];
+          try { await fetch('https://api.amazon.com/user/profile'); said.push('fetched'); } catch (e) { said.push(e.cause ? e.cause.code + ' ' + e.cause.message : e.message); }
+          try { await dns.promises.lookup('api.amazon.com'); said.push('resolved'); } catch (e) { said.push(e.code); }
+          said.push((await dns.promises.lookup('localhost')).address ? 'localhost resolves' : 'no');
+          return { version: '1.0', response: { outputSpeech: { type: 'PlainText', text: said.join(' | ') } } };
+        };`,
+      );
+      const t = new HandlerTarget(parseHandlerSpec(path.join(dir, 'index.js'), dir), { timeoutMs: 5000, offline: true });
+      targets.push(t);
+      const r = await replayOne({ source: 'x', envelope: launch }, { target: t, token: noToken });
+      expect(r.response.speech).toMatch(/^ENOTFOUND getaddrinfo ENOTFOUND api\.amazon\.com:443 \(cut by alexa-link doctor --offline.*\| ENOTFOUND \| localhost resolves$/);
     });
   });
 

@@ -130,6 +130,7 @@ function handlerOptions(ctx: DoctorContext, spec: HandlerSpec) {
     functionName,
     // One invocation per child at a time, as Lambda: --concurrency replays at once means as many children.
     concurrency: ctx.options.concurrency,
+    offline: ctx.options.offline,
     ...(debug ? { onLog: (l: string) => debug(`skill: ${l}`) } : {}),
   };
 }
@@ -226,7 +227,8 @@ export function replaysCheck(token: TokenChange): Check<DoctorContext> {
           token: effectiveToken(ctx, token),
           tokenOrigin: tokenOriginOf(ctx.replayToken.mode),
           probes,
-                concurrency: ctx.options.concurrency,
+          offline: ctx.options.offline,
+          concurrency: ctx.options.concurrency,
           signal: info.signal,
           onSecret: (v) => {
             if (registered.size < MAX_REGISTERED_SECRETS && !registered.has(v)) {

@@ -46,6 +46,8 @@ export interface HandlerTargetOptions {
   maxResponseBytes?: number;
   /** Invocations at once: up to this many children, each serving one at a time (default 1). */
   concurrency?: number;
+  /** doctor --offline: the skill's connections and look-ups to hosts other than this machine fail. */
+  offline?: boolean;
 }
 
 export const DEFAULT_MEMORY_MB = 512;
@@ -334,6 +336,7 @@ export class HandlerTarget implements ReplayTarget {
       maxResponseBytes: this.opts.maxResponseBytes ?? ALEXA_RESPONSE_LIMIT_BYTES,
       maxLogLines: MAX_LOG_LINES,
       maxLogBytes: MAX_LOG_BYTES,
+      ...(this.opts.offline ? { offline: true } : {}),
     });
     this.workers.add(worker);
     return worker;
