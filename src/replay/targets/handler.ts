@@ -97,7 +97,7 @@ const NO_CALLBACK_NOTE =
 const PENDING_FIX =
   'Close what stays open once the answer is ready (end the database pool, clear the keep-alive timer, destroy the socket), or set context.callbackWaitsForEmptyEventLoop = false before calling back, so Lambda answers at once and freezes the rest until the next invocation.';
 
-/** "2 timers, 1 socket (Timeout ×2, TCPSocketWrap)": the pending work a child reported, in words and in Node's names. */
+/** "2 timers, 1 socket: Timeout ×2, TCPSocketWrap": the pending work a child reported, in words and in Node's names. */
 export function describePending(kinds: readonly string[]): string {
   const counts = new Map<string, number>();
   for (const k of kinds) counts.set(k, (counts.get(k) ?? 0) + 1);
