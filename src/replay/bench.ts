@@ -47,5 +47,6 @@ export function benchEndpointReplay(url: string, opts: ReplayBenchOptions): Prom
 export function benchHandlerReplay(handler: string, cwd: string, opts: ReplayBenchOptions): Promise<ReplayThroughput> {
   const spec = parseHandlerSpec(handler, cwd);
   const env = lambdaEnvironment(process.env, { region: DEFAULT_REGION, functionName: 'alexa-link-bench', memoryMb: DEFAULT_MEMORY_MB, taskRoot: spec.cwd });
-  return benchTarget(new HandlerTarget(spec, { timeoutMs: opts.timeoutMs ?? 8000, env }), opts);
+  // Children as doctor's default --concurrency starts (one invocation each at a time, as Lambda).
+  return benchTarget(new HandlerTarget(spec, { timeoutMs: opts.timeoutMs ?? 8000, env, concurrency: 4 }), opts);
 }

@@ -1,14 +1,26 @@
 /**
  * Child-process entry that hosts a skill's Lambda handler for `doctor --handler`, so a crash or a
- * hang in the skill cannot take doctor down. The parent sends {type:'load'} once, then any number
- * of {type:'invoke'} messages over IPC; each answer names the invocation it belongs to.
+ * hang in the skill cannot take doctor down. The parent sends {type:'load'} once, then
+ * {type:'invoke'} messages over IPC, ONE at a time (the next only after the answer), as Lambda
+ * gives a warm container one invocation at a time: module-level state persists between
+ * invocations, as in Lambda, but never mixes between requests in flight together.
  *
  * Loads CommonJS and ESM handlers alike (import() of a CommonJS file yields module.exports as the
- * default export), and calls them the way Lambda does: (event, context, callback), honouring a
- * returned promise (async handlers) or the callback (ask-sdk-core's skill.lambda()).
+ * default export), and calls them the way Lambda's Node.js runtime does: (event, context,
+ * callback). A returned promise (async handler) answers when it settles, whatever else is still
+ * pending. A callback handler (ask-sdk-core's skill.lambda(), alexa-sdk v1, raw handlers) is
+ * answered the way callbackWaitsForEmptyEventLoop (true by default) makes Lambda answer: after
+ * the callback (or context.succeed/fail/done) once the event loop is empty; with null when the
+ * loop empties without any callback; and, when the callback came but work stays pending (a
+ * database pool's socket, a keep-alive timer), not at all: Lambda times out, and so does this
+ * replay, naming what stayed open. Pending work is what process.getActiveResourcesInfo() lists
+ * beyond the child's own baseline (the IPC channel, stdio), counted before the skill loads.
+ *
+ * With `offline` (doctor --offline), the skill's connections and DNS look-ups to hosts other than
+ * this machine fail (offline-net.ts), as they would with no network.
  *
  * What the skill logs (console.*, process.stdout/stderr writes) while handling an invocation is
- * captured per invocation (AsyncLocalStorage, so concurrent invocations don't mix), redacted,
+ * captured per invocation (AsyncLocalStorage, so a timer left from an earlier one doesn't mix in), redacted,
  * control characters shown as escapes (src/ui/text.ts), and bounded (lines and bytes) before it goes to the
  * parent; an answer larger than Alexa accepts is refused here, so the parent never receives it.
  */
@@ -19,6 +31,7 @@ import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import { neutralizeControl } from '../ui/text.js';
 import { redactText } from '../ui/redact.js';
+import { cutNetwork } from './offline-net.js';
 
 type LambdaHandler = (event: unknown, context: Record<string, unknown>, callback: (err: unknown, result?: unknown) => void) => unknown;
 
@@ -32,6 +45,8 @@ export interface LoadMessage {
   maxResponseBytes: number;
   maxLogLines: number;
   maxLogBytes: number;
+  /** doctor --offline: connections and DNS look-ups to hosts other than this machine fail. */
+  offline?: boolean;
 }
 export interface InvokeMessage {
   type: 'invoke';
@@ -58,8 +73,29 @@ export interface ChildLogLine {
 export type ChildMessage =
   | { type: 'ready' }
   | { type: 'load-error'; error: SerializedError; logs: ChildLogLine[] }
-  | { type: 'result'; id: number; ok: true; response: unknown; ms: number; logs: ChildLogLine[]; logsDropped: number }
-  | { type: 'result'; id: number; ok: false; error: SerializedError; ms: number; logs: ChildLogLine[]; logsDropped: number; tooLarge?: { bytes: number; limit: number } }
+  | {
+      type: 'result';
+      id: number;
+      ok: true;
+      response: unknown;
+      ms: number;
+      logs: ChildLogLine[];
+      logsDropped: number;
+      /** A callback handler that never called back: Lambda ended the invocation with null once the event loop was empty. */
+      noCallback?: true;
+    }
+  | {
+      type: 'result';
+      id: number;
+      ok: false;
+      error: SerializedError;
+      ms: number;
+      logs: ChildLogLine[];
+      logsDropped: number;
+      tooLarge?: { bytes: number; limit: number };
+      /** The callback came, but this work stayed pending (resource kinds, as process.getActiveResourcesInfo() names them): Lambda times out. The child is to be replaced. */
+      pending?: string[];
+    }
   | { type: 'crash'; error: SerializedError };
 
 let settings: LoadMessage | undefined;
@@ -154,6 +190,8 @@ let handler: LambdaHandler | undefined;
 async function load(msg: LoadMessage): Promise<void> {
   settings = msg;
   loose = new LogBuffer([], msg.maxLogLines, msg.maxLogBytes);
+  if (msg.offline) cutNetwork();
+  baseline = countResources();
   const takeLoose = () => {
     const logs = loose.lines;
     loose = new LogBuffer([], msg.maxLogLines, msg.maxLogBytes);
@@ -206,27 +244,125 @@ function lambdaContext(deadline: number, settle: (err: unknown, result?: unknown
   };
 }
 
-function invokeOnce(fn: LambdaHandler, event: unknown, timeoutMs: number): Promise<unknown> {
+/** Pending work of each kind (process.getActiveResourcesInfo()): timers, sockets, file operations… */
+function countResources(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of process.getActiveResourcesInfo()) counts.set(r, (counts.get(r) ?? 0) + 1);
+  return counts;
+}
+
+/** The child's own pending work (the IPC channel, stdio), counted before the skill's module loads. */
+let baseline = countResources();
+
+/** The kinds of pending work beyond the baseline, one entry per item ("Timeout", "TCPSocketWrap"); empty when the event loop would be empty in Lambda. */
+export function pendingWork(now: ReadonlyMap<string, number>, base: ReadonlyMap<string, number>): string[] {
+  const out: string[] = [];
+  for (const [kind, n] of now) for (let i = base.get(kind) ?? 0; i < n; i++) out.push(kind);
+  return out.sort();
+}
+
+/** The child reports pending work this long before the parent's timeout, so its report arrives first. */
+function reportMargin(timeoutMs: number): number {
+  return Math.min(250, Math.floor(timeoutMs / 4));
+}
+
+/** How an invocation ended: the handler's answer, and whether it was the null of an event loop that emptied without a callback. */
+interface Settled {
+  value: unknown;
+  noCallback?: true;
+}
+
+/** A callback handler answered but left work pending past the deadline (Lambda: "Task timed out"). */
+class PendingWorkError extends Error {
+  constructor(readonly pending: string[]) {
+    super('work stayed pending after the callback');
+    this.name = 'PendingWork';
+  }
+}
+
+/**
+ * Calls `until` once the event loop holds no work beyond the baseline, or `late` at the deadline
+ * if it never does. Checked first from an immediate (not pending work while its own callback
+ * runs), then from unref'd timers (never pending work), so the check does not count itself.
+ */
+function whenLoopEmpty(deadline: number, until: () => void, late: (pending: string[]) => void): () => void {
+  let stopped = false;
+  let wait = 1;
+  let timer: NodeJS.Timeout | undefined;
+  const check = () => {
+    immediate = undefined;
+    if (stopped) return;
+    const pending = pendingWork(countResources(), baseline);
+    if (pending.length === 0) {
+      stopped = true;
+      until();
+    } else if (Date.now() >= deadline) {
+      stopped = true;
+      late(pending);
+    } else {
+      timer = setTimeout(check, Math.min(wait, Math.max(1, deadline - Date.now()))).unref();
+      wait = Math.min(wait * 2, 25);
+    }
+  };
+  // After the current callbacks (the handler may close its pool right after calling back).
+  let immediate: NodeJS.Immediate | undefined = setImmediate(check);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    if (immediate) clearImmediate(immediate);
+  };
+}
+
+function invokeOnce(fn: LambdaHandler, event: unknown, timeoutMs: number): Promise<Settled> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     let settled = false;
-    const settle = (err: unknown, result?: unknown) => {
+    const finish = (err: unknown, result: unknown, noCallback?: true) => {
       if (settled) return;
       settled = true;
+      stopWatching();
       if (err !== null && err !== undefined) reject(err);
-      else resolve(result);
+      else resolve(noCallback ? { value: null, noCallback } : { value: result });
     };
-    const ret = fn(event, lambdaContext(deadline, settle), settle);
+    let stopWatching = () => {};
+    /** What the handler passed to its callback (or context.succeed/fail/done), the first time. */
+    let answered: { err: unknown; result: unknown } | undefined;
+    /** async: a promise came back (not waited for the loop); callback: anything else; undefined while the handler runs. */
+    let style: 'async' | 'callback' | undefined;
+    const context = lambdaContext(deadline, (err, result) => callback(err, result));
+    const decide = () => {
+      if (settled || style === undefined) return;
+      if (answered && (style === 'async' || context.callbackWaitsForEmptyEventLoop === false)) return finish(answered.err, answered.result);
+      if (style === 'async') return;
+      stopWatching();
+      const a = answered;
+      stopWatching = a
+        ? whenLoopEmpty(
+            deadline - reportMargin(timeoutMs),
+            () => finish(a.err, a.result),
+            (pending) => (context.callbackWaitsForEmptyEventLoop === false ? finish(a.err, a.result) : finish(new PendingWorkError(pending), undefined)),
+          )
+        : // No callback yet: Lambda ends the invocation with null when the loop empties (a callback meanwhile takes over).
+          whenLoopEmpty(deadline, () => finish(null, null, true), () => {});
+    };
+    const callback = (err: unknown, result?: unknown) => {
+      if (answered || settled) return;
+      answered = { err, result };
+      decide();
+    };
+    const ret = fn(event, context, callback);
     if (ret && typeof (ret as Promise<unknown>).then === 'function') {
+      style = 'async';
       (ret as Promise<unknown>).then(
         (r) => {
           // An async handler that also takes a callback and resolves with nothing answers through the callback.
           if (r === undefined && fn.length >= 3) return;
-          settle(null, r);
+          finish(null, r);
         },
-        (e: unknown) => settle(e ?? new Error('the handler rejected without a reason')),
+        (e: unknown) => finish(e ?? new Error('the handler rejected without a reason'), undefined),
       );
-    }
+    } else style = 'callback';
+    decide();
   });
 }
 
@@ -240,13 +376,15 @@ async function invoke(msg: InvokeMessage): Promise<void> {
     return;
   }
   const fn = handler;
-  let response: unknown;
+  let settledWith: Settled;
   try {
-    response = await als.run(logs, () => invokeOnce(fn, msg.event, msg.timeoutMs));
+    settledWith = await als.run(logs, () => invokeOnce(fn, msg.event, msg.timeoutMs));
   } catch (err) {
-    await send({ type: 'result', id: msg.id, ok: false, error: serialize(err, logs.secrets), ms: ms(), logs: logs.lines, logsDropped: logs.dropped });
+    const pending = err instanceof PendingWorkError ? { pending: err.pending } : {};
+    await send({ type: 'result', id: msg.id, ok: false, error: serialize(err, logs.secrets), ms: ms(), logs: logs.lines, logsDropped: logs.dropped, ...pending });
     return;
   }
+  const response = settledWith.value;
   // What Lambda would send back: JSON. An answer that is not JSON, or larger than Alexa accepts, is refused here.
   let json: string | undefined;
   try {
@@ -270,7 +408,7 @@ async function invoke(msg: InvokeMessage): Promise<void> {
     });
     return;
   }
-  await send({ type: 'result', id: msg.id, ok: true, response, ms: ms(), logs: logs.lines, logsDropped: logs.dropped });
+  await send({ type: 'result', id: msg.id, ok: true, response, ms: ms(), logs: logs.lines, logsDropped: logs.dropped, ...(settledWith.noCallback ? { noCallback: true as const } : {}) });
 }
 
 async function crash(err: unknown): Promise<void> {

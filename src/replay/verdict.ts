@@ -1,5 +1,6 @@
 import type { Attempt, FailureKind, ReplayEvidence } from './evidence.js';
 import { firstErrorLog, networkFailure, skillIdRejection } from './failure-text.js';
+import { isLoopbackHost } from './offline-net.js';
 import type { Judgement, Verdict } from './kinds/types.js';
 
 /**
@@ -121,8 +122,8 @@ export function withCommonHints(j: Judgement, e: ReplayEvidence, speech?: string
     const net = said.map(networkFailure).find((n) => n !== undefined);
     if (net) {
       const where = net.host ? ` to ${net.host}` : '';
-      explanation += e.offline
-        ? ` Its own network call${where} failed (${net.code}) because doctor ran with --offline and there is no network here: that part is not a bug of the skill; run without --offline on a machine with network to judge it.`
+      explanation += e.offline && !(net.host && isLoopbackHost(net.host))
+        ? ` Its own network call${where} failed (${net.code}) because doctor ran with --offline, which cuts the skill's calls to hosts other than this machine: that part is not a bug of the skill; run without --offline to judge it.`
         : ` Its own network call${where} failed (${net.code}): no network on this machine, a wrong host name, or the service is down.`;
     }
   }

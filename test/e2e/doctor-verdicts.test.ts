@@ -134,6 +134,32 @@ describe('verdicts on fixture skills, --json and text', () => {
     expect(r.text).toMatch(/because doctor ran with --offline/);
   });
 
+  it('--offline cuts the skill’s calls to internet hosts even on a machine with network: a real host fails as cut by --offline', async () => {
+    const dir = await emptyDir();
+    await writeFile(path.join(dir, 'skill.env'), 'USERINFO_URL=https://api.amazon.com/user/profile\n');
+    const r = await doctor([...handler('provider-error'), '--token', 'env:E2E_TOKEN', '--request', 'launch', '--offline', '--env-file', 'skill.env'], { cwd: dir });
+    const launch = find(r.doc, 'builtin:launch');
+    expect(launch.verdict).toBe('fail');
+    expect(launch.explanation).toMatch(/Its own network call to api\.amazon\.com failed \(ENOTFOUND\) because doctor ran with --offline, which cuts the skill's calls to hosts other than this machine/);
+    expect(launch.explanation).toMatch(/cut by alexa-link doctor --offline/);
+    expect(r.text).toMatch(/because doctor ran with --offline, which cuts/);
+  });
+
+  it('callback handlers in Lambda’s event loop: no callback ends with null (SessionEndedRequest passes), a callback with a pool left open times out with what stayed open and the fix', async () => {
+    const ended = await doctor([...handler('alexa-sdk-v1'), '--token', 'env:E2E_TOKEN', '--request', 'session-ended', '--timeout', '3s']);
+    const quiet = find(ended.doc, 'builtin:session-ended');
+    expect(quiet.verdict).toBe('pass');
+    expect(quiet.explanation).toMatch(/returned without calling its callback/);
+    expect(ended.text).toMatch(/✔ builtin:session-ended +SessionEndedRequest/);
+    const pool = await doctor([...handler('callback-loop', 'index.js#pool'), '--token', 'env:E2E_TOKEN', '--request', 'launch', '--timeout', '1500ms', '--probes', 'none']);
+    const launch = find(pool.doc, 'builtin:launch');
+    expect(launch.verdict).toBe('fail');
+    expect(launch.explanation).toMatch(/called back with its answer, but left work pending \(1 timer: Timeout\) until the 1500 ms limit: with context\.callbackWaitsForEmptyEventLoop true \(the default\), Lambda sends the answer only once the event loop is empty/);
+    expect(launch.fix).toMatch(/context\.callbackWaitsForEmptyEventLoop = false/);
+    expect(pool.text).toContain('left work pending (1 timer: Timeout)');
+    expect(pool.code).toBe(1);
+  });
+
   it('a skill that logs the whole envelope: the token never shows, control characters show as escapes, -v shows every line', async () => {
     const r = await doctor([...handler('logs-envelope'), '--token', 'env:E2E_TOKEN', '--request', 'launch']);
     const launch = find(r.doc, 'builtin:launch');

@@ -5,12 +5,15 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
 import { validateEnvelope, type Envelope } from '../../src/replay/envelopes.js';
-import { builtinLaunch } from '../../src/replay/kinds/custom.js';
+import { builtinLaunch, builtinSessionEnded } from '../../src/replay/kinds/custom.js';
 import { lambdaEnvironment } from '../../src/replay/lambda-env.js';
 import { DETAIL_PER_PROBLEM, isCompact, replayEnvelopes, replayOne, type ReplayResult, type TokenChange } from '../../src/replay/runner.js';
 import { groupProblems } from '../../src/doctor/checks/replays.js';
 import { findHandlerInCodeDir, HandlerTarget, parseHandlerSpec, readCodeInfo } from '../../src/replay/targets/handler.js';
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isLoopbackHost } from '../../src/replay/offline-net.js';
 
 /** Needs the built child entry (dist/replay/handler-child.js): `npx tsc -p tsconfig.build.json`. */
 const SKILLS = fileURLToPath(new URL('../fixtures/skills', import.meta.url));
@@ -246,6 +249,155 @@ describe('HandlerTarget with skills that have typical bugs', () => {
     expect(compacted).toBe(40 - DETAIL_PER_PROBLEM);
     expect(groups).toHaveLength(1);
     expect(groups[0]).toMatchObject({ count: 40, sources: ['f0', 'f1', 'f2'] });
+  });
+
+  it('one invocation per child at a time, as in Lambda: module-level token state and an await give the same right verdicts run after run at concurrency 4', async () => {
+    const t = new HandlerTarget(parseHandlerSpec('module-token/index.js', SKILLS), { timeoutMs: 3000, concurrency: 4 });
+    targets.push(t);
+    // Every other envelope without a token: requests in flight together in one process would read each other's.
+    const items = Array.from({ length: 24 }, (_, i) => ({ source: `n${i}`, envelope: launch, token: i % 2 ? withSessionToken : noToken }));
+    for (let run = 0; run < 3; run++) {
+      const { results, counts } = await replayEnvelopes(items, { target: t, token: { kind: 'keep' }, concurrency: 4 });
+      expect(counts).toEqual({ pass: 24, warn: 0, fail: 0 });
+      expect((results as ReplayResult[]).map((r) => r.response.speech)).toEqual(items.map((_, i) => (i % 2 ? 'Welcome back, your account is linked.' : 'Please link your account in the Alexa app.')));
+    }
+    expect(t.restarts).toBe(0);
+  });
+
+  it('a hang fails only its own invocation: the envelopes on the other children answer', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'al-onehang-'));
+    temps.push(dir);
+    await writeFile(path.join(dir, 'package.json'), '{"type":"commonjs"}');
+    await writeFile(
+      path.join(dir, 'index.js'),
+      `exports.handler = async (event) => {
+        if (event.request.type === 'SessionEndedRequest') return new Promise(() => {});
+        await new Promise((r) => setTimeout(r, 100));
+        return { version: '1.0', response: { outputSpeech: { type: 'PlainText', text: 'Please link.' }, card: { type: 'LinkAccount' } } };
+      };`,
+    );
+    const t = new HandlerTarget(parseHandlerSpec(path.join(dir, 'index.js'), dir), { timeoutMs: 1000, concurrency: 3 });
+    targets.push(t);
+    const ended = builtinSessionEnded({ skillId: undefined, locale: 'en-US' });
+    const items = [{ source: 'hangs', envelope: ended }, ...Array.from({ length: 6 }, (_, i) => ({ source: `n${i}`, envelope: launch }))];
+    const { results } = await replayEnvelopes(items, { target: t, token: noToken, concurrency: 3 });
+    expect((results as ReplayResult[]).map((r) => [r.source, r.verdict])).toEqual([['hangs', 'fail'], ...items.slice(1).map((i) => [i.source, 'pass'])]);
+    expect((results[0] as ReplayResult).explanation).toMatch(/did not answer within 1000 ms/);
+    expect(t.restarts).toBe(1);
+  });
+
+  describe('callback handlers and the event loop (callbackWaitsForEmptyEventLoop)', () => {
+    const ended = builtinSessionEnded({ skillId: undefined, locale: 'en-US' });
+
+    it('alexa-sdk v1 whose SessionEndedRequest handler only logs: the invocation ends with null when the loop is empty, a pass, not a timeout', async () => {
+      const started = Date.now();
+      const r = await replayOne({ source: 'x', envelope: ended }, { target: target('alexa-sdk-v1/index.js', 5000), token: withSessionToken });
+      expect(r.verdict).toBe('pass');
+      expect(r.evidence.error).toBeUndefined();
+      expect(r.evidence.note).toMatch(/returned without calling its callback .* Lambda ends such an invocation with null once the event loop is empty/);
+      expect(r.evidence.logs).toContainEqual({ level: 'log', text: 'Session ended: USER_INITIATED' });
+      expect(Date.now() - started).toBeLessThan(4000);
+    });
+
+    it('a raw handler that never calls back for a request that needs an answer: null, a failure that says why', async () => {
+      const t = target('callback-loop/index.js#silent', 5000);
+      const endedR = await replayOne({ source: 'x', envelope: ended }, { target: t, token: noToken });
+      expect(endedR.verdict).toBe('pass');
+      const intent = await replayOne({ source: 'y', envelope: { ...launch, request: { type: 'IntentRequest', requestId: 'r', timestamp: new Date().toISOString(), locale: 'en-US', intent: { name: 'WhoAmIIntent' } } } }, { target: t, token: noToken });
+      expect(intent.verdict).toBe('fail');
+      expect(intent.explanation).toMatch(/did not return a skill response/);
+      expect(intent.explanation).toMatch(/returned without calling its callback/);
+      expect(intent.evidence.error).toBeUndefined();
+    });
+
+    it('calls back but leaves a pool timer open: Lambda would time out; a failure naming what stayed open and the fix, on a fresh child next time', async () => {
+      const t = target('callback-loop/index.js#pool', 1200);
+      const r = await replayOne({ source: 'x', envelope: launch }, { target: t, token: withSessionToken });
+      expect(r.verdict).toBe('fail');
+      expect(r.evidence.error?.kind).toBe('timeout');
+      expect(r.explanation).toMatch(/called back with its answer, but left work pending \(1 timer: Timeout\) until the 1200 ms limit/);
+      expect(r.fix).toMatch(/end the database pool, clear the keep-alive timer.*context\.callbackWaitsForEmptyEventLoop = false/);
+      const again = await replayOne({ source: 'y', envelope: launch }, { target: t, token: withSessionToken });
+      expect(again.explanation).toMatch(/left work pending \(1 timer: Timeout\)/);
+    });
+
+    it('context.callbackWaitsForEmptyEventLoop = false answers at once; work that ends soon after context.succeed only delays the answer', async () => {
+      const noWait = await replayOne({ source: 'x', envelope: launch }, { target: target('callback-loop/index.js#poolNoWait', 1200), token: withSessionToken });
+      expect(noWait.verdict).toBe('pass');
+      expect(noWait.latencyMs).toBeLessThan(500);
+      const flushes = await replayOne({ source: 'x', envelope: launch }, { target: target('callback-loop/index.js#flushes', 1200), token: withSessionToken });
+      expect(flushes.verdict).toBe('pass');
+      expect(flushes.latencyMs).toBeGreaterThanOrEqual(45);
+      expect(flushes.evidence.logs).toContainEqual({ level: 'log', text: 'flushed' });
+    });
+  });
+
+  describe('--offline: the skill cannot reach hosts other than this machine', () => {
+    it.each<[string, boolean]>([
+      ['localhost', true],
+      ['LOCALHOST.', true],
+      ['api.localhost', true],
+      ['127.0.0.1', true],
+      ['127.8.9.10', true],
+      ['::1', true],
+      ['[::1]', true],
+      ['::ffff:127.0.0.1', true],
+      ['api.amazon.com', false],
+      ['10.0.0.1', false],
+      ['::ffff:10.0.0.1', false],
+      ['localhost.example.com', false],
+    ])('%s is loopback: %s', (host, loopback) => {
+      expect(isLoopbackHost(host)).toBe(loopback);
+    });
+
+    function providerTarget(url: string, offline: boolean): HandlerTarget {
+      const env = lambdaEnvironment({ PATH: process.env.PATH }, { region: 'us-east-1', functionName: 'fn', memoryMb: 256, taskRoot: path.join(SKILLS, 'provider-error') }, { USERINFO_URL: url });
+      const t = new HandlerTarget(parseHandlerSpec(path.join(SKILLS, 'provider-error/index.js'), SKILLS), { timeoutMs: 5000, env, offline });
+      targets.push(t);
+      return t;
+    }
+
+    it('a call to an internet host fails at once with ENOTFOUND naming --offline, and the verdict says --offline cut it', async () => {
+      const r = await replayOne({ source: 'x', envelope: launch }, { target: providerTarget('https://api.amazon.com/user/profile', true), token: withSessionToken, offline: true });
+      expect(r.verdict).toBe('fail');
+      expect(r.response.speech).toMatch(/getaddrinfo ENOTFOUND api\.amazon\.com:443 \(cut by alexa-link doctor --offline/);
+      expect(r.explanation).toMatch(/network call to api\.amazon\.com failed \(ENOTFOUND\) because doctor ran with --offline, which cuts the skill's calls to hosts other than this machine/);
+      expect(r.latencyMs).toBeLessThan(1000);
+    });
+
+    it('fetch() and an address are cut too; loopback still answers', async () => {
+      const server = http.createServer((_req, res) => res.end(JSON.stringify({ name: 'Ada' })));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (server.address() as AddressInfo).port;
+        const local = await replayOne({ source: 'x', envelope: launch }, { target: providerTarget(`http://127.0.0.1:${port}/userinfo`, true), token: withSessionToken, offline: true });
+        expect(local.response.speech).toBe('Hello, Ada.');
+        const byName = await replayOne({ source: 'x', envelope: launch }, { target: providerTarget(`http://localhost:${port}/userinfo`, true), token: withSessionToken, offline: true });
+        expect(byName.response.speech).toBe('Hello, Ada.');
+        const address = await replayOne({ source: 'x', envelope: launch }, { target: providerTarget('http://192.0.2.10/userinfo', true), token: withSessionToken, offline: true });
+        expect(address.response.speech).toMatch(/connect ENETUNREACH 192\.0\.2\.10:80 \(cut by alexa-link doctor --offline/);
+      } finally {
+        server.close();
+      }
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'al-fetch-'));
+      temps.push(dir);
+      await writeFile(path.join(dir, 'package.json'), '{"type":"commonjs"}');
+      await writeFile(
+        path.join(dir, 'index.js'),
+        `const dns = require('node:dns');
+        exports.handler = async () => {
+          const said = [];
+          try { await fetch('https://api.amazon.com/user/profile'); said.push('fetched'); } catch (e) { said.push(e.cause ? e.cause.code + ' ' + e.cause.message : e.message); }
+          try { await dns.promises.lookup('api.amazon.com'); said.push('resolved'); } catch (e) { said.push(e.code); }
+          said.push((await dns.promises.lookup('localhost')).address ? 'localhost resolves' : 'no');
+          return { version: '1.0', response: { outputSpeech: { type: 'PlainText', text: said.join(' | ') } } };
+        };`,
+      );
+      const t = new HandlerTarget(parseHandlerSpec(path.join(dir, 'index.js'), dir), { timeoutMs: 5000, offline: true });
+      targets.push(t);
+      const r = await replayOne({ source: 'x', envelope: launch }, { target: t, token: noToken });
+      expect(r.response.speech).toMatch(/^ENOTFOUND getaddrinfo ENOTFOUND api\.amazon\.com:443 \(cut by alexa-link doctor --offline.*\| ENOTFOUND \| localhost resolves$/);
+    });
   });
 
   it('parseHandlerSpec splits file and export', () => {

@@ -141,7 +141,17 @@ function handlerOptions(ctx: DoctorContext, spec: HandlerSpec) {
   const runtime = lambdaRuntime(ctx);
   const env = lambdaEnvironment(ctx.env, { region, functionName, memoryMb, taskRoot: spec.cwd, ...(runtime ? { runtime } : {}) }, ctx.skillEnv);
   const debug = ctx.deps.debug;
-  return { timeoutMs: replayTimeoutMs(ctx), env, memoryMb, region, functionName, ...(debug ? { onLog: (l: string) => debug(`skill: ${l}`) } : {}) };
+  return {
+    timeoutMs: replayTimeoutMs(ctx),
+    env,
+    memoryMb,
+    region,
+    functionName,
+    // One invocation per child at a time, as Lambda: --concurrency replays at once means as many children.
+    concurrency: ctx.options.concurrency,
+    offline: ctx.options.offline,
+    ...(debug ? { onLog: (l: string) => debug(`skill: ${l}`) } : {}),
+  };
 }
 
 /** The target chosen by the flags (or the project's Lambda code), or why there is none. */

@@ -12,10 +12,12 @@ import { InputError } from '../../errors.js';
 import { isObject, readFileBounded, readJsonFile, readTextFileBounded } from '../../project/json-file.js';
 
 /**
- * `--handler <file[#export]>`: the skill's Lambda handler, run in ONE child process reused for a
- * batch of envelopes (IPC messages), so a crash or a hang in the skill cannot take doctor down. A
- * hang past the timeout kills the child and starts a fresh one; envelopes that were in flight on
- * it beside the hanging one are sent again once.
+ * `--handler <file[#export]>`: the skill's Lambda handler, run in child processes, so a crash or a
+ * hang in the skill cannot take doctor down. Like Lambda's containers, each child handles ONE
+ * invocation at a time and is reused for the next (warm: module-level state persists between
+ * invocations, as in Lambda, but concurrent requests never share it); up to `concurrency` children
+ * run at once, started as they are needed. A hang past the timeout kills its child (and only its
+ * own invocation fails); the next envelope gets a fresh one.
  */
 export interface HandlerSpec {
   /** Absolute path of the handler file. */
@@ -43,6 +45,10 @@ export interface HandlerTargetOptions {
   region?: string;
   /** Largest answer accepted, in bytes of JSON (default 24 KB, Alexa's limit for a custom skill's response). */
   maxResponseBytes?: number;
+  /** Invocations at once: up to this many children, each serving one at a time (default 1). */
+  concurrency?: number;
+  /** doctor --offline: the skill's connections and look-ups to hosts other than this machine fail. */
+  offline?: boolean;
 }
 
 export const DEFAULT_MEMORY_MB = 512;
@@ -63,7 +69,6 @@ interface Job {
   id: number;
   envelope: Envelope;
   secrets: readonly string[];
-  attempts: number;
   resolve: (o: TargetOutcome) => void;
   timer?: NodeJS.Timeout;
   started: number;
@@ -72,17 +77,39 @@ interface Job {
 interface Worker {
   child: ChildProcess;
   ready: Promise<LoadFailure | undefined>;
-  jobs: Map<number, Job>;
+  /** The invocation it is handling (one at a time, as a Lambda container). */
+  job: Job | undefined;
   stderrTail: string[];
   lastCrash?: SerializedError;
+  /** Loaded and served (or serving) invocations. */
+  loaded: boolean;
   /** Set when we kill it on purpose, so its exit is not reported as a crash. */
   retired: boolean;
-  /** Kills what is left of its process group when doctor itself exits. */
-  onProcessExit: () => void;
 }
 
 interface LoadFailure extends SerializedError {
   logs?: LogLine[];
+}
+
+/** Said of a callback handler that never called back: what Lambda made of it. */
+const NO_CALLBACK_NOTE =
+  "The handler returned without calling its callback (or context.succeed/done): Lambda ends such an invocation with null once the event loop is empty, and that null is the answer Alexa got.";
+
+const PENDING_FIX =
+  'Close what stays open once the answer is ready (end the database pool, clear the keep-alive timer, destroy the socket), or set context.callbackWaitsForEmptyEventLoop = false before calling back, so Lambda answers at once and freezes the rest until the next invocation.';
+
+/** "2 timers, 1 socket: Timeout ×2, TCPSocketWrap": the pending work a child reported, in words and in Node's names. */
+export function describePending(kinds: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const k of kinds) counts.set(k, (counts.get(k) ?? 0) + 1);
+  const words = new Map<string, number>();
+  for (const [k, n] of counts) {
+    const w = k === 'Timeout' ? 'timer' : k === 'Immediate' ? 'immediate' : /^(?:TCP|Pipe|TTY|TLS|UDP)/.test(k) ? (/Server/.test(k) ? 'server' : 'socket') : /Req|Wrap$/.test(k) ? 'pending request' : 'handle';
+    words.set(w, (words.get(w) ?? 0) + n);
+  }
+  const said = [...words].map(([w, n]) => `${n} ${w}${n === 1 ? '' : 's'}`).join(', ');
+  const named = [...counts].map(([k, n]) => (n > 1 ? `${k} ×${n}` : k)).join(', ');
+  return `${said}: ${named}`;
 }
 
 const TAIL_LINES = 20;
@@ -131,6 +158,10 @@ function describeLoadError(e: SerializedError, spec: HandlerSpec): { message: st
   }
   return { message: `Could not load the handler ${spec.label}: ${e.name}: ${e.message.split('\n')[0]}`, hint: 'Fix that error: it happens when the module is loaded, before any request.' };
 }
+
+/** Children not yet exited: their process groups are killed when doctor itself exits. */
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
 
 /** Kills the child's whole process group (the skill's own child processes too); ignores a group already gone. */
 function killGroup(child: ChildProcess): void {
@@ -234,7 +265,11 @@ export class HandlerTarget implements ReplayTarget {
   readonly usesNetwork = false;
   private readonly spec: HandlerSpec;
   private readonly opts: HandlerTargetOptions;
-  private worker: Worker | undefined;
+  /** Every live child; `idle` those loaded and free for the next invocation. */
+  private readonly workers = new Set<Worker>();
+  private idle: Worker[] = [];
+  /** Invocations waiting for a child (all `concurrency` are busy). */
+  private readonly queue: Job[] = [];
   private nextId = 1;
   private loadError: LoadFailure | undefined;
   private closed = false;
@@ -269,15 +304,21 @@ export class HandlerTarget implements ReplayTarget {
       // Its own process group, so it and whatever the skill starts can be killed together.
       detached: true,
     });
-    const onProcessExit = () => killGroup(child);
-    process.once('exit', onProcessExit);
+    liveChildren.add(child);
+    if (!exitHookInstalled) {
+      // One hook for every child (not one listener each: --concurrency 64 would pass Node's listener limit).
+      exitHookInstalled = true;
+      process.once('exit', () => {
+        for (const c of liveChildren) killGroup(c);
+      });
+    }
     const worker: Worker = {
       child,
-      jobs: new Map(),
+      job: undefined,
+      loaded: false,
       stderrTail: [],
       retired: false,
       ready: Promise.resolve(undefined),
-      onProcessExit,
     };
     const onLines = (stream: NodeJS.ReadableStream | null) => {
       if (!stream) return;
@@ -334,8 +375,41 @@ export class HandlerTarget implements ReplayTarget {
       maxResponseBytes: this.opts.maxResponseBytes ?? ALEXA_RESPONSE_LIMIT_BYTES,
       maxLogLines: MAX_LOG_LINES,
       maxLogBytes: MAX_LOG_BYTES,
+      ...(this.opts.offline ? { offline: true } : {}),
     });
+    this.workers.add(worker);
     return worker;
+  }
+
+  private get maxWorkers(): number {
+    return Math.max(1, Math.floor(this.opts.concurrency ?? 1));
+  }
+
+  /** Takes the child out of service and kills its group (its exit is then not a crash). */
+  private retire(worker: Worker): void {
+    worker.retired = true;
+    this.workers.delete(worker);
+    this.idle = this.idle.filter((w) => w !== worker);
+    killGroup(worker.child);
+  }
+
+  /** The invocation on `worker` is over: the child takes the next waiting one, or waits idle. */
+  private release(worker: Worker): void {
+    worker.job = undefined;
+    const alive = !worker.retired && worker.child.exitCode === null && worker.child.signalCode === null;
+    if (!alive) {
+      this.workers.delete(worker);
+      this.pump();
+      return;
+    }
+    const next = this.queue.shift();
+    if (next) this.run(worker, next);
+    else this.idle.push(worker);
+  }
+
+  /** Starts waiting invocations on children freed or newly allowed. */
+  private pump(): void {
+    while (this.queue.length && this.workers.size < this.maxWorkers && !this.closed) void this.dispatch(this.queue.shift()!);
   }
 
   private onMessage(worker: Worker, msg: ChildMessage): void {
@@ -344,16 +418,31 @@ export class HandlerTarget implements ReplayTarget {
       return;
     }
     if (msg.type !== 'result') return;
-    const job = worker.jobs.get(msg.id);
-    if (!job) return;
-    worker.jobs.delete(msg.id);
+    const job = worker.job;
+    if (!job || job.id !== msg.id) return;
     clearTimeout(job.timer);
+    // Lambda starts a fresh environment after a timeout; the pending work must not leak into the next invocation.
+    if (!msg.ok && msg.pending) this.retire(worker);
+    this.release(worker);
     const logs = { logs: msg.logs, logsDropped: msg.logsDropped };
     if (msg.ok) {
-      job.resolve({ status: 200, latencyMs: msg.ms, response: msg.response, ...logs });
+      job.resolve({ status: 200, latencyMs: msg.ms, response: msg.response, ...logs, ...(msg.noCallback ? { note: NO_CALLBACK_NOTE } : {}) });
       return;
     }
     const e = msg.error;
+    if (msg.pending) {
+      job.resolve({
+        status: null,
+        latencyMs: msg.ms,
+        ...logs,
+        error: {
+          kind: 'timeout',
+          message: `The handler called back with its answer, but left work pending (${describePending(msg.pending)}) until the ${this.opts.timeoutMs} ms limit: with context.callbackWaitsForEmptyEventLoop true (the default), Lambda sends the answer only once the event loop is empty, so this invocation times out and Alexa says there was a problem with the skill's response.`,
+          hint: PENDING_FIX,
+        },
+      });
+      return;
+    }
     if (msg.tooLarge) {
       const kb = (n: number) => `${Math.round((n / 1024) * 10) / 10} KB`;
       job.resolve({
@@ -379,22 +468,23 @@ export class HandlerTarget implements ReplayTarget {
   }
 
   private onExit(worker: Worker, code: number | null, signal: NodeJS.Signals | null): void {
-    process.removeListener('exit', worker.onProcessExit);
+    liveChildren.delete(worker.child);
     // Whatever the skill started in the child's group goes with it.
     killGroup(worker.child);
-    if (this.worker === worker) this.worker = undefined;
-    const jobs = [...worker.jobs.values()];
-    worker.jobs.clear();
-    if (jobs.length === 0) return;
+    this.workers.delete(worker);
+    this.idle = this.idle.filter((w) => w !== worker);
+    const job = worker.job;
+    worker.job = undefined;
+    if (!job) {
+      // One that died while loading: its loader reports it (and a load failure stops the others).
+      if (worker.loaded) this.pump();
+      return;
+    }
+    clearTimeout(job.timer);
     if (worker.retired) {
-      // Killed because another envelope hung: give the bystanders one more try on a fresh child.
-      for (const job of jobs) {
-        clearTimeout(job.timer);
-        if (job.attempts < 1) {
-          job.attempts++;
-          void this.dispatch(job);
-        } else job.resolve({ status: null, latencyMs: Date.now() - job.started, error: { kind: 'crash', message: 'The handler process had to be restarted twice while this envelope was in flight.' } });
-      }
+      // Stopped on purpose (Ctrl-C, close) while this envelope was in flight.
+      job.resolve({ status: null, latencyMs: Date.now() - job.started, error: { kind: 'crash', message: 'The handler process was stopped while this envelope was in flight.' } });
+      this.pump();
       return;
     }
     const outOfMemory = worker.stderrTail.some((l) => /heap out of memory|Reached heap limit|Allocation failed/i.test(l));
@@ -404,51 +494,64 @@ export class HandlerTarget implements ReplayTarget {
         ? `${worker.lastCrash.name && worker.lastCrash.name !== 'Error' ? `${worker.lastCrash.name}: ` : ''}${worker.lastCrash.message}`
         : `it exited with ${signal ?? `code ${code}`}${worker.stderrTail.length ? ` (${worker.stderrTail.slice(-3).join(' / ')})` : ''}`;
     this.restarts++;
-    const shared = jobs.length > 1 ? ` (${jobs.length} envelopes were in flight; any of them may have caused it)` : '';
-    for (const job of jobs) {
-      clearTimeout(job.timer);
-      job.resolve({
-        status: null,
-        latencyMs: Date.now() - job.started,
-        ...(worker.lastCrash ? { thrown: worker.lastCrash } : {}),
-        error: { kind: 'crash', message: `The handler process crashed: ${how}${shared}. In Lambda this ends the invocation with an error and Alexa says there was a problem with the skill's response.` },
-      });
-    }
-  }
-
-  private async currentWorker(): Promise<Worker | LoadFailure> {
-    if (this.loadError) return this.loadError;
-    if (!this.worker) this.worker = this.spawn();
-    const w = this.worker;
-    const err = await w.ready;
-    if (err) {
-      this.loadError = err;
-      return err;
-    }
-    if (w.child.exitCode !== null || w.child.signalCode !== null) {
-      if (this.worker === w) this.worker = undefined;
-      return this.currentWorker();
-    }
-    return w;
+    job.resolve({
+      status: null,
+      latencyMs: Date.now() - job.started,
+      ...(worker.lastCrash ? { thrown: worker.lastCrash } : {}),
+      error: { kind: 'crash', message: `The handler process crashed: ${how}. In Lambda this ends the invocation with an error and Alexa says there was a problem with the skill's response.` },
+    });
+    this.pump();
   }
 
   private async dispatch(job: Job): Promise<void> {
-    // Closed (or killed on Ctrl-C) while this envelope was in flight: no new child for it.
+    // Closed (or killed on Ctrl-C) while this envelope waited: no new child for it.
     if (this.closed) {
       job.resolve({ status: null, latencyMs: Date.now() - job.started, error: { kind: 'crash', message: 'The handler process was stopped while this envelope was in flight.' } });
       return;
     }
-    const w = await this.currentWorker();
-    if (!('child' in w)) {
-      const { message, hint } = describeLoadError(w, this.spec);
-      job.resolve({ status: null, latencyMs: 0, logs: w.logs ?? [], error: { kind: 'load', message, hint } });
+    if (this.loadError) return this.failLoad(job, this.loadError);
+    const idle = this.idle.pop();
+    if (idle) return this.run(idle, job);
+    if (this.workers.size >= this.maxWorkers) {
+      this.queue.push(job);
+      return;
+    }
+    // Counted in `workers` while it loads, so the next job starts another child (up to the limit).
+    const w = this.spawn();
+    const err = await w.ready;
+    if (err) {
+      this.loadError ??= err;
+      this.retire(w);
+      this.failLoad(job, err);
+      // The module is the same for every child: the waiting envelopes get the same answer.
+      for (const waiting of this.queue.splice(0)) this.failLoad(waiting, err);
+      return;
+    }
+    if (w.child.exitCode !== null || w.child.signalCode !== null || w.retired) {
+      this.workers.delete(w);
+      return this.dispatch(job);
+    }
+    w.loaded = true;
+    this.run(w, job);
+  }
+
+  private failLoad(job: Job, err: LoadFailure): void {
+    const { message, hint } = describeLoadError(err, this.spec);
+    job.resolve({ status: null, latencyMs: 0, logs: err.logs ?? [], error: { kind: 'load', message, hint } });
+  }
+
+  /** Sends the invocation to a free child and starts its timer. */
+  private run(w: Worker, job: Job): void {
+    if (w.retired || w.child.exitCode !== null || w.child.signalCode !== null) {
+      this.workers.delete(w);
+      void this.dispatch(job);
       return;
     }
     job.started = Date.now();
-    w.jobs.set(job.id, job);
+    w.job = job;
     job.timer = setTimeout(() => {
-      if (!w.jobs.has(job.id)) return;
-      w.jobs.delete(job.id);
+      if (w.job !== job) return;
+      w.job = undefined;
       job.resolve({
         status: null,
         latencyMs: Date.now() - job.started,
@@ -457,10 +560,9 @@ export class HandlerTarget implements ReplayTarget {
           message: `The handler did not answer within ${this.opts.timeoutMs} ms: it hangs (a callback never called, a promise never settled, or a call without a timeout). Alexa gives up after 8 s.`,
         },
       });
-      w.retired = true;
       this.restarts++;
-      if (this.worker === w) this.worker = undefined;
-      killGroup(w.child);
+      this.retire(w);
+      this.pump();
     }, this.opts.timeoutMs);
     try {
       w.child.send({ type: 'invoke', id: job.id, event: job.envelope, timeoutMs: this.opts.timeoutMs, ...(job.secrets.length ? { secrets: job.secrets } : {}) });
@@ -472,37 +574,54 @@ export class HandlerTarget implements ReplayTarget {
   send(envelope: Envelope, _signal?: AbortSignal, hints?: SendHints): Promise<TargetOutcome> {
     if (this.closed) return Promise.reject(new Error('HandlerTarget is closed'));
     return new Promise<TargetOutcome>((resolve) => {
-      const job: Job = { id: this.nextId++, envelope, secrets: hints?.secrets ?? [], attempts: 0, resolve, started: Date.now() };
+      const job: Job = { id: this.nextId++, envelope, secrets: hints?.secrets ?? [], resolve, started: Date.now() };
       void this.dispatch(job);
     });
   }
 
-  /** Ctrl-C: kill the child's group and wait (briefly) until it is gone, so it is reaped, not left a zombie. */
+  /** Fails the invocations still waiting for a child (closing). */
+  private dropQueue(): void {
+    for (const job of this.queue.splice(0)) job.resolve({ status: null, latencyMs: Date.now() - job.started, error: { kind: 'crash', message: 'The handler process was stopped while this envelope was in flight.' } });
+  }
+
+  /** Ctrl-C: kill every child's group and wait (briefly) until they are gone, so they are reaped, not left zombies. */
   private async kill(): Promise<void> {
     this.closed = true;
-    const w = this.worker;
-    this.worker = undefined;
-    if (w && w.child.exitCode === null && w.child.signalCode === null) {
-      w.retired = true;
-      const exited = new Promise<void>((resolve) => w.child.once('exit', () => resolve()));
-      killGroup(w.child);
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
-    } else if (w) killGroup(w.child);
+    this.dropQueue();
+    const all = [...this.workers];
+    this.workers.clear();
+    this.idle = [];
+    await Promise.all(
+      all.map(async (w) => {
+        w.retired = true;
+        if (w.child.exitCode === null && w.child.signalCode === null) {
+          const exited = new Promise<void>((resolve) => w.child.once('exit', () => resolve()));
+          killGroup(w.child);
+          await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+        } else killGroup(w.child);
+      }),
+    );
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    const w = this.worker;
-    this.worker = undefined;
-    if (w && w.child.exitCode === null && w.child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => w.child.once('exit', () => resolve()));
-      w.retired = true;
-      w.child.disconnect?.();
-      const t = setTimeout(() => killGroup(w.child), 1000);
-      await exited;
-      clearTimeout(t);
-    }
-    if (w) killGroup(w.child);
+    this.dropQueue();
+    const all = [...this.workers];
+    this.workers.clear();
+    this.idle = [];
+    await Promise.all(
+      all.map(async (w) => {
+        w.retired = true;
+        if (w.child.exitCode === null && w.child.signalCode === null) {
+          const exited = new Promise<void>((resolve) => w.child.once('exit', () => resolve()));
+          w.child.disconnect?.();
+          const t = setTimeout(() => killGroup(w.child), 1000);
+          await exited;
+          clearTimeout(t);
+        }
+        killGroup(w.child);
+      }),
+    );
     await this.disposeCleanup();
   }
 }
