@@ -263,7 +263,7 @@ describe('alexa-link configure (built binary, SMAPI stand-in)', () => {
     const r = await configure(['--yes']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/No skill ID: not deployed from this checkout/);
-    expect(r.stderr).toMatch(/Pass --skill-id amzn1\.ask\.skill\.… \(the developer console shows it\), or restore \.ask\/ask-states\.json from the checkout that deployed the skill\. Running ask deploy here would create a second skill/);
+    expect(r.stderr).toMatch(/Pass --skill-id amzn1\.ask\.skill\.… \(the developer console shows it\); in a fresh clone of a deployed skill, restore \.ask\/ask-states\.json before ask deploy \(else it creates a second skill\)/);
     expect(r.stderr).not.toMatch(/create the skill with `ask deploy` first/);
   });
 

@@ -2,6 +2,7 @@ import { isLoopbackHost } from '../../linking/rules.js';
 import { ALEXA_REGION_NAMES, alexaRegionFor, AWS_REGION_OF, isAlexaRegion, type AlexaRegion } from '../../project/alexa-regions.js';
 import { isCheckedSkillType, type CheckedSkillType, type SkillEndpoint } from '../../project/skill-project.js';
 import type { NamedFunctions } from '../../project/layouts/types.js';
+import { relPath } from '../../project/layouts/types.js';
 import type { DoctorContext } from '../context.js';
 import type { Check, CheckOutcome, CheckStatus } from '../types.js';
 import { worst } from '../types.js';
@@ -151,7 +152,8 @@ function judgeType(api: CheckedSkillType, endpoints: SkillEndpoint[], locales: s
     return {
       status: 'warn',
       detail: `skill.json has no endpoint yet; the project deploys to Lambda, and ask deploy sets ${field}.uri to the function ARN.`,
-      fix: 'Run ask deploy (it creates the function and sets the endpoint).',
+      // In a fresh clone of a deployed skill the states file is missing, and ask deploy would make a second skill.
+      fix: `Run ask deploy (it creates the function and sets the endpoint)${ctx.project.ok && ctx.project.value.statesPath ? `; in a fresh clone of a deployed skill, restore ${relPath(ctx.project.value.root, ctx.project.value.statesPath)} first` : ''}.`,
     };
   }
   if (endpoints.length === 0) {

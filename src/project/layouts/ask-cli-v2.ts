@@ -140,7 +140,7 @@ async function readSkillId(project: SkillProject): Promise<SkillIdInfo> {
     return {
       missing: `not deployed from this checkout (${label} is missing; the ASK CLI writes it on deploy and it is usually git-ignored, so a fresh clone has none)`,
       // ask deploy in a fresh clone would create a SECOND skill: the ID is what is missing, not a deploy.
-      fix: `Pass --skill-id amzn1.ask.skill.… (the developer console shows it), or restore ${label} from the checkout that deployed the skill. Running ask deploy here would create a second skill; do that only if the skill does not exist yet.`,
+      fix: `Pass --skill-id amzn1.ask.skill.… (the developer console shows it); in a fresh clone of a deployed skill, restore ${label} before ask deploy (else it creates a second skill).`,
     };
   }
   const id = parseAskStates(await readJsonFile(statesPath, label), label, project.profile);
