@@ -204,7 +204,10 @@ async function load(msg: LoadMessage): Promise<void> {
     const own = (o: unknown, k: string) => o !== null && (typeof o === 'object' || typeof o === 'function') && Object.hasOwn(o, k);
     const candidate = (own(mod, msg.exportName) ? mod[msg.exportName] : undefined) ?? (def && typeof def === 'object' && own(def, msg.exportName) ? def[msg.exportName] : undefined) ?? (msg.exportName === 'default' ? def : undefined);
     if (typeof candidate !== 'function') {
-      const names = [...new Set([...Object.keys(mod), ...(def && typeof def === 'object' ? Object.keys(def) : [])])].filter((n) => n !== 'default');
+      // The exported functions (what could be a handler); Node 23+ also lists a CommonJS module's
+      // whole exports object as "module.exports", which is not a name the user can pass.
+      const fnsOf = (o: unknown) => (o !== null && typeof o === 'object' ? Object.keys(o).filter((k) => typeof (o as Record<string, unknown>)[k] === 'function') : []);
+      const names = [...new Set([...fnsOf(mod), ...fnsOf(def)])].filter((n) => n !== 'default' && n !== 'module.exports').sort();
       await send({
         type: 'load-error',
         error: {

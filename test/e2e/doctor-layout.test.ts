@@ -287,7 +287,7 @@ describe('an empty folder', () => {
 describe('a --handler whose export is missing', () => {
   it('says the export is not there and how to name one, once, not "fix that error"', async () => {
     const dir = await tempDir('al-doctor-export-');
-    await writeFile(path.join(dir, 'h.js'), 'exports.other = () => 1;\nexports.helper = function () {};\n');
+    await writeFile(path.join(dir, 'h.js'), 'exports.other = () => 1;\nexports.helper = function () {};\nexports.VERSION = "1.0";\n');
     const r = await runCli(['doctor', '--only', 'replays', '--handler', 'h.js', '--probes', 'none'], { cwd: dir, env: env() });
     expect(r.code).toBe(1);
     const problems = r.stdout.slice(r.stdout.indexOf('Problems'), r.stdout.indexOf('Linking flow')).replace(/\s+/g, ' ');
