@@ -78,21 +78,40 @@ export function problemKey(r: Pick<ReplayResult, 'fix' | 'explanation'>): string
   return r.fix ?? r.explanation;
 }
 
-/** Per problem: how many replays had it, and the first one's source. Bounded to MAX_PROBLEMS problems. */
+/**
+ * Per problem: how many replays had it, and the first one's source in input order (replays finish
+ * out of order: a later envelope may finish first). Bounded to MAX_PROBLEMS problems.
+ */
 export class ProblemTracker {
-  private readonly seen = new Map<string, { count: number; first: string }>();
+  private readonly seen = new Map<string, { count: number; first: string; firstIndex: number }>();
+  /** Every source that was a problem's first at some moment → that problem (few: at most one per finish that came early). */
+  private readonly firsts = new Map<string, string>();
 
-  /** Records a failure or warning; whether to keep its full detail, and the first with this problem. */
-  record(r: ReplayResult): { full: boolean; first?: string } {
+  /** Records a failure or warning; whether to keep its full detail, and the first with this problem so far. */
+  record(r: ReplayResult, index = Number.MAX_SAFE_INTEGER, keptWhole = false): { full: boolean; first?: string } {
     const key = problemKey(r);
     let p = this.seen.get(key);
     if (!p) {
-      if (this.seen.size >= MAX_PROBLEMS) return { full: false };
-      p = { count: 0, first: r.source };
+      if (this.seen.size >= MAX_PROBLEMS) return { full: keptWhole };
+      p = { count: 0, first: r.source, firstIndex: index };
       this.seen.set(key, p);
+      this.firsts.set(r.source, key);
     }
     p.count++;
-    return { full: p.count <= DETAIL_PER_PROBLEM, first: p.first };
+    const full = keptWhole || p.count <= DETAIL_PER_PROBLEM;
+    // An earlier envelope that finished later becomes the first, when its detail is kept (a summary must name one that has it).
+    if (full && index < p.firstIndex) {
+      p.first = r.source;
+      p.firstIndex = index;
+      this.firsts.set(r.source, key);
+    }
+    return { full, first: p.first };
+  }
+
+  /** The first replay (in input order) of the problem whose first was `source` when a result named it. */
+  firstOf(source: string): string {
+    const key = this.firsts.get(source);
+    return (key !== undefined ? this.seen.get(key)?.first : undefined) ?? source;
   }
 }
 
@@ -292,7 +311,7 @@ function internPresence(t: TokenPresence): TokenPresence {
  * failures or warnings of each problem), or a compact record.
  */
 export function storeResult(r: ReplayResult, index: number, detailLimit: number, problems: ProblemTracker = new ProblemTracker()): StoredReplay {
-  const problem = r.verdict === 'pass' ? undefined : problems.record(r);
+  const problem = r.verdict === 'pass' ? undefined : problems.record(r, index, index < detailLimit);
   if (index < detailLimit || problem?.full) return r;
   const sameAs = problem?.first !== undefined && problem.first !== r.source ? { sameAs: problem.first } : {};
   return { compact: true, source: r.source, request: r.request, label: r.label, tokenInEnvelope: internPresence(r.tokenInEnvelope), status: r.status, latencyMs: r.latencyMs, verdict: r.verdict, ...sameAs };
@@ -342,6 +361,8 @@ export async function replayEnvelopes(
   };
   const workers = Math.max(1, Math.floor(opts.concurrency));
   await Promise.all(Array.from({ length: workers }, worker));
+  // A summary names the first replay of its problem in input order, known only now.
+  if (collect) for (const r of results) if (isCompact(r) && r.sameAs !== undefined) r.sameAs = problems.firstOf(r.sameAs);
   return { results, counts, count: index, sent };
 }
 
