@@ -203,6 +203,22 @@ describe('manifest-endpoint', () => {
     expect(r.detail).toMatch(detail);
   });
 
+  it('no endpoint yet: "restore the states file first" only when it is missing (a fresh clone, where ask deploy would create a second skill)', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'al-endpoint-states-'));
+    try {
+      const states = path.join(root, '.ask', 'ask-states.json');
+      const parts = { project: ok(project(root, { deploy: 'lambda', statesPath: states })), manifest: manifestWith([]) };
+      const clone = await manifestEndpoint.run(literalContext(parts), info);
+      expect(clone.fix).toBe('Run ask deploy (it creates the function and sets the endpoint); in a fresh clone of a deployed skill, restore .ask/ask-states.json first.');
+      await mkdir(path.dirname(states));
+      await writeFile(states, '{}');
+      const here = await manifestEndpoint.run(literalContext(parts), info);
+      expect(here.fix).toBe('Run ask deploy (it creates the function and sets the endpoint).');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   // ASK CLI v1 writes the function NAME at endpoint.uri; its ARN is in .ask/config after ask deploy.
   const v1Named = (deployed: Array<{ name?: string; arn: string; usage: string[] }>) =>
     project('/p', { layout: 'ask-cli-v1', deploy: 'lambda', namedFunctions: { tool: 'ASK CLI v1', deployCommand: 'ask deploy (ASK CLI v1)', from: '.ask/config deploy_settings.default.resources.lambda', deployed } });

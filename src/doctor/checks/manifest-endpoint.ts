@@ -2,6 +2,7 @@ import { isLoopbackHost } from '../../linking/rules.js';
 import { ALEXA_REGION_NAMES, alexaRegionFor, AWS_REGION_OF, isAlexaRegion, type AlexaRegion } from '../../project/alexa-regions.js';
 import { isCheckedSkillType, type CheckedSkillType, type SkillEndpoint } from '../../project/skill-project.js';
 import type { NamedFunctions } from '../../project/layouts/types.js';
+import { isFile } from '../../project/layouts/fs-probe.js';
 import { relPath } from '../../project/layouts/types.js';
 import type { DoctorContext } from '../context.js';
 import type { Check, CheckOutcome, CheckStatus } from '../types.js';
@@ -134,7 +135,7 @@ function uncoveredLocales(endpoints: SkillEndpoint[], locales: string[]): { regi
 }
 
 /** One skill type's endpoints: the default, the regions, and for smart home and video the Lambda rules. */
-function judgeType(api: CheckedSkillType, endpoints: SkillEndpoint[], locales: string[], ctx: DoctorContext): CheckOutcome {
+function judgeType(api: CheckedSkillType, endpoints: SkillEndpoint[], locales: string[], ctx: DoctorContext, statesMissing: string | undefined): CheckOutcome {
   const field = `manifest.apis.${api}.endpoint`;
   const deploy = ctx.project.ok ? ctx.project.value.deploy : 'unknown';
   const lambdaOnly = api !== 'custom';
@@ -153,7 +154,7 @@ function judgeType(api: CheckedSkillType, endpoints: SkillEndpoint[], locales: s
       status: 'warn',
       detail: `skill.json has no endpoint yet; the project deploys to Lambda, and ask deploy sets ${field}.uri to the function ARN.`,
       // In a fresh clone of a deployed skill the states file is missing, and ask deploy would make a second skill.
-      fix: `Run ask deploy (it creates the function and sets the endpoint)${ctx.project.ok && ctx.project.value.statesPath ? `; in a fresh clone of a deployed skill, restore ${relPath(ctx.project.value.root, ctx.project.value.statesPath)} first` : ''}.`,
+      fix: `Run ask deploy (it creates the function and sets the endpoint)${statesMissing ? `; in a fresh clone of a deployed skill, restore ${statesMissing} first` : ''}.`,
     };
   }
   if (endpoints.length === 0) {
@@ -196,7 +197,10 @@ export const manifestEndpoint: Check<DoctorContext> = {
       // No apis at all: judged as the custom skill it most likely is.
       checked.push('custom');
     }
-    const outcomes = checked.map((api) => ({ api, outcome: judgeType(api, endpoints.filter((e) => e.api === api), locales, ctx) }));
+    // The deploy state file (ask-states.json, .ask/config) missing: a fresh clone, where ask deploy would create a second skill.
+    const states = ctx.project.ok ? ctx.project.value.statesPath : undefined;
+    const statesMissing = states && ctx.project.ok && !(await isFile(states)) ? relPath(ctx.project.value.root, states) : undefined;
+    const outcomes = checked.map((api) => ({ api, outcome: judgeType(api, endpoints.filter((e) => e.api === api), locales, ctx, statesMissing) }));
     if (outcomes.length === 1 && !notChecked) return outcomes[0]!.outcome;
     const status = outcomes.reduce<CheckStatus>((st, o) => worst(st, o.outcome.status), 'pass');
     const detail = [...outcomes.map((o) => `${o.api}: ${o.outcome.detail.split('\n').join(`\n${o.api}: `)}`), ...(notChecked ? [notChecked] : [])].join('\n');
