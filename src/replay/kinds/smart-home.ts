@@ -334,6 +334,17 @@ export function judgeSmartHome(e: SmartHomeEvidence): SmartHomeJudgement {
   const isDiscover = e.namespace === 'Alexa.Discovery' && e.name === 'Discover';
   const isReportState = e.namespace === 'Alexa' && e.name === 'ReportState';
 
+  if (e.error?.kind === 'load') {
+    // The handler never loaded (a missing module, a syntax error): every directive fails alike, so
+    // one explanation for all of them (the report shows them as one problem), and the load's own
+    // hint as the fix, not advice about answering directives.
+    const cause = endSentence(e.error.message);
+    return {
+      verdict: 'fail',
+      explanation: `${cause} No directive gets an answer: Alexa finds no devices, and AcceptGrant fails while "Send Alexa Events" is on.${e.error.hint ? ` ${e.error.hint}` : ''}`,
+      ...(e.error.hint ? { fix: e.error.hint } : {}),
+    };
+  }
   if (e.error) {
     const cause = endSentence(e.error.message);
     const base = `${what}: ${cause}`;
@@ -342,11 +353,7 @@ export function judgeSmartHome(e: SmartHomeEvidence): SmartHomeJudgement {
       : isDiscover
         ? ' Alexa finds no devices ("no new devices found").'
         : ' Alexa tells the user the device is not responding.';
-    // The handler never loaded (a missing module, a syntax error): what to do is the load's own hint,
-    // not advice about answering directives.
-    const fix = e.error.kind === 'load' && e.error.hint
-      ? e.error.hint
-      : isAcceptGrant
+    const fix = isAcceptGrant
       ? 'Answer AcceptGrant with an AcceptGrant.Response, or with an Alexa.Authorization ErrorResponse of type ACCEPT_GRANT_FAILED when the grant cannot be used; never let the handler throw.'
       : e.error.kind === 'timeout'
         ? `Answer within ${SMART_HOME_DEADLINE_MS / 1000} s: look at what the handler waits for (the provider, your device cloud).`
